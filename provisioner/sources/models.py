@@ -1,0 +1,71 @@
+"""The result of reading one source, including the records it had to quarantine."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Protocol
+
+from provisioner.domain.models import ClassGroup, ConsentRecord, Pupil, StaffMember
+
+
+class SourceKind(StrEnum):
+    HR = "hr"
+    SIS = "sis"
+    CONSENT = "consent"
+
+
+@dataclass(frozen=True, slots=True)
+class RecordProblem:
+    """A record a source could not use: where it is, which field, and why.
+
+    ``record`` is the record's key (employee number, SIS id) when it could be read, never a
+    name. ``reason`` explains in plain words and never contains other people's data.
+    """
+
+    source: str
+    file: str
+    line: int | None
+    record: str | None
+    field: str | None
+    reason: str
+
+    def describe(self) -> str:
+        where = self.file if self.line is None else f"{self.file} line {self.line}"
+        who = f", record {self.record}" if self.record else ""
+        what = f", field {self.field}" if self.field else ""
+        return f"{where}{who}{what}: {self.reason}"
+
+
+@dataclass(slots=True)
+class SourceBatch:
+    """Everything one source delivered in one read.
+
+    ``quarantined_keys`` are the person keys (``staff:…``/``pupil:…``) whose records failed:
+    the engine leaves everything of theirs exactly as it is this run. ``unkeyed_rejects``
+    counts rejected records whose key could not be read at all; while there are any, nobody
+    missing from this source is treated as gone, because they might be that record.
+    ``counts`` is what the source guard compares with the last good run.
+    """
+
+    source: str
+    kind: SourceKind
+    staff: list[StaffMember] = field(default_factory=list)
+    pupils: list[Pupil] = field(default_factory=list)
+    groups: list[ClassGroup] = field(default_factory=list)
+    consents: list[ConsentRecord] = field(default_factory=list)
+    problems: list[RecordProblem] = field(default_factory=list)
+    quarantined_keys: set[str] = field(default_factory=set)
+    unkeyed_rejects: int = 0
+    counts: dict[str, int] = field(default_factory=dict)
+
+
+class Source(Protocol):
+    """A read-only source of people: an HR system, a SIS, a consent register."""
+
+    name: str
+    kind: SourceKind
+
+    def read(self) -> SourceBatch:
+        """Read everything; raise ConnectorError subclasses for what cannot be read at all."""
+        ...

@@ -1,0 +1,1 @@
+"""The state store: SQLAlchemy 2 tables, Alembic migrations, engine set-up."""

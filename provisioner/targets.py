@@ -1,0 +1,111 @@
+"""The target connector interface: what the executor may ask of a target system.
+
+A target is thin: it reads its current state and performs single, idempotent-minded verbs.
+Deciding *what* to do is the planner's job; deciding create-or-adopt and healing stale links
+is the executor's. Every verb raises the typed errors of :mod:`provisioner.errors`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+
+@dataclass(frozen=True, slots=True)
+class AccountSpec:
+    """What an account should look like. ``key`` is the correlation key the target stores
+    (employee number for staff, SIS id for pupils), e.g. in Entra ``employeeId``."""
+
+    key: str
+    username: str  # the local part before the @ (UPN, mail and alias share it)
+    display_name: str
+    given_name: str
+    family_name: str  # with tussenvoegsel: "van 't Hek"
+    enabled: bool
+    attributes: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class GroupSpec:
+    """A managed group; ``key`` is stored in the target so the group can be found again."""
+
+    key: str
+    display_name: str
+    description: str
+
+
+@dataclass(frozen=True, slots=True)
+class RemoteAccount:
+    """An account as the target reports it."""
+
+    remote_id: str
+    key: str | None  # the correlation key stored on the object, if any
+    username: str
+    display_name: str
+    given_name: str
+    family_name: str
+    enabled: bool
+    attributes: Mapping[str, str] = field(default_factory=dict)
+    licences: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True, slots=True)
+class RemoteGroup:
+    remote_id: str
+    key: str | None
+    display_name: str
+    description: str
+    members: frozenset[str] = frozenset()  # remote ids of member accounts
+
+
+@dataclass(frozen=True, slots=True)
+class TargetSnapshot:
+    """The target's current state. ``taken_names`` holds every name in use, managed or not
+    (UPN, mail and alias local parts), so naming can avoid collisions."""
+
+    accounts: Sequence[RemoteAccount]
+    groups: Sequence[RemoteGroup]
+    taken_names: frozenset[str] = frozenset()
+
+
+class Target(Protocol):
+    """A system where accounts and group memberships are kept in step with the sources."""
+
+    name: str
+    #: The target supports licences (Microsoft 365); others ignore licence operations.
+    supports_licences: bool
+    #: The target can revoke sign-in sessions (Microsoft 365).
+    supports_sessions: bool
+
+    def read(self) -> TargetSnapshot: ...
+
+    def find_accounts(self, key: str) -> Sequence[RemoteAccount]:
+        """All accounts carrying this correlation key (0, 1, or more: ambiguous)."""
+        ...
+
+    def find_groups(self, key: str) -> Sequence[RemoteGroup]: ...
+
+    def create_account(self, spec: AccountSpec) -> str:
+        """Create and return the remote id; AlreadyExistsError if the key or name is taken."""
+        ...
+
+    def update_account(self, remote_id: str, spec: AccountSpec) -> None: ...
+
+    def set_enabled(self, remote_id: str, enabled: bool) -> None: ...
+
+    def revoke_sessions(self, remote_id: str) -> None: ...
+
+    def delete_account(self, remote_id: str) -> None: ...
+
+    def create_group(self, spec: GroupSpec) -> str: ...
+
+    def add_members(self, group_remote_id: str, member_remote_ids: Sequence[str]) -> None:
+        """Add members; members already present are not an error."""
+        ...
+
+    def remove_members(self, group_remote_id: str, member_remote_ids: Sequence[str]) -> None:
+        """Remove members; members already absent are not an error."""
+        ...
+
+    def assign_licences(self, remote_id: str, add: Sequence[str], remove: Sequence[str]) -> None: ...
