@@ -14,8 +14,12 @@ from typing import Protocol
 
 @dataclass(frozen=True, slots=True)
 class AccountSpec:
-    """What an account should look like. ``key`` is the correlation key the target stores
-    (employee number for staff, SIS id for pupils), e.g. in Entra ``employeeId``."""
+    """What an account should look like.
+
+    ``key`` is the board-wide key, ``staff:<employee number>`` or ``pupil:<SIS id>``. A
+    connector stores it in its own correlation attribute (Entra: ``employeeId`` with the
+    number and ``employeeType`` with the kind) and reports it back in ``RemoteAccount.key``.
+    """
 
     key: str
     username: str  # the local part before the @ (UPN, mail and alias share it)

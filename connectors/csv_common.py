@@ -1,0 +1,161 @@
+"""What the CSV sources share: reading a file into rows, cleaning values, logging rejects.
+
+Lines are numbered as a spreadsheet shows them: the header is line 1, the first record line 2.
+A record with a quoted line break still counts as one line; blank lines count but yield nothing.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+
+from provisioner.errors import ConfigError
+from provisioner.sources.models import RecordProblem, SourceBatch
+
+#: (field, reason): one thing wrong with a record.
+Issue = tuple[str | None, str]
+
+ISO_DATE = "%Y-%m-%d"
+
+
+@dataclass(frozen=True, slots=True)
+class CsvTable:
+    """One CSV file in memory: the header and every non-blank record with its line number."""
+
+    label: str  # "HR export", "OneRoster file": used in ConfigError messages
+    path: Path
+    header: list[str]
+    rows: list[tuple[int, list[str]]]
+
+    @property
+    def file(self) -> str:
+        return self.path.name
+
+    def column(self, name: str) -> int:
+        """The index of a required header; ConfigError names the file and the header."""
+        index = self.optional_column(name)
+        if index is None:
+            raise ConfigError(f"{self.label} {self.path} has no '{name}' column in its header row")
+        return index
+
+    def optional_column(self, name: str) -> int | None:
+        """The index of a header that may be absent; a header given twice is a ConfigError."""
+        found = [i for i, header in enumerate(self.header) if header == name]
+        if len(found) > 1:
+            raise ConfigError(f"{self.label} {self.path} has the '{name}' column twice")
+        return found[0] if found else None
+
+
+def read_table(path: Path, label: str, delimiter: str | None = None) -> CsvTable:
+    """Read a UTF-8 CSV file (BOM allowed); the delimiter is sniffed between ',' and ';'.
+
+    Raises ConfigError when the file is missing, unreadable, not UTF-8 or has no header.
+    """
+    if not path.exists():
+        raise ConfigError(f"{label} {path} does not exist")
+    if not path.is_file():
+        raise ConfigError(f"{label} {path} is not a file")
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            text = handle.read()
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{label} {path} is not UTF-8 text (bad byte at {exc.start})") from exc
+    except OSError as exc:
+        raise ConfigError(f"{label} {path} cannot be read: {exc.strerror}") from exc
+    if delimiter is None:
+        first_line = text.partition("\n")[0]
+        delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
+    elif len(delimiter) != 1:
+        raise ConfigError(f"{label} {path}: delimiter must be one character, not '{delimiter}'")
+    header: list[str] | None = None
+    rows: list[tuple[int, list[str]]] = []
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        for line, row in enumerate(reader, start=1):
+            if header is None:
+                header = [name.strip() for name in row]
+            elif "".join(row).strip():
+                rows.append((line, row))
+    except csv.Error as exc:
+        where = f"near line {reader.line_num}"
+        raise ConfigError(f"{label} {path} is not valid CSV {where}: {exc}") from exc
+    if not header or not any(header):
+        raise ConfigError(f"{label} {path} is empty (no header row)")
+    return CsvTable(label, path, header, rows)
+
+
+def cell(row: Sequence[str], index: int | None) -> str:
+    """The whitespace-trimmed value at ``index``; '' for an absent column or a short row."""
+    if index is None or index >= len(row):
+        return ""
+    return row[index].strip()
+
+
+def clean_text(value: str) -> str:
+    """Unicode NFC with runs of whitespace made one space: 'van  ’t' and 'van ’t' match."""
+    return " ".join(unicodedata.normalize("NFC", value).split())
+
+
+def parse_date(value: str, date_format: str = ISO_DATE) -> date | None:
+    """The date in ``value``, or None when it is not a date in ``date_format``.
+
+    ISO and ``%Y%m%d`` dates take a fast path: a SIS export has a date on every enrolment.
+    """
+    try:
+        if date_format == ISO_DATE:
+            if len(value) != 10 or value[4] != "-" or value[7] != "-":
+                return None
+            return date.fromisoformat(value)
+        if date_format == "%Y%m%d":
+            if len(value) != 8 or not value.isdigit():
+                return None
+            return date(int(value[:4]), int(value[4:6]), int(value[6:]))
+        return datetime.strptime(value, date_format).date()
+    except ValueError:
+        return None
+
+
+def not_a_date(value: str, date_format: str = ISO_DATE) -> str:
+    """"'2026-02-30' is not a date (expected YYYY-MM-DD)"."""
+    shown = date_format
+    for code, meaning in (("%Y", "YYYY"), ("%y", "YY"), ("%m", "MM"), ("%d", "DD")):
+        shown = shown.replace(code, meaning)
+    return f"'{value}' is not a date (expected {shown})"
+
+
+@dataclass(slots=True)
+class Rejections:
+    """The problems of one read, and the people they quarantine."""
+
+    source: str
+    problems: list[RecordProblem] = field(default_factory=list)
+    quarantined: set[str] = field(default_factory=set)
+    unkeyed: int = 0
+
+    def note(self, file: str, line: int | None, record: str | None, field: str | None,
+             reason: str) -> None:
+        """A problem that quarantines nobody (a school, a class, a teacher link)."""
+        self.problems.append(RecordProblem(self.source, file, line, record, field, reason))
+
+    def reject(self, file: str, line: int, record: str | None, key: str | None,
+               issues: Iterable[Issue]) -> None:
+        """A person's record is unusable: report each issue, quarantine ``key``.
+
+        Without a key the record cannot be tied to anyone: it counts as an unkeyed reject.
+        """
+        for field_name, reason in issues:
+            self.note(file, line, record, field_name, reason)
+        if key is None:
+            self.unkeyed += 1
+        else:
+            self.quarantined.add(key)
+
+    def fill(self, batch: SourceBatch) -> None:
+        batch.problems.extend(self.problems)
+        batch.quarantined_keys.update(self.quarantined)
+        batch.unkeyed_rejects += self.unkeyed

@@ -1,0 +1,253 @@
+"""The reference directory: a small, faithful target that lives in memory or in a file.
+
+It behaves the way real directories do where it matters to the engine: remote ids the
+provisioner does not choose, a correlation key stored on each object, usernames unique
+across the directory (``AlreadyExistsError``), ``NotFoundError`` for unknown ids, accounts
+the provisioner does not manage, and writes that are refused in dry-run mode.
+
+With a ``path`` every change is appended to ``directory.jsonl`` in that folder and flushed
+before the call returns, so the directory survives the process being killed, and the log is
+an exact record of every write that reached the target.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import IO, Any
+
+from provisioner.errors import AlreadyExistsError, DryRunRejected, NotFoundError, RejectedError
+from provisioner.targets import AccountSpec, GroupSpec, RemoteAccount, RemoteGroup, TargetSnapshot
+
+LOG_NAME = "directory.jsonl"
+
+
+@dataclass
+class _Group:
+    remote_id: str
+    key: str | None
+    display_name: str
+    description: str
+    members: set[str] = field(default_factory=set)
+
+
+class ReferenceTarget:
+    """A target connector for the built-in reference directory."""
+
+    supports_licences = True
+    supports_sessions = True
+    batch_size = 20
+
+    def __init__(
+        self,
+        name: str,
+        path: Path | None = None,
+        *,
+        dry_run: bool = False,
+        write_delay_ms: int = 0,
+    ) -> None:
+        self.name = name
+        self.dry_run = dry_run
+        self.write_delay = write_delay_ms / 1000
+        self.accounts: dict[str, RemoteAccount] = {}
+        self.groups: dict[str, _Group] = {}
+        self.sessions_revoked: dict[str, int] = {}
+        self.writes: list[dict[str, Any]] = []  # every write of this process, in order
+        self._next_id = 1
+        self._log: IO[str] | None = None
+        if path is not None:
+            path.mkdir(parents=True, exist_ok=True)
+            log_path = path / LOG_NAME
+            if log_path.exists():
+                with log_path.open(encoding="utf-8") as existing:
+                    for line in existing:
+                        if line.strip():
+                            self._apply(json.loads(line))
+            self._log = log_path.open("a", encoding="utf-8")
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def read(self) -> TargetSnapshot:
+        groups = [
+            RemoteGroup(g.remote_id, g.key, g.display_name, g.description, frozenset(g.members))
+            for g in self.groups.values()
+        ]
+        taken = frozenset(a.username.lower() for a in self.accounts.values())
+        return TargetSnapshot(list(self.accounts.values()), groups, taken)
+
+    def find_accounts(self, key: str) -> Sequence[RemoteAccount]:
+        return [a for a in self.accounts.values() if a.key == key]
+
+    def find_groups(self, key: str) -> Sequence[RemoteGroup]:
+        return [g for g in self.read().groups if g.key == key]
+
+    # -- writing ---------------------------------------------------------------------------
+
+    def create_account(self, spec: AccountSpec) -> str:
+        self._guard()
+        if any(a.username.lower() == spec.username.lower() for a in self.accounts.values()):
+            raise AlreadyExistsError(f"username {spec.username} is in use")
+        if not spec.username:
+            raise RejectedError("an account needs a username")
+        remote_id = f"acc-{self._next_id:06d}"
+        self._write({"op": "create_account", "id": remote_id, **_spec_json(spec)})
+        return remote_id
+
+    def update_account(self, remote_id: str, spec: AccountSpec) -> None:
+        self._guard()
+        self._account(remote_id)
+        clash = [
+            a for a in self.accounts.values()
+            if a.username.lower() == spec.username.lower() and a.remote_id != remote_id
+        ]
+        if clash:
+            raise AlreadyExistsError(f"username {spec.username} is in use")
+        self._write({"op": "update_account", "id": remote_id, **_spec_json(spec)})
+
+    def set_enabled(self, remote_id: str, enabled: bool) -> None:
+        self._guard()
+        self._account(remote_id)
+        self._write({"op": "set_enabled", "id": remote_id, "enabled": enabled})
+
+    def revoke_sessions(self, remote_id: str) -> None:
+        self._guard()
+        self._account(remote_id)
+        self._write({"op": "revoke_sessions", "id": remote_id})
+
+    def delete_account(self, remote_id: str) -> None:
+        self._guard()
+        self._account(remote_id)
+        self._write({"op": "delete_account", "id": remote_id})
+
+    def create_group(self, spec: GroupSpec) -> str:
+        self._guard()
+        if any(g.key == spec.key for g in self.groups.values() if spec.key):
+            raise AlreadyExistsError(f"a group with key {spec.key} exists")
+        remote_id = f"grp-{self._next_id:06d}"
+        self._write(
+            {
+                "op": "create_group",
+                "id": remote_id,
+                "key": spec.key,
+                "display_name": spec.display_name,
+                "description": spec.description,
+            }
+        )
+        return remote_id
+
+    def add_members(self, group_remote_id: str, member_remote_ids: Sequence[str]) -> None:
+        self._guard()
+        group = self._group(group_remote_id)
+        for member in member_remote_ids:
+            self._account(member)
+        new = [m for m in member_remote_ids if m not in group.members]
+        if new:
+            self._write({"op": "add_members", "id": group_remote_id, "members": sorted(new)})
+
+    def remove_members(self, group_remote_id: str, member_remote_ids: Sequence[str]) -> None:
+        self._guard()
+        group = self._group(group_remote_id)
+        gone = [m for m in member_remote_ids if m in group.members]
+        if gone:
+            self._write({"op": "remove_members", "id": group_remote_id, "members": sorted(gone)})
+
+    def assign_licences(self, remote_id: str, add: Sequence[str], remove: Sequence[str]) -> None:
+        self._guard()
+        self._account(remote_id)
+        self._write({"op": "licences", "id": remote_id, "add": sorted(add), "remove": sorted(remove)})
+
+    # -- set-up helpers for tests and demos (not part of the Target interface) --------------
+
+    def seed_account(self, spec: AccountSpec) -> str:
+        """Put an account in the directory as if someone made it by hand (key may be empty)."""
+        remote_id = f"acc-{self._next_id:06d}"
+        self._write({"op": "create_account", "id": remote_id, **_spec_json(spec)}, seed=True)
+        return remote_id
+
+    def seed_group_member(self, group_remote_id: str, member_remote_id: str) -> None:
+        self._write({"op": "add_members", "id": group_remote_id, "members": [member_remote_id]}, seed=True)
+
+    def close(self) -> None:
+        if self._log is not None:
+            self._log.close()
+            self._log = None
+
+    # -- internals ---------------------------------------------------------------------------
+
+    def _guard(self) -> None:
+        if self.dry_run:
+            raise DryRunRejected(f"dry run: no writes to {self.name}")
+
+    def _account(self, remote_id: str) -> RemoteAccount:
+        account = self.accounts.get(remote_id)
+        if account is None:
+            raise NotFoundError(f"no account {remote_id}")
+        return account
+
+    def _group(self, remote_id: str) -> _Group:
+        group = self.groups.get(remote_id)
+        if group is None:
+            raise NotFoundError(f"no group {remote_id}")
+        return group
+
+    def _write(self, entry: dict[str, Any], *, seed: bool = False) -> None:
+        if self.write_delay and not seed:
+            time.sleep(self.write_delay)
+        self._apply(entry)
+        self.writes.append(entry)
+        if self._log is not None:
+            self._log.write(json.dumps(entry, sort_keys=True) + "\n")
+            self._log.flush()
+
+    def _apply(self, entry: dict[str, Any]) -> None:
+        op, remote_id = entry["op"], entry["id"]
+        number = int(remote_id.split("-")[1])
+        self._next_id = max(self._next_id, number + 1)
+        if op in ("create_account", "update_account"):
+            old = self.accounts.get(remote_id)
+            self.accounts[remote_id] = RemoteAccount(
+                remote_id=remote_id,
+                key=entry["key"] or None,
+                username=entry["username"],
+                display_name=entry["display_name"],
+                given_name=entry["given_name"],
+                family_name=entry["family_name"],
+                enabled=entry["enabled"] if old is None else old.enabled,
+                attributes=dict(entry["attributes"]),
+                licences=old.licences if old else frozenset(),
+            )
+        elif op == "set_enabled":
+            self.accounts[remote_id] = replace(self.accounts[remote_id], enabled=entry["enabled"])
+        elif op == "revoke_sessions":
+            self.sessions_revoked[remote_id] = self.sessions_revoked.get(remote_id, 0) + 1
+        elif op == "delete_account":
+            del self.accounts[remote_id]
+            for group in self.groups.values():
+                group.members.discard(remote_id)
+        elif op == "create_group":
+            self.groups[remote_id] = _Group(
+                remote_id, entry["key"], entry["display_name"], entry["description"]
+            )
+        elif op == "add_members":
+            self.groups[remote_id].members.update(entry["members"])
+        elif op == "remove_members":
+            self.groups[remote_id].members.difference_update(entry["members"])
+        elif op == "licences":
+            account = self.accounts[remote_id]
+            licences = (account.licences | set(entry["add"])) - set(entry["remove"])
+            self.accounts[remote_id] = replace(account, licences=frozenset(licences))
+
+
+def _spec_json(spec: AccountSpec) -> dict[str, Any]:
+    return {
+        "key": spec.key,
+        "username": spec.username,
+        "display_name": spec.display_name,
+        "given_name": spec.given_name,
+        "family_name": spec.family_name,
+        "enabled": spec.enabled,
+        "attributes": dict(spec.attributes),
+    }

@@ -1,0 +1,420 @@
+"""The ``provisioner`` command line.
+
+Exit codes: 0 done, 1 some operations failed, 2 stopped by the safety gate,
+3 configuration or input unusable.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+from rich.table import Table
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from provisioner.config import Config, database_url, load_config
+from provisioner.errors import ConfigError
+from provisioner.execution.engine import Engine, RunReport, SyncRequest
+from provisioner.execution.locks import LockHeld
+from provisioner.planning.models import OpType
+from provisioner.store.db import ensure_current, make_engine, session_factory, upgrade
+from provisioner.store.tables import SyncOutcome, SyncRun
+
+app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
+runs_app = typer.Typer(help="Past runs: what changed, what failed, what was stopped.")
+audit_app = typer.Typer(help="The audit trail: verify it, or show who changed what.")
+config_app = typer.Typer(help="The board configuration.")
+db_app = typer.Typer(help="The state store.")
+app.add_typer(runs_app, name="runs")
+app.add_typer(audit_app, name="audit")
+app.add_typer(config_app, name="config")
+app.add_typer(db_app, name="db")
+
+out = Console()
+err = Console(stderr=True)
+
+ConfigOption = Annotated[
+    Path,
+    typer.Option(
+        "--config",
+        "-c",
+        envvar="PROVISIONER_CONFIG",
+        help="The board's provisioner.toml.",
+    ),
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="One JSON object for scripts and monitoring.")]
+DEFAULT_CONFIG = Path("provisioner.toml")
+DEMO_DIR = Path(".provisioner-demo")
+#: Which operations an admin wants to see first among the examples.
+EXAMPLE_PRIORITY = {OpType.DELETE_ACCOUNT: 5, OpType.DISABLE_ACCOUNT: 4, OpType.LINK_ACCOUNT: 3,
+                    OpType.ENABLE_ACCOUNT: 2, OpType.UPDATE_ACCOUNT: 1}
+
+
+def main() -> None:
+    logging.basicConfig(level=os.environ.get("PROVISIONER_LOG_LEVEL", "WARNING"), stream=sys.stderr)
+    try:
+        app()
+    except ConfigError as exc:
+        err.print(f"[red]Cannot continue:[/red] {escape(str(exc))}")
+        sys.exit(3)
+    except LockHeld as exc:
+        err.print(f"[yellow]Busy:[/yellow] {escape(str(exc))}")
+        sys.exit(1)
+
+
+# -- helpers ------------------------------------------------------------------------------
+
+
+def _open(config_path: Path) -> tuple[Config, sessionmaker[Session]]:
+    config = load_config(config_path)
+    engine = make_engine(database_url(config, config_path.parent))
+    ensure_current(engine)
+    return config, session_factory(engine)
+
+
+def _sessions_only(config_path: Path) -> sessionmaker[Session]:
+    env_url = os.environ.get("PROVISIONER_DATABASE_URL")
+    if env_url and not config_path.exists():
+        engine = make_engine(env_url)
+    else:
+        config = load_config(config_path)
+        engine = make_engine(database_url(config, config_path.parent))
+    ensure_current(engine)
+    return session_factory(engine)
+
+
+@contextmanager
+def _progress(enabled: bool) -> Iterator[Any]:
+    if not enabled or not err.is_terminal:
+        yield None
+        return
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
+    with Progress(*columns, console=err, transient=True) as progress:
+        tasks: dict[str, Any] = {}
+
+        def update(target: str, done: int, total: int) -> None:
+            if target not in tasks:
+                tasks[target] = progress.add_task(f"applying to {target}", total=total)
+            progress.update(tasks[target], completed=done)
+
+        yield update
+
+
+def _run_sync(config_path: Path, request: SyncRequest, as_json: bool) -> RunReport:
+    from provisioner.wiring import build_sources, build_targets, target_settings
+
+    config, sessions = _open(config_path)
+    engine = Engine(
+        config,
+        sessions,
+        build_sources(config),
+        build_targets(config, dry_run=request.dry_run),
+        target_settings=target_settings(config),
+    )
+    with _progress(not as_json) as progress:
+        return engine.sync(request, progress=progress)
+
+
+def _show_report(report: RunReport, *, show_operations: int = 0) -> None:
+    colour = {"applied": "green", "dry_run": "cyan", "stopped": "yellow"}.get(report.status, "red")
+    out.print(f"Run [bold]{report.run_id}[/bold]: [{colour}]{report.status}[/{colour}]")
+    if report.source_counts:
+        out.print("Read: " + ", ".join(f"{k} {v}" for k, v in sorted(report.source_counts.items())))
+    for resumed in report.resumed:
+        out.print(f"Finished the interrupted run {resumed} first.")
+    if report.targets:
+        table = Table(title="Operations" + (" (not applied: dry run)" if report.status == "dry_run" else ""))
+        table.add_column("operation")
+        for target in report.targets:
+            table.add_column(target.name, justify="right")
+        for op in OpType:
+            row = [str(t.counts.get(op.value, 0)) for t in report.targets]
+            if any(cell != "0" for cell in row):
+                table.add_row(op.value.replace("_", " "), *row)
+        table.add_row("[bold]total[/bold]", *[str(sum(t.counts.values())) for t in report.targets])
+        if report.status in ("applied", "partial", "failed"):
+            table.add_row("failed", *[str(t.failed) for t in report.targets])
+        out.print(table)
+        for target in report.targets:
+            if target.stopped:
+                out.print(f"[red]{target.stopped}[/red]")
+    if show_operations:
+        for target in report.targets:
+            skip = (OpType.ADD_MEMBER, OpType.REMOVE_MEMBER, OpType.CREATE_GROUP, OpType.LINK_GROUP)
+            interesting = sorted(
+                (op for op in target.operations if op.type not in skip),
+                key=lambda op: (-EXAMPLE_PRIORITY.get(op.type, 0), op.key),
+            )
+            for op in interesting[:show_operations]:
+                out.print(f"  {target.name}: {op.type.value:<16} {op.key:<20} {escape(op.reason)}")
+            if len(interesting) > show_operations:
+                out.print(f"  ... and {len(interesting) - show_operations} more account operations")
+    if report.problems:
+        out.print(f"[yellow]{len(report.problems)} records could not be used (left as they were):[/yellow]")
+        for problem in report.problems[:20]:
+            out.print(f"  - {escape(problem)}")
+    if report.issues:
+        out.print(f"[yellow]{len(report.issues)} things to look at:[/yellow]")
+        for issue in report.issues[:20]:
+            out.print(f"  - {escape(issue)}")
+    for reason in report.stop_reasons:
+        out.print(f"[yellow]Stopped:[/yellow] {escape(reason)}")
+
+
+# -- commands -----------------------------------------------------------------------------
+
+
+@app.command()
+def demo(
+    directory: Annotated[Path, typer.Option("--dir", help="Where the demo board lives.")] = DEMO_DIR,
+    staff: Annotated[int, typer.Option(help="Staff members of the generated board.")] = 60,
+    pupils: Annotated[int, typer.Option(help="Pupils of the generated board.")] = 700,
+    seed: Annotated[int, typer.Option(help="Seed of the generator.")] = 2026,
+    fresh: Annotated[bool, typer.Option(help="Throw the demo board away and start again.")] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Generate a realistic demo board (once) and run a full sync of it.
+
+    The board is written as HR, SIS and consent files with a configuration beside them; the
+    sync applies to the built-in reference directory in the same folder. Run it twice: the
+    second run plans nothing.
+    """
+    from provisioner.demo.generator import generate_board
+    from provisioner.execution.engine import today_in_amsterdam
+
+    config_path = directory / "provisioner.toml"
+    if fresh and directory.exists():
+        import shutil
+
+        shutil.rmtree(directory)
+    if not config_path.exists():
+        generate_board(directory, today=today_in_amsterdam(), seed=seed, staff=staff, pupils=pupils)
+        if not as_json:
+            out.print(f"Generated a demo board with {staff} staff and {pupils} pupils in {directory}/")
+    report = _run_sync(config_path, SyncRequest(), as_json)
+    if as_json:
+        print(json.dumps(report.as_json()))
+    else:
+        _show_report(report, show_operations=12)
+        out.print(
+            f"\nInspect it: provisioner runs show {report.run_id} -c {config_path}   "
+            f"|   provisioner audit verify -c {config_path}"
+        )
+    raise typer.Exit(report.exit_code())
+
+
+@app.command()
+def sync(
+    config: ConfigOption = DEFAULT_CONFIG,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Plan and show; change nothing.")] = False,
+    approve: Annotated[
+        str | None, typer.Option(help="Approve the plan of a run the safety gate stopped.")
+    ] = None,
+    person: Annotated[
+        str | None, typer.Option(help="Only this person: staff:<employee number> or pupil:<SIS id>.")
+    ] = None,
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="Plan as on this date (YYYY-MM-DD) instead of today.")
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Bring every target in step with HR and the SIS."""
+    today = _date(as_of) if as_of else None
+    report = _run_sync(config, SyncRequest(dry_run=dry_run, approve=approve, scope=person, today=today), as_json)
+    if as_json:
+        print(json.dumps(report.as_json()))
+    else:
+        _show_report(report, show_operations=20 if dry_run else 0)
+    raise typer.Exit(report.exit_code())
+
+
+@runs_app.callback(invoke_without_command=True)
+def runs_list(
+    ctx: typer.Context,
+    config: ConfigOption = DEFAULT_CONFIG,
+    limit: Annotated[int, typer.Option(help="How many runs.")] = 20,
+    as_json: JsonOption = False,
+) -> None:
+    """The latest runs, newest first."""
+    if ctx.invoked_subcommand is not None:
+        return
+    sessions = _sessions_only(config)
+    with sessions() as session:
+        rows = session.execute(select(SyncRun).order_by(SyncRun.started_at.desc()).limit(limit)).scalars().all()
+    if as_json:
+        print(json.dumps([_run_json(r) for r in rows]))
+        return
+    table = Table(title="Runs")
+    for column in ("run", "started (UTC)", "status", "by", "operations", "failed", "why stopped"):
+        table.add_column(column)
+    for r in rows:
+        table.add_row(
+            r.id, f"{r.started_at:%Y-%m-%d %H:%M}", r.status, r.actor, str(r.total), str(r.failed),
+            "; ".join(r.stop_reasons)[:80],
+        )
+    out.print(table)
+
+
+@runs_app.command("show")
+def runs_show(
+    run_id: str,
+    config: ConfigOption = DEFAULT_CONFIG,
+    as_json: JsonOption = False,
+) -> None:
+    """One run: its counts, what stopped it, and one line per object changed or failed."""
+    sessions = _sessions_only(config)
+    with sessions() as session:
+        run = session.get(SyncRun, run_id)
+        if run is None:
+            raise ConfigError(f"there is no run {run_id}")
+        outcomes = session.execute(
+            select(SyncOutcome).where(SyncOutcome.run_id == run_id).order_by(SyncOutcome.target, SyncOutcome.object_key)
+        ).scalars().all()
+    if as_json:
+        body = _run_json(run)
+        body["outcomes"] = [
+            {"target": o.target, "object": o.object_key, "outcome": o.outcome, "reason": o.reason} for o in outcomes
+        ]
+        print(json.dumps(body))
+        return
+    out.print(f"Run [bold]{run.id}[/bold] by {run.actor}: {run.status}, {run.total} operations, {run.failed} failed")
+    for reason in run.stop_reasons:
+        out.print(f"[yellow]Stopped:[/yellow] {escape(reason)}")
+    for problem in run.problems:
+        out.print(f"  - {escape(problem)}")
+    summary: dict[str, int] = {}
+    for o in outcomes:
+        summary[o.outcome] = summary.get(o.outcome, 0) + 1
+    if summary:
+        out.print("Objects: " + ", ".join(f"{k} {v}" for k, v in sorted(summary.items())))
+    table = Table(title="Outcomes needing attention")
+    for column in ("target", "object", "outcome", "reason"):
+        table.add_column(column)
+    for o in outcomes:
+        if o.outcome in ("failed", "rejected", "skipped"):
+            table.add_row(o.target, o.object_key, o.outcome, escape(o.reason))
+    if table.row_count:
+        out.print(table)
+
+
+@audit_app.command("verify")
+def audit_verify(config: ConfigOption = DEFAULT_CONFIG, as_json: JsonOption = False) -> None:
+    """Check that no audit record was edited, inserted or deleted."""
+    from provisioner.audit.service import verify
+
+    sessions = _sessions_only(config)
+    with sessions() as session:
+        result = verify(session)
+    if as_json:
+        print(json.dumps({"ok": result.ok, "checked": result.checked, "problems": result.problems}))
+    elif result.ok:
+        out.print(f"[green]The audit trail is intact[/green]: {result.checked} records checked.")
+    else:
+        out.print(f"[red]The audit trail was tampered with[/red] ({result.checked} records checked):")
+        for problem in result.problems:
+            out.print(f"  - {escape(problem)}")
+    raise typer.Exit(0 if result.ok else 1)
+
+
+@audit_app.command("show")
+def audit_show(
+    config: ConfigOption = DEFAULT_CONFIG,
+    person: Annotated[str | None, typer.Option(help="staff:<nr>, pupil:<id>, or an actor.")] = None,
+    since: Annotated[str | None, typer.Option(help="From this date (YYYY-MM-DD).")] = None,
+    until: Annotated[str | None, typer.Option(help="Before this date (YYYY-MM-DD).")] = None,
+    limit: Annotated[int, typer.Option(help="At most this many records.")] = 200,
+    as_json: JsonOption = False,
+) -> None:
+    """Who changed what, when and why: filtered by person and period, newest first."""
+    from provisioner.audit.service import show
+
+    sessions = _sessions_only(config)
+    with sessions() as session:
+        events = show(
+            session,
+            person=person,
+            since=_moment(since) if since else None,
+            until=_moment(until) if until else None,
+            limit=limit,
+        )
+    if as_json:
+        print(json.dumps([
+            {"seq": e.seq, "at": e.at.isoformat(), "actor": e.actor, "action": e.action, "target": e.target,
+             "object": e.object_key, "run_id": e.run_id, "reason": e.reason, "change": json.loads(e.change)}
+            for e in events
+        ]))
+        return
+    table = Table(title="Audit trail")
+    for column in ("#", "when (UTC)", "actor", "action", "target", "object", "reason"):
+        table.add_column(column)
+    for e in events:
+        table.add_row(
+            str(e.seq), f"{e.at:%Y-%m-%d %H:%M:%S}", e.actor, e.action, e.target or "", e.object_key or "",
+            escape(e.reason),
+        )
+    out.print(table)
+
+
+@config_app.command("check")
+def config_check(config: ConfigOption = DEFAULT_CONFIG) -> None:
+    """Explain every problem in the configuration and its input files."""
+    from provisioner.config_check import check
+
+    problems = check(config)
+    if not problems:
+        out.print(f"[green]{config} is fine.[/green]")
+        return
+    out.print(f"[red]{len(problems)} problem(s) in {config}:[/red]")
+    for problem in problems:
+        out.print(f"  - {problem}")
+    raise typer.Exit(3)
+
+
+@db_app.command("upgrade")
+def db_upgrade(config: ConfigOption = DEFAULT_CONFIG) -> None:
+    """Create or upgrade the state store's schema (also done before every command)."""
+    env_url = os.environ.get("PROVISIONER_DATABASE_URL")
+    url = env_url if env_url and not config.exists() else database_url(load_config(config), config.parent)
+    engine = make_engine(url)
+    upgrade(engine)
+    with session_factory(engine)() as session:
+        runs = session.execute(select(func.count()).select_from(SyncRun)).scalar_one()
+    out.print(f"The state store is up to date ({runs} runs kept).")
+
+
+def _run_json(run: SyncRun) -> dict[str, Any]:
+    return {
+        "run_id": run.id,
+        "status": run.status,
+        "actor": run.actor,
+        "started_at": run.started_at.isoformat(),
+        "finished_at": run.finished_at.isoformat() if run.finished_at else None,
+        "counts": run.counts,
+        "total": run.total,
+        "failed": run.failed,
+        "stop_reasons": run.stop_reasons,
+        "problems": run.problems,
+    }
+
+
+def _date(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError as exc:
+        raise ConfigError(f"'{value}' is not a date (YYYY-MM-DD)") from exc
+
+
+def _moment(value: str) -> datetime:
+    return datetime.combine(_date(value), datetime.min.time(), tzinfo=UTC)

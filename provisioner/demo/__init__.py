@@ -1,0 +1,1 @@
+"""A realistic, deterministic demo school board: HR export, OneRoster SIS, consents, config."""

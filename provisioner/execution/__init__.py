@@ -1,0 +1,1 @@
+"""Execution: locks, the journal-driven executor, and the sync flow."""

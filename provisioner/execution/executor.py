@@ -1,0 +1,454 @@
+"""The executor: the only code that calls target connectors.
+
+Every planned operation is journalled before anything is sent. For each operation the
+executor commits ``sending``, calls the connector, then commits ``applied`` together with the
+link it learned and the audit event, in one transaction. A run killed at any moment therefore
+leaves at most one batch in ``sending``; on resume those are checked against the target
+before anything is sent again, so nothing is applied twice and nothing pending is lost.
+
+Write semantics (create-or-adopt, heal a stale link, treat "already gone" as done) live here,
+once, for every target.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from provisioner.audit.service import record
+from provisioner.errors import (
+    AlreadyExistsError,
+    ConnectorError,
+    DryRunRejected,
+    FatalError,
+    NotFoundError,
+    RejectedError,
+    TransientError,
+)
+from provisioner.execution.locks import Lease, renew
+from provisioner.planning.models import Operation, OpType
+from provisioner.planning.planner import AccountLink
+from provisioner.store.tables import JournalEntry, Link
+from provisioner.targets import AccountSpec, GroupSpec, Target, TargetSnapshot
+
+MEMBERSHIP = {OpType.ADD_MEMBER, OpType.REMOVE_MEMBER}
+#: Operations whose goal is reached when the account is gone.
+GONE_IS_DONE = {OpType.DISABLE_ACCOUNT, OpType.REVOKE_SESSIONS, OpType.DELETE_ACCOUNT, OpType.REMOVE_LICENCE}
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass
+class ExecutionResult:
+    applied: int = 0
+    failed: int = 0
+    skipped: int = 0
+    confirmed_after_restart: int = 0
+    stopped: str | None = None  # why the target was given up (fatal error)
+
+
+@dataclass
+class Links:
+    """The links of one target, loaded once and kept in step with the store."""
+
+    accounts: dict[str, AccountLink] = field(default_factory=dict)
+    groups: dict[str, str] = field(default_factory=dict)
+    changed: dict[tuple[str, str], AccountLink | str | None] = field(default_factory=dict)
+
+    def set_account(self, key: str, link: AccountLink | None) -> None:
+        if link is None:
+            self.accounts.pop(key, None)
+        else:
+            self.accounts[key] = link
+        self.changed[("account", key)] = link
+
+    def set_group(self, key: str, remote_id: str) -> None:
+        self.groups[key] = remote_id
+        self.changed[("group", key)] = remote_id
+
+
+def load_links(session: Session, target: str) -> Links:
+    links = Links()
+    for row in session.execute(select(Link).where(Link.target == target)).scalars():
+        if row.kind == "account":
+            links.accounts[row.key] = AccountLink(row.remote_id, row.disabled_on)
+        else:
+            links.groups[row.key] = row.remote_id
+    return links
+
+
+def journal_plan(session: Session, run_id: str, target: str, operations: Sequence[Operation]) -> None:
+    """Write the plan to the journal as pending operations (the caller commits)."""
+    session.add_all(
+        JournalEntry(
+            run_id=run_id,
+            target=target,
+            seq=seq,
+            op_type=op.type.value,
+            object_key=op.key,
+            group_key=op.group,
+            data=dict(op.data),
+            reason=op.reason,
+            status="pending",
+        )
+        for seq, op in enumerate(operations, start=1)
+    )
+
+
+class Executor:
+    """Applies the journalled operations of one run to one target."""
+
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        target: Target,
+        *,
+        run_id: str,
+        actor: str,
+        today: date,
+        lease: Lease | None = None,
+        progress: Progress | None = None,
+    ) -> None:
+        self.sessions = sessions
+        self.target = target
+        self.run_id = run_id
+        self.actor = actor
+        self.today = today
+        self.lease = lease
+        self.progress = progress
+        self.batch_size = int(getattr(target, "batch_size", 20))
+
+    def run(self) -> ExecutionResult:
+        result = ExecutionResult()
+        with self.sessions() as session:
+            links = load_links(session, self.target.name)
+            entries = list(
+                session.execute(
+                    select(JournalEntry)
+                    .where(
+                        JournalEntry.run_id == self.run_id,
+                        JournalEntry.target == self.target.name,
+                        JournalEntry.status.in_(("pending", "sending")),
+                    )
+                    .order_by(JournalEntry.seq)
+                ).scalars()
+            )
+        interrupted = [e for e in entries if e.status == "sending"]
+        if interrupted:
+            self._confirm_interrupted(interrupted, links, result)
+            entries = [e for e in entries if e.status == "pending"]
+
+        total, done = len(entries), 0
+        for batch in self._batches(entries):
+            if result.stopped:
+                self._finish(batch, links, "skipped", f"not sent: {result.stopped}")
+                result.skipped += len(batch)
+                continue
+            self._mark(batch, "sending")
+            try:
+                notes = self._apply(batch, links)
+            except FatalError as exc:
+                result.stopped = f"{self.target.name} stopped: {exc}"
+                self._finish(batch, links, "failed", str(exc))
+                result.failed += len(batch)
+            except DryRunRejected as exc:
+                result.stopped = str(exc)
+                self._finish(batch, links, "failed", str(exc))
+                result.failed += len(batch)
+            except ConnectorError as exc:  # transient, not found, rejected: this batch only
+                self._finish(batch, links, "failed", _describe(exc))
+                result.failed += len(batch)
+            else:
+                self._finish(batch, links, "applied", notes)
+                result.applied += len(batch)
+            done += len(batch)
+            if self.progress:
+                self.progress(done, total)
+            if self.lease is not None:
+                renew(self.sessions, self.lease)
+        return result
+
+    # -- batching and bookkeeping -------------------------------------------------------------
+
+    def _batches(self, entries: list[JournalEntry]) -> Iterator[list[JournalEntry]]:
+        def batch_key(entry: JournalEntry) -> tuple[str, str | None, int]:
+            if OpType(entry.op_type) in MEMBERSHIP:
+                return (entry.op_type, entry.group_key, 0)
+            return (entry.op_type, entry.object_key, entry.seq)
+
+        for _, group in itertools.groupby(entries, key=batch_key):
+            members = list(group)
+            for start in range(0, len(members), self.batch_size):
+                yield members[start : start + self.batch_size]
+
+    def _mark(self, batch: list[JournalEntry], status: str) -> None:
+        with self.sessions() as session:
+            for entry in batch:
+                row = session.get(JournalEntry, entry.id)
+                assert row is not None
+                row.status = status
+                row.updated_at = datetime.now(UTC)
+            session.commit()
+
+    def _finish(self, batch: list[JournalEntry], links: Links, status: str, note: str) -> None:
+        """Record the result, the links learned and the audit events in one transaction."""
+        with self.sessions() as session:
+            for (kind, key), link in links.changed.items():
+                _store_link(session, self.target.name, kind, key, link)
+            links.changed.clear()
+            for entry in batch:
+                row = session.get(JournalEntry, entry.id)
+                assert row is not None
+                row.status = status
+                row.error = None if status == "applied" else note
+                row.updated_at = datetime.now(UTC)
+                if status == "applied":
+                    change: dict[str, Any] = {k: v for k, v in entry.data.items() if k != "changed"}
+                    if entry.group_key:
+                        change["group"] = entry.group_key
+                    record(
+                        session,
+                        actor=self.actor,
+                        action=entry.op_type,
+                        target=self.target.name,
+                        object_key=entry.object_key,
+                        run_id=self.run_id,
+                        reason=entry.reason + (f" ({note})" if note else ""),
+                        change=change,
+                    )
+            session.commit()
+
+    def _confirm_interrupted(self, entries: list[JournalEntry], links: Links, result: ExecutionResult) -> None:
+        """Operations that were being sent when the previous process died: check whether they
+        reached the target; those that did are recorded as applied, the rest sent again."""
+        snapshot = self.target.read()
+        confirmed = [e for e in entries if self._reached_target(e, snapshot, links)]
+        if confirmed:
+            self._finish(confirmed, links, "applied", "confirmed in the target after a restart")
+            result.applied += len(confirmed)
+            result.confirmed_after_restart += len(confirmed)
+        rest = [e for e in entries if e not in confirmed]
+        if rest:
+            self._mark(rest, "pending")
+            for entry in rest:
+                entry.status = "pending"
+
+    def _reached_target(self, entry: JournalEntry, snapshot: TargetSnapshot, links: Links) -> bool:
+        op, key, data = OpType(entry.op_type), entry.object_key, entry.data
+        by_key = {a.key: a for a in snapshot.accounts if a.key}
+        groups_by_key = {g.key: g for g in snapshot.groups if g.key}
+        account = by_key.get(key)
+        if op is OpType.CREATE_ACCOUNT:
+            if account is None:
+                return False
+            links.set_account(key, AccountLink(account.remote_id))
+            return True
+        if op is OpType.CREATE_GROUP:
+            group = groups_by_key.get(key)
+            if group is None:
+                return False
+            links.set_group(key, group.remote_id)
+            return True
+        if op is OpType.UPDATE_ACCOUNT:
+            return account is not None and all(
+                getattr(account, f) == data[f] for f in ("display_name", "given_name", "family_name", "username")
+            ) and all(account.attributes.get(k) == v for k, v in data["attributes"].items())
+        if op is OpType.ENABLE_ACCOUNT:
+            return account is not None and account.enabled
+        if op is OpType.DISABLE_ACCOUNT:
+            if account is None or not account.enabled:
+                if account is not None:
+                    links.set_account(key, AccountLink(account.remote_id, self.today))
+                return True
+            return False
+        if op is OpType.DELETE_ACCOUNT:
+            if account is None:
+                links.set_account(key, None)
+                return True
+            return False
+        if op in MEMBERSHIP:
+            group = groups_by_key.get(entry.group_key or "")
+            member = key.removeprefix("remote:") if key.startswith("remote:") else (
+                account.remote_id if account else None
+            )
+            if group is None or member is None:
+                return op is OpType.REMOVE_MEMBER
+            return (member in group.members) == (op is OpType.ADD_MEMBER)
+        if op in (OpType.ASSIGN_LICENCE, OpType.REMOVE_LICENCE):
+            if account is None:
+                return op is OpType.REMOVE_LICENCE
+            return (data["licence"] in account.licences) == (op is OpType.ASSIGN_LICENCE)
+        # links are store-only and revoking sessions twice changes nothing: just do them again
+        return False
+
+    # -- applying ----------------------------------------------------------------------------
+
+    def _apply(self, batch: list[JournalEntry], links: Links) -> str:
+        op = OpType(batch[0].op_type)
+        if op in MEMBERSHIP:
+            return self._apply_membership(op, batch, links)
+        (entry,) = batch
+        key, data = entry.object_key, entry.data
+        target = self.target
+        if op is OpType.LINK_ACCOUNT:
+            disabled = data.get("disabled_on")
+            links.set_account(key, AccountLink(data["remote_id"], date.fromisoformat(disabled) if disabled else None))
+            return ""
+        if op is OpType.LINK_GROUP:
+            links.set_group(key, data["remote_id"])
+            return ""
+        if op is OpType.CREATE_GROUP:
+            spec = GroupSpec(key, data["display_name"], data["description"])
+            try:
+                links.set_group(key, target.create_group(spec))
+                return ""
+            except AlreadyExistsError:
+                found = target.find_groups(key)
+                if len(found) != 1:
+                    raise
+                links.set_group(key, found[0].remote_id)
+                return "adopted the existing group"
+        if op is OpType.CREATE_ACCOUNT:
+            return self._create_or_adopt(key, data, links)
+        if op is OpType.UPDATE_ACCOUNT:
+            try:
+                target.update_account(self._remote_id(key, links), _spec(key, data))
+                return ""
+            except NotFoundError:
+                if self._heal(key, links):
+                    target.update_account(self._remote_id(key, links), _spec(key, data))
+                    return "stale link healed"
+                note = self._create_or_adopt(key, data, links)
+                return note or "re-created: the account had disappeared"
+        if op is OpType.ENABLE_ACCOUNT:
+            self._with_heal(key, links, lambda rid: target.set_enabled(rid, True))
+            links.set_account(key, AccountLink(self._remote_id(key, links), None))
+            return ""
+        if op is OpType.DISABLE_ACCOUNT:
+            gone = self._with_heal(key, links, lambda rid: target.set_enabled(rid, False), gone_ok=True)
+            if not gone:
+                links.set_account(key, AccountLink(self._remote_id(key, links), self.today))
+            return "already gone" if gone else ""
+        if op is OpType.REVOKE_SESSIONS:
+            gone = self._with_heal(key, links, target.revoke_sessions, gone_ok=True)
+            return "already gone" if gone else ""
+        if op is OpType.DELETE_ACCOUNT:
+            gone = self._with_heal(key, links, target.delete_account, gone_ok=True)
+            links.set_account(key, None)
+            return "already gone" if gone else ""
+        if op in (OpType.ASSIGN_LICENCE, OpType.REMOVE_LICENCE):
+            sku = [data["licence"]]
+            add, remove = (sku, []) if op is OpType.ASSIGN_LICENCE else ([], sku)
+            gone = self._with_heal(
+                key, links, lambda rid: target.assign_licences(rid, add, remove), gone_ok=op in GONE_IS_DONE
+            )
+            return "already gone" if gone else ""
+        raise RejectedError(f"unknown operation {op}")
+
+    def _apply_membership(self, op: OpType, batch: list[JournalEntry], links: Links) -> str:
+        group_key = batch[0].group_key or ""
+        group_id = links.groups.get(group_key)
+        if group_id is None:
+            raise NotFoundError(f"group {group_key} was not created (see its own operation)")
+        members = []
+        for entry in batch:
+            if entry.object_key.startswith("remote:"):
+                members.append(entry.object_key.removeprefix("remote:"))
+            elif entry.object_key in links.accounts:
+                members.append(links.accounts[entry.object_key].remote_id)
+            elif op is OpType.ADD_MEMBER:
+                raise NotFoundError(f"account {entry.object_key} does not exist (see its own operation)")
+        if op is OpType.ADD_MEMBER:
+            self.target.add_members(group_id, members)
+        elif members:
+            self.target.remove_members(group_id, members)
+        return ""
+
+    def _create_or_adopt(self, key: str, data: dict[str, Any], links: Links) -> str:
+        spec = _spec(key, data)
+        try:
+            links.set_account(key, AccountLink(self.target.create_account(spec)))
+            return ""
+        except AlreadyExistsError:
+            found = self.target.find_accounts(key)
+            if len(found) > 1:
+                raise RejectedError(f"{len(found)} accounts carry key {key}") from None
+            if not found:
+                raise RejectedError(
+                    f"username {spec.username} is taken by an account the provisioner does not manage"
+                ) from None
+            links.set_account(key, AccountLink(found[0].remote_id))
+            self.target.update_account(found[0].remote_id, spec)
+            return "adopted the existing account"
+
+    def _remote_id(self, key: str, links: Links) -> str:
+        link = links.accounts.get(key)
+        if link is None:
+            raise NotFoundError(f"account {key} does not exist (see its own operation)")
+        return link.remote_id
+
+    def _heal(self, key: str, links: Links) -> bool:
+        """Find the account again by its key after its link went stale."""
+        found = self.target.find_accounts(key)
+        if len(found) == 1:
+            old = links.accounts.get(key)
+            links.set_account(key, AccountLink(found[0].remote_id, old.disabled_on if old else None))
+            return True
+        if len(found) > 1:
+            raise RejectedError(f"{len(found)} accounts carry key {key}")
+        return False
+
+    def _with_heal(self, key: str, links: Links, call: Callable[[str], None], *, gone_ok: bool = False) -> bool:
+        """Call with the account's remote id, healing a stale link once. Returns True when the
+        account is gone and ``gone_ok`` says that is the goal."""
+        try:
+            call(self._remote_id(key, links))
+            return False
+        except NotFoundError:
+            if self._heal(key, links):
+                call(self._remote_id(key, links))
+                return False
+            if gone_ok:
+                return True
+            raise
+
+
+def _spec(key: str, data: dict[str, Any]) -> AccountSpec:
+    return AccountSpec(
+        key=key,
+        username=data["username"],
+        display_name=data["display_name"],
+        given_name=data["given_name"],
+        family_name=data["family_name"],
+        enabled=data.get("enabled", True),
+        attributes=data.get("attributes", {}),
+    )
+
+
+def _describe(exc: ConnectorError) -> str:
+    kind = {
+        TransientError: "temporarily unavailable",
+        NotFoundError: "not found",
+        AlreadyExistsError: "already exists",
+        RejectedError: "rejected",
+    }.get(type(exc), type(exc).__name__)
+    return f"{kind}: {exc}"
+
+
+def _store_link(session: Session, target: str, kind: str, key: str, link: AccountLink | str | None) -> None:
+    if link is None:
+        session.execute(delete(Link).where(Link.target == target, Link.kind == kind, Link.key == key))
+        return
+    remote_id, disabled_on = (link, None) if isinstance(link, str) else (link.remote_id, link.disabled_on)
+    row = session.get(Link, (target, kind, key))
+    now = datetime.now(UTC)
+    if row is None:
+        session.add(Link(target=target, kind=kind, key=key, remote_id=remote_id, disabled_on=disabled_on, updated_at=now))
+    else:
+        row.remote_id, row.disabled_on, row.updated_at = remote_id, disabled_on, now

@@ -1,0 +1,1 @@
+"""Planning: desired state, operations, and the pure diff between desired and actual."""

@@ -1,0 +1,148 @@
+"""Desired state, operations and plans: the data that flows from policy to the executor."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from enum import StrEnum
+from typing import Any
+
+from provisioner.domain.models import PersonKind, PersonName, Role
+
+
+class AccountState(StrEnum):
+    ACTIVE = "active"  # works here now: enabled, with the access of their roles
+    LEFT = "left"  # gone: disabled, no access; deleted after the grace period
+
+
+@dataclass(frozen=True, slots=True)
+class DesiredAccount:
+    """What one person's account should be, in every target."""
+
+    key: str  # staff:<employee number> | pupil:<SIS id>
+    kind: PersonKind
+    ident: str  # employee number or SIS id: the correlation key stored in the target
+    name: PersonName
+    state: AccountState
+    left_on: date | None = None  # the last day of access, for LEFT
+    roles: frozenset[Role] = frozenset()
+    locations: frozenset[str] = frozenset()
+    groups: frozenset[str] = frozenset()  # keys of access groups
+    licences: frozenset[str] = frozenset()  # set per target from its configuration
+    attributes: Mapping[str, str] = field(default_factory=dict)
+    username: str = ""  # assigned by naming before planning
+
+
+@dataclass(frozen=True, slots=True)
+class DesiredGroup:
+    key: str  # e.g. "loc:07XY00:care", "class:K-07XY00-5b"
+    display_name: str
+    description: str
+    location: str
+
+
+class IssueKind(StrEnum):
+    QUARANTINED = "quarantined"  # a source record failed: person left as is
+    UNMAPPED_TITLE = "unmapped_title"
+    UNKNOWN_TEACHER = "unknown_teacher"
+    AMBIGUOUS = "ambiguous"  # more than one remote object carries the key
+    ORPHAN_KEPT = "orphan_kept"  # missing from sources, left alone this run
+
+
+@dataclass(frozen=True, slots=True)
+class PlanIssue:
+    """Something an admin should look at; never contains a name, only keys."""
+
+    kind: IssueKind
+    key: str
+    message: str
+
+    def describe(self) -> str:
+        return f"{self.key}: {self.message}"
+
+
+@dataclass(frozen=True, slots=True)
+class DesiredState:
+    accounts: Mapping[str, DesiredAccount]
+    groups: Mapping[str, DesiredGroup]
+    #: keys whose source records failed: no operation may touch them this run
+    frozen: frozenset[str] = frozenset()
+    #: whether people missing from every source may be treated as gone this run
+    orphans_may_leave: bool = True
+    issues: tuple[PlanIssue, ...] = ()
+
+
+class OpType(StrEnum):
+    """Operation types, declared in the order the executor applies them."""
+
+    CREATE_GROUP = "create_group"
+    LINK_GROUP = "link_group"
+    LINK_ACCOUNT = "link_account"
+    CREATE_ACCOUNT = "create_account"
+    UPDATE_ACCOUNT = "update_account"
+    ENABLE_ACCOUNT = "enable_account"
+    DISABLE_ACCOUNT = "disable_account"
+    REVOKE_SESSIONS = "revoke_sessions"
+    ADD_MEMBER = "add_member"
+    REMOVE_MEMBER = "remove_member"
+    ASSIGN_LICENCE = "assign_licence"
+    REMOVE_LICENCE = "remove_licence"
+    DELETE_ACCOUNT = "delete_account"
+
+
+PHASE: dict[OpType, int] = {op: index for index, op in enumerate(OpType)}
+
+
+@dataclass(frozen=True, slots=True)
+class Operation:
+    """One change to one object in one target.
+
+    ``key`` is the account or group the operation is about; membership operations name the
+    group in ``group`` and the member in ``key`` (``remote:<id>`` for a member the provisioner
+    does not manage). ``data`` is JSON-serialisable and never holds a secret.
+    """
+
+    type: OpType
+    key: str
+    group: str | None = None
+    data: Mapping[str, Any] = field(default_factory=dict)
+    reason: str = ""
+
+    def sort_key(self) -> tuple[int, str, str]:
+        return (PHASE[self.type], self.group or "", self.key)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "type": self.type.value,
+            "key": self.key,
+            "group": self.group,
+            "data": dict(self.data),
+            "reason": self.reason,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    target: str
+    operations: tuple[Operation, ...]
+    issues: tuple[PlanIssue, ...]
+    #: managed accounts found in the target: the base for percentage thresholds
+    managed_accounts: int
+    managed_memberships: int
+
+    def counts(self) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for op in self.operations:
+            counts[op.type.value] = counts.get(op.type.value, 0) + 1
+        return counts
+
+    def fingerprint(self) -> str:
+        """The same operations give the same fingerprint: used to approve a stopped run."""
+        digest = hashlib.sha256()
+        for op in self.operations:
+            digest.update(json.dumps(op.as_json(), sort_keys=True, default=str).encode())
+            digest.update(b"\n")
+        return digest.hexdigest()

@@ -1,0 +1,87 @@
+"""The safety gate: stop a run before it does damage, and say why in words.
+
+Two checks, both pure:
+- the source guard, before planning: a source that came back empty, or with far fewer
+  records than at the last good run, stops the whole run (a truncated HR export must never
+  disable half the board);
+- thresholds per operation type, after planning: absolute and as a share of what the target
+  holds (e.g. at most 5% of accounts disabled in one run).
+A stopped run can be approved explicitly; see :mod:`provisioner.execution.engine`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from provisioner.config import Threshold
+from provisioner.planning.models import OpType, Plan
+
+ACCOUNT_OPS = {
+    OpType.CREATE_ACCOUNT,
+    OpType.UPDATE_ACCOUNT,
+    OpType.ENABLE_ACCOUNT,
+    OpType.DISABLE_ACCOUNT,
+    OpType.REVOKE_SESSIONS,
+    OpType.DELETE_ACCOUNT,
+    OpType.ASSIGN_LICENCE,
+    OpType.REMOVE_LICENCE,
+}
+MEMBERSHIP_OPS = {OpType.ADD_MEMBER, OpType.REMOVE_MEMBER}
+
+WORDS: dict[str, str] = {
+    OpType.CREATE_ACCOUNT: "accounts would be created",
+    OpType.UPDATE_ACCOUNT: "accounts would be changed",
+    OpType.ENABLE_ACCOUNT: "accounts would be enabled",
+    OpType.DISABLE_ACCOUNT: "accounts would be disabled",
+    OpType.REVOKE_SESSIONS: "accounts would be signed out",
+    OpType.DELETE_ACCOUNT: "accounts would be deleted",
+    OpType.ADD_MEMBER: "group memberships would be added",
+    OpType.REMOVE_MEMBER: "group memberships would be removed",
+    OpType.ASSIGN_LICENCE: "licences would be assigned",
+    OpType.REMOVE_LICENCE: "licences would be removed",
+    OpType.CREATE_GROUP: "groups would be created",
+}
+
+
+def check_sources(
+    counts: Mapping[str, int], last_good: Mapping[str, int], max_shrink_percent: float
+) -> list[str]:
+    """Reasons to stop because a source looks truncated. Keys are ``<source>.<kind>``."""
+    reasons = []
+    for name, count in sorted(counts.items()):
+        before = last_good.get(name)
+        if count == 0 and (before is None or before > 0):
+            reasons.append(f"source {name} is empty: is the export complete?")
+            continue
+        if before:
+            shrink = 100.0 * (before - count) / before
+            if shrink > max_shrink_percent:
+                reasons.append(
+                    f"source {name} has {count} records, {before - count} fewer than the "
+                    f"{before} of the last good run ({shrink:.1f}% fewer; the limit is "
+                    f"{max_shrink_percent:g}%): is the export complete?"
+                )
+    return reasons
+
+
+def check_thresholds(plan: Plan, thresholds: Mapping[str, Threshold]) -> list[str]:
+    """Reasons to stop because the plan changes more than the board allows in one run."""
+    reasons = []
+    counts = plan.counts()
+    for op_name, threshold in sorted(thresholds.items()):
+        count = counts.get(op_name, 0)
+        if count == 0:
+            continue
+        op_type = OpType(op_name)
+        base = plan.managed_memberships if op_type in MEMBERSHIP_OPS else plan.managed_accounts
+        what = f"{count} {WORDS.get(op_type, op_name)} in {plan.target}"
+        if threshold.max_count is not None and count > threshold.max_count:
+            reasons.append(f"{what}; the limit is {threshold.max_count}")
+            continue
+        if threshold.max_percent is not None and base > 0:
+            share = 100.0 * count / base
+            if share > threshold.max_percent:
+                reasons.append(
+                    f"{what}, {share:.1f}% of {base}; the limit is {threshold.max_percent:g}%"
+                )
+    return reasons

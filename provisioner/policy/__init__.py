@@ -1,0 +1,1 @@
+"""Policy: pure functions from source records to desired state."""

@@ -1,0 +1,331 @@
+"""Policy: from HR and SIS records to the desired state of every account and group.
+
+Pure functions only. The document hierarchy (002 §11.2): *directie/locatieleider - IB-er -
+leerkracht - leerlingen*. Everyone reaches the documents of their own level and of every
+level below it, on their own location, never above. Pupils reach only their own group.
+Memberships are flat: a person is a direct member of every access group they reach, so every
+target can grant permissions to these groups without relying on nested groups.
+
+Access groups per location: ``loc:<BRIN6>:management`` (directie), ``loc:<BRIN6>:care``
+(zorg/IB), ``loc:<BRIN6>:teachers`` (leerkrachten), ``loc:<BRIN6>:staff`` (the whole team,
+support staff included) and one ``class:<SIS id>`` per group of pupils.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Literal
+
+from provisioner.config import normalise_title
+from provisioner.domain.models import (
+    ROLE_RANK,
+    ClassGroup,
+    Employment,
+    PersonKind,
+    Pupil,
+    Role,
+    StaffMember,
+)
+from provisioner.planning.models import (
+    AccountState,
+    DesiredAccount,
+    DesiredGroup,
+    DesiredState,
+    IssueKind,
+    PlanIssue,
+)
+
+LEVELS: dict[str, str] = {
+    "management": "Directie",
+    "care": "Zorg (IB)",
+    "teachers": "Leerkrachten",
+    "staff": "Team",
+}
+
+#: Which location-level groups each role reaches on its own location.
+ROLE_LEVELS: dict[Role, tuple[str, ...]] = {
+    Role.DIRECTOR: ("management", "care", "teachers", "staff"),
+    Role.LOCATION_LEADER: ("management", "care", "teachers", "staff"),
+    Role.CARE_COORDINATOR: ("care", "teachers", "staff"),
+    Role.TEACHER: ("teachers", "staff"),
+    Role.INTERN: ("staff",),
+    Role.SUPPORT_STAFF: ("staff",),
+}
+
+#: Roles that reach every pupil group of their location (not only their own groups).
+ALL_CLASSES = frozenset({Role.DIRECTOR, Role.LOCATION_LEADER, Role.CARE_COORDINATOR})
+#: Roles that reach the groups the SIS lists them as teacher of.
+OWN_CLASSES = frozenset({Role.TEACHER, Role.INTERN})
+
+
+def level_group(location: str, level: str) -> str:
+    return f"loc:{location}:{level}"
+
+
+def class_group(group_id: str) -> str:
+    return f"class:{group_id}"
+
+
+@dataclass(frozen=True, slots=True)
+class Offboarding:
+    """An offboarding requested in chat: the person's access ends after ``last_day``."""
+
+    person_key: str
+    last_day: date
+    requested_by: str
+
+
+@dataclass(frozen=True, slots=True)
+class PolicySettings:
+    today: date
+    locations: Mapping[str, str]  # BRIN6 -> name
+    roles: Mapping[str, Role]  # HR function title (as configured) -> role
+    director_scope: Literal["board", "school"] = "board"
+    days_before_start: int = 7
+
+
+def build_desired_state(
+    staff: Iterable[StaffMember],
+    pupils: Iterable[Pupil],
+    groups: Iterable[ClassGroup],
+    settings: PolicySettings,
+    *,
+    offboardings: Iterable[Offboarding] = (),
+    frozen: Iterable[str] = (),
+    orphans_may_leave: bool = True,
+) -> DesiredState:
+    """The desired state of the whole board on ``settings.today``."""
+    role_of = {normalise_title(title): role for title, role in settings.roles.items()}
+    classes = list(groups)
+    classes_at: dict[str, list[ClassGroup]] = defaultdict(list)
+    for group in classes:
+        classes_at[group.location].append(group)
+    teaches: dict[str, list[ClassGroup]] = defaultdict(list)
+    for group in classes:
+        for number in group.teacher_numbers:
+            teaches[number].append(group)
+    ends = {o.person_key: o.last_day for o in offboardings}
+
+    accounts: dict[str, DesiredAccount] = {}
+    issues: list[PlanIssue] = []
+    frozen_keys = set(frozen)
+    staff_numbers: set[str] = set()
+
+    for member in staff:
+        staff_numbers.add(member.employee_number)
+        if member.key in frozen_keys:
+            continue
+        account, member_issues = _staff_account(
+            member, settings, role_of, classes_at, teaches, ends.get(member.key)
+        )
+        issues.extend(member_issues)
+        if any(issue.kind is IssueKind.UNMAPPED_TITLE for issue in member_issues):
+            frozen_keys.add(member.key)
+        elif account is not None:
+            accounts[account.key] = account
+
+    known_classes = {group.group_id: group for group in classes}
+    for pupil in pupils:
+        if pupil.key in frozen_keys:
+            continue
+        account = _pupil_account(pupil, settings, known_classes, ends.get(pupil.key))
+        if account is not None:
+            accounts[account.key] = account
+
+    for number in sorted(set(teaches) - staff_numbers):
+        issues.append(
+            PlanIssue(
+                IssueKind.UNKNOWN_TEACHER,
+                f"staff:{number}",
+                "the SIS lists this employee number as teacher of "
+                + ", ".join(sorted(g.group_id for g in teaches[number]))
+                + ", but HR does not know it: no group access given",
+            )
+        )
+
+    desired_groups: dict[str, DesiredGroup] = {}
+    for brin6, name in settings.locations.items():
+        for level, label in LEVELS.items():
+            key = level_group(brin6, level)
+            desired_groups[key] = DesiredGroup(key, f"{name} - {label}", f"{label}, {brin6}", brin6)
+    for group in classes:
+        if group.location in settings.locations:
+            key = class_group(group.group_id)
+            location_name = settings.locations[group.location]
+            desired_groups[key] = DesiredGroup(
+                key, f"{location_name} - {group.name}", f"{group.name}, {group.location}", group.location
+            )
+
+    return DesiredState(
+        accounts=accounts,
+        groups=desired_groups,
+        frozen=frozenset(frozen_keys),
+        orphans_may_leave=orphans_may_leave,
+        issues=tuple(issues),
+    )
+
+
+def _cap_end(employment: Employment, last_day: date | None) -> Employment:
+    if last_day is None or (employment.end is not None and employment.end <= last_day):
+        return employment
+    return dataclasses.replace(employment, end=last_day)
+
+
+def _staff_account(
+    member: StaffMember,
+    settings: PolicySettings,
+    role_of: Mapping[str, Role],
+    classes_at: Mapping[str, list[ClassGroup]],
+    teaches: Mapping[str, list[ClassGroup]],
+    last_day: date | None,
+) -> tuple[DesiredAccount | None, list[PlanIssue]]:
+    today = settings.today
+    lead = timedelta(days=settings.days_before_start)
+    employments = [_cap_end(e, last_day) for e in member.employments]
+    current = [e for e in employments if e.start - lead <= today and (e.end is None or today <= e.end)]
+    ended = [e for e in employments if e.end is not None and e.end < today]
+
+    issues = [
+        PlanIssue(
+            IssueKind.UNMAPPED_TITLE,
+            member.key,
+            f"HR function title '{e.function_title}' is not in the [roles] mapping; "
+            "this person is left as they are until it is added",
+        )
+        for e in current
+        if normalise_title(e.function_title) not in role_of
+    ]
+    if issues:
+        return None, issues
+
+    base = {"kind": PersonKind.STAFF.value}
+    if not current:
+        if not ended:
+            return None, []  # starts later than the lead time: no account yet
+        left_on = max(e.end for e in ended if e.end is not None)
+        return (
+            DesiredAccount(
+                key=member.key,
+                kind=PersonKind.STAFF,
+                ident=member.employee_number,
+                name=member.name,
+                state=AccountState.LEFT,
+                left_on=left_on,
+                attributes=base,
+            ),
+            [],
+        )
+
+    roles: set[Role] = set()
+    locations: set[str] = set()
+    groups: set[str] = set()
+    own_classes = {g.group_id: g for g in teaches.get(member.employee_number, [])}
+    for employment in current:
+        role = role_of[normalise_title(employment.function_title)]
+        roles.add(role)
+        locations.add(employment.location)
+        reach = [employment.location]
+        if role is Role.DIRECTOR and settings.director_scope == "board":
+            reach = list(settings.locations)
+        for location in reach:
+            groups.update(level_group(location, level) for level in ROLE_LEVELS[role])
+            if role in ALL_CLASSES:
+                groups.update(class_group(g.group_id) for g in classes_at.get(location, []))
+            if role in OWN_CLASSES:
+                groups.update(
+                    class_group(g.group_id) for g in own_classes.values() if g.location == location
+                )
+
+    top = min(roles, key=ROLE_RANK.__getitem__)
+    attributes = {
+        **base,
+        "role": top.value,
+        "roles": " ".join(sorted(r.value for r in roles)),
+        "locations": " ".join(sorted(locations)),
+    }
+    return (
+        DesiredAccount(
+            key=member.key,
+            kind=PersonKind.STAFF,
+            ident=member.employee_number,
+            name=member.name,
+            state=AccountState.ACTIVE,
+            roles=frozenset(roles),
+            locations=frozenset(locations),
+            groups=frozenset(groups),
+            attributes=attributes,
+        ),
+        [],
+    )
+
+
+def _pupil_account(
+    pupil: Pupil,
+    settings: PolicySettings,
+    classes: Mapping[str, ClassGroup],
+    last_day: date | None,
+) -> DesiredAccount | None:
+    today = settings.today
+    end = pupil.enrolment_end
+    if last_day is not None and (end is None or last_day < end):
+        end = last_day
+    lead = timedelta(days=settings.days_before_start)
+    started = pupil.enrolment_start is None or pupil.enrolment_start - lead <= today
+    active = pupil.enabled_in_sis and started and (end is None or today <= end)
+    base = {"kind": PersonKind.PUPIL.value, "role": Role.PUPIL.value, "locations": pupil.location}
+    if active:
+        groups = frozenset({class_group(pupil.group_id)}) if pupil.group_id in classes else frozenset()
+        return DesiredAccount(
+            key=pupil.key,
+            kind=PersonKind.PUPIL,
+            ident=pupil.sis_id,
+            name=pupil.name,
+            state=AccountState.ACTIVE,
+            roles=frozenset({Role.PUPIL}),
+            locations=frozenset({pupil.location}),
+            groups=groups,
+            attributes=base,
+        )
+    if not started and pupil.enabled_in_sis:
+        return None
+    return DesiredAccount(
+        key=pupil.key,
+        kind=PersonKind.PUPIL,
+        ident=pupil.sis_id,
+        name=pupil.name,
+        state=AccountState.LEFT,
+        left_on=end if end is not None and end < today else None,
+        attributes=base,
+    )
+
+
+def for_target(
+    desired: DesiredState,
+    *,
+    include_pupils: bool,
+    licences: Mapping[str, Iterable[str]],
+    sis_roles: Mapping[str, str],
+) -> DesiredState:
+    """The part of the desired state one target manages, with its licences and SIS role.
+
+    ``licences`` and ``sis_roles`` are keyed by role name; a person gets the licences of all
+    their roles and the SIS role of their highest role.
+    """
+    licence_sets = {role: frozenset(names) for role, names in licences.items()}
+    accounts: dict[str, DesiredAccount] = {}
+    for key, account in desired.accounts.items():
+        if account.kind is PersonKind.PUPIL and not include_pupils:
+            continue
+        if account.state is AccountState.ACTIVE:
+            wanted = frozenset().union(*(licence_sets.get(r.value, frozenset()) for r in account.roles))
+            attributes = dict(account.attributes)
+            sis_role = sis_roles.get(attributes.get("role", ""))
+            if sis_role:
+                attributes["sis_role"] = sis_role
+            account = dataclasses.replace(account, licences=wanted, attributes=attributes)
+        accounts[key] = account
+    return dataclasses.replace(desired, accounts=accounts)
