@@ -7,11 +7,12 @@ A record with a quoted line break still counts as one line; blank lines count bu
 from __future__ import annotations
 
 import csv
-import io
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import lru_cache
+from operator import itemgetter
 from pathlib import Path
 
 from provisioner.errors import ConfigError
@@ -25,7 +26,10 @@ ISO_DATE = "%Y-%m-%d"
 
 @dataclass(frozen=True, slots=True)
 class CsvTable:
-    """One CSV file in memory: the header and every non-blank record with its line number."""
+    """One CSV file in memory: the header and every non-blank record with its line number.
+
+    Every row has at least as many cells as the header (short rows are padded with '').
+    """
 
     label: str  # "HR export", "OneRoster file": used in ConfigError messages
     path: Path
@@ -42,6 +46,13 @@ class CsvTable:
         if index is None:
             raise ConfigError(f"{self.label} {self.path} has no '{name}' column in its header row")
         return index
+
+    def getter(self, *names: str) -> Callable[[Sequence[str]], tuple[str, ...]]:
+        """A fast reader of two or more required columns: ``getter(row)`` gives their raw cells."""
+        if len(names) < 2:
+            raise ValueError("getter() needs two or more columns; use column() for one")
+        get: Callable[[Sequence[str]], tuple[str, ...]] = itemgetter(*map(self.column, names))
+        return get
 
     def optional_column(self, name: str) -> int | None:
         """The index of a header that may be absent; a header given twice is a ConfigError."""
@@ -60,32 +71,31 @@ def read_table(path: Path, label: str, delimiter: str | None = None) -> CsvTable
         raise ConfigError(f"{label} {path} does not exist")
     if not path.is_file():
         raise ConfigError(f"{label} {path} is not a file")
+    if delimiter is not None and len(delimiter) != 1:
+        raise ConfigError(f"{label} {path}: delimiter must be one character, not '{delimiter}'")
     try:
         with path.open(encoding="utf-8-sig", newline="") as handle:
-            text = handle.read()
+            if delimiter is None:
+                first_line = handle.readline()
+                delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
+                handle.seek(0)
+            reader = csv.reader(handle, delimiter=delimiter)
+            records = list(reader)
     except UnicodeDecodeError as exc:
         raise ConfigError(f"{label} {path} is not UTF-8 text (bad byte at {exc.start})") from exc
-    except OSError as exc:
-        raise ConfigError(f"{label} {path} cannot be read: {exc.strerror}") from exc
-    if delimiter is None:
-        first_line = text.partition("\n")[0]
-        delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
-    elif len(delimiter) != 1:
-        raise ConfigError(f"{label} {path}: delimiter must be one character, not '{delimiter}'")
-    header: list[str] | None = None
-    rows: list[tuple[int, list[str]]] = []
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    try:
-        for line, row in enumerate(reader, start=1):
-            if header is None:
-                header = [name.strip() for name in row]
-            elif "".join(row).strip():
-                rows.append((line, row))
     except csv.Error as exc:
         where = f"near line {reader.line_num}"
         raise ConfigError(f"{label} {path} is not valid CSV {where}: {exc}") from exc
-    if not header or not any(header):
+    except OSError as exc:
+        raise ConfigError(f"{label} {path} cannot be read: {exc.strerror}") from exc
+    if not records or not "".join(records[0]).strip():
         raise ConfigError(f"{label} {path} is empty (no header row)")
+    header = [name.strip() for name in records[0]]
+    rows = [(line, row) for line, row in enumerate(records[1:], start=2) if "".join(row).strip()]
+    width = len(header)
+    for _, row in rows:
+        if len(row) < width:
+            row.extend([""] * (width - len(row)))
     return CsvTable(label, path, header, rows)
 
 
@@ -98,13 +108,17 @@ def cell(row: Sequence[str], index: int | None) -> str:
 
 def clean_text(value: str) -> str:
     """Unicode NFC with runs of whitespace made one space: 'van  ’t' and 'van ’t' match."""
-    return " ".join(unicodedata.normalize("NFC", value).split())
+    if not value.isascii():
+        value = unicodedata.normalize("NFC", value)
+    return " ".join(value.split())
 
 
+@lru_cache(maxsize=4096)
 def parse_date(value: str, date_format: str = ISO_DATE) -> date | None:
     """The date in ``value``, or None when it is not a date in ``date_format``.
 
-    ISO and ``%Y%m%d`` dates take a fast path: a SIS export has a date on every enrolment.
+    ISO and ``%Y%m%d`` dates take a fast path, and repeated values come from a cache: a SIS
+    export has a date on every enrolment.
     """
     try:
         if date_format == ISO_DATE:

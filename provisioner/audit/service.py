@@ -317,7 +317,7 @@ def _event_hash(
     prev_hash: str,
 ) -> str:
     """The documented hash of one event (see the module docstring)."""
-    when = at.replace(tzinfo=None).isoformat(timespec="microseconds")
+    when = _utc(at).replace(tzinfo=None).isoformat(timespec="microseconds")
     payload: Sequence[Any] = [
         seq,
         when,

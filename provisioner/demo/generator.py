@@ -392,9 +392,10 @@ def _staff(
     people[5].employments[0].end = today - timedelta(days=10)
 
     jobs: list[_Employment] = [job(0, director[1]) for _ in range(size.directors - 1)]
-    jobs += [job(location, rng.choice(leader)) for location in range(n_loc)]
+    jobs += [job(location, leader[location % 2]) for location in range(n_loc)]
+    jobs += [job(location, care[location % 3]) for location in range(n_loc)]
     extra_care = rng.sample([i for i in range(n_loc) if i != 1], size.care_coordinators - n_loc)
-    jobs += [job(location, rng.choice(care)) for location in [*range(n_loc), *extra_care]]
+    jobs += [job(location, rng.choice(care)) for location in extra_care]
     jobs += [
         job(i % n_loc, rng.choices(support, weights=(50, 25, 25))[0])
         for i in range(size.support_staff - 1)

@@ -18,10 +18,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from provisioner.audit.service import record
+from provisioner.audit.service import AuditInput, record_many
 from provisioner.errors import (
     AlreadyExistsError,
     ConnectorError,
@@ -38,6 +38,9 @@ from provisioner.store.tables import JournalEntry, Link
 from provisioner.targets import AccountSpec, GroupSpec, Target, TargetSnapshot
 
 MEMBERSHIP = {OpType.ADD_MEMBER, OpType.REMOVE_MEMBER}
+#: Operations marked ``sending`` together and recorded together. After a crash, at most one
+#: chunk is in ``sending``; each of those is checked against the target before resending.
+CHUNK = 50
 #: Operations whose goal is reached when the account is gone.
 GONE_IS_DONE = {OpType.DISABLE_ACCOUNT, OpType.REVOKE_SESSIONS, OpType.DELETE_ACCOUNT, OpType.REMOVE_LICENCE}
 
@@ -144,30 +147,31 @@ class Executor:
             self._confirm_interrupted(interrupted, links, result)
             entries = [e for e in entries if e.status == "pending"]
 
+        units = list(self._batches(entries))
         total, done = len(entries), 0
-        for batch in self._batches(entries):
-            if result.stopped:
-                self._finish(batch, links, "skipped", f"not sent: {result.stopped}")
-                result.skipped += len(batch)
-                continue
-            self._mark(batch, "sending")
-            try:
-                notes = self._apply(batch, links)
-            except FatalError as exc:
-                result.stopped = f"{self.target.name} stopped: {exc}"
-                self._finish(batch, links, "failed", str(exc))
-                result.failed += len(batch)
-            except DryRunRejected as exc:
-                result.stopped = str(exc)
-                self._finish(batch, links, "failed", str(exc))
-                result.failed += len(batch)
-            except ConnectorError as exc:  # transient, not found, rejected: this batch only
-                self._finish(batch, links, "failed", _describe(exc))
-                result.failed += len(batch)
-            else:
-                self._finish(batch, links, "applied", notes)
-                result.applied += len(batch)
-            done += len(batch)
+        for chunk_start in range(0, len(units), CHUNK):
+            chunk = units[chunk_start : chunk_start + CHUNK]
+            self._mark([entry for unit in chunk for entry in unit], "sending")
+            results: list[tuple[list[JournalEntry], str, str]] = []
+            for unit in chunk:
+                if result.stopped:
+                    results.append((unit, "skipped", f"not sent: {result.stopped}"))
+                    result.skipped += len(unit)
+                    continue
+                try:
+                    note = self._apply(unit, links)
+                except (FatalError, DryRunRejected) as exc:
+                    result.stopped = f"{self.target.name} stopped: {exc}"
+                    results.append((unit, "failed", str(exc)))
+                    result.failed += len(unit)
+                except ConnectorError as exc:  # transient, not found, rejected: this unit only
+                    results.append((unit, "failed", _describe(exc)))
+                    result.failed += len(unit)
+                else:
+                    results.append((unit, "applied", note))
+                    result.applied += len(unit)
+            self._finish(results, links)
+            done += sum(len(unit) for unit in chunk)
             if self.progress:
                 self.progress(done, total)
             if self.lease is not None:
@@ -189,39 +193,45 @@ class Executor:
 
     def _mark(self, batch: list[JournalEntry], status: str) -> None:
         with self.sessions() as session:
-            for entry in batch:
-                row = session.get(JournalEntry, entry.id)
-                assert row is not None
-                row.status = status
-                row.updated_at = datetime.now(UTC)
+            session.execute(
+                update(JournalEntry)
+                .where(JournalEntry.id.in_([entry.id for entry in batch]))
+                .values(status=status, updated_at=datetime.now(UTC))
+            )
             session.commit()
 
-    def _finish(self, batch: list[JournalEntry], links: Links, status: str, note: str) -> None:
-        """Record the result, the links learned and the audit events in one transaction."""
+    def _finish(self, results: list[tuple[list[JournalEntry], str, str]], links: Links) -> None:
+        """Record results, the links learned and the audit events in one transaction."""
         with self.sessions() as session:
             for (kind, key), link in links.changed.items():
                 _store_link(session, self.target.name, kind, key, link)
             links.changed.clear()
-            for entry in batch:
-                row = session.get(JournalEntry, entry.id)
-                assert row is not None
-                row.status = status
-                row.error = None if status == "applied" else note
-                row.updated_at = datetime.now(UTC)
-                if status == "applied":
+            now = datetime.now(UTC)
+            events = []
+            for unit, status, note in results:
+                for entry in unit:
+                    session.execute(
+                        update(JournalEntry)
+                        .where(JournalEntry.id == entry.id)
+                        .values(status=status, error=None if status == "applied" else note, updated_at=now)
+                    )
+                    if status != "applied":
+                        continue
                     change: dict[str, Any] = {k: v for k, v in entry.data.items() if k != "changed"}
                     if entry.group_key:
                         change["group"] = entry.group_key
-                    record(
-                        session,
-                        actor=self.actor,
-                        action=entry.op_type,
-                        target=self.target.name,
-                        object_key=entry.object_key,
-                        run_id=self.run_id,
-                        reason=entry.reason + (f" ({note})" if note else ""),
-                        change=change,
+                    events.append(
+                        AuditInput(
+                            actor=self.actor,
+                            action=entry.op_type,
+                            target=self.target.name,
+                            object_key=entry.object_key,
+                            run_id=self.run_id,
+                            reason=entry.reason + (f" ({note})" if note else ""),
+                            change=change,
+                        )
                     )
+            record_many(session, events)
             session.commit()
 
     def _confirm_interrupted(self, entries: list[JournalEntry], links: Links, result: ExecutionResult) -> None:
@@ -230,7 +240,7 @@ class Executor:
         snapshot = self.target.read()
         confirmed = [e for e in entries if self._reached_target(e, snapshot, links)]
         if confirmed:
-            self._finish(confirmed, links, "applied", "confirmed in the target after a restart")
+            self._finish([(confirmed, "applied", "confirmed in the target after a restart")], links)
             result.applied += len(confirmed)
             result.confirmed_after_restart += len(confirmed)
         rest = [e for e in entries if e not in confirmed]

@@ -83,7 +83,7 @@ def plan_target(
 
     accounts, blocked = _resolve_accounts(desired, snapshot, account_links, ops, issues, today)
     groups = _resolve_groups(desired, snapshot, group_links, ops, issues)
-    untouchable = desired.frozen | blocked
+    untouchable = set(desired.frozen | blocked)
 
     for key in sorted(set(desired.accounts) | set(account_links)):
         if key in untouchable:
@@ -94,6 +94,7 @@ def plan_target(
             if remote is None:
                 continue
             if not desired.orphans_may_leave:
+                untouchable.add(key)  # neither disabled nor stripped of its groups
                 issues.append(
                     PlanIssue(
                         IssueKind.ORPHAN_KEPT,

@@ -73,7 +73,7 @@ def check_template(template: str) -> None:
 
 @dataclass(frozen=True, slots=True)
 class _Template:
-    """A checked template: literal text already cleaned, braces escaped for format()."""
+    """A checked template for str.format; its literal text is already cleaned (no braces)."""
 
     text: str
     uses_initial: bool
