@@ -351,9 +351,9 @@ def test_secrets_are_redacted_at_any_depth(engine: Engine) -> None:
         "mail": "j.devries@school.example",
     }
     with sessionmaker(engine)() as session:
-        event = record(session, actor="sync:r1", action="account.create", change=change)
+        written = record(session, actor="sync:r1", action="account.create", change=change)
         session.commit()
-        stored = json.loads(event.change)
+        stored = json.loads(written.change)
     (row,) = _rows(engine)
     assert "hunter2" not in row.change
     assert stored == {
@@ -442,6 +442,7 @@ def test_concurrent_writers_make_one_unbroken_chain(engine: Engine) -> None:
         worker.start()
     for worker in workers:
         worker.join(timeout=120)
+    assert not any(worker.is_alive() for worker in workers), "a writer hung"
     assert not errors, errors
     total = threads * per_thread
     assert _verify(engine) == (True, total, "")

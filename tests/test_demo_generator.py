@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import csv
 import re
-import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -462,11 +461,9 @@ def test_a_larger_board_scales_every_count(large: Board) -> None:
 
 
 @pytest.mark.slow
-def test_a_big_board_is_generated_quickly(tmp_path: Path) -> None:
-    started = time.perf_counter()
+def test_a_benchmark_sized_board_has_the_right_shape(tmp_path: Path) -> None:
+    # its speed is measured by benchmarks/plan.py, not asserted here
     config = generate_board(tmp_path, today=TODAY, staff=5000, pupils=50000)
-    elapsed = time.perf_counter() - started
-    assert elapsed < 8, f"{elapsed:.1f} s"  # about 2 s on an idle 2-core machine
     loaded = load_config(config)
     assert len({loc.brin6 for loc in loaded.locations}) == len(loaded.locations) > 200
     with (tmp_path / "hr.csv").open(encoding="utf-8") as handle:

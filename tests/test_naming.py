@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import random
 import re
-import time
 
 import pytest
 from hypothesis import given, settings
@@ -391,7 +390,8 @@ def test_property_base_is_always_valid(person: PersonName, template: str, ident:
     assert VALID.match(username_base(person, template, ident))
 
 
-def test_55000_requests_with_many_collisions_are_fast() -> None:
+def test_55000_requests_with_many_collisions_stay_unique() -> None:
+    """Scale and correctness; the speed is measured by benchmarks/plan.py."""
     rng = random.Random(7)
     givens = ["Jan", "Sanne", "Daan", "Emma", "Noah", "Julia", "Lucas", "Tess", "Sem", "Mila"]
     prefixes = ["", "", "de", "van", "van der", "van 't", "ter"]
@@ -405,14 +405,7 @@ def test_55000_requests_with_many_collisions_are_fast() -> None:
         for n in range(50000)
     ]
     taken = frozenset({"jan.devries", "jan.devries7"} | {f"sanne.vries{n}" for n in range(700)})
-    # CPU time, best of two: a busy machine slows the wall clock, not the algorithm.
-    # Linear probing takes about 0.2 s here; restarting at suffix 2 each time takes seconds.
-    timings = []
-    for _ in range(2):
-        started = time.process_time()
-        got = assign_usernames(requests, {}, taken)
-        timings.append(time.process_time() - started)
+    got = assign_usernames(requests, {}, taken)
     assert len(set(got.values())) == 55000
     assert got["pupil:0"] == "jan.devries2"
     assert got["pupil:999"] == "jan.devries5002"  # the last key; 7 was taken
-    assert min(timings) < 1.0, f"{min(timings):.2f} s"

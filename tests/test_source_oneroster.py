@@ -240,6 +240,9 @@ BAD_USERS = [
     pytest.param({"familyName": " "}, "familyName", "no familyName", id="no-family-name"),
     pytest.param({"enabledUser": "yes"}, "enabledUser", "'yes' is not true or false",
                  id="bad-enabled"),
+    pytest.param({"enabledUser": ""}, "enabledUser", "no enabledUser", id="no-enabled"),
+    pytest.param({"orgSourcedIds": ""}, "orgSourcedIds", "belongs to no school in orgs.csv",
+                 id="no-orgs"),
     pytest.param({"orgSourcedIds": "s404"}, "orgSourcedIds", "org 's404' is not in orgs.csv",
                  id="unknown-org"),
     pytest.param({"orgSourcedIds": "bestuur"}, "orgSourcedIds", "belongs to no school in orgs.csv",
@@ -261,6 +264,18 @@ def test_bad_student_row_quarantines_the_pupil(
     assert batch.quarantined_keys == {"pupil:p1"}
     assert list(pupils(batch)) == ["p2"]
     assert batch.counts["pupils"] == 2
+
+
+def test_every_fault_of_a_row_is_reported(tmp_path: Path) -> None:
+    users = [{**USERS[0], "givenName": "", "orgSourcedIds": ""}, *USERS[1:]]
+
+    batch = read(tmp_path, users=users)
+
+    assert [(p.line, p.field, p.reason) for p in batch.problems] == [
+        (2, "givenName", "no givenName"),
+        (2, "orgSourcedIds", "belongs to no school in orgs.csv"),
+    ]
+    assert batch.quarantined_keys == {"pupil:p1"} and batch.unkeyed_rejects == 0
 
 
 def test_bad_birth_date_quarantines_the_pupil(tmp_path: Path) -> None:
@@ -331,7 +346,7 @@ def test_demographics_is_optional(tmp_path: Path) -> None:
 def test_missing_folder_file_or_header_makes_the_source_unusable(tmp_path: Path) -> None:
     config = OneRosterSourceConfig(type="oneroster-csv", path=tmp_path / "export")
     source = OneRosterCsvSource("sis", config, LOCATIONS, today=TODAY)
-    with pytest.raises(ConfigError, match="OneRoster folder .*export does not exist"):
+    with pytest.raises(ConfigError, match=r"OneRoster folder .*export does not exist"):
         source.read()
 
     (tmp_path / "export").mkdir()
@@ -346,6 +361,7 @@ def test_missing_folder_file_or_header_makes_the_source_unusable(tmp_path: Path)
         source.read()
 
 
+@pytest.mark.slow
 def test_fifty_thousand_pupils_read_fast(tmp_path: Path) -> None:
     count = 50_000
     users = [{"sourcedId": f"p{i}", "enabledUser": "true", "orgSourcedIds": "s1",
@@ -363,9 +379,9 @@ def test_fifty_thousand_pupils_read_fast(tmp_path: Path) -> None:
         "sis", OneRosterSourceConfig(type="oneroster-csv", path=tmp_path), LOCATIONS, today=TODAY
     )
 
-    started = time.perf_counter()
+    started = time.process_time()  # CPU time: other processes on the machine do not count
     batch = source.read()
-    elapsed = time.perf_counter() - started
+    elapsed = time.process_time() - started
 
     assert batch.problems == []
     assert len(batch.pupils) == count and len(batch.groups) == count // 25

@@ -17,6 +17,7 @@ from connectors.csv_common import (
     Issue,
     Rejections,
     clean_text,
+    gc_paused,
     not_a_date,
     parse_date,
     read_table,
@@ -35,13 +36,11 @@ _USER_COLUMNS = (
 _ENROLMENT_COLUMNS = ("classSourcedId", "userSourcedId", "role", "beginDate", "endDate")
 
 
-@dataclass(slots=True)
-class _Student:
+class _Student(NamedTuple):
     name: PersonName
     location: str  # BRIN6
     enabled: bool
     eck_id: str | None
-    birth_date: date | None = None
 
 
 class _Homeroom(NamedTuple):
@@ -65,6 +64,7 @@ class _Read:
     bad_schools: dict[str, str] = field(default_factory=dict)  # org sourcedId -> reason
     other_orgs: set[str] = field(default_factory=set)  # the board (district), departments
     students: dict[str, _Student] = field(default_factory=dict)  # usable ones
+    births: dict[str, date] = field(default_factory=dict)  # student -> birth date
     student_ids: set[str] = field(default_factory=set)  # every student row's id: the count
     staff_numbers: dict[str, str] = field(default_factory=dict)  # user sourcedId -> employee nr
     other_users: set[str] = field(default_factory=set)  # teachers, parents, ...
@@ -101,6 +101,10 @@ class OneRosterCsvSource:
 
     def read(self) -> SourceBatch:
         """Read orgs, users, classes, enrollments and, when present, demographics."""
+        with gc_paused():
+            return self._read()
+
+    def _read(self) -> SourceBatch:
         folder = self.config.path
         if not folder.is_dir():
             raise ConfigError(f"OneRoster folder {folder} does not exist")
@@ -177,9 +181,11 @@ class OneRosterCsvSource:
             if not family:
                 issues.append(("familyName", "no familyName"))
             flag = enabled.casefold()
-            if flag != "true" and flag != "false":
+            if not enabled:
+                issues.append(("enabledUser", "no enabledUser"))
+            elif flag != "true" and flag != "false":
                 issues.append(("enabledUser", f"'{enabled}' is not true or false"))
-            location = state.schools.get(org_ids) or self._location(org_ids, state, issues)
+            location = state.schools.get(org_ids) or _location(org_ids, state, issues)
             if user_id:
                 state.student_ids.add(user_id)
             if issues or location is None:
@@ -194,22 +200,6 @@ class OneRosterCsvSource:
                 (eck[1].strip() or None) if eck else None,
             )
 
-    def _location(self, org_ids: str, state: _Read, issues: list[Issue]) -> str | None:
-        """The BRIN6 of the one school among ``orgSourcedIds``; problems go to ``issues``."""
-        brins: set[str] = set()
-        for org_id in filter(None, (part.strip() for part in org_ids.split(","))):
-            brin6, reason = _school(org_id, state)
-            if reason:
-                issues.append(("orgSourcedIds", reason))
-            elif brin6:
-                brins.add(brin6)
-        if len(brins) > 1:
-            schools = ", ".join(sorted(brins))
-            issues.append(("orgSourcedIds", f"belongs to more than one school ({schools})"))
-        elif not brins and not issues:
-            issues.append(("orgSourcedIds", "belongs to no school in orgs.csv"))
-        return brins.pop() if len(brins) == 1 else None
-
     def _demographics(self, table: CsvTable, state: _Read) -> None:
         get = table.getter("sourcedId", "birthDate")
         for line, row in table.rows:
@@ -217,13 +207,14 @@ class OneRosterCsvSource:
             if not user_id:
                 state.log.reject(table.file, line, None, None, [("sourcedId", "no sourcedId")])
                 continue
-            student = state.students.get(user_id)
-            if student is None or not raw:
+            if user_id not in state.students or not raw:
                 continue  # a teacher's row, a rejected pupil, no birth date: nothing to use
-            student.birth_date = parse_date(raw)
-            if student.birth_date is None:
+            birth_date = parse_date(raw)
+            if birth_date is None:
                 key = pupil_key(user_id)
                 state.log.reject(table.file, line, user_id, key, [("birthDate", not_a_date(raw))])
+            else:
+                state.births[user_id] = birth_date
 
     def _classes(self, table: CsvTable, state: _Read) -> None:
         get = table.getter("sourcedId", "title", "classType", "schoolSourcedId")
@@ -306,7 +297,7 @@ class OneRosterCsvSource:
 
     def _assemble(self, enrol_file: str, state: _Read, today: date) -> SourceBatch:
         batch = SourceBatch(source=self.name, kind=self.kind)
-        quarantined = state.log.quarantined
+        quarantined, births = state.log.quarantined, state.births
         for user_id, student in state.students.items():
             key = pupil_key(user_id)
             if key in quarantined:
@@ -333,7 +324,7 @@ class OneRosterCsvSource:
                 Pupil(
                     sis_id=user_id,
                     name=student.name,
-                    birth_date=student.birth_date,
+                    birth_date=births.get(user_id),
                     location=student.location,
                     group_id=group.class_id if group else None,
                     enrolment_start=start,
@@ -360,6 +351,24 @@ def _school(org_id: str, state: _Read) -> tuple[str | None, str | None]:
     if org_id in state.other_orgs:
         return None, None
     return None, f"org '{org_id}' is not in orgs.csv"
+
+
+def _location(org_ids: str, state: _Read, issues: list[Issue]) -> str | None:
+    """The BRIN6 of the one school among ``orgSourcedIds``; problems are added to ``issues``."""
+    brins: set[str] = set()
+    reasons: list[str] = []
+    for org_id in filter(None, (part.strip() for part in org_ids.split(","))):
+        brin6, reason = _school(org_id, state)
+        if reason:
+            reasons.append(reason)
+        elif brin6:
+            brins.add(brin6)
+    if len(brins) > 1:
+        reasons.append(f"belongs to more than one school ({', '.join(sorted(brins))})")
+    elif not brins and not reasons:
+        reasons.append("belongs to no school in orgs.csv")
+    issues.extend(("orgSourcedIds", reason) for reason in reasons)
+    return None if reasons else brins.pop()
 
 
 def _enrolment_issues(

@@ -41,6 +41,20 @@ _MAX_PROBLEMS = 100
 _BATCH = 1000
 
 
+@dataclass(frozen=True)
+class AuditInput:
+    """One event to append with :func:`record_many`; the fields are those of :func:`record`."""
+
+    actor: str
+    action: str
+    target: str | None = None
+    object_key: str | None = None
+    run_id: str | None = None
+    reason: str = ""
+    change: Mapping[str, Any] | None = None
+    at: datetime | None = None
+
+
 def record(
     session: Session,
     *,
@@ -60,50 +74,65 @@ def record(
     to now; a naive ``at`` is taken to be UTC. Under PostgreSQL this needs READ COMMITTED
     (the default): a stricter isolation level makes concurrent writers fail to serialise.
     """
-    if not actor or not action:
-        raise ValueError("an audit event needs an actor and an action")
-    for name, value in (
-        ("actor", actor),
-        ("action", action),
-        ("target", target),
-        ("object_key", object_key),
-        ("run_id", run_id),
-    ):
-        _check_length(name, value)
-    change_text = _canonical(redact(change or {}))
-    when = _utc(at if at is not None else datetime.now(UTC))
+    item = AuditInput(actor, action, target, object_key, run_id, reason, change, at)
+    return record_many(session, [item])[0]
+
+
+def record_many(session: Session, items: Sequence[AuditInput]) -> list[AuditEvent]:
+    """Append several events, in order, like :func:`record` (one head update for all)."""
+    if not items:
+        return []
+    now = datetime.now(UTC)
+    prepared = [
+        (item, _canonical(redact(item.change or {})), _utc(item.at or now)) for item in items
+    ]
+    for item, _, _ in prepared:
+        _check(item)
 
     # The first statement: takes the write lock (SQLite) or row lock (PostgreSQL).
     head_table = cast(Table, AuditHead.__table__)
     bumped = session.execute(
         update(head_table)
         .where(head_table.c.id == 1)
-        .values(last_seq=head_table.c.last_seq + 1)
+        .values(last_seq=head_table.c.last_seq + len(items))
         .returning(head_table.c.last_seq, head_table.c.last_hash)
     ).one_or_none()
     if bumped is None:
         raise RuntimeError("the audit_head row is missing: the store was not migrated properly")
-    seq, prev_hash = int(bumped[0]), str(bumped[1])
+    seq, prev_hash = int(bumped[0]) - len(items), str(bumped[1])
 
-    event = AuditEvent(
-        seq=seq,
-        at=when,
-        actor=actor,
-        action=action,
-        target=target,
-        object_key=object_key,
-        run_id=run_id,
-        reason=reason,
-        change=change_text,
-        prev_hash=prev_hash,
-    )
-    event.hash = _event_hash(
-        seq, when, actor, action, target, object_key, run_id, reason, change_text, prev_hash
-    )
-    session.add(event)
+    events = []
+    for item, change_text, when in prepared:
+        seq += 1
+        event = AuditEvent(
+            seq=seq,
+            at=when,
+            actor=item.actor,
+            action=item.action,
+            target=item.target,
+            object_key=item.object_key,
+            run_id=item.run_id,
+            reason=item.reason,
+            change=change_text,
+            prev_hash=prev_hash,
+        )
+        event.hash = prev_hash = _event_hash(
+            seq,
+            when,
+            item.actor,
+            item.action,
+            item.target,
+            item.object_key,
+            item.run_id,
+            item.reason,
+            change_text,
+            prev_hash,
+        )
+        events.append(event)
+    session.add_all(events)
     session.flush()
-    session.execute(update(head_table).where(head_table.c.id == 1).values(last_hash=event.hash))
-    return event
+    session.execute(update(head_table).where(head_table.c.id == 1).values(last_hash=prev_hash))
+    return events
 
 
 def redact(value: Any) -> Any:
@@ -355,9 +384,17 @@ def _is_secret_key(name: str) -> bool:
     return snake.endswith(_SECRET_ENDINGS) or any(part in snake for part in _SECRET_PARTS)
 
 
-def _check_length(name: str, value: str | None) -> None:
-    """PostgreSQL refuses over-long values and SQLite keeps them: refuse them on both."""
-    column_type = AuditEvent.__table__.c[name].type
-    limit = column_type.length if isinstance(column_type, String) else None
-    if value is not None and limit is not None and len(value) > limit:
-        raise ValueError(f"{name} is longer than {limit} characters")
+def _check(item: AuditInput) -> None:
+    """Refuse an event without actor or action, or with a value too long for its column.
+
+    PostgreSQL refuses over-long values and SQLite keeps them: refuse them on both.
+    """
+    if not item.actor or not item.action:
+        raise ValueError("an audit event needs an actor and an action")
+    columns = AuditEvent.__table__.c
+    for name in ("actor", "action", "target", "object_key", "run_id"):
+        value: str | None = getattr(item, name)
+        column_type = columns[name].type
+        limit = column_type.length if isinstance(column_type, String) else None
+        if value is not None and limit is not None and len(value) > limit:
+            raise ValueError(f"{name} is longer than {limit} characters")

@@ -1,0 +1,34 @@
+# Two commands on a fresh machine:  make demo   and   make test
+# Both create the virtualenv (.venv) and install the project on first use.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test lint bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+## A full sync of the generated demo board, on the embedded SQLite store.
+demo: $(STAMP)
+	$(BIN)/provisioner demo
+
+## The whole test suite (PostgreSQL at 127.0.0.1:5432 is started if it is down).
+test: $(STAMP)
+	sh scripts/ensure-postgres.sh
+	$(BIN)/python -m pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check provisioner connectors tests benchmarks
+	$(BIN)/mypy --strict provisioner connectors
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/plan.py
+
+clean:
+	rm -rf $(VENV) .provisioner-demo
