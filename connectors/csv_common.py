@@ -154,7 +154,7 @@ def parse_date(value: str, date_format: str = ISO_DATE) -> date | None:
 
 
 def not_a_date(value: str, date_format: str = ISO_DATE) -> str:
-    """"'2026-02-30' is not a date (expected YYYY-MM-DD)"."""
+    """The reason for a bad date: "'2026-02-30' is not a date (expected YYYY-MM-DD)"."""
     shown = date_format
     for code, meaning in (("%Y", "YYYY"), ("%y", "YY"), ("%m", "MM"), ("%d", "DD")):
         shown = shown.replace(code, meaning)
@@ -170,13 +170,15 @@ class Rejections:
     quarantined: set[str] = field(default_factory=set)
     unkeyed: int = 0
 
-    def note(self, file: str, line: int | None, record: str | None, field: str | None,
-             reason: str) -> None:
+    def note(
+        self, file: str, line: int | None, record: str | None, field: str | None, reason: str
+    ) -> None:
         """A problem that quarantines nobody (a school, a class, a teacher link)."""
         self.problems.append(RecordProblem(self.source, file, line, record, field, reason))
 
-    def reject(self, file: str, line: int, record: str | None, key: str | None,
-               issues: Iterable[Issue]) -> None:
+    def reject(
+        self, file: str, line: int, record: str | None, key: str | None, issues: Iterable[Issue]
+    ) -> None:
         """A person's record is unusable: report each issue, quarantine ``key``.
 
         Without a key the record cannot be tied to anyone: it counts as an unkeyed reject.

@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import Engine, event, select, text
 from sqlalchemy.orm import sessionmaker
 
-from provisioner.audit.service import record, show, verify
+from provisioner.audit.service import AuditInput, record, record_many, show, verify
 from provisioner.store.tables import AuditEvent, AuditHead, SyncRun
 
 GENESIS = "0" * 64
@@ -464,3 +464,29 @@ def test_record_refuses_missing_or_overlong_fields(engine: Engine) -> None:
         with pytest.raises(ValueError, match="object_key is longer than 200"):
             record(session, actor="chat:U1", action="x", object_key="k" * 201)
     assert _verify(engine) == (True, 0, "")
+
+
+def test_record_many_appends_a_batch_in_order(engine: Engine) -> None:
+    with sessionmaker(engine)() as session:
+        record(session, actor="chat:U1", action="offboard.request", object_key="staff:1")
+        assert record_many(session, []) == []
+        batch = record_many(
+            session,
+            [
+                AuditInput(actor="sync:r1", action="create_account", object_key=f"staff:{n}")
+                for n in (2, 3, 4)
+            ]
+            + [AuditInput(actor="sync:r1", action="set_password", change={"password": "hunter2"})],
+        )
+        assert [e.seq for e in batch] == [2, 3, 4, 5]
+        record(session, actor="chat:U1", action="offboard.cancel", object_key="staff:1")
+        session.commit()
+    rows = _rows(engine)
+    assert [(r.seq, r.object_key) for r in rows[:4]] == [
+        (1, "staff:1"),
+        (2, "staff:2"),
+        (3, "staff:3"),
+        (4, "staff:4"),
+    ]
+    assert rows[4].change == '{"password":"[redacted]"}'
+    assert _verify(engine) == (True, 6, "")

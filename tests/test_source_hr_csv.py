@@ -37,6 +37,7 @@ def test_rows_of_one_employee_become_one_staff_member_with_each_employment(tmp_p
         "1001,Jan,,Jansen,OU-A,Leerkracht,2020-08-01,",
         "1001,Jan,,Jansen,OU-B,Intern begeleider,2024-08-01,2026-07-31",
         "1002,Piet,de,Vries,OU-B,Directeur,2019-01-01,9999-12-31",
+        "1003,Kees,,Bakker,OU-A,Invaller,2026-03-02,2026-03-02",  # one day is a valid employment
     )
 
     assert batch.kind is SourceKind.HR and batch.source == "hr"
@@ -55,8 +56,13 @@ def test_rows_of_one_employee_become_one_staff_member_with_each_employment(tmp_p
             PersonName("Piet", "de", "Vries"),
             (Employment("12AB01", "Directeur", date(2019, 1, 1), None),),
         ),
+        "1003": StaffMember(
+            "1003",
+            PersonName("Kees", "", "Bakker"),
+            (Employment("12AB00", "Invaller", date(2026, 3, 2), date(2026, 3, 2)),),
+        ),
     }
-    assert batch.counts == {"staff": 2}
+    assert batch.counts == {"staff": 3}
     assert batch.quarantined_keys == set() and batch.unkeyed_rejects == 0
 
 

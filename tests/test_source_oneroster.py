@@ -186,8 +186,8 @@ def test_two_active_homeroom_classes(tmp_path: Path) -> None:
 
 def test_consecutive_groups_pick_the_current_one_and_span_the_enrolment(tmp_path: Path) -> None:
     enrollments = [
-        enrol("e1", "p1", "c1", "2024-08-19", "2025-07-11"),  # last school year
         enrol("e2", "p1", "c2", "2025-08-18", ""),  # this one, open-ended
+        enrol("e1", "p1", "c1", "2024-08-19", "2025-07-11"),  # last school year
         enrol("e3", "p2", "c1", "2024-08-19", "2025-07-11"),  # ended: the last group stays
         enrol("e4", "p2", "c2", "2026-08-17", "2027-07-09"),  # next year: that is the group
     ]
@@ -204,6 +204,16 @@ def test_consecutive_groups_pick_the_current_one_and_span_the_enrolment(tmp_path
     only_ended = [enrol("e1", "p1", "c1", "2024-08-19", "2025-07-11")]
     p1 = pupils(read(tmp_path, enrollments=only_ended))["p1"]
     assert (p1.group_id, p1.enrolment_end) == ("c1", date(2025, 7, 11))
+
+
+@pytest.mark.parametrize("user_ids", [f"{{ECK:{ECK}}}", f"{{LAS:1}},{{ Eck : {ECK} }}"])
+def test_eck_id_passes_through_whatever_the_case_of_its_type(tmp_path: Path, user_ids: str) -> None:
+    users = [{**USERS[0], "userIds": user_ids}, {**USERS[1], "userIds": "{LAS:4712},{ECKX:nee}"}]
+
+    batch = read(tmp_path, users=users)
+
+    assert pupils(batch)["p1"].eck_id == ECK
+    assert pupils(batch)["p2"].eck_id is None
 
 
 BAD_ENROLMENTS = [

@@ -97,8 +97,9 @@ class HrCsvSource:
             if number:
                 numbers.add(number)
             if issues or start is None:
-                log.reject(table.file, line, number or None, staff_key(number) if number else None,
-                           issues)
+                log.reject(
+                    table.file, line, number or None, staff_key(number) if number else None, issues
+                )
                 continue
             name = PersonName(given, clean_text(cell(row, i_prefix)), family)
             employment = Employment(self.org_units[unit], title, start, end)

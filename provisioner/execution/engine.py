@@ -30,7 +30,7 @@ from provisioner.domain.models import ClassGroup, ConsentRecord, PersonKind, Pup
 from provisioner.errors import ConfigError
 from provisioner.execution import locks
 from provisioner.execution.executor import Executor, ExecutionResult, journal_plan, load_links
-from provisioner.planning.models import AccountState, DesiredState, Operation, OpType, Plan
+from provisioner.planning.models import AccountState, DesiredState, Operation, OpType, Plan, PlanIssue
 from provisioner.planning.planner import PlanOptions, plan_target
 from provisioner.planning.safety import check_sources, check_thresholds
 from provisioner.policy.desired import Offboarding, PolicySettings, build_desired_state, for_target
@@ -262,6 +262,7 @@ class Engine:
                 plan = _scoped(plan, request.scope)
             plans.append(plan)
             report.targets.append(TargetReport(target.name, plan.operations, plan.counts()))
+            report.issues += [f"{target.name}: {issue.describe()}" for issue in plan.issues]
         plans_fp = "plan:" + _digest([plan.fingerprint() for plan in plans])
 
         reasons = []
@@ -299,7 +300,8 @@ class Engine:
                 progress=(lambda done, total, name=target.name: progress(name, done, total)) if progress else None,
             )
             _fill(target_report, executor.run())
-            self._record_outcomes(report.run_id, target.name, plan)
+            issues = [i for i in (*desired.issues, *plan.issues) if not request.scope or i.key == request.scope]
+            self._record_outcomes(report.run_id, target.name, issues)
         report.status = "partial" if report.failed or any(t.stopped for t in report.targets) else "applied"
         self._finish_run(report, plans_fp=plans_fp)
 
@@ -371,16 +373,13 @@ class Engine:
     def _resume_interrupted(self, target: Target, run_id: str, actor: str, today: date) -> list[str]:
         """Finish what a killed run left in the journal for this target (we hold its lock)."""
         with self.sessions() as session:
+            unfinished = select(JournalEntry.run_id).where(
+                JournalEntry.target == target.name, JournalEntry.status.in_(("pending", "sending"))
+            )
             stale = session.execute(
-                select(SyncRun)
-                .join(JournalEntry, JournalEntry.run_id == SyncRun.id)
-                .where(
-                    SyncRun.status == "running",
-                    SyncRun.id != run_id,
-                    JournalEntry.target == target.name,
-                    JournalEntry.status.in_(("pending", "sending")),
+                select(SyncRun).where(
+                    SyncRun.status == "running", SyncRun.id != run_id, SyncRun.id.in_(unfinished)
                 )
-                .distinct()
             ).scalars().all()
         resumed = []
         for run in stale:
@@ -479,7 +478,7 @@ class Engine:
                             given_by=c.given_by.value, source="consent")
                 )
 
-    def _record_outcomes(self, run_id: str, target: str, plan: Plan) -> None:
+    def _record_outcomes(self, run_id: str, target: str, issues: Sequence[PlanIssue]) -> None:
         with self.sessions() as session:
             entries = session.execute(
                 select(JournalEntry).where(JournalEntry.run_id == run_id, JournalEntry.target == target)
@@ -497,7 +496,7 @@ class Engine:
                 current = best.get(entry.object_key)
                 if current is None or OUTCOME_RANK.index(outcome) < OUTCOME_RANK.index(current[0]):
                     best[entry.object_key] = (outcome, reason)
-            for issue in plan.issues:
+            for issue in issues:
                 best.setdefault(issue.key, ("skipped", issue.message))
             session.add_all(
                 SyncOutcome(run_id=run_id, target=target, object_key=key, outcome=o, reason=r)

@@ -128,7 +128,7 @@ class Operation:
 class Plan:
     target: str
     operations: tuple[Operation, ...]
-    issues: tuple[PlanIssue, ...]
+    issues: tuple[PlanIssue, ...]  # found while planning this target (policy's are in DesiredState)
     #: managed accounts found in the target: the base for percentage thresholds
     managed_accounts: int
     managed_memberships: int

@@ -114,7 +114,7 @@ def plan_target(
     return Plan(
         target=target,
         operations=tuple(sorted(ops, key=Operation.sort_key)),
-        issues=tuple(desired.issues) + tuple(issues),
+        issues=tuple(issues),
         managed_accounts=sum(1 for remote in accounts.values() if remote is not None),
         managed_memberships=managed_memberships,
     )

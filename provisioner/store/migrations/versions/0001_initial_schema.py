@@ -95,7 +95,7 @@ def upgrade() -> None:
     sa.Column('scope', sa.String(length=200), nullable=True),
     sa.Column('dry_run', sa.Boolean(), nullable=False),
     sa.Column('approves', sa.String(length=40), nullable=True),
-    sa.Column('plan_fingerprint', sa.String(length=64), nullable=True),
+    sa.Column('plan_fingerprint', sa.String(length=80), nullable=True),
     sa.Column('counts', sa.JSON(), nullable=False),
     sa.Column('total', sa.Integer(), nullable=False),
     sa.Column('failed', sa.Integer(), nullable=False),
