@@ -36,7 +36,9 @@ BOUND_RSS_MB = 1024.0
 TODAY = date(2026, 11, 22)
 
 
-def synced_snapshot(view: DesiredState) -> tuple[TargetSnapshot, dict[str, AccountLink], dict[str, str]]:
+def synced_snapshot(
+    view: DesiredState,
+) -> tuple[TargetSnapshot, dict[str, AccountLink], dict[str, str]]:
     """What the target looks like after a complete, successful sync of ``view``."""
     accounts, links, members = [], {}, {}
     for n, (key, account) in enumerate(sorted(view.accounts.items())):
@@ -45,8 +47,17 @@ def synced_snapshot(view: DesiredState) -> tuple[TargetSnapshot, dict[str, Accou
         spec = account_spec_data(account, True)
         remote_id = f"r{n}"
         accounts.append(
-            RemoteAccount(remote_id, key, spec["username"], spec["display_name"], spec["given_name"],
-                          spec["family_name"], True, spec["attributes"], account.licences)
+            RemoteAccount(
+                remote_id,
+                key,
+                spec["username"],
+                spec["display_name"],
+                spec["given_name"],
+                spec["family_name"],
+                True,
+                spec["attributes"],
+                account.licences,
+            )
         )
         links[key] = AccountLink(remote_id)
         for group in account.groups:
@@ -65,7 +76,9 @@ def main() -> int:
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as folder:
-        config_path = generate_board(Path(folder), today=TODAY, staff=args.staff, pupils=args.pupils)
+        config_path = generate_board(
+            Path(folder), today=TODAY, staff=args.staff, pupils=args.pupils
+        )
         config = load_config(config_path)
         target_cfg = config.targets[0]
         steps: dict[str, float] = {}
@@ -81,21 +94,41 @@ def main() -> int:
             roles=config.roles,
             director_scope=config.board.director_scope,
         )
-        desired = build_desired_state(read.staff, read.pupils, read.groups, settings, frozen=read.frozen)
+        desired = build_desired_state(
+            read.staff, read.pupils, read.groups, settings, frozen=read.frozen
+        )
         requests = [
-            NameRequest(a.key, a.name, config.naming.pupil_template if a.kind is PersonKind.PUPIL
-                        else config.naming.staff_template, a.ident)
+            NameRequest(
+                a.key,
+                a.name,
+                config.naming.pupil_template
+                if a.kind is PersonKind.PUPIL
+                else config.naming.staff_template,
+                a.ident,
+            )
             for a in desired.accounts.values()
         ]
         names = assign_usernames(requests, {}, frozenset())
         desired = dataclasses.replace(
-            desired, accounts={k: dataclasses.replace(a, username=names[k]) for k, a in desired.accounts.items()}
+            desired,
+            accounts={
+                k: dataclasses.replace(a, username=names[k]) for k, a in desired.accounts.items()
+            },
         )
-        view = for_target(desired, include_pupils=True, licences=target_cfg.licences, sis_roles=target_cfg.sis_roles)
+        view = for_target(
+            desired,
+            include_pupils=True,
+            licences=target_cfg.licences,
+            sis_roles=target_cfg.sis_roles,
+        )
         steps["desired_state"] = time.perf_counter() - mark
 
-        options = PlanOptions(today=TODAY, supports_licences=True, supports_sessions=True,
-                              managed_licences=frozenset(s for v in target_cfg.licences.values() for s in v))
+        options = PlanOptions(
+            today=TODAY,
+            supports_licences=True,
+            supports_sessions=True,
+            managed_licences=frozenset(s for v in target_cfg.licences.values() for s in v),
+        )
         mark = time.perf_counter()
         empty_plan = plan_target("directory", view, TargetSnapshot([], []), {}, {}, options)
         steps["plan_empty_target"] = time.perf_counter() - mark

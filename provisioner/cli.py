@@ -54,12 +54,19 @@ ConfigOption = Annotated[
         help="The board's provisioner.toml.",
     ),
 ]
-JsonOption = Annotated[bool, typer.Option("--json", help="One JSON object for scripts and monitoring.")]
+JsonOption = Annotated[
+    bool, typer.Option("--json", help="One JSON object for scripts and monitoring.")
+]
 DEFAULT_CONFIG = Path("provisioner.toml")
 DEMO_DIR = Path(".provisioner-demo")
 #: Which operations an admin wants to see first among the examples.
-EXAMPLE_PRIORITY = {OpType.DELETE_ACCOUNT: 5, OpType.DISABLE_ACCOUNT: 4, OpType.LINK_ACCOUNT: 3,
-                    OpType.ENABLE_ACCOUNT: 2, OpType.UPDATE_ACCOUNT: 1}
+EXAMPLE_PRIORITY = {
+    OpType.DELETE_ACCOUNT: 5,
+    OpType.DISABLE_ACCOUNT: 4,
+    OpType.LINK_ACCOUNT: 3,
+    OpType.ENABLE_ACCOUNT: 2,
+    OpType.UPDATE_ACCOUNT: 1,
+}
 
 
 def main() -> None:
@@ -135,14 +142,16 @@ def _show_report(report: RunReport, *, show_operations: int = 0) -> None:
     for resumed in report.resumed:
         out.print(f"Finished the interrupted run {resumed} first.")
     if report.targets:
-        table = Table(title="Operations" + (" (not applied: dry run)" if report.status == "dry_run" else ""))
+        table = Table(
+            title="Operations" + (" (not applied: dry run)" if report.status == "dry_run" else "")
+        )
         table.add_column("operation")
         for target in report.targets:
             table.add_column(target.name, justify="right")
-        for op in OpType:
-            row = [str(t.counts.get(op.value, 0)) for t in report.targets]
+        for op_type in OpType:
+            row = [str(t.counts.get(op_type.value, 0)) for t in report.targets]
             if any(cell != "0" for cell in row):
-                table.add_row(op.value.replace("_", " "), *row)
+                table.add_row(op_type.value.replace("_", " "), *row)
         table.add_row("[bold]total[/bold]", *[str(sum(t.counts.values())) for t in report.targets])
         if report.status in ("applied", "partial", "failed"):
             table.add_row("failed", *[str(t.failed) for t in report.targets])
@@ -162,7 +171,10 @@ def _show_report(report: RunReport, *, show_operations: int = 0) -> None:
             if len(interesting) > show_operations:
                 out.print(f"  ... and {len(interesting) - show_operations} more account operations")
     if report.problems:
-        out.print(f"[yellow]{len(report.problems)} records could not be used (left as they were):[/yellow]")
+        out.print(
+            f"[yellow]{len(report.problems)} records could not be used"
+            " (left as they were):[/yellow]"
+        )
         for problem in report.problems[:20]:
             out.print(f"  - {escape(problem)}")
     if report.issues:
@@ -178,7 +190,9 @@ def _show_report(report: RunReport, *, show_operations: int = 0) -> None:
 
 @app.command()
 def demo(
-    directory: Annotated[Path, typer.Option("--dir", help="Where the demo board lives.")] = DEMO_DIR,
+    directory: Annotated[
+        Path, typer.Option("--dir", help="Where the demo board lives.")
+    ] = DEMO_DIR,
     staff: Annotated[int, typer.Option(help="Staff members of the generated board.")] = 60,
     pupils: Annotated[int, typer.Option(help="Pupils of the generated board.")] = 700,
     seed: Annotated[int, typer.Option(help="Seed of the generator.")] = 2026,
@@ -202,7 +216,9 @@ def demo(
     if not config_path.exists():
         generate_board(directory, today=today_in_amsterdam(), seed=seed, staff=staff, pupils=pupils)
         if not as_json:
-            out.print(f"Generated a demo board with {staff} staff and {pupils} pupils in {directory}/")
+            out.print(
+                f"Generated a demo board with {staff} staff and {pupils} pupils in {directory}/"
+            )
     report = _run_sync(config_path, SyncRequest(), as_json)
     if as_json:
         print(json.dumps(report.as_json()))
@@ -218,21 +234,27 @@ def demo(
 @app.command()
 def sync(
     config: ConfigOption = DEFAULT_CONFIG,
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="Plan and show; change nothing.")] = False,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Plan and show; change nothing.")
+    ] = False,
     approve: Annotated[
         str | None, typer.Option(help="Approve the plan of a run the safety gate stopped.")
     ] = None,
     person: Annotated[
-        str | None, typer.Option(help="Only this person: staff:<employee number> or pupil:<SIS id>.")
+        str | None,
+        typer.Option(help="Only this person: staff:<employee number> or pupil:<SIS id>."),
     ] = None,
     as_of: Annotated[
-        str | None, typer.Option("--as-of", help="Plan as on this date (YYYY-MM-DD) instead of today.")
+        str | None,
+        typer.Option("--as-of", help="Plan as on this date (YYYY-MM-DD) instead of today."),
     ] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Bring every target in step with HR and the SIS."""
     today = _date(as_of) if as_of else None
-    report = _run_sync(config, SyncRequest(dry_run=dry_run, approve=approve, scope=person, today=today), as_json)
+    report = _run_sync(
+        config, SyncRequest(dry_run=dry_run, approve=approve, scope=person, today=today), as_json
+    )
     if as_json:
         print(json.dumps(report.as_json()))
     else:
@@ -252,7 +274,11 @@ def runs_list(
         return
     sessions = _sessions_only(config)
     with sessions() as session:
-        rows = session.execute(select(SyncRun).order_by(SyncRun.started_at.desc()).limit(limit)).scalars().all()
+        rows = (
+            session.execute(select(SyncRun).order_by(SyncRun.started_at.desc()).limit(limit))
+            .scalars()
+            .all()
+        )
     if as_json:
         print(json.dumps([_run_json(r) for r in rows]))
         return
@@ -261,7 +287,12 @@ def runs_list(
         table.add_column(column)
     for r in rows:
         table.add_row(
-            r.id, f"{r.started_at:%Y-%m-%d %H:%M}", r.status, r.actor, str(r.total), str(r.failed),
+            r.id,
+            f"{_utc(r.started_at):%Y-%m-%d %H:%M}",
+            r.status,
+            r.actor,
+            str(r.total),
+            str(r.failed),
             "; ".join(r.stop_reasons)[:80],
         )
     out.print(table)
@@ -279,17 +310,27 @@ def runs_show(
         run = session.get(SyncRun, run_id)
         if run is None:
             raise ConfigError(f"there is no run {run_id}")
-        outcomes = session.execute(
-            select(SyncOutcome).where(SyncOutcome.run_id == run_id).order_by(SyncOutcome.target, SyncOutcome.object_key)
-        ).scalars().all()
+        outcomes = (
+            session.execute(
+                select(SyncOutcome)
+                .where(SyncOutcome.run_id == run_id)
+                .order_by(SyncOutcome.target, SyncOutcome.object_key)
+            )
+            .scalars()
+            .all()
+        )
     if as_json:
         body = _run_json(run)
         body["outcomes"] = [
-            {"target": o.target, "object": o.object_key, "outcome": o.outcome, "reason": o.reason} for o in outcomes
+            {"target": o.target, "object": o.object_key, "outcome": o.outcome, "reason": o.reason}
+            for o in outcomes
         ]
         print(json.dumps(body))
         return
-    out.print(f"Run [bold]{run.id}[/bold] by {run.actor}: {run.status}, {run.total} operations, {run.failed} failed")
+    out.print(
+        f"Run [bold]{run.id}[/bold] by {run.actor}: {run.status}, "
+        f"{run.total} operations, {run.failed} failed"
+    )
     for reason in run.stop_reasons:
         out.print(f"[yellow]Stopped:[/yellow] {escape(reason)}")
     for problem in run.problems:
@@ -322,7 +363,9 @@ def audit_verify(config: ConfigOption = DEFAULT_CONFIG, as_json: JsonOption = Fa
     elif result.ok:
         out.print(f"[green]The audit trail is intact[/green]: {result.checked} records checked.")
     else:
-        out.print(f"[red]The audit trail was tampered with[/red] ({result.checked} records checked):")
+        out.print(
+            f"[red]The audit trail was tampered with[/red] ({result.checked} records checked):"
+        )
         for problem in result.problems:
             out.print(f"  - {escape(problem)}")
     raise typer.Exit(0 if result.ok else 1)
@@ -350,18 +393,36 @@ def audit_show(
             limit=limit,
         )
     if as_json:
-        print(json.dumps([
-            {"seq": e.seq, "at": e.at.isoformat(), "actor": e.actor, "action": e.action, "target": e.target,
-             "object": e.object_key, "run_id": e.run_id, "reason": e.reason, "change": json.loads(e.change)}
-            for e in events
-        ]))
+        print(
+            json.dumps(
+                [
+                    {
+                        "seq": e.seq,
+                        "at": _utc(e.at).isoformat(),
+                        "actor": e.actor,
+                        "action": e.action,
+                        "target": e.target,
+                        "object": e.object_key,
+                        "run_id": e.run_id,
+                        "reason": e.reason,
+                        "change": json.loads(e.change),
+                    }
+                    for e in events
+                ]
+            )
+        )
         return
     table = Table(title="Audit trail")
     for column in ("#", "when (UTC)", "actor", "action", "target", "object", "reason"):
         table.add_column(column)
     for e in events:
         table.add_row(
-            str(e.seq), f"{e.at:%Y-%m-%d %H:%M:%S}", e.actor, e.action, e.target or "", e.object_key or "",
+            str(e.seq),
+            f"{_utc(e.at):%Y-%m-%d %H:%M:%S}",
+            e.actor,
+            e.action,
+            e.target or "",
+            e.object_key or "",
             escape(e.reason),
         )
     out.print(table)
@@ -386,7 +447,11 @@ def config_check(config: ConfigOption = DEFAULT_CONFIG) -> None:
 def db_upgrade(config: ConfigOption = DEFAULT_CONFIG) -> None:
     """Create or upgrade the state store's schema (also done before every command)."""
     env_url = os.environ.get("PROVISIONER_DATABASE_URL")
-    url = env_url if env_url and not config.exists() else database_url(load_config(config), config.parent)
+    url = (
+        env_url
+        if env_url and not config.exists()
+        else database_url(load_config(config), config.parent)
+    )
     engine = make_engine(url)
     upgrade(engine)
     with session_factory(engine)() as session:
@@ -407,6 +472,11 @@ def _run_json(run: SyncRun) -> dict[str, Any]:
         "stop_reasons": run.stop_reasons,
         "problems": run.problems,
     }
+
+
+def _utc(moment: datetime) -> datetime:
+    """SQLite gives naive UTC back, PostgreSQL an aware time in the server's zone."""
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 def _date(value: str) -> date:

@@ -101,12 +101,20 @@ class SourcesConfig(Strict):
 class NamingConfig(Strict):
     staff_template: str = Field(
         default="{given}.{prefix}{family}",
-        description="Fields: {given} {initial} {prefix} {family}; lower-cased, accents removed.",
+        description="Fields: {given} {initial} {prefix} {family} {id}; lower-cased, accents removed.",
     )
     pupil_template: str = Field(default="{given}.{prefix}{family}")
     rename_on_name_change: bool = Field(
         default=False, description="Rename accounts when HR or the SIS changes a name."
     )
+
+    @field_validator("staff_template", "pupil_template")
+    @classmethod
+    def _template(cls, value: str) -> str:
+        from provisioner.policy.naming import check_template
+
+        check_template(value)
+        return value
 
 
 class LifecycleConfig(Strict):
@@ -138,7 +146,23 @@ class SafetyConfig(Strict):
         le=100,
         description="Stop the run when a source has this share fewer records than last good run.",
     )
-    thresholds: dict[str, Threshold] = Field(default_factory=_default_thresholds)
+    thresholds: dict[str, Threshold] = Field(
+        default_factory=_default_thresholds,
+        description="Per operation type (disable_account, delete_account, remove_member, ...).",
+    )
+
+    @field_validator("thresholds")
+    @classmethod
+    def _operation_names(cls, value: dict[str, Threshold]) -> dict[str, Threshold]:
+        from provisioner.planning.models import OpType
+
+        known = {op.value for op in OpType}
+        unknown = sorted(set(value) - known)
+        if unknown:
+            raise ValueError(
+                f"{', '.join(unknown)}: not an operation type; use one of {', '.join(sorted(known))}"
+            )
+        return value
 
 
 class ReferenceTargetConfig(Strict):
@@ -246,7 +270,9 @@ def _resolve_paths(config: Config, base: Path) -> Config:
     sources = {}
     for slot in ("hr", "sis", "consent"):
         source = getattr(config.sources, slot)
-        sources[slot] = None if source is None else source.model_copy(update={"path": resolve(source.path)})
+        sources[slot] = (
+            None if source is None else source.model_copy(update={"path": resolve(source.path)})
+        )
     targets = [t.model_copy(update={"path": resolve(t.path)}) for t in config.targets]
     return config.model_copy(
         update={"sources": SourcesConfig(**sources), "targets": targets}  # type: ignore[arg-type]

@@ -7,7 +7,6 @@ from pathlib import Path
 from provisioner.config import load_config
 from provisioner.domain.models import Role
 from provisioner.errors import ConfigError, ConnectorError
-from provisioner.planning.models import OpType
 
 
 def check(path: Path) -> list[str]:
@@ -22,7 +21,8 @@ def check(path: Path) -> list[str]:
     for name in config.safety.thresholds:
         if name not in known_ops:
             problems.append(
-                f"safety.thresholds.{name}: not an operation type; use one of " + ", ".join(sorted(known_ops))
+                f"safety.thresholds.{name}: not an operation type; use one of "
+                + ", ".join(sorted(known_ops))
             )
     roles_used = {role.value for role in config.roles.values()}
     valid_roles = {role.value for role in Role}
@@ -31,7 +31,9 @@ def check(path: Path) -> list[str]:
             if role not in valid_roles:
                 problems.append(f"targets.{target.name}: '{role}' is not a role")
         if not target.path.parent.exists():
-            problems.append(f"targets.{target.name}.path: folder {target.path.parent} does not exist")
+            problems.append(
+                f"targets.{target.name}.path: folder {target.path.parent} does not exist"
+            )
     if "director" not in roles_used:
         problems.append("roles: no HR function title maps to 'director'")
     if not config.locations:
@@ -48,5 +50,7 @@ def check(path: Path) -> list[str]:
         for problem in batch.problems[:50]:
             problems.append(f"sources.{source.name}: {problem.describe()}")
         if len(batch.problems) > 50:
-            problems.append(f"sources.{source.name}: ... and {len(batch.problems) - 50} more records")
+            problems.append(
+                f"sources.{source.name}: ... and {len(batch.problems) - 50} more records"
+            )
     return problems

@@ -12,7 +12,7 @@ class ConnectorError(Exception):
 
 
 class TransientError(ConnectorError):
-    """Try again later (throttled, timeout, 503). ``retry_after`` in seconds when the server said."""
+    """Try again later (throttled, timeout, 503); ``retry_after``: seconds, if the server said."""
 
     def __init__(self, message: str, retry_after: float | None = None) -> None:
         super().__init__(message)

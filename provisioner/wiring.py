@@ -25,7 +25,9 @@ def build_sources(config: Config) -> list[Source]:
         if isinstance(source, HrCsvSourceConfig):
             sources.append(HrCsvSource(slot, source, config.org_units))
         elif isinstance(source, OneRosterSourceConfig):
-            sources.append(OneRosterCsvSource(slot, source, {loc.brin6 for loc in config.locations}))
+            sources.append(
+                OneRosterCsvSource(slot, source, {loc.brin6 for loc in config.locations})
+            )
         elif isinstance(source, ConsentCsvSourceConfig):
             sources.append(ConsentCsvSource(slot, source))
     return sources
@@ -35,13 +37,19 @@ def build_targets(config: Config, *, dry_run: bool) -> list[Target]:
     targets: list[Target] = []
     for target in config.targets:
         targets.append(
-            ReferenceTarget(target.name, target.path, dry_run=dry_run, write_delay_ms=target.write_delay_ms)
+            ReferenceTarget(
+                target.name, target.path, dry_run=dry_run, write_delay_ms=target.write_delay_ms
+            )
         )
     return targets
 
 
 def target_settings(config: Config) -> dict[str, dict[str, Any]]:
     return {
-        t.name: {"include_pupils": t.include_pupils, "licences": t.licences, "sis_roles": t.sis_roles}
+        t.name: {
+            "include_pupils": t.include_pupils,
+            "licences": t.licences,
+            "sis_roles": t.sis_roles,
+        }
         for t in config.targets
     }

@@ -56,8 +56,13 @@ class Board:
         dry_run = bool(request.get("dry_run", False))
         target = self.target(dry_run)
         try:
-            engine = Engine(config, self.sessions(), build_sources(config), [target],
-                            target_settings=target_settings(config))
+            engine = Engine(
+                config,
+                self.sessions(),
+                build_sources(config),
+                [target],
+                target_settings=target_settings(config),
+            )
             return engine.sync(SyncRequest(today=today, **request))  # type: ignore[arg-type]
         finally:
             target.close()
@@ -91,21 +96,34 @@ class Board:
         for row in rows:
             counts[row["employee_number"]] = counts.get(row["employee_number"], 0) + 1
         return sorted(
-            row["employee_number"] for row in rows
-            if row["function_title"] == "Groepsleerkracht" and counts[row["employee_number"]] == 1
-            and int(row["employee_number"]) > 100010 and not row["end_date"]
+            row["employee_number"]
+            for row in rows
+            if row["function_title"] == "Groepsleerkracht"
+            and counts[row["employee_number"]] == 1
+            and int(row["employee_number"]) > 100010
+            and not row["end_date"]
         )
 
     def teacher_number(self) -> str:
         return self.ordinary_teachers()[0]
 
 
-def make_board(folder: Path, db_url: str | None = None, *, staff: int = 60, pupils: int = 700,
-               extra_target_settings: str = "", extra_config: str = "") -> Board:
+def make_board(
+    folder: Path,
+    db_url: str | None = None,
+    *,
+    staff: int = 60,
+    pupils: int = 700,
+    extra_target_settings: str = "",
+    extra_config: str = "",
+) -> Board:
     config_path = generate_board(folder, today=TODAY, staff=staff, pupils=pupils)
     text = config_path.read_text(encoding="utf-8")
     if extra_target_settings:
-        text = text.replace('path = "reference-directory"\n', f'path = "reference-directory"\n{extra_target_settings}\n')
+        text = text.replace(
+            'path = "reference-directory"\n',
+            f'path = "reference-directory"\n{extra_target_settings}\n',
+        )
     if extra_config:  # top-level tables go before the first table
         text = text.replace("[board]", f"{extra_config}\n\n[board]", 1)
     config_path.write_text(text, encoding="utf-8")

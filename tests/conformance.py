@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
+from provisioner.config import BoardConfig as Board
 from provisioner.config import (
     Config,
     HrCsvSourceConfig,
@@ -28,7 +29,6 @@ from provisioner.config import (
     SafetyConfig,
     SourcesConfig,
 )
-from provisioner.config import BoardConfig as Board
 from provisioner.domain.models import Employment, PersonName, Role, StaffMember
 from provisioner.errors import DryRunRejected
 from provisioner.execution.engine import Engine, RunReport, SyncRequest
@@ -50,10 +50,14 @@ class StaticHr:
         self.staff = staff
 
     def read(self) -> SourceBatch:
-        return SourceBatch(self.name, self.kind, staff=list(self.staff), counts={"staff": len(self.staff)})
+        return SourceBatch(
+            self.name, self.kind, staff=list(self.staff), counts={"staff": len(self.staff)}
+        )
 
 
-def teacher(number: str, given: str, prefix: str, family: str, *, end: date | None = None) -> StaffMember:
+def teacher(
+    number: str, given: str, prefix: str, family: str, *, end: date | None = None
+) -> StaffMember:
     return StaffMember(
         number,
         PersonName(given, prefix, family),
@@ -92,7 +96,10 @@ class TargetConformance:
         assert report.status == "applied", report.as_json()
         account = world.account("staff:5001")
         assert account.username == "anne-fleur.vanthek"
-        assert (account.display_name, account.family_name) == ("Anne-Fleur van 't Hek", "van 't Hek")
+        assert (account.display_name, account.family_name) == (
+            "Anne-Fleur van 't Hek",
+            "van 't Hek",
+        )
         assert account.enabled
         assert account.remote_id in world.members(f"loc:{SCHOOL}:teachers")
         assert world.sync([teacher("5001", "Anne-Fleur", "van 't", "Hek")]).total == 0
@@ -139,7 +146,10 @@ class TargetConformance:
         account = world.account("staff:5005")
         assert not account.enabled
         assert account.remote_id not in world.members(f"loc:{SCHOOL}:teachers")
-        assert world.sync(leaver, today=TODAY + timedelta(days=29)).counts.get("delete_account") is None
+        assert (
+            world.sync(leaver, today=TODAY + timedelta(days=29)).counts.get("delete_account")
+            is None
+        )
         assert world.sync(leaver, today=TODAY + timedelta(days=30)).counts == {"delete_account": 1}
         assert world.find("staff:5005") == []
 
@@ -162,7 +172,9 @@ class World:
     def target(self, dry_run: bool = False) -> Target:
         return self.suite.make_target(self.path, dry_run)
 
-    def sync(self, staff: list[StaffMember], *, today: date = TODAY, dry_run: bool = False) -> RunReport:
+    def sync(
+        self, staff: list[StaffMember], *, today: date = TODAY, dry_run: bool = False
+    ) -> RunReport:
         engine = Engine(board_config(), self.sessions, [StaticHr(staff)], [self.target(dry_run)])
         return engine.sync(SyncRequest(today=today, dry_run=dry_run))
 

@@ -17,7 +17,9 @@ from sqlalchemy import Engine, create_engine, text
 
 from provisioner.store.db import make_engine, upgrade
 
-PG_ADMIN_URL = os.environ.get("PROVISIONER_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+PG_ADMIN_URL = os.environ.get(
+    "PROVISIONER_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
 
 
 def _pg_url(database: str) -> str:

@@ -61,18 +61,29 @@ def test_a_truncated_hr_export_stops_before_anything_is_changed(board: Board) ->
     assert "hr.staff" in report.stop_reasons[0] and "fewer" in report.stop_reasons[0]
     assert board.directory.joinpath("directory.jsonl").read_text() == writes_before
     with board.sessions()() as session:
-        assert session.execute(select(JournalEntry).where(JournalEntry.run_id == report.run_id)).first() is None
+        assert (
+            session.execute(
+                select(JournalEntry).where(JournalEntry.run_id == report.run_id)
+            ).first()
+            is None
+        )
 
 
-def test_a_back_dated_leaver_is_disabled_signed_out_and_stripped_on_the_next_run(board: Board) -> None:
+def test_a_back_dated_leaver_is_disabled_signed_out_and_stripped_on_the_next_run(
+    board: Board,
+) -> None:
     board.sync()
     number = board.teacher_number()
     board.edit_hr(number, lambda row: {**row, "end_date": (TODAY - timedelta(days=45)).isoformat()})
     report = board.sync()
     assert report.status == "applied", report.as_json()
-    mine = {op.type.value for t in report.targets for op in t.operations if op.key == key_of(number)}
+    mine = {
+        op.type.value for t in report.targets for op in t.operations if op.key == key_of(number)
+    }
     assert {"disable_account", "revoke_sessions", "remove_member", "remove_licence"} <= mine
-    assert "delete_account" not in mine  # 45 days ago, but disabled only today: the grace starts now
+    assert (
+        "delete_account" not in mine
+    )  # 45 days ago, but disabled only today: the grace starts now
     target = board.target()
     (account,) = target.find_accounts(key_of(number))
     assert not account.enabled and account.licences == frozenset()
@@ -114,7 +125,9 @@ def test_thresholds_stop_a_mass_disable_and_an_approval_of_the_same_plan_applies
     rows = board.hr_rows()
     teachers = board.ordinary_teachers()[:8]
     past = (TODAY - timedelta(days=1)).isoformat()
-    board.write_hr([{**r, "end_date": past} if r["employee_number"] in teachers else r for r in rows])
+    board.write_hr(
+        [{**r, "end_date": past} if r["employee_number"] in teachers else r for r in rows]
+    )
     stopped = board.sync()
     assert stopped.status == "stopped" and stopped.exit_code() == 2
     assert "8 accounts would be disabled in directory; the limit is 5" in stopped.stop_reasons[0]
@@ -134,9 +147,13 @@ def test_an_approval_does_not_cover_a_plan_that_changed_since(tmp_path: Path, db
     rows = board.hr_rows()
     teachers = board.ordinary_teachers()
     past = (TODAY - timedelta(days=1)).isoformat()
-    board.write_hr([{**r, "end_date": past} if r["employee_number"] in teachers[:8] else r for r in rows])
+    board.write_hr(
+        [{**r, "end_date": past} if r["employee_number"] in teachers[:8] else r for r in rows]
+    )
     stopped = board.sync()
-    board.write_hr([{**r, "end_date": past} if r["employee_number"] in teachers[:9] else r for r in rows])
+    board.write_hr(
+        [{**r, "end_date": past} if r["employee_number"] in teachers[:9] else r for r in rows]
+    )
     again = board.sync(approve=stopped.run_id)
     assert again.status == "stopped"
     assert f"no longer the one stopped in run {stopped.run_id}" in again.stop_reasons[0]
@@ -145,19 +162,29 @@ def test_an_approval_does_not_cover_a_plan_that_changed_since(tmp_path: Path, db
 def test_dry_run_shows_the_plan_and_changes_nothing(board: Board) -> None:
     report = board.sync(dry_run=True)
     assert report.status == "dry_run" and report.counts["create_account"] > 700
-    assert not board.directory.joinpath("directory.jsonl").exists() or \
-        board.directory.joinpath("directory.jsonl").read_text() == ""
+    assert (
+        not board.directory.joinpath("directory.jsonl").exists()
+        or board.directory.joinpath("directory.jsonl").read_text() == ""
+    )
 
 
-def test_an_offboarding_for_one_person_takes_the_nightly_path_for_only_that_person(board: Board) -> None:
+def test_an_offboarding_for_one_person_takes_the_nightly_path_for_only_that_person(
+    board: Board,
+) -> None:
     board.sync()
     number = board.teacher_number()
     other = board.hr_rows()[-1]["employee_number"]
     board.edit_hr(other, lambda row: {**row, "family_name": "Veranderd"})  # not part of this run
     with board.sessions()() as session:
-        session.add(Override(person_key=key_of(number), last_day=TODAY - timedelta(days=1),
-                             requested_by="chat:U123", reason="leaver reported in chat",
-                             created_at=__import__("datetime").datetime.now()))
+        session.add(
+            Override(
+                person_key=key_of(number),
+                last_day=TODAY - timedelta(days=1),
+                requested_by="chat:U123",
+                reason="leaver reported in chat",
+                created_at=__import__("datetime").datetime.now(),
+            )
+        )
         session.commit()
     report = board.sync(scope=key_of(number), actor="chat:U123")
     assert report.status == "applied", report.as_json()
@@ -167,7 +194,11 @@ def test_an_offboarding_for_one_person_takes_the_nightly_path_for_only_that_pers
         events = [e for e in show(session, person=key_of(number)) if e.run_id == report.run_id]
         assert {e.action for e in events} >= {"disable_account", "revoke_sessions", "remove_member"}
         assert all(e.actor == "chat:U123" for e in events)
-        outcomes = session.execute(select(SyncOutcome).where(SyncOutcome.run_id == report.run_id)).scalars().all()
+        outcomes = (
+            session.execute(select(SyncOutcome).where(SyncOutcome.run_id == report.run_id))
+            .scalars()
+            .all()
+        )
         assert [(o.object_key, o.outcome) for o in outcomes] == [(key_of(number), "disabled")]
 
 
@@ -194,6 +225,9 @@ def test_two_runs_started_together_never_both_write(board: Board) -> None:
     for thread in threads:
         thread.join()
     assert sorted(results) in (["applied", "busy"], ["applied", "applied"])
-    creates = [line for line in board.directory.joinpath("directory.jsonl").read_text().splitlines()
-               if '"op": "create_account"' in line]
+    creates = [
+        line
+        for line in board.directory.joinpath("directory.jsonl").read_text().splitlines()
+        if '"op": "create_account"' in line
+    ]
     assert len(creates) == len({line.split('"key": ')[1].split(",")[0] for line in creates})

@@ -23,45 +23,78 @@ from provisioner.planning.planner import AccountLink, PlanOptions, plan_target
 from provisioner.targets import RemoteAccount, RemoteGroup, TargetSnapshot
 
 TODAY = date(2026, 11, 22)
-OPTIONS = PlanOptions(today=TODAY, supports_licences=True, supports_sessions=True, managed_licences=frozenset({"A3"}))
+OPTIONS = PlanOptions(
+    today=TODAY, supports_licences=True, supports_sessions=True, managed_licences=frozenset({"A3"})
+)
 GROUP = DesiredGroup("loc:07XY00:teachers", "OBS A - Leerkrachten", "Leerkrachten", "07XY00")
 
 
 def active(number: str, *, groups: frozenset[str] = frozenset({GROUP.key})) -> DesiredAccount:
     return DesiredAccount(
-        key=f"staff:{number}", kind=PersonKind.STAFF, ident=number,
-        name=PersonName("Jan", "de", f"Vries{number}"), state=AccountState.ACTIVE,
-        roles=frozenset({Role.TEACHER}), groups=groups, licences=frozenset({"A3"}),
-        attributes={"role": "teacher"}, username=f"jan.devries{number}",
+        key=f"staff:{number}",
+        kind=PersonKind.STAFF,
+        ident=number,
+        name=PersonName("Jan", "de", f"Vries{number}"),
+        state=AccountState.ACTIVE,
+        roles=frozenset({Role.TEACHER}),
+        groups=groups,
+        licences=frozenset({"A3"}),
+        attributes={"role": "teacher"},
+        username=f"jan.devries{number}",
     )
 
 
 def left(number: str, on: date) -> DesiredAccount:
-    return dataclasses.replace(active(number), state=AccountState.LEFT, left_on=on, groups=frozenset(), licences=frozenset())
+    return dataclasses.replace(
+        active(number),
+        state=AccountState.LEFT,
+        left_on=on,
+        groups=frozenset(),
+        licences=frozenset(),
+    )
 
 
 def state(*accounts: DesiredAccount, **kw: object) -> DesiredState:
     return DesiredState({a.key: a for a in accounts}, {GROUP.key: GROUP}, **kw)  # type: ignore[arg-type]
 
 
-def remote(account: DesiredAccount, rid: str, *, enabled: bool = True, key: str | None = "same") -> RemoteAccount:
+def remote(
+    account: DesiredAccount, rid: str, *, enabled: bool = True, key: str | None = "same"
+) -> RemoteAccount:
     return RemoteAccount(
-        rid, account.key if key == "same" else key, account.username, account.name.display,
-        account.name.given, account.name.family_with_prefix, enabled, dict(account.attributes),
+        rid,
+        account.key if key == "same" else key,
+        account.username,
+        account.name.display,
+        account.name.given,
+        account.name.family_with_prefix,
+        enabled,
+        dict(account.attributes),
         frozenset(account.licences),
     )
 
 
-def synced(*accounts: DesiredAccount) -> tuple[TargetSnapshot, dict[str, AccountLink], dict[str, str]]:
+def synced(
+    *accounts: DesiredAccount,
+) -> tuple[TargetSnapshot, dict[str, AccountLink], dict[str, str]]:
     remotes = [remote(a, f"r{i}") for i, a in enumerate(accounts)]
-    members = frozenset(r.remote_id for r, a in zip(remotes, accounts, strict=True) if GROUP.key in a.groups)
-    snapshot = TargetSnapshot(remotes, [RemoteGroup("g1", GROUP.key, GROUP.display_name, "", members)])
+    members = frozenset(
+        r.remote_id for r, a in zip(remotes, accounts, strict=True) if GROUP.key in a.groups
+    )
+    snapshot = TargetSnapshot(
+        remotes, [RemoteGroup("g1", GROUP.key, GROUP.display_name, "", members)]
+    )
     links = {a.key: AccountLink(r.remote_id) for a, r in zip(accounts, remotes, strict=True)}
     return snapshot, links, {GROUP.key: "g1"}
 
 
-def plan(desired: DesiredState, snapshot: TargetSnapshot, links: dict[str, AccountLink] | None = None,
-         group_links: dict[str, str] | None = None, options: PlanOptions = OPTIONS) -> Plan:
+def plan(
+    desired: DesiredState,
+    snapshot: TargetSnapshot,
+    links: dict[str, AccountLink] | None = None,
+    group_links: dict[str, str] | None = None,
+    options: PlanOptions = OPTIONS,
+) -> Plan:
     return plan_target("t", desired, snapshot, links or {}, group_links or {}, options)
 
 
@@ -71,8 +104,15 @@ EMPTY = TargetSnapshot([], [])
 def test_an_empty_target_gets_everything_in_dependency_order() -> None:
     result = plan(state(active("1"), active("2")), EMPTY)
     types = [op.type for op in result.operations]
-    assert types == [OpType.CREATE_GROUP, OpType.CREATE_ACCOUNT, OpType.CREATE_ACCOUNT,
-                     OpType.ADD_MEMBER, OpType.ADD_MEMBER, OpType.ASSIGN_LICENCE, OpType.ASSIGN_LICENCE]
+    assert types == [
+        OpType.CREATE_GROUP,
+        OpType.CREATE_ACCOUNT,
+        OpType.CREATE_ACCOUNT,
+        OpType.ADD_MEMBER,
+        OpType.ADD_MEMBER,
+        OpType.ASSIGN_LICENCE,
+        OpType.ASSIGN_LICENCE,
+    ]
     assert [PHASE[t] for t in types] == sorted(PHASE[t] for t in types)
 
 
@@ -85,7 +125,10 @@ def test_a_leaver_is_disabled_signed_out_and_stripped_at_once() -> None:
     snapshot, links, glinks = synced(active("1"))
     result = plan(state(left("1", TODAY - timedelta(days=40))), snapshot, links, glinks)
     assert [op.type for op in result.operations] == [
-        OpType.DISABLE_ACCOUNT, OpType.REVOKE_SESSIONS, OpType.REMOVE_MEMBER, OpType.REMOVE_LICENCE,
+        OpType.DISABLE_ACCOUNT,
+        OpType.REVOKE_SESSIONS,
+        OpType.REMOVE_MEMBER,
+        OpType.REMOVE_LICENCE,
     ]
     disable = result.operations[0]
     assert PHASE[OpType.DISABLE_ACCOUNT] < PHASE[OpType.DELETE_ACCOUNT]
@@ -107,8 +150,12 @@ def test_delete_waits_for_the_grace_period_from_the_later_of_leaving_and_disabli
 def test_an_account_found_disabled_starts_its_grace_period_today() -> None:
     gone = left("1", TODAY - timedelta(days=100))
     groups = [RemoteGroup("g1", GROUP.key, GROUP.display_name, "")]
-    result = plan(state(gone), TargetSnapshot([remote(gone, "r1", enabled=False)], groups),
-                  {"staff:1": AccountLink("r1")}, {GROUP.key: "g1"})
+    result = plan(
+        state(gone),
+        TargetSnapshot([remote(gone, "r1", enabled=False)], groups),
+        {"staff:1": AccountLink("r1")},
+        {GROUP.key: "g1"},
+    )
     (op,) = result.operations
     assert op.type is OpType.LINK_ACCOUNT and op.data["disabled_on"] == TODAY.isoformat()
 
@@ -117,7 +164,10 @@ def test_an_existing_account_with_the_key_is_adopted_not_duplicated() -> None:
     wanted = active("1")
     result = plan(state(wanted), TargetSnapshot([remote(wanted, "r9")], []))
     types = [op.type for op in result.operations]
-    assert OpType.CREATE_ACCOUNT not in types and types[:2] == [OpType.CREATE_GROUP, OpType.LINK_ACCOUNT]
+    assert OpType.CREATE_ACCOUNT not in types and types[:2] == [
+        OpType.CREATE_GROUP,
+        OpType.LINK_ACCOUNT,
+    ]
 
 
 def test_two_accounts_with_one_key_stop_that_person_only() -> None:
@@ -132,7 +182,10 @@ def test_two_accounts_with_one_key_stop_that_person_only() -> None:
 def test_frozen_people_are_not_touched_even_when_they_differ() -> None:
     snapshot, links, glinks = synced(active("1"))
     changed = dataclasses.replace(active("1"), name=PersonName("Piet", "", "Puk"))
-    assert plan(state(changed, frozen=frozenset({"staff:1"})), snapshot, links, glinks).operations == ()
+    assert (
+        plan(state(changed, frozen=frozenset({"staff:1"})), snapshot, links, glinks).operations
+        == ()
+    )
     # frozen and missing from the source (their row failed): still left alone
     assert plan(state(frozen=frozenset({"staff:1"})), snapshot, links, glinks).operations == ()
 
@@ -147,7 +200,9 @@ def test_people_missing_from_the_sources_leave_only_when_the_sources_were_whole(
 
 def test_members_added_by_hand_to_a_managed_group_are_removed_when_authoritative() -> None:
     snapshot, links, glinks = synced(active("1"))
-    group = dataclasses.replace(snapshot.groups[0], members=snapshot.groups[0].members | {"intruder"})
+    group = dataclasses.replace(
+        snapshot.groups[0], members=snapshot.groups[0].members | {"intruder"}
+    )
     snapshot = TargetSnapshot(snapshot.accounts, [group])
     (op,) = plan(state(active("1")), snapshot, links, glinks).operations
     assert (op.type, op.key, op.group) == (OpType.REMOVE_MEMBER, "remote:intruder", GROUP.key)
@@ -163,7 +218,9 @@ def test_licences_assigned_by_hand_are_left_alone() -> None:
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.lists(st.sampled_from([str(n) for n in range(12)]), unique=True, min_size=1), st.randoms())
+@given(
+    st.lists(st.sampled_from([str(n) for n in range(12)]), unique=True, min_size=1), st.randoms()
+)
 def test_plans_are_deterministic_and_converge(numbers: list[str], rnd: object) -> None:
     accounts = [active(n) for n in numbers]
     shuffled = list(accounts)

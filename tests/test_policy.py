@@ -45,7 +45,9 @@ def settings(**changes: object) -> PolicySettings:
     return dataclasses.replace(base, **changes)  # type: ignore[arg-type]
 
 
-def person(number: str, *jobs: tuple[str, str], start: date = date(2020, 8, 1), end: date | None = None) -> StaffMember:
+def person(
+    number: str, *jobs: tuple[str, str], start: date = date(2020, 8, 1), end: date | None = None
+) -> StaffMember:
     return StaffMember(
         number,
         PersonName("Jan", "de", f"Vries{number}"),
@@ -70,11 +72,19 @@ def test_each_level_reaches_its_own_and_every_lower_level_on_its_location_only()
         person("6", (A, "Conciërge")),
     )
     assert groups_of(state, "staff:1") == {
-        "loc:07XY00:management", "loc:07XY00:care", "loc:07XY00:teachers", "loc:07XY00:staff",
-        "class:A-5a", "class:A-6a",
+        "loc:07XY00:management",
+        "loc:07XY00:care",
+        "loc:07XY00:teachers",
+        "loc:07XY00:staff",
+        "class:A-5a",
+        "class:A-6a",
     }
     assert groups_of(state, "staff:2") == {
-        "loc:07XY00:care", "loc:07XY00:teachers", "loc:07XY00:staff", "class:A-5a", "class:A-6a",
+        "loc:07XY00:care",
+        "loc:07XY00:teachers",
+        "loc:07XY00:staff",
+        "class:A-5a",
+        "class:A-6a",
     }
     # a teacher opens her own groups, not the care folder and not another teacher's group
     assert groups_of(state, "staff:3") == {"loc:07XY00:teachers", "loc:07XY00:staff", "class:A-5a"}
@@ -93,7 +103,15 @@ def test_director_scope_board_or_school() -> None:
 
 
 def test_pupils_reach_only_their_own_group() -> None:
-    pupil = Pupil("L1", PersonName("Sanne", "", "Jansen"), date(2017, 3, 1), A, "A-5a", date(2022, 8, 20), None)
+    pupil = Pupil(
+        "L1",
+        PersonName("Sanne", "", "Jansen"),
+        date(2017, 3, 1),
+        A,
+        "A-5a",
+        date(2022, 8, 20),
+        None,
+    )
     state = desired(pupils=(pupil,))
     assert groups_of(state, "pupil:L1") == {"class:A-5a"}
     assert state.accounts["pupil:L1"].roles == {Role.PUPIL}
@@ -105,10 +123,14 @@ def test_two_employments_give_the_union_and_leave_with_the_last() -> None:
     assert {"class:A-5a", "loc:07XY01:care", "class:B-5a"} <= groups_of(state, "staff:3")
     assert state.accounts["staff:3"].attributes["role"] == "care_coordinator"
 
-    one_ended = StaffMember("3", both.name, (
-        Employment(A, "Groepsleerkracht", date(2020, 8, 1), TODAY - timedelta(days=1)),
-        Employment(B, "Intern begeleider", date(2020, 8, 1), None),
-    ))
+    one_ended = StaffMember(
+        "3",
+        both.name,
+        (
+            Employment(A, "Groepsleerkracht", date(2020, 8, 1), TODAY - timedelta(days=1)),
+            Employment(B, "Intern begeleider", date(2020, 8, 1), None),
+        ),
+    )
     account = desired(one_ended).accounts["staff:3"]
     assert account.state is AccountState.ACTIVE
     assert account.locations == {B} and "class:A-5a" not in account.groups
@@ -122,7 +144,10 @@ def test_a_back_dated_end_date_is_a_leaver_whatever_date_it_was() -> None:
         assert account.left_on == TODAY - timedelta(days=days_ago)
         assert account.groups == frozenset()
     # the last working day itself still counts as working
-    assert desired(person("7", (A, "Groepsleerkracht"), end=TODAY)).accounts["staff:7"].state is AccountState.ACTIVE
+    assert (
+        desired(person("7", (A, "Groepsleerkracht"), end=TODAY)).accounts["staff:7"].state
+        is AccountState.ACTIVE
+    )
 
 
 def test_joiners_get_an_account_a_week_before_they_start() -> None:
@@ -143,7 +168,9 @@ def test_an_unmapped_title_is_reported_and_the_person_left_alone() -> None:
 
 def test_titles_match_ignoring_case_accents_and_spaces() -> None:
     state = desired(person("11", (A, "  conciërge ")), person("12", (A, "CONCIERGE")))
-    assert state.accounts["staff:11"].roles == state.accounts["staff:12"].roles == {Role.SUPPORT_STAFF}
+    assert (
+        state.accounts["staff:11"].roles == state.accounts["staff:12"].roles == {Role.SUPPORT_STAFF}
+    )
 
 
 def test_an_offboarding_from_chat_ends_access_after_the_last_day() -> None:
@@ -161,8 +188,18 @@ def test_teachers_the_sis_knows_but_hr_does_not_are_reported() -> None:
 
 
 def test_pupils_who_left_or_were_disabled_in_the_sis_are_leavers() -> None:
-    left = Pupil("L2", PersonName("Ömer", "", "Çelik"), None, A, "A-5a", date(2020, 8, 1), TODAY - timedelta(days=2))
-    off = Pupil("L3", PersonName("Noor", "", "Bakker"), None, A, "A-5a", None, None, enabled_in_sis=False)
+    left = Pupil(
+        "L2",
+        PersonName("Ömer", "", "Çelik"),
+        None,
+        A,
+        "A-5a",
+        date(2020, 8, 1),
+        TODAY - timedelta(days=2),
+    )
+    off = Pupil(
+        "L3", PersonName("Noor", "", "Bakker"), None, A, "A-5a", None, None, enabled_in_sis=False
+    )
     state = desired(pupils=(left, off))
     assert state.accounts["pupil:L2"].state is AccountState.LEFT
     assert state.accounts["pupil:L2"].left_on == TODAY - timedelta(days=2)

@@ -100,7 +100,8 @@ class ReferenceTarget:
         self._guard()
         self._account(remote_id)
         clash = [
-            a for a in self.accounts.values()
+            a
+            for a in self.accounts.values()
             if a.username.lower() == spec.username.lower() and a.remote_id != remote_id
         ]
         if clash:
@@ -157,7 +158,9 @@ class ReferenceTarget:
     def assign_licences(self, remote_id: str, add: Sequence[str], remove: Sequence[str]) -> None:
         self._guard()
         self._account(remote_id)
-        self._write({"op": "licences", "id": remote_id, "add": sorted(add), "remove": sorted(remove)})
+        self._write(
+            {"op": "licences", "id": remote_id, "add": sorted(add), "remove": sorted(remove)}
+        )
 
     # -- set-up helpers for tests and demos (not part of the Target interface) --------------
 
@@ -168,7 +171,9 @@ class ReferenceTarget:
         return remote_id
 
     def seed_group_member(self, group_remote_id: str, member_remote_id: str) -> None:
-        self._write({"op": "add_members", "id": group_remote_id, "members": [member_remote_id]}, seed=True)
+        self._write(
+            {"op": "add_members", "id": group_remote_id, "members": [member_remote_id]}, seed=True
+        )
 
     def close(self) -> None:
         if self._log is not None:

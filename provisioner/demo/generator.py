@@ -62,8 +62,7 @@ ONEROSTER_HEADERS: dict[str, tuple[str, ...]] = {
         "primary,beginDate,endDate"
     ),
     "academicSessions": _columns(
-        "sourcedId,status,dateLastModified,title,type,startDate,endDate,parentSourcedId,"
-        "schoolYear"
+        "sourcedId,status,dateLastModified,title,type,startDate,endDate,parentSourcedId,schoolYear"
     ),
     "courses": _columns(
         "sourcedId,status,dateLastModified,schoolYearSourcedId,title,courseCode,grades,"

@@ -54,12 +54,12 @@ class PersonName:
 
     @property
     def display(self) -> str:
-        """"Anne-Fleur van 't Hek"."""
+        """ "Anne-Fleur van 't Hek"."""
         return " ".join(part for part in (self.given, self.prefix, self.family) if part)
 
     @property
     def family_with_prefix(self) -> str:
-        """"van 't Hek" (how the surname is written after a given name)."""
+        """ "van 't Hek" (how the surname is written after a given name)."""
         return " ".join(part for part in (self.prefix, self.family) if part)
 
 

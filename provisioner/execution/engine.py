@@ -29,8 +29,15 @@ from provisioner.config import Config
 from provisioner.domain.models import ClassGroup, ConsentRecord, PersonKind, Pupil, StaffMember
 from provisioner.errors import ConfigError
 from provisioner.execution import locks
-from provisioner.execution.executor import Executor, ExecutionResult, journal_plan, load_links
-from provisioner.planning.models import AccountState, DesiredState, Operation, OpType, Plan, PlanIssue
+from provisioner.execution.executor import ExecutionResult, Executor, journal_plan, load_links
+from provisioner.planning.models import (
+    AccountState,
+    DesiredState,
+    Operation,
+    OpType,
+    Plan,
+    PlanIssue,
+)
 from provisioner.planning.planner import PlanOptions, plan_target
 from provisioner.planning.safety import check_sources, check_thresholds
 from provisioner.policy.desired import Offboarding, PolicySettings, build_desired_state, for_target
@@ -63,7 +70,16 @@ OUTCOME_OF: dict[OpType, str] = {
     OpType.LINK_ACCOUNT: "adopted",
     OpType.LINK_GROUP: "adopted",
 }
-OUTCOME_RANK = ["failed", "rejected", "created", "deleted", "disabled", "enabled", "adopted", "updated"]
+OUTCOME_RANK = [
+    "failed",
+    "rejected",
+    "created",
+    "deleted",
+    "disabled",
+    "enabled",
+    "adopted",
+    "updated",
+]
 
 Progress = Callable[[str, int, int], None]
 
@@ -131,7 +147,13 @@ class RunReport:
             "total": self.total,
             "failed": self.failed,
             "targets": {
-                t.name: {"counts": t.counts, "applied": t.applied, "failed": t.failed, "skipped": t.skipped, "stopped": t.stopped}
+                t.name: {
+                    "counts": t.counts,
+                    "applied": t.applied,
+                    "failed": t.failed,
+                    "skipped": t.skipped,
+                    "stopped": t.stopped,
+                }
                 for t in self.targets
             },
             "stop_reasons": self.stop_reasons,
@@ -237,7 +259,9 @@ class Engine:
         report.problems += read.problems
         report.source_counts = read.counts
         source_fp = "sources:" + _digest(read.counts)
-        reasons = check_sources(read.counts, self._last_good_counts(), self.config.safety.source_max_shrink_percent)
+        reasons = check_sources(
+            read.counts, self._last_good_counts(), self.config.safety.source_max_shrink_percent
+        )
         if reasons and approved != source_fp:
             report.status, report.stop_reasons = "stopped", reasons
             self._finish_run(report, plans_fp=source_fp)
@@ -267,11 +291,15 @@ class Engine:
 
         reasons = []
         if approved != plans_fp:
-            reasons = [r for plan in plans for r in check_thresholds(plan, self.config.safety.thresholds)]
+            reasons = [
+                r for plan in plans for r in check_thresholds(plan, self.config.safety.thresholds)
+            ]
             if reasons and request.approve and approved != source_fp:
                 reasons.insert(0, f"the plan is no longer the one stopped in run {request.approve}")
         if reasons:
-            hint = f" Check the sources, then approve with: provisioner sync --approve {report.run_id}"
+            hint = (
+                f" Check the sources, then approve with: provisioner sync --approve {report.run_id}"
+            )
             report.status, report.stop_reasons = "stopped", [r + "." for r in reasons]
             report.stop_reasons[-1] += hint
             self._finish_run(report, plans_fp=plans_fp)
@@ -287,22 +315,40 @@ class Engine:
             for plan in plans:
                 journal_plan(session, report.run_id, plan.target, plan.operations)
             if request.approve:
-                record(session, actor=request.approver or f"admin:{getpass.getuser()}", action="approve_run",
-                       run_id=report.run_id, reason=f"approved the plan stopped in run {request.approve}")
+                record(
+                    session,
+                    actor=request.approver or f"admin:{getpass.getuser()}",
+                    action="approve_run",
+                    run_id=report.run_id,
+                    reason=f"approved the plan stopped in run {request.approve}",
+                )
             run = session.get(SyncRun, report.run_id)
             assert run is not None
             run.status = "running"
             session.commit()
 
-        for target, lease, plan, target_report in zip(self.targets, leases, plans, report.targets, strict=True):
+        for target, lease, plan, target_report in zip(
+            self.targets, leases, plans, report.targets, strict=True
+        ):
             executor = Executor(
-                self.sessions, target, run_id=report.run_id, actor=actor, today=today, lease=lease,
-                progress=(lambda done, total, name=target.name: progress(name, done, total)) if progress else None,
+                self.sessions,
+                target,
+                run_id=report.run_id,
+                actor=actor,
+                today=today,
+                lease=lease,
+                progress=_per_target(progress, target.name),
             )
             _fill(target_report, executor.run())
-            issues = [i for i in (*desired.issues, *plan.issues) if not request.scope or i.key == request.scope]
+            issues = [
+                i
+                for i in (*desired.issues, *plan.issues)
+                if not request.scope or i.key == request.scope
+            ]
             self._record_outcomes(report.run_id, target.name, issues)
-        report.status = "partial" if report.failed or any(t.stopped for t in report.targets) else "applied"
+        report.status = (
+            "partial" if report.failed or any(t.stopped for t in report.targets) else "applied"
+        )
         self._finish_run(report, plans_fp=plans_fp)
 
     # -- the pieces ------------------------------------------------------------------------
@@ -311,7 +357,9 @@ class Engine:
         with self.sessions() as session:
             offboardings = [
                 Offboarding(o.person_key, o.last_day, o.requested_by)
-                for o in session.execute(select(Override).where(Override.cancelled.is_(False))).scalars()
+                for o in session.execute(
+                    select(Override).where(Override.cancelled.is_(False))
+                ).scalars()
             ]
         settings = PolicySettings(
             today=today,
@@ -321,13 +369,22 @@ class Engine:
             days_before_start=self.config.lifecycle.days_before_start,
         )
         return build_desired_state(
-            read.staff, read.pupils, read.groups, settings,
-            offboardings=offboardings, frozen=read.frozen, orphans_may_leave=read.unkeyed == 0,
+            read.staff,
+            read.pupils,
+            read.groups,
+            settings,
+            offboardings=offboardings,
+            frozen=read.frozen,
+            orphans_may_leave=read.unkeyed == 0,
         )
 
-    def _assign_names(self, desired: DesiredState, snapshots: dict[str, TargetSnapshot]) -> DesiredState:
+    def _assign_names(
+        self, desired: DesiredState, snapshots: dict[str, TargetSnapshot]
+    ) -> DesiredState:
         with self.sessions() as session:
-            existing = {row.key: row.username for row in session.execute(select(AccountName)).scalars()}
+            existing = {
+                row.key: row.username for row in session.execute(select(AccountName)).scalars()
+            }
         taken: set[str] = set()
         for snapshot in snapshots.values():
             taken |= snapshot.taken_names
@@ -339,16 +396,24 @@ class Engine:
             NameRequest(
                 key=a.key,
                 name=a.name,
-                template=naming.pupil_template if a.kind is PersonKind.PUPIL else naming.staff_template,
+                template=naming.pupil_template
+                if a.kind is PersonKind.PUPIL
+                else naming.staff_template,
                 ident=a.ident,
             )
             for a in desired.accounts.values()
         ]
-        names = assign_usernames(requests, existing, taken, rename_on_name_change=naming.rename_on_name_change)
-        accounts = {key: dataclasses.replace(a, username=names[key]) for key, a in desired.accounts.items()}
+        names = assign_usernames(
+            requests, existing, taken, rename_on_name_change=naming.rename_on_name_change
+        )
+        accounts = {
+            key: dataclasses.replace(a, username=names[key]) for key, a in desired.accounts.items()
+        }
         return dataclasses.replace(desired, accounts=accounts)
 
-    def _plan(self, target: Target, desired: DesiredState, snapshot: TargetSnapshot, today: date) -> Plan:
+    def _plan(
+        self, target: Target, desired: DesiredState, snapshot: TargetSnapshot, today: date
+    ) -> Plan:
         settings = self.target_settings.get(target.name, {})
         licences: dict[str, list[str]] = settings.get("licences", {})
         view = for_target(
@@ -370,25 +435,37 @@ class Engine:
         )
         return plan_target(target.name, view, snapshot, links.accounts, links.groups, options)
 
-    def _resume_interrupted(self, target: Target, run_id: str, actor: str, today: date) -> list[str]:
+    def _resume_interrupted(
+        self, target: Target, run_id: str, actor: str, today: date
+    ) -> list[str]:
         """Finish what a killed run left in the journal for this target (we hold its lock)."""
         with self.sessions() as session:
             unfinished = select(JournalEntry.run_id).where(
                 JournalEntry.target == target.name, JournalEntry.status.in_(("pending", "sending"))
             )
-            stale = session.execute(
-                select(SyncRun).where(
-                    SyncRun.status == "running", SyncRun.id != run_id, SyncRun.id.in_(unfinished)
+            stale = (
+                session.execute(
+                    select(SyncRun).where(
+                        SyncRun.status == "running",
+                        SyncRun.id != run_id,
+                        SyncRun.id.in_(unfinished),
+                    )
                 )
-            ).scalars().all()
+                .scalars()
+                .all()
+            )
         resumed = []
         for run in stale:
-            started = run.started_at if run.started_at.tzinfo else run.started_at.replace(tzinfo=UTC)
+            started = (
+                run.started_at if run.started_at.tzinfo else run.started_at.replace(tzinfo=UTC)
+            )
             if datetime.now(UTC) - started > RESUME_WITHIN:
                 self._abandon(run.id, target.name)
                 continue
             log.info("resuming run %s on %s", run.id, target.name)
-            Executor(self.sessions, target, run_id=run.id, actor=f"sync:{run.id}", today=today).run()
+            Executor(
+                self.sessions, target, run_id=run.id, actor=f"sync:{run.id}", today=today
+            ).run()
             resumed.append(run.id)
             self._close_if_done(run.id, resumed_by=run_id)
         return resumed
@@ -409,14 +486,18 @@ class Engine:
     def _close_if_done(self, run_id: str, resumed_by: str | None) -> None:
         with self.sessions() as session:
             open_count = session.execute(
-                select(func.count()).select_from(JournalEntry).where(
+                select(func.count())
+                .select_from(JournalEntry)
+                .where(
                     JournalEntry.run_id == run_id, JournalEntry.status.in_(("pending", "sending"))
                 )
             ).scalar_one()
             if open_count:
                 return
             failed = session.execute(
-                select(func.count()).select_from(JournalEntry).where(
+                select(func.count())
+                .select_from(JournalEntry)
+                .where(
                     JournalEntry.run_id == run_id, JournalEntry.status.in_(("failed", "skipped"))
                 )
             ).scalar_one()
@@ -434,7 +515,9 @@ class Engine:
         if run is None:
             raise ConfigError(f"there is no run {stopped_run_id} to approve")
         if run.status != "stopped":
-            raise ConfigError(f"run {stopped_run_id} was not stopped (it is {run.status}); nothing to approve")
+            raise ConfigError(
+                f"run {stopped_run_id} was not stopped (it is {run.status}); nothing to approve"
+            )
         return run.plan_fingerprint
 
     def _last_good_counts(self) -> dict[str, int]:
@@ -465,7 +548,13 @@ class Engine:
             return
         have = set(
             session.execute(
-                select(Consent.pupil_id, Consent.medium, Consent.school_year, Consent.recorded_on, Consent.status)
+                select(
+                    Consent.pupil_id,
+                    Consent.medium,
+                    Consent.school_year,
+                    Consent.recorded_on,
+                    Consent.status,
+                )
             ).tuples()
         )
         for c in consents:
@@ -473,15 +562,23 @@ class Engine:
             if row not in have:
                 have.add(row)
                 session.add(
-                    Consent(pupil_id=c.pupil_id, medium=c.medium, status=c.status.value,
-                            school_year=c.school_year, recorded_on=c.recorded_on,
-                            given_by=c.given_by.value, source="consent")
+                    Consent(
+                        pupil_id=c.pupil_id,
+                        medium=c.medium,
+                        status=c.status.value,
+                        school_year=c.school_year,
+                        recorded_on=c.recorded_on,
+                        given_by=c.given_by.value,
+                        source="consent",
+                    )
                 )
 
     def _record_outcomes(self, run_id: str, target: str, issues: Sequence[PlanIssue]) -> None:
         with self.sessions() as session:
             entries = session.execute(
-                select(JournalEntry).where(JournalEntry.run_id == run_id, JournalEntry.target == target)
+                select(JournalEntry).where(
+                    JournalEntry.run_id == run_id, JournalEntry.target == target
+                )
             ).scalars()
             best: dict[str, tuple[str, str]] = {}
             for entry in entries:
@@ -523,6 +620,13 @@ class Engine:
         log.info("run %s finished: %s, %d operations", report.run_id, report.status, report.total)
 
 
+def _per_target(progress: Progress | None, name: str) -> Callable[[int, int], None] | None:
+    if progress is None:
+        return None
+    report = progress
+    return lambda done, total: report(name, done, total)
+
+
 def _fill(target_report: TargetReport, result: ExecutionResult) -> None:
     target_report.applied = result.applied
     target_report.failed = result.failed
@@ -534,7 +638,11 @@ def _scoped(plan: Plan, key: str) -> Plan:
     """Only the operations about one person, plus the groups they are added to."""
     ops = [op for op in plan.operations if op.key == key]
     needed = {op.group for op in ops if op.type is OpType.ADD_MEMBER}
-    ops += [op for op in plan.operations if op.type in (OpType.CREATE_GROUP, OpType.LINK_GROUP) and op.key in needed]
+    ops += [
+        op
+        for op in plan.operations
+        if op.type in (OpType.CREATE_GROUP, OpType.LINK_GROUP) and op.key in needed
+    ]
     return dataclasses.replace(
         plan,
         operations=tuple(sorted(ops, key=Operation.sort_key)),

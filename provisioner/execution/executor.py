@@ -42,7 +42,12 @@ MEMBERSHIP = {OpType.ADD_MEMBER, OpType.REMOVE_MEMBER}
 #: chunk is in ``sending``; each of those is checked against the target before resending.
 CHUNK = 50
 #: Operations whose goal is reached when the account is gone.
-GONE_IS_DONE = {OpType.DISABLE_ACCOUNT, OpType.REVOKE_SESSIONS, OpType.DELETE_ACCOUNT, OpType.REMOVE_LICENCE}
+GONE_IS_DONE = {
+    OpType.DISABLE_ACCOUNT,
+    OpType.REVOKE_SESSIONS,
+    OpType.DELETE_ACCOUNT,
+    OpType.REMOVE_LICENCE,
+}
 
 Progress = Callable[[int, int], None]
 
@@ -86,7 +91,9 @@ def load_links(session: Session, target: str) -> Links:
     return links
 
 
-def journal_plan(session: Session, run_id: str, target: str, operations: Sequence[Operation]) -> None:
+def journal_plan(
+    session: Session, run_id: str, target: str, operations: Sequence[Operation]
+) -> None:
     """Write the plan to the journal as pending operations (the caller commits)."""
     session.add_all(
         JournalEntry(
@@ -213,7 +220,11 @@ class Executor:
                     session.execute(
                         update(JournalEntry)
                         .where(JournalEntry.id == entry.id)
-                        .values(status=status, error=None if status == "applied" else note, updated_at=now)
+                        .values(
+                            status=status,
+                            error=None if status == "applied" else note,
+                            updated_at=now,
+                        )
                     )
                     if status != "applied":
                         continue
@@ -234,7 +245,9 @@ class Executor:
             record_many(session, events)
             session.commit()
 
-    def _confirm_interrupted(self, entries: list[JournalEntry], links: Links, result: ExecutionResult) -> None:
+    def _confirm_interrupted(
+        self, entries: list[JournalEntry], links: Links, result: ExecutionResult
+    ) -> None:
         """Operations that were being sent when the previous process died: check whether they
         reached the target; those that did are recorded as applied, the rest sent again."""
         snapshot = self.target.read()
@@ -266,9 +279,14 @@ class Executor:
             links.set_group(key, group.remote_id)
             return True
         if op is OpType.UPDATE_ACCOUNT:
-            return account is not None and all(
-                getattr(account, f) == data[f] for f in ("display_name", "given_name", "family_name", "username")
-            ) and all(account.attributes.get(k) == v for k, v in data["attributes"].items())
+            return (
+                account is not None
+                and all(
+                    getattr(account, f) == data[f]
+                    for f in ("display_name", "given_name", "family_name", "username")
+                )
+                and all(account.attributes.get(k) == v for k, v in data["attributes"].items())
+            )
         if op is OpType.ENABLE_ACCOUNT:
             return account is not None and account.enabled
         if op is OpType.DISABLE_ACCOUNT:
@@ -284,8 +302,10 @@ class Executor:
             return False
         if op in MEMBERSHIP:
             group = groups_by_key.get(entry.group_key or "")
-            member = key.removeprefix("remote:") if key.startswith("remote:") else (
-                account.remote_id if account else None
+            member = (
+                key.removeprefix("remote:")
+                if key.startswith("remote:")
+                else (account.remote_id if account else None)
             )
             if group is None or member is None:
                 return op is OpType.REMOVE_MEMBER
@@ -308,7 +328,10 @@ class Executor:
         target = self.target
         if op is OpType.LINK_ACCOUNT:
             disabled = data.get("disabled_on")
-            links.set_account(key, AccountLink(data["remote_id"], date.fromisoformat(disabled) if disabled else None))
+            links.set_account(
+                key,
+                AccountLink(data["remote_id"], date.fromisoformat(disabled) if disabled else None),
+            )
             return ""
         if op is OpType.LINK_GROUP:
             links.set_group(key, data["remote_id"])
@@ -341,7 +364,9 @@ class Executor:
             links.set_account(key, AccountLink(self._remote_id(key, links), None))
             return ""
         if op is OpType.DISABLE_ACCOUNT:
-            gone = self._with_heal(key, links, lambda rid: target.set_enabled(rid, False), gone_ok=True)
+            gone = self._with_heal(
+                key, links, lambda rid: target.set_enabled(rid, False), gone_ok=True
+            )
             if not gone:
                 links.set_account(key, AccountLink(self._remote_id(key, links), self.today))
             return "already gone" if gone else ""
@@ -356,7 +381,10 @@ class Executor:
             sku = [data["licence"]]
             add, remove = (sku, []) if op is OpType.ASSIGN_LICENCE else ([], sku)
             gone = self._with_heal(
-                key, links, lambda rid: target.assign_licences(rid, add, remove), gone_ok=op in GONE_IS_DONE
+                key,
+                links,
+                lambda rid: target.assign_licences(rid, add, remove),
+                gone_ok=op in GONE_IS_DONE,
             )
             return "already gone" if gone else ""
         raise RejectedError(f"unknown operation {op}")
@@ -373,7 +401,9 @@ class Executor:
             elif entry.object_key in links.accounts:
                 members.append(links.accounts[entry.object_key].remote_id)
             elif op is OpType.ADD_MEMBER:
-                raise NotFoundError(f"account {entry.object_key} does not exist (see its own operation)")
+                raise NotFoundError(
+                    f"account {entry.object_key} does not exist (see its own operation)"
+                )
         if op is OpType.ADD_MEMBER:
             self.target.add_members(group_id, members)
         elif members:
@@ -391,7 +421,8 @@ class Executor:
                 raise RejectedError(f"{len(found)} accounts carry key {key}") from None
             if not found:
                 raise RejectedError(
-                    f"username {spec.username} is taken by an account the provisioner does not manage"
+                    f"username {spec.username} is taken by an account"
+                    " the provisioner does not manage"
                 ) from None
             links.set_account(key, AccountLink(found[0].remote_id))
             self.target.update_account(found[0].remote_id, spec)
@@ -408,13 +439,17 @@ class Executor:
         found = self.target.find_accounts(key)
         if len(found) == 1:
             old = links.accounts.get(key)
-            links.set_account(key, AccountLink(found[0].remote_id, old.disabled_on if old else None))
+            links.set_account(
+                key, AccountLink(found[0].remote_id, old.disabled_on if old else None)
+            )
             return True
         if len(found) > 1:
             raise RejectedError(f"{len(found)} accounts carry key {key}")
         return False
 
-    def _with_heal(self, key: str, links: Links, call: Callable[[str], None], *, gone_ok: bool = False) -> bool:
+    def _with_heal(
+        self, key: str, links: Links, call: Callable[[str], None], *, gone_ok: bool = False
+    ) -> bool:
         """Call with the account's remote id, healing a stale link once. Returns True when the
         account is gone and ``gone_ok`` says that is the goal."""
         try:
@@ -451,14 +486,29 @@ def _describe(exc: ConnectorError) -> str:
     return f"{kind}: {exc}"
 
 
-def _store_link(session: Session, target: str, kind: str, key: str, link: AccountLink | str | None) -> None:
+def _store_link(
+    session: Session, target: str, kind: str, key: str, link: AccountLink | str | None
+) -> None:
     if link is None:
-        session.execute(delete(Link).where(Link.target == target, Link.kind == kind, Link.key == key))
+        session.execute(
+            delete(Link).where(Link.target == target, Link.kind == kind, Link.key == key)
+        )
         return
-    remote_id, disabled_on = (link, None) if isinstance(link, str) else (link.remote_id, link.disabled_on)
+    remote_id, disabled_on = (
+        (link, None) if isinstance(link, str) else (link.remote_id, link.disabled_on)
+    )
     row = session.get(Link, (target, kind, key))
     now = datetime.now(UTC)
     if row is None:
-        session.add(Link(target=target, kind=kind, key=key, remote_id=remote_id, disabled_on=disabled_on, updated_at=now))
+        session.add(
+            Link(
+                target=target,
+                kind=kind,
+                key=key,
+                remote_id=remote_id,
+                disabled_on=disabled_on,
+                updated_at=now,
+            )
+        )
     else:
         row.remote_id, row.disabled_on, row.updated_at = remote_id, disabled_on, now

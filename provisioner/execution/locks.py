@@ -100,6 +100,8 @@ def renew(sessions: sessionmaker[Session], lease: Lease) -> None:
 def release(sessions: sessionmaker[Session], lease: Lease) -> None:
     with sessions() as session:
         session.execute(
-            delete(TargetLock).where(TargetLock.target == lease.target, TargetLock.owner == lease.owner)
+            delete(TargetLock).where(
+                TargetLock.target == lease.target, TargetLock.owner == lease.owner
+            )
         )
         session.commit()

@@ -103,11 +103,21 @@ def plan_target(
                     )
                 )
                 continue
-            _plan_leaver(key, None, remote, account_links.get(key), PersonKind(key.split(":")[0]), options, ops)
+            _plan_leaver(
+                key,
+                None,
+                remote,
+                account_links.get(key),
+                PersonKind(key.split(":")[0]),
+                options,
+                ops,
+            )
         elif wanted.state is AccountState.ACTIVE:
             _plan_active(wanted, remote, options, ops)
         elif remote is not None:
-            _plan_leaver(key, wanted.left_on, remote, account_links.get(key), wanted.kind, options, ops)
+            _plan_leaver(
+                key, wanted.left_on, remote, account_links.get(key), wanted.kind, options, ops
+            )
 
     managed_memberships = _plan_memberships(desired, accounts, groups, untouchable, options, ops)
 
@@ -206,12 +216,15 @@ def _resolve_groups(
                     )
                 )
             elif key in desired.groups:
-                group = desired.groups[key]
+                wanted = desired.groups[key]
                 ops.append(
                     Operation(
                         OpType.CREATE_GROUP,
                         key,
-                        data={"display_name": group.display_name, "description": group.description},
+                        data={
+                            "display_name": wanted.display_name,
+                            "description": wanted.description,
+                        },
                         reason="new access group",
                     )
                 )
@@ -225,11 +238,15 @@ def _plan_active(
     key = wanted.key
     if remote is None:
         ops.append(
-            Operation(OpType.CREATE_ACCOUNT, key, data=account_spec_data(wanted, True), reason="joiner")
+            Operation(
+                OpType.CREATE_ACCOUNT, key, data=account_spec_data(wanted, True), reason="joiner"
+            )
         )
         if options.supports_licences:
             ops.extend(
-                Operation(OpType.ASSIGN_LICENCE, key, data={"licence": sku}, reason="licence of role")
+                Operation(
+                    OpType.ASSIGN_LICENCE, key, data={"licence": sku}, reason="licence of role"
+                )
                 for sku in sorted(wanted.licences)
             )
         return
@@ -304,7 +321,11 @@ def _plan_leaver(
 
 
 def _plan_licences(
-    key: str, wanted: frozenset[str], remote: RemoteAccount, options: PlanOptions, ops: list[Operation]
+    key: str,
+    wanted: frozenset[str],
+    remote: RemoteAccount,
+    options: PlanOptions,
+    ops: list[Operation],
 ) -> None:
     have = remote.licences & options.managed_licences
     ops.extend(
@@ -325,7 +346,9 @@ def _plan_memberships(
     options: PlanOptions,
     ops: list[Operation],
 ) -> int:
-    key_of_remote = {remote.remote_id: key for key, remote in accounts.items() if remote is not None}
+    key_of_remote = {
+        remote.remote_id: key for key, remote in accounts.items() if remote is not None
+    }
     members_wanted: dict[str, set[str]] = defaultdict(set)
     for key, account in desired.accounts.items():
         if account.state is AccountState.ACTIVE and key not in untouchable:

@@ -157,7 +157,10 @@ def build_desired_state(
             key = class_group(group.group_id)
             location_name = settings.locations[group.location]
             desired_groups[key] = DesiredGroup(
-                key, f"{location_name} - {group.name}", f"{group.name}, {group.location}", group.location
+                key,
+                f"{location_name} - {group.name}",
+                f"{group.name}, {group.location}",
+                group.location,
             )
 
     return DesiredState(
@@ -186,7 +189,9 @@ def _staff_account(
     today = settings.today
     lead = timedelta(days=settings.days_before_start)
     employments = [_cap_end(e, last_day) for e in member.employments]
-    current = [e for e in employments if e.start - lead <= today and (e.end is None or today <= e.end)]
+    current = [
+        e for e in employments if e.start - lead <= today and (e.end is None or today <= e.end)
+    ]
     ended = [e for e in employments if e.end is not None and e.end < today]
 
     issues = [
@@ -278,7 +283,10 @@ def _pupil_account(
     active = pupil.enabled_in_sis and started and (end is None or today <= end)
     base = {"kind": PersonKind.PUPIL.value, "role": Role.PUPIL.value, "locations": pupil.location}
     if active:
-        groups = frozenset({class_group(pupil.group_id)}) if pupil.group_id in classes else frozenset()
+        own = pupil.group_id
+        groups = (
+            frozenset({class_group(own)}) if own is not None and own in classes else frozenset()
+        )
         return DesiredAccount(
             key=pupil.key,
             kind=PersonKind.PUPIL,
@@ -321,7 +329,9 @@ def for_target(
         if account.kind is PersonKind.PUPIL and not include_pupils:
             continue
         if account.state is AccountState.ACTIVE:
-            wanted = frozenset().union(*(licence_sets.get(r.value, frozenset()) for r in account.roles))
+            wanted = frozenset().union(
+                *(licence_sets.get(r.value, frozenset()) for r in account.roles)
+            )
             attributes = dict(account.attributes)
             sis_role = sis_roles.get(attributes.get("role", ""))
             if sis_role:

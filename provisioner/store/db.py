@@ -66,7 +66,10 @@ def head_revision() -> str:
 
 def upgrade(engine: Engine) -> None:
     """Bring the schema to the newest version. Refuses a database from a newer release."""
-    known = {rev.revision for rev in ScriptDirectory.from_config(_alembic_config(engine)).walk_revisions()}
+    known = {
+        rev.revision
+        for rev in ScriptDirectory.from_config(_alembic_config(engine)).walk_revisions()
+    }
     current = current_revision(engine)
     if current is not None and current not in known:
         raise ConfigError(

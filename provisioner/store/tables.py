@@ -48,7 +48,9 @@ class SyncRun(Base):
     scope: Mapped[str | None] = mapped_column(String(200))  # one person's key, or None
     dry_run: Mapped[bool] = mapped_column(Boolean, default=False)
     approves: Mapped[str | None] = mapped_column(String(40))  # the stopped run this one approves
-    plan_fingerprint: Mapped[str | None] = mapped_column(String(80))  # "plan:" or "sources:" + sha256
+    plan_fingerprint: Mapped[str | None] = mapped_column(
+        String(80)
+    )  # "plan:" or "sources:" + sha256
     counts: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     total: Mapped[int] = mapped_column(Integer, default=0)
     failed: Mapped[int] = mapped_column(Integer, default=0)
