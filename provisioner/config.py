@@ -101,7 +101,7 @@ class SourcesConfig(Strict):
 class NamingConfig(Strict):
     staff_template: str = Field(
         default="{given}.{prefix}{family}",
-        description="Fields: {given} {initial} {prefix} {family} {id}; lower-cased, accents removed.",
+        description="Fields: {given} {initial} {prefix} {family} {id}; lower case, no accents.",
     )
     pupil_template: str = Field(default="{given}.{prefix}{family}")
     rename_on_name_change: bool = Field(
@@ -159,9 +159,8 @@ class SafetyConfig(Strict):
         known = {op.value for op in OpType}
         unknown = sorted(set(value) - known)
         if unknown:
-            raise ValueError(
-                f"{', '.join(unknown)}: not an operation type; use one of {', '.join(sorted(known))}"
-            )
+            names = ", ".join(sorted(known))
+            raise ValueError(f"{', '.join(unknown)}: not an operation type; use one of {names}")
         return value
 
 
