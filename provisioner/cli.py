@@ -59,14 +59,16 @@ JsonOption = Annotated[
 ]
 DEFAULT_CONFIG = Path("provisioner.toml")
 DEMO_DIR = Path(".provisioner-demo")
-#: Which operations an admin wants to see first among the examples.
-EXAMPLE_PRIORITY = {
-    OpType.DELETE_ACCOUNT: 5,
-    OpType.DISABLE_ACCOUNT: 4,
-    OpType.LINK_ACCOUNT: 3,
-    OpType.ENABLE_ACCOUNT: 2,
-    OpType.UPDATE_ACCOUNT: 1,
-}
+#: Operations worth a line each in the summary: leavers, returns, adoptions, changes.
+NOTABLE = (
+    OpType.DELETE_ACCOUNT,
+    OpType.DISABLE_ACCOUNT,
+    OpType.ENABLE_ACCOUNT,
+    OpType.LINK_ACCOUNT,
+    OpType.UPDATE_ACCOUNT,
+)
+#: Operations about groups themselves (memberships count for the person).
+GROUP_OPS = (OpType.CREATE_GROUP, OpType.LINK_GROUP)
 
 
 def main() -> None:
@@ -141,44 +143,46 @@ def _show_report(report: RunReport, *, show_operations: int = 0) -> None:
         out.print("Read: " + ", ".join(f"{k} {v}" for k, v in sorted(report.source_counts.items())))
     for resumed in report.resumed:
         out.print(f"Finished the interrupted run {resumed} first.")
-    if report.targets:
-        table = Table(
-            title="Operations" + (" (not applied: dry run)" if report.status == "dry_run" else "")
-        )
-        table.add_column("operation")
-        for target in report.targets:
-            table.add_column(target.name, justify="right")
+    for target in report.targets:
+        if not target.operations:
+            out.print(f"Nothing to change in {target.name}: it is in step with the sources.")
+            continue
+        title = f"Operations on {target.name}"
+        if report.status == "dry_run":
+            title += " (not applied: dry run)"
+        table = Table(title=title)
+        for column in ("operation", "staff", "pupils", "groups, other"):
+            table.add_column(column, justify="left" if column == "operation" else "right")
+        by_kind: dict[tuple[str, str], int] = {}
+        for op in target.operations:
+            kind = op.key.split(":", 1)[0]
+            kind = "other" if op.type in GROUP_OPS or kind not in ("staff", "pupil") else kind
+            by_kind[op.type.value, kind] = by_kind.get((op.type.value, kind), 0) + 1
         for op_type in OpType:
-            row = [str(t.counts.get(op_type.value, 0)) for t in report.targets]
-            if any(cell != "0" for cell in row):
-                table.add_row(op_type.value.replace("_", " "), *row)
-        table.add_row("[bold]total[/bold]", *[str(sum(t.counts.values())) for t in report.targets])
+            row = [by_kind.get((op_type.value, kind), 0) for kind in ("staff", "pupil", "other")]
+            if any(row):
+                table.add_row(op_type.value.replace("_", " "), *(str(n) if n else "" for n in row))
+        table.caption = f"{_count(len(target.operations), 'operation')}"
         if report.status in ("applied", "partial", "failed"):
-            table.add_row("failed", *[str(t.failed) for t in report.targets])
+            table.caption += f", {target.failed} failed"
         out.print(table)
-        for target in report.targets:
-            if target.stopped:
-                out.print(f"[red]{target.stopped}[/red]")
-    if show_operations:
-        for target in report.targets:
-            skip = (OpType.ADD_MEMBER, OpType.REMOVE_MEMBER, OpType.CREATE_GROUP, OpType.LINK_GROUP)
-            interesting = sorted(
-                (op for op in target.operations if op.type not in skip),
-                key=lambda op: (-EXAMPLE_PRIORITY.get(op.type, 0), op.key),
-            )
-            for op in interesting[:show_operations]:
-                out.print(f"  {target.name}: {op.type.value:<16} {op.key:<20} {escape(op.reason)}")
-            if len(interesting) > show_operations:
-                out.print(f"  ... and {len(interesting) - show_operations} more account operations")
+        if target.stopped:
+            out.print(f"[red]{escape(target.stopped)}[/red]")
+        if show_operations:
+            notable = [op for op in target.operations if op.type in NOTABLE]
+            for op in notable[:show_operations]:
+                out.print(f"  {op.type.value:<16} {op.key:<20} {escape(op.reason)}")
+            if len(notable) > show_operations:
+                out.print(f"  ... and {len(notable) - show_operations} more")
     if report.problems:
         out.print(
-            f"[yellow]{len(report.problems)} records could not be used"
-            " (left as they were):[/yellow]"
+            f"[yellow]{_count(len(report.problems), 'record')} could not be used"
+            " (the people they belong to were left as they were):[/yellow]"
         )
         for problem in report.problems[:20]:
             out.print(f"  - {escape(problem)}")
     if report.issues:
-        out.print(f"[yellow]{len(report.issues)} things to look at:[/yellow]")
+        out.print(f"[yellow]{_count(len(report.issues), 'thing')} to look at:[/yellow]")
         for issue in report.issues[:20]:
             out.print(f"  - {escape(issue)}")
     for reason in report.stop_reasons:
@@ -205,6 +209,7 @@ def demo(
     sync applies to the built-in reference directory in the same folder. Run it twice: the
     second run plans nothing.
     """
+    from provisioner.demo.existing import seed_existing_accounts
     from provisioner.demo.generator import generate_board
     from provisioner.execution.engine import today_in_amsterdam
 
@@ -215,6 +220,7 @@ def demo(
         shutil.rmtree(directory)
     if not config_path.exists():
         generate_board(directory, today=today_in_amsterdam(), seed=seed, staff=staff, pupils=pupils)
+        seed_existing_accounts(config_path)
         if not as_json:
             out.print(
                 f"Generated a demo board with {staff} staff and {pupils} pupils in {directory}/"
@@ -472,6 +478,10 @@ def _run_json(run: SyncRun) -> dict[str, Any]:
         "stop_reasons": run.stop_reasons,
         "problems": run.problems,
     }
+
+
+def _count(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
 def _utc(moment: datetime) -> datetime:

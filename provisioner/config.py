@@ -126,8 +126,13 @@ class LifecycleConfig(Strict):
 
 
 class Threshold(Strict):
+    """Stop a run that plans more than ``max_count`` operations of a type, or more than
+    ``max_percent`` of what the target holds. The percentage applies only from
+    ``percent_from`` operations up, so 1 leaver on a board of 2 does not stop a run."""
+
     max_count: int | None = Field(default=None, ge=0)
     max_percent: float | None = Field(default=None, ge=0, le=100)
+    percent_from: int = Field(default=10, ge=0)
 
 
 def _default_thresholds() -> dict[str, Threshold]:

@@ -28,18 +28,21 @@ ACCOUNT_OPS = {
 }
 MEMBERSHIP_OPS = {OpType.ADD_MEMBER, OpType.REMOVE_MEMBER}
 
-WORDS: dict[str, str] = {
-    OpType.CREATE_ACCOUNT: "accounts would be created",
-    OpType.UPDATE_ACCOUNT: "accounts would be changed",
-    OpType.ENABLE_ACCOUNT: "accounts would be enabled",
-    OpType.DISABLE_ACCOUNT: "accounts would be disabled",
-    OpType.REVOKE_SESSIONS: "accounts would be signed out",
-    OpType.DELETE_ACCOUNT: "accounts would be deleted",
-    OpType.ADD_MEMBER: "group memberships would be added",
-    OpType.REMOVE_MEMBER: "group memberships would be removed",
-    OpType.ASSIGN_LICENCE: "licences would be assigned",
-    OpType.REMOVE_LICENCE: "licences would be removed",
-    OpType.CREATE_GROUP: "groups would be created",
+#: (singular, plural, what would happen)
+WORDS: dict[str, tuple[str, str, str]] = {
+    OpType.CREATE_ACCOUNT: ("account", "accounts", "created"),
+    OpType.UPDATE_ACCOUNT: ("account", "accounts", "changed"),
+    OpType.ENABLE_ACCOUNT: ("account", "accounts", "enabled"),
+    OpType.DISABLE_ACCOUNT: ("account", "accounts", "disabled"),
+    OpType.REVOKE_SESSIONS: ("account", "accounts", "signed out"),
+    OpType.DELETE_ACCOUNT: ("account", "accounts", "deleted"),
+    OpType.ADD_MEMBER: ("group membership", "group memberships", "added"),
+    OpType.REMOVE_MEMBER: ("group membership", "group memberships", "removed"),
+    OpType.ASSIGN_LICENCE: ("licence", "licences", "assigned"),
+    OpType.REMOVE_LICENCE: ("licence", "licences", "removed"),
+    OpType.CREATE_GROUP: ("group", "groups", "created"),
+    OpType.LINK_ACCOUNT: ("account", "accounts", "adopted"),
+    OpType.LINK_GROUP: ("group", "groups", "adopted"),
 }
 
 
@@ -74,11 +77,12 @@ def check_thresholds(plan: Plan, thresholds: Mapping[str, Threshold]) -> list[st
             continue
         op_type = OpType(op_name)
         base = plan.managed_memberships if op_type in MEMBERSHIP_OPS else plan.managed_accounts
-        what = f"{count} {WORDS.get(op_type, op_name)} in {plan.target}"
+        one, many, done = WORDS[op_type]
+        what = f"{count} {one if count == 1 else many} would be {done} in {plan.target}"
         if threshold.max_count is not None and count > threshold.max_count:
             reasons.append(f"{what}; the limit is {threshold.max_count}")
             continue
-        if threshold.max_percent is not None and base > 0:
+        if threshold.max_percent is not None and base > 0 and count >= threshold.percent_from:
             share = 100.0 * count / base
             if share > threshold.max_percent:
                 reasons.append(
