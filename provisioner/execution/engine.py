@@ -70,9 +70,10 @@ OUTCOME_OF: dict[OpType, str] = {
     OpType.LINK_ACCOUNT: "adopted",
     OpType.LINK_GROUP: "adopted",
 }
+#: The most telling outcome of an object wins; a rejection is the root cause of what follows.
 OUTCOME_RANK = [
-    "failed",
     "rejected",
+    "failed",
     "created",
     "deleted",
     "disabled",

@@ -165,6 +165,14 @@ class Executor:
                     results.append((unit, "skipped", f"not sent: {result.stopped}"))
                     result.skipped += len(unit)
                     continue
+                missing = self._missing_members(unit, links)
+                if missing:
+                    reason = "not found: the account was not created (see its own operation)"
+                    results.append((missing, "failed", reason))
+                    result.failed += len(missing)
+                    unit = [entry for entry in unit if entry not in missing]
+                    if not unit:
+                        continue
                 try:
                     note = self._apply(unit, links)
                 except (FatalError, DryRunRejected) as exc:
@@ -389,6 +397,16 @@ class Executor:
             return "already gone" if gone else ""
         raise RejectedError(f"unknown operation {op}")
 
+    def _missing_members(self, unit: list[JournalEntry], links: Links) -> list[JournalEntry]:
+        """Members to add whose account does not exist: they fail alone, the batch goes on."""
+        if OpType(unit[0].op_type) is not OpType.ADD_MEMBER:
+            return []
+        return [
+            entry
+            for entry in unit
+            if not entry.object_key.startswith("remote:") and entry.object_key not in links.accounts
+        ]
+
     def _apply_membership(self, op: OpType, batch: list[JournalEntry], links: Links) -> str:
         group_key = batch[0].group_key or ""
         group_id = links.groups.get(group_key)
@@ -400,10 +418,6 @@ class Executor:
                 members.append(entry.object_key.removeprefix("remote:"))
             elif entry.object_key in links.accounts:
                 members.append(links.accounts[entry.object_key].remote_id)
-            elif op is OpType.ADD_MEMBER:
-                raise NotFoundError(
-                    f"account {entry.object_key} does not exist (see its own operation)"
-                )
         if op is OpType.ADD_MEMBER:
             self.target.add_members(group_id, members)
         elif members:
