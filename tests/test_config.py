@@ -1,0 +1,46 @@
+"""The configuration: the example in deploy/ stays valid, and problems are explained."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from provisioner.config import load_config
+from provisioner.domain.models import Role
+from provisioner.errors import ConfigError
+
+EXAMPLE = Path(__file__).parent.parent / "deploy" / "provisioner.example.toml"
+
+
+def test_the_example_configuration_loads_with_every_setting() -> None:
+    config = load_config(EXAMPLE)
+    assert config.org_units == {"1201": "12AB00", "1202": "12AB00", "1203": "12AB01"}
+    assert config.roles["IB-er"] is Role.CARE_COORDINATOR
+    assert config.safety.thresholds["disable_account"].max_percent == 5
+    assert config.sources.hr.path == EXAMPLE.parent / "exports" / "hr.csv"
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (('brin6 = "12AB01"', 'brin6 = "12AB1"'), "locations.1.brin6"),
+        (('"IB-er" = "care_coordinator"', '"IB-er" = "zorg"'), "roles.IB-er"),
+        (('hr_org_units = ["1203"]', 'hr_org_units = ["1201"]'), "maps to both 12AB00 and 12AB01"),
+        (
+            ("[safety.thresholds.remove_member]", "[safety.thresholds.remove_members]"),
+            "remove_members",
+        ),
+        (('staff_template = "{given}', 'staff_template = "{voornaam}'), "voornaam"),
+        (("grace_days = 30", "grace_days = -1"), "lifecycle.grace_days"),
+    ],
+)
+def test_every_problem_is_named_with_its_place(
+    tmp_path: Path, change: tuple[str, str], message: str
+) -> None:
+    path = tmp_path / "provisioner.toml"
+    text = EXAMPLE.read_text(encoding="utf-8")
+    assert change[0] in text
+    path.write_text(text.replace(change[0], change[1], 1), encoding="utf-8")
+    with pytest.raises(ConfigError, match=message):
+        load_config(path)
