@@ -4,6 +4,7 @@ JSON, and a run killed with SIGKILL in the middle of applying."""
 from __future__ import annotations
 
 import json
+import os
 import signal
 import sqlite3
 import subprocess
@@ -20,9 +21,15 @@ from tests.board import Board, make_board
 pytestmark = pytest.mark.slow
 
 
-def cli(*args: str, check_code: int | None = None) -> subprocess.CompletedProcess[str]:
+def cli(
+    *args: str, check_code: int | None = None, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     result = subprocess.run(
-        [sys.executable, "-m", "provisioner", *args], capture_output=True, text=True, timeout=300
+        [sys.executable, "-m", "provisioner", *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, **(env or {})},
     )
     if check_code is not None:
         assert result.returncode == check_code, result.stdout + result.stderr
@@ -57,6 +64,18 @@ def test_a_truncated_export_exits_2_and_runs_show_says_why(board: Board) -> None
     assert body["status"] == "stopped" and body["total"] == 0
     shown = cli("runs", "show", body["run_id"], "-c", str(board.config_path), check_code=0)
     assert "Stopped" in shown.stdout and "hr.staff" in shown.stdout
+
+
+@pytest.mark.postgres
+def test_production_runs_on_postgresql_named_in_the_environment(board: Board, pg_url: str) -> None:
+    env = {"PROVISIONER_DATABASE_URL": pg_url}
+    cli("db", "upgrade", "-c", str(board.config_path), check_code=0, env=env)
+    result = cli("sync", "-c", str(board.config_path), "--json", check_code=0, env=env)
+    assert json.loads(result.stdout)["status"] == "applied"
+    assert not (board.folder / "provisioner.db").exists()  # nothing went to the SQLite default
+    runs = json.loads(cli("runs", "--json", "-c", str(board.config_path), env=env).stdout)
+    assert [r["status"] for r in runs] == ["applied"]
+    cli("audit", "verify", "-c", str(board.config_path), check_code=0, env=env)
 
 
 def test_unusable_configuration_exits_3_and_config_check_explains(board: Board) -> None:

@@ -8,11 +8,11 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from provisioner.audit.service import show, verify
 from provisioner.execution.locks import LockHeld, acquire
-from provisioner.store.tables import JournalEntry, Override, SyncOutcome
+from provisioner.store.tables import Consent, JournalEntry, Override, SyncOutcome
 from tests.board import TODAY, Board, make_board
 
 
@@ -33,6 +33,12 @@ def test_first_run_builds_the_board_and_the_second_plans_nothing(board: Board) -
     assert (second.status, second.total) == ("applied", 0)
     with board.sessions()() as session:
         assert verify(session).ok
+        # consent answers are kept with their history for the bot, once each
+        stored = session.execute(select(func.count()).select_from(Consent)).scalar_one()
+        withdrawn = session.execute(
+            select(func.count()).select_from(Consent).where(Consent.status == "withdrawn")
+        ).scalar_one()
+    assert stored == first.source_counts["consent.consents"] and withdrawn > 0
 
 
 def test_the_hierarchy_lands_in_the_target(board: Board) -> None:
