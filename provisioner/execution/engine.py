@@ -547,17 +547,14 @@ class Engine:
     def _save_consents(self, session: Session, consents: Sequence[ConsentRecord]) -> None:
         if not consents:
             return
-        have = set(
-            session.execute(
-                select(
-                    Consent.pupil_id,
-                    Consent.medium,
-                    Consent.school_year,
-                    Consent.recorded_on,
-                    Consent.status,
-                )
-            ).tuples()
+        columns = (
+            Consent.pupil_id,
+            Consent.medium,
+            Consent.school_year,
+            Consent.recorded_on,
+            Consent.status,
         )
+        have = {tuple(row) for row in session.execute(select(*columns))}
         for c in consents:
             row = (c.pupil_id, c.medium, c.school_year, c.recorded_on, c.status.value)
             if row not in have:
