@@ -7,8 +7,8 @@ import re
 from connectors.csv_common import (
     Issue,
     Rejections,
-    cell,
     clean_text,
+    gc_paused,
     not_a_date,
     parse_date,
     read_table,
@@ -18,8 +18,8 @@ from provisioner.domain.models import ConsentGiver, ConsentRecord, ConsentStatus
 from provisioner.sources.models import SourceBatch, SourceKind
 
 _SCHOOL_YEAR = re.compile(r"^([0-9]{4})-([0-9]{4})$")
-_STATUSES = {status.value for status in ConsentStatus}
-_GIVERS = {giver.value for giver in ConsentGiver}
+_STATUSES = {status.value: status for status in ConsentStatus}
+_GIVERS = {giver.value: giver for giver in ConsentGiver}
 _COLUMNS = ("pupil_id", "medium", "status", "school_year", "recorded_on", "given_by")
 
 
@@ -38,41 +38,64 @@ class ConsentCsvSource:
 
     def read(self) -> SourceBatch:
         """Read the answers; ``counts["consents"]`` is every answer row, good or rejected."""
+        with gc_paused():
+            return self._read()
+
+    def _read(self) -> SourceBatch:
         table = read_table(self.config.path, "consent export")
-        columns = [(header, table.column(header)) for header in _COLUMNS]
+        get = table.getter(*_COLUMNS)
         log = Rejections(self.name)
         records: list[ConsentRecord] = []
+        # A file has a handful of distinct media, statuses and years: check each value once.
+        media: dict[str, str] = {}
+        years: dict[str, bool] = {}
         for line, row in table.rows:
-            values = {header: cell(row, index) for header, index in columns}
-            issues: list[Issue] = [(h, f"no {h}") for h, value in values.items() if not value]
-            pupil_id, status, year = values["pupil_id"], values["status"], values["school_year"]
-            recorded, given_by = values["recorded_on"], values["given_by"]
-            if status and status.lower() not in _STATUSES:
-                issues.append(("status", f"'{status}' is not granted, refused or withdrawn"))
-            if given_by and given_by.lower() not in _GIVERS:
-                issues.append(("given_by", f"'{given_by}' is not parent or pupil"))
-            match = _SCHOOL_YEAR.match(year)
-            if year and (match is None or int(match[2]) != int(match[1]) + 1):
-                issues.append(("school_year", f"'{year}' is not a school year like 2026-2027"))
+            pupil_id, medium, status, year, recorded, given_by = (v.strip() for v in get(row))
+            status_value = _STATUSES.get(status.lower())
+            giver = _GIVERS.get(given_by.lower())
+            valid_year = years.get(year)
+            if valid_year is None:
+                match = _SCHOOL_YEAR.match(year)
+                valid_year = years[year] = match is not None and int(match[2]) == int(match[1]) + 1
             day = parse_date(recorded) if recorded else None
-            if recorded and day is None:
-                issues.append(("recorded_on", not_a_date(recorded)))
-            if issues or day is None:
-                key = pupil_key(pupil_id) if pupil_id else None
-                log.reject(table.file, line, pupil_id or None, key, issues)
-                continue
-            records.append(
-                ConsentRecord(
-                    pupil_id=pupil_id,
-                    medium=clean_text(values["medium"]),
-                    status=ConsentStatus(status.lower()),
-                    school_year=year,
-                    recorded_on=day,
-                    given_by=ConsentGiver(given_by.lower()),
+            if not (pupil_id and medium and status_value and valid_year and day and giver):
+                self._reject(
+                    log, table.file, line, (pupil_id, medium, status, year, recorded, given_by)
                 )
-            )
+                continue
+            if medium not in media:
+                media[medium] = clean_text(medium)
+            records.append(ConsentRecord(pupil_id, media[medium], status_value, year, day, giver))
         batch = SourceBatch(source=self.name, kind=self.kind)
-        batch.consents = [r for r in records if pupil_key(r.pupil_id) not in log.quarantined]
+        quarantined = log.quarantined
+        batch.consents = (
+            [r for r in records if pupil_key(r.pupil_id) not in quarantined]
+            if quarantined
+            else records
+        )
         log.fill(batch)
         batch.counts = {"consents": len(table.rows)}
         return batch
+
+    @staticmethod
+    def _reject(log: Rejections, file: str, line: int, values: tuple[str, ...]) -> None:
+        """Name every problem of one bad row."""
+        named = dict(zip(_COLUMNS, values, strict=True))
+        issues: list[Issue] = [(h, f"no {h}") for h, value in named.items() if not value]
+        status, given_by, year, recorded = (
+            named["status"],
+            named["given_by"],
+            named["school_year"],
+            named["recorded_on"],
+        )
+        if status and status.lower() not in _STATUSES:
+            issues.append(("status", f"'{status}' is not granted, refused or withdrawn"))
+        if given_by and given_by.lower() not in _GIVERS:
+            issues.append(("given_by", f"'{given_by}' is not parent or pupil"))
+        match = _SCHOOL_YEAR.match(year)
+        if year and (match is None or int(match[2]) != int(match[1]) + 1):
+            issues.append(("school_year", f"'{year}' is not a school year like 2026-2027"))
+        if recorded and parse_date(recorded) is None:
+            issues.append(("recorded_on", not_a_date(recorded)))
+        pupil_id = named["pupil_id"]
+        log.reject(file, line, pupil_id or None, pupil_key(pupil_id) if pupil_id else None, issues)
