@@ -14,10 +14,10 @@ account was disabled, so a back-dated leaver still gets the full period to save 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from provisioner.domain.models import PersonKind
 from provisioner.planning.models import (
@@ -130,6 +130,18 @@ def plan_target(
     )
 
 
+Remote = TypeVar("Remote", RemoteAccount, RemoteGroup)
+
+
+def _index(objects: Sequence[Remote]) -> tuple[dict[str, Remote], dict[str, list[Remote]]]:
+    """Remote objects by remote id, and by the correlation key they carry."""
+    by_key: dict[str, list[Remote]] = defaultdict(list)
+    for item in objects:
+        if item.key:
+            by_key[item.key].append(item)
+    return {item.remote_id: item for item in objects}, by_key
+
+
 def _resolve_accounts(
     desired: DesiredState,
     snapshot: TargetSnapshot,
@@ -138,12 +150,7 @@ def _resolve_accounts(
     issues: list[PlanIssue],
     today: date,
 ) -> tuple[dict[str, RemoteAccount | None], set[str]]:
-    by_remote = {account.remote_id: account for account in snapshot.accounts}
-    by_key: dict[str, list[RemoteAccount]] = defaultdict(list)
-    for account in snapshot.accounts:
-        if account.key:
-            by_key[account.key].append(account)
-
+    by_remote, by_key = _index(snapshot.accounts)
     resolved: dict[str, RemoteAccount | None] = {}
     blocked: set[str] = set()
     for key in set(desired.accounts) | set(links):
@@ -190,11 +197,7 @@ def _resolve_groups(
     ops: list[Operation],
     issues: list[PlanIssue],
 ) -> dict[str, RemoteGroup | None]:
-    by_remote = {group.remote_id: group for group in snapshot.groups}
-    by_key: dict[str, list[RemoteGroup]] = defaultdict(list)
-    for group in snapshot.groups:
-        if group.key:
-            by_key[group.key].append(group)
+    by_remote, by_key = _index(snapshot.groups)
     resolved: dict[str, RemoteGroup | None] = {}
     for key in set(desired.groups) | set(links):
         remote = by_remote.get(links[key]) if key in links else None

@@ -14,6 +14,7 @@ support staff included) and one ``class:<SIS id>`` per group of pupils.
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -207,23 +208,19 @@ def _staff_account(
     if issues:
         return None, issues
 
+    staff_account = functools.partial(
+        DesiredAccount,
+        key=member.key,
+        kind=PersonKind.STAFF,
+        ident=member.employee_number,
+        name=member.name,
+    )
     base = {"kind": PersonKind.STAFF.value}
     if not current:
         if not ended:
             return None, []  # starts later than the lead time: no account yet
         left_on = max(e.end for e in ended if e.end is not None)
-        return (
-            DesiredAccount(
-                key=member.key,
-                kind=PersonKind.STAFF,
-                ident=member.employee_number,
-                name=member.name,
-                state=AccountState.LEFT,
-                left_on=left_on,
-                attributes=base,
-            ),
-            [],
-        )
+        return staff_account(state=AccountState.LEFT, left_on=left_on, attributes=base), []
 
     roles: set[Role] = set()
     locations: set[str] = set()
@@ -253,11 +250,7 @@ def _staff_account(
         "locations": " ".join(sorted(locations)),
     }
     return (
-        DesiredAccount(
-            key=member.key,
-            kind=PersonKind.STAFF,
-            ident=member.employee_number,
-            name=member.name,
+        staff_account(
             state=AccountState.ACTIVE,
             roles=frozenset(roles),
             locations=frozenset(locations),
