@@ -4,7 +4,7 @@ PostgreSQL: what an IT admin relies on every night."""
 from __future__ import annotations
 
 import threading
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from provisioner.audit.service import show, verify
 from provisioner.execution.locks import LockHeld, acquire
-from provisioner.store.tables import Consent, JournalEntry, Override, SyncOutcome
+from provisioner.store.tables import Consent, JournalEntry, Override, SyncOutcome, SyncRun
 from tests.board import TODAY, Board, make_board
 
 
@@ -188,7 +188,7 @@ def test_an_offboarding_for_one_person_takes_the_nightly_path_for_only_that_pers
                 last_day=TODAY - timedelta(days=1),
                 requested_by="chat:U123",
                 reason="leaver reported in chat",
-                created_at=__import__("datetime").datetime.now(),
+                created_at=datetime.now(UTC),
             )
         )
         session.commit()
@@ -237,3 +237,14 @@ def test_two_runs_started_together_never_both_write(board: Board) -> None:
         if '"op": "create_account"' in line
     ]
     assert len(creates) == len({line.split('"key": ')[1].split(",")[0] for line in creates})
+
+
+def test_a_run_that_died_while_planning_is_marked_interrupted(board: Board) -> None:
+    long_ago = datetime.now(UTC) - timedelta(hours=3)
+    with board.sessions()() as session:
+        session.add(SyncRun(id="dead-run", started_at=long_ago, status="planning", actor="sync"))
+        session.commit()
+    board.sync()
+    with board.sessions()() as session:
+        dead = session.get(SyncRun, "dead-run")
+        assert dead is not None and dead.status == "interrupted"

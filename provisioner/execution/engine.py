@@ -59,6 +59,8 @@ log = logging.getLogger("provisioner.sync")
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 #: An interrupted run younger than this is resumed; an older one is abandoned and re-planned.
 RESUME_WITHIN = timedelta(hours=12)
+#: A run still "planning" after this long has died (planning a large board takes seconds).
+PLANNING_DEAD_AFTER = timedelta(hours=1)
 GOOD = ("applied", "partial", "dry_run")
 
 OUTCOME_OF: dict[OpType, str] = {
@@ -276,6 +278,7 @@ class Engine:
                 lease, _ = locks.acquire(self.sessions, target.name, report.run_id)
                 leases.append(lease)
                 report.resumed += self._resume_interrupted(target, report.run_id, actor, today)
+            self._close_dead_planning_runs(report.run_id)
 
         snapshots = {target.name: target.read() for target in self.targets}
         desired = self._assign_names(desired, snapshots)
@@ -470,6 +473,21 @@ class Engine:
             resumed.append(run.id)
             self._close_if_done(run.id, resumed_by=run_id)
         return resumed
+
+    def _close_dead_planning_runs(self, run_id: str) -> None:
+        """A run killed before it journalled anything would say "planning" forever."""
+        cutoff = datetime.now(UTC) - PLANNING_DEAD_AFTER
+        with self.sessions() as session:
+            for run in session.execute(
+                select(SyncRun).where(SyncRun.status == "planning", SyncRun.id != run_id)
+            ).scalars():
+                started = (
+                    run.started_at if run.started_at.tzinfo else run.started_at.replace(tzinfo=UTC)
+                )
+                if started < cutoff:
+                    run.status = "interrupted"
+                    run.problems = [*run.problems, "stopped while planning; nothing was changed"]
+            session.commit()
 
     def _abandon(self, run_id: str, target: str) -> None:
         with self.sessions() as session:
