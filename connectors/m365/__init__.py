@@ -1,0 +1,1 @@
+"""Microsoft 365 / Entra ID target over Microsoft Graph, and the Graph emulator."""
