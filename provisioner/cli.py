@@ -11,7 +11,7 @@ import logging
 import os
 import sys
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -125,15 +125,16 @@ def _run_sync(config_path: Path, request: SyncRequest, as_json: bool) -> RunRepo
     from provisioner.wiring import build_sources, build_targets, target_settings
 
     config, sessions = _open(config_path)
-    engine = Engine(
-        config,
-        sessions,
-        build_sources(config),
-        build_targets(config, dry_run=request.dry_run),
-        target_settings=target_settings(config),
-    )
-    with _progress(not as_json) as progress:
-        return engine.sync(request, progress=progress)
+    with ExitStack() as stack:
+        engine = Engine(
+            config,
+            sessions,
+            build_sources(config),
+            build_targets(config, dry_run=request.dry_run, stack=stack),
+            target_settings=target_settings(config),
+        )
+        with _progress(not as_json) as progress:
+            return engine.sync(request, progress=progress)
 
 
 def _show_report(report: RunReport, *, show_operations: int = 0) -> None:

@@ -9,8 +9,9 @@ from __future__ import annotations
 import re
 import tomllib
 import unicodedata
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -18,6 +19,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from provisioner.domain.models import Role
 from provisioner.errors import ConfigError
 
+BaseModelT = TypeVar("BaseModelT", bound=BaseModel)
 BRIN6 = re.compile(r"^[0-9]{2}[A-Z]{2}[0-9]{2}$")
 
 
@@ -184,7 +186,51 @@ class ReferenceTargetConfig(Strict):
     sis_roles: dict[str, str] = Field(default_factory=dict)
 
 
-TargetConfig = Annotated[ReferenceTargetConfig, Field(discriminator="type")]
+class GraphEmulatorConfig(Strict):
+    """Run the built-in Graph emulator for this target (the demo, and trying things out)."""
+
+    state_file: Path = Field(description="Where the emulated tenant is kept between runs.")
+    latency_ms: float = Field(default=0, ge=0)
+
+
+class M365TargetConfig(Strict):
+    """Microsoft 365 / Entra ID over Microsoft Graph (app-only, client credentials).
+
+    The client secret is read from the environment variable named in ``client_secret_env``
+    (never from this file); or use a certificate.
+    """
+
+    type: Literal["m365"]
+    name: str
+    tenant: str = Field(description="Tenant id or domain, e.g. 'bestuur.onmicrosoft.com'.")
+    client_id: str = Field(description="The app registration's application (client) id.")
+    client_secret_env: str = Field(
+        default="PROVISIONER_M365_CLIENT_SECRET",
+        description="Environment variable that holds the client secret.",
+    )
+    certificate_path: Path | None = Field(
+        default=None, description="PEM with private key and certificate, instead of a secret."
+    )
+    authority_host: str = "https://login.microsoftonline.com"
+    graph_url: str = "https://graph.microsoft.com/v1.0"
+    ca_file: Path | None = Field(
+        default=None, description="Extra CA to trust (a proxy, the emulator)."
+    )
+    usage_location: str = Field(default="NL", description="Needed before licences can be assigned.")
+    delta_cache: Path | None = Field(
+        default=None,
+        description="File for delta links and the last read tenant state: a nightly run with "
+        "no changes then reads only what changed.",
+    )
+    include_pupils: bool = True
+    licences: dict[str, list[str]] = Field(
+        default_factory=dict, description="Licence SKU part numbers per role."
+    )
+    sis_roles: dict[str, str] = Field(default_factory=dict)
+    emulator: GraphEmulatorConfig | None = None
+
+
+TargetConfig = Annotated[ReferenceTargetConfig | M365TargetConfig, Field(discriminator="type")]
 
 
 class Config(Strict):
@@ -277,10 +323,22 @@ def _resolve_paths(config: Config, base: Path) -> Config:
         sources[slot] = (
             None if source is None else source.model_copy(update={"path": resolve(source.path)})
         )
-    targets = [t.model_copy(update={"path": resolve(t.path)}) for t in config.targets]
+    targets = [_resolve_model_paths(t, resolve) for t in config.targets]
     return config.model_copy(
         update={"sources": SourcesConfig(**sources), "targets": targets}  # type: ignore[arg-type]
     )
+
+
+def _resolve_model_paths(model: BaseModelT, resolve: Callable[[Path], Path]) -> BaseModelT:
+    """Every Path field of a model (and of models inside it) made relative to the file."""
+    update: dict[str, object] = {}
+    for name in type(model).model_fields:
+        value = getattr(model, name)
+        if isinstance(value, Path):
+            update[name] = resolve(value)
+        elif isinstance(value, BaseModel):
+            update[name] = _resolve_model_paths(value, resolve)
+    return model.model_copy(update=update)
 
 
 def database_url(config: Config, base: Path) -> str:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
-from provisioner.config import load_config
+from provisioner.config import M365TargetConfig, ReferenceTargetConfig, load_config
 from provisioner.domain.models import Role
 from provisioner.errors import ConfigError, ConnectorError
 
@@ -23,10 +24,21 @@ def check(path: Path) -> list[str]:
         for role in list(target.licences) + list(target.sis_roles):
             if role not in valid_roles:
                 problems.append(f"targets.{target.name}: '{role}' is not a role")
-        if not target.path.parent.exists():
+        if isinstance(target, ReferenceTargetConfig) and not target.path.parent.exists():
             problems.append(
                 f"targets.{target.name}.path: folder {target.path.parent} does not exist"
             )
+        if isinstance(target, M365TargetConfig) and target.emulator is None:
+            if target.certificate_path is None and not os.environ.get(target.client_secret_env):
+                problems.append(
+                    f"targets.{target.name}: no client secret: set the environment variable "
+                    f"{target.client_secret_env}, or configure certificate_path"
+                )
+            elif target.certificate_path is not None and not target.certificate_path.exists():
+                problems.append(
+                    f"targets.{target.name}.certificate_path: "
+                    f"{target.certificate_path} does not exist"
+                )
     if "director" not in roles_used:
         problems.append("roles: no HR function title maps to 'director'")
     if not config.locations:

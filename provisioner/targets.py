@@ -81,6 +81,9 @@ class Target(Protocol):
     supports_licences: bool
     #: The target can revoke sign-in sessions (Microsoft 365).
     supports_sessions: bool
+    #: Optional: the attribute names of ``AccountSpec.attributes`` the target stores (and so
+    #: reports back); the planner compares only these. Absent: all of them.
+    #: Optional: ``batch_size``, how many members one ``add_members`` call may take (20).
 
     def read(self) -> TargetSnapshot: ...
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
+import os
+from contextlib import ExitStack
 from typing import Any
 
 from connectors.hr.csv_source import HrCsvSource
@@ -12,8 +15,11 @@ from provisioner.config import (
     Config,
     ConsentCsvSourceConfig,
     HrCsvSourceConfig,
+    M365TargetConfig,
     OneRosterSourceConfig,
+    ReferenceTargetConfig,
 )
+from provisioner.errors import ConfigError
 from provisioner.sources.models import Source
 from provisioner.targets import Target
 
@@ -33,15 +39,67 @@ def build_sources(config: Config) -> list[Source]:
     return sources
 
 
-def build_targets(config: Config, *, dry_run: bool) -> list[Target]:
+def build_targets(config: Config, *, dry_run: bool, stack: ExitStack) -> list[Target]:
+    """The configured targets; everything they open is closed when ``stack`` closes."""
     targets: list[Target] = []
     for target in config.targets:
-        targets.append(
-            ReferenceTarget(
+        if isinstance(target, ReferenceTargetConfig):
+            reference = ReferenceTarget(
                 target.name, target.path, dry_run=dry_run, write_delay_ms=target.write_delay_ms
             )
-        )
+            stack.callback(reference.close)
+            targets.append(reference)
+        elif isinstance(target, M365TargetConfig):
+            targets.append(_m365(config, target, dry_run=dry_run, stack=stack))
     return targets
+
+
+def _m365(config: Config, target: M365TargetConfig, *, dry_run: bool, stack: ExitStack) -> Target:
+    from connectors.m365.client import GraphClient, GraphSettings
+
+    from connectors.m365.target import M365Target
+
+    settings = GraphSettings(
+        tenant=target.tenant,
+        client_id=target.client_id,
+        client_secret=os.environ.get(target.client_secret_env),
+        certificate_path=target.certificate_path,
+        authority_host=target.authority_host,
+        graph_url=target.graph_url,
+        ca_file=target.ca_file,
+    )
+    if target.emulator is not None:
+        from connectors.m365.emulator import EmulatorSettings, GraphEmulator
+
+        emulator = GraphEmulator(
+            EmulatorSettings(latency_ms=target.emulator.latency_ms),
+            state_file=target.emulator.state_file,
+        ).start()
+        stack.callback(emulator.stop)
+        settings = dataclasses.replace(
+            settings,
+            tenant=emulator.settings.tenant,
+            client_id=emulator.settings.client_id,
+            client_secret=emulator.settings.client_secret,
+            authority_host=emulator.url,
+            graph_url=emulator.graph_url,
+            ca_file=emulator.ca_file,
+        )
+    elif settings.client_secret is None and settings.certificate_path is None:
+        raise ConfigError(
+            f"target {target.name}: set the environment variable {target.client_secret_env} "
+            "to the app's client secret, or configure certificate_path"
+        )
+    m365 = M365Target(
+        target.name,
+        GraphClient(settings, dry_run=dry_run),
+        domain=config.board.domain,
+        pupil_domain=config.board.pupil_domain,
+        usage_location=target.usage_location,
+        delta_cache=target.delta_cache,
+    )
+    stack.callback(m365.close)
+    return m365
 
 
 def target_settings(config: Config) -> dict[str, dict[str, Any]]:

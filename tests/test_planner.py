@@ -228,3 +228,13 @@ def test_plans_are_deterministic_and_converge(numbers: list[str], rnd: object) -
     first = plan(state(*accounts), EMPTY)
     assert first.fingerprint() == plan(state(*shuffled), EMPTY).fingerprint()
     assert plan(state(*accounts), *synced(*accounts)).operations == ()
+
+
+def test_only_attributes_the_target_stores_are_compared() -> None:
+    snapshot, links, glinks = synced(active("1"))
+    richer = dataclasses.replace(
+        active("1"), attributes={"role": "teacher", "sis_role": "Leerkracht"}
+    )
+    assert plan(state(richer), snapshot, links, glinks).counts() == {"update_account": 1}
+    lean = dataclasses.replace(OPTIONS, stored_attributes=frozenset({"role"}))
+    assert plan(state(richer), snapshot, links, glinks, options=lean).operations == ()

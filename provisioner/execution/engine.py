@@ -436,6 +436,7 @@ class Engine:
             supports_sessions=target.supports_sessions,
             managed_licences=frozenset(sku for skus in licences.values() for sku in skus),
             rename_accounts=self.config.naming.rename_on_name_change,
+            stored_attributes=getattr(target, "stored_attributes", None),
         )
         return plan_target(target.name, view, snapshot, links.accounts, links.groups, options)
 

@@ -55,6 +55,8 @@ class PlanOptions:
     remove_unmanaged_members: bool = True
     #: rename accounts whose assigned username changed (naming decides when)
     rename_accounts: bool = False
+    #: the account attributes the target stores; others are not compared (None: all)
+    stored_attributes: frozenset[str] | None = None
 
 
 def account_spec_data(account: DesiredAccount, enabled: bool) -> dict[str, Any]:
@@ -256,10 +258,11 @@ def _plan_active(
 
     spec = account_spec_data(wanted, True)
     changed = [f for f in NAME_FIELDS if spec[f] != getattr(remote, f)]
+    stored = options.stored_attributes
     changed += [
         f"attributes.{name}"
         for name, value in sorted(wanted.attributes.items())
-        if remote.attributes.get(name) != value
+        if (stored is None or name in stored) and remote.attributes.get(name) != value
     ]
     if options.rename_accounts and wanted.username and wanted.username != remote.username:
         changed.append("username")
