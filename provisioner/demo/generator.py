@@ -227,9 +227,19 @@ def school_year_start(day: date) -> int:
 
 
 def generate_board(
-    directory: Path, *, today: date, seed: int = 2026, staff: int = 60, pupils: int = 700
+    directory: Path,
+    *,
+    today: date,
+    seed: int = 2026,
+    staff: int = 60,
+    pupils: int = 700,
+    m365_emulator: bool = False,
 ) -> Path:
-    """Write a realistic demo board into `directory` and return the path of its provisioner.toml."""
+    """Write a realistic demo board into `directory` and return the path of its provisioner.toml.
+
+    With ``m365_emulator`` the board also has a Microsoft 365 target, served by the built-in
+    Graph emulator whose tenant is kept in ``graph-tenant.json``.
+    """
     size = BoardSize.of(staff, pupils)
     rng = random.Random(seed)
     year = school_year_start(today)
@@ -244,7 +254,8 @@ def generate_board(
     enrolled = _write_sis(sis, rng, schools, classes, people, today, year, size.pupil_leavers)
     _write_consents(directory / "consents.csv", rng, enrolled, today, year)
     config = directory / "provisioner.toml"
-    config.write_text(_config_text(schools, seed, today), encoding="utf-8", newline="\n")
+    text = _config_text(schools, seed, today) + (_M365_TARGET if m365_emulator else "")
+    config.write_text(text, encoding="utf-8", newline="\n")
     return config
 
 
@@ -725,6 +736,29 @@ care_coordinator = "Intern begeleider"
 teacher = "Leerkracht"
 support_staff = "Medewerker"
 intern = "Stagiair"
+"""
+
+_M365_TARGET = f"""
+[[targets]]
+type = "m365"
+name = "m365"
+tenant = "demo-tenant"
+client_id = "provisioner"
+usage_location = "NL"
+delta_cache = "graph-delta.json"
+include_pupils = true
+
+[targets.emulator]
+state_file = "graph-tenant.json"
+
+[targets.licences]
+director = {_STAFF_LICENCE}
+location_leader = {_STAFF_LICENCE}
+care_coordinator = {_STAFF_LICENCE}
+teacher = {_STAFF_LICENCE}
+support_staff = {_STAFF_LICENCE}
+intern = ["M365_A1_FACULTY"]
+pupil = ["M365_A1_STUDENT"]
 """
 
 
