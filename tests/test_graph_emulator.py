@@ -623,3 +623,22 @@ def test_state_persists_across_stop_and_start(tmp_path: Path) -> None:
         assert [u["id"] for u in found.json()["value"]] == [uid]
         assert_error(c.post("/users", json=user_body("anna")), 400, "Request_BadRequest")
         assert delta_round(c, link.replace(old_url, second.graph_url))[0] == []
+
+
+def test_one_member_is_added_by_reference_and_not_twice(emu: GraphEmulator) -> None:
+    with graph(emu) as client:
+        uid = client.post("/users", json=user_body("anne")).json()["id"]
+        group = {
+            "displayName": "G",
+            "mailNickname": "prov.g",
+            "securityEnabled": True,
+            "mailEnabled": False,
+        }
+        gid = client.post("/groups", json=group).json()["id"]
+        ref = {"@odata.id": f"https://graph.microsoft.com/v1.0/directoryObjects/{uid}"}
+        assert client.post(f"/groups/{gid}/members/$ref", json=ref).status_code == 204
+        assert emu.members(gid) == {uid}
+        again = client.post(f"/groups/{gid}/members/$ref", json=ref)
+        assert again.status_code == 400 and "already exist" in again.json()["error"]["message"]
+        missing = {"@odata.id": "https://graph.microsoft.com/v1.0/directoryObjects/nobody"}
+        assert client.post(f"/groups/{gid}/members/$ref", json=missing).status_code == 404

@@ -88,6 +88,10 @@ class GraphSettings:
     concurrency: int = 4  # parallel $batch calls at most
 
 
+#: How long after creating an object a 404 about it counts as "not replicated yet".
+CONSISTENCY_WINDOW = 30.0
+
+
 @dataclass(frozen=True)
 class BatchRequest:
     """One request inside a ``$batch``; ``url`` is relative to the version (``/users/{id}``)."""
@@ -351,7 +355,10 @@ def _credential(settings: GraphSettings) -> str | dict[str, str]:
         certs = [text for kind, text in blocks if kind == "CERTIFICATE"]
         if not keys or not certs:
             raise FatalError("the certificate file needs a private key and a certificate (PEM)")
-        cert = x509.load_pem_x509_certificate(certs[0].encode("ascii"))
+        try:
+            cert = x509.load_pem_x509_certificate(certs[0].encode("ascii"))
+        except ValueError:
+            raise FatalError("the certificate in the certificate file cannot be read") from None
         return {"private_key": keys[0], "thumbprint": cert.fingerprint(hashes.SHA1()).hex()}
     if settings.client_secret:
         return settings.client_secret
@@ -375,6 +382,7 @@ class GraphClient:
     ) -> None:
         self.settings = settings
         self.dry_run = dry_run
+        self._created: dict[str, float] = {}  # id -> when this client created it
         self.requests_sent = 0
         self.writes_sent = 0
         self.throttled = 0
@@ -541,7 +549,13 @@ class GraphClient:
                 break
         assert response is not None
         if response.is_success:
+            if response.status_code == 201:
+                self._note_created(response)
             return response
+        if response.status_code == 404 and self._mentions_new_object(path, body):
+            # Eventual consistency: an object created moments ago may not have reached the
+            # replica that answered. Retried by the one policy, like any transient answer.
+            raise TransientError(f"{where}: just created, not yet visible", retry_after=0.5)
         if response.status_code == 429:
             with self._lock:
                 self.throttled += 1
@@ -552,6 +566,25 @@ class GraphClient:
             where=where,
             redact=[*_secrets_in(body), *self._secrets()],
         )
+
+    def _note_created(self, response: httpx.Response) -> None:
+        created = _body(response)
+        if isinstance(created, dict) and isinstance(created.get("id"), str):
+            now = time.monotonic()
+            with self._lock:
+                self._created = {
+                    k: t for k, t in self._created.items() if now - t < CONSISTENCY_WINDOW
+                }
+                self._created[created["id"]] = now
+
+    def _mentions_new_object(self, path: str, body: Any) -> bool:
+        now = time.monotonic()
+        with self._lock:
+            young = [k for k, t in self._created.items() if now - t < CONSISTENCY_WINDOW]
+        if not young:
+            return False
+        text = path + (json.dumps(body) if body is not None else "")
+        return any(object_id in text for object_id in young)
 
     def _bearer(self, refresh: bool) -> str:
         token = self._tokens(refresh)

@@ -319,10 +319,14 @@ class M365Target:
             }
         return self._skus
 
+    def _relative(self, link: str) -> str:
+        """Delta links are kept relative to the Graph URL, so a cache survives a new host or
+        port (the emulator's port changes between runs; a proxy may change the host)."""
+        return link.removeprefix(self.client.settings.graph_url)
+
     def _read_users(self, tenant: _Tenant) -> None:
-        items, tenant.users_link = self.client.delta(
-            "/users/delta", {"$select": USER_FIELDS}, tenant.users_link
-        )
+        items, link = self.client.delta("/users/delta", {"$select": USER_FIELDS}, tenant.users_link)
+        tenant.users_link = self._relative(link)
         for item in items:
             if "@removed" in item:
                 tenant.users.pop(item["id"], None)
@@ -330,9 +334,10 @@ class M365Target:
                 tenant.users[item["id"]] = {**tenant.users.get(item["id"], {}), **item}
 
     def _read_groups(self, tenant: _Tenant) -> None:
-        items, tenant.groups_link = self.client.delta(
+        items, link = self.client.delta(
             "/groups/delta", {"$select": GROUP_FIELDS}, tenant.groups_link
         )
+        tenant.groups_link = self._relative(link)
         for item in items:
             group_id = item["id"]
             if "@removed" in item:

@@ -864,6 +864,13 @@ class GraphEmulator:
                 return self._list(
                     "members", f"/groups/{gid}/members", tenant.member_users(group["id"]), query
                 )
+            case ["groups", gid, "members", "$ref"]:
+                allow("POST")  # add one member: {"@odata.id": ".../directoryObjects/{id}"}
+                reference = body.get("@odata.id") if isinstance(body, dict) else None
+                if not isinstance(reference, str):
+                    raise bad_request("Missing '@odata.id' in the request body.")
+                tenant.add_member_ref(tenant.group(gid, now, delay), reference, now, delay)
+                return Reply(204)
             case ["groups", gid, "members", uid, "$ref"]:
                 allow("DELETE")
                 tenant.remove_member(tenant.group(gid, now, delay), uid, now, delay)

@@ -538,6 +538,12 @@ class Tenant:
             self.member_log.setdefault(gid, []).append([seq, uid, True])
             self.groups[gid]["_mseq"] = seq
 
+    def add_member_ref(
+        self, group: dict[str, Any], reference: str, now: float, delay: float
+    ) -> None:
+        """``POST /groups/{id}/members/$ref``: 404 for an unknown object, 400 if a member."""
+        self._add_members(group["id"], self._bind_ids(group["id"], [reference], now, delay))
+
     def add_member(self, gid: str, uid: str) -> None:
         self._add_members(self.group(gid)["id"], self._bind_ids(gid, [f"/users/{uid}"], 0, 0))
 
