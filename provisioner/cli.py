@@ -207,8 +207,9 @@ def demo(
     """Generate a realistic demo board (once) and run a full sync of it.
 
     The board is written as HR, SIS and consent files with a configuration beside them; the
-    sync applies to the built-in reference directory in the same folder. Run it twice: the
-    second run plans nothing.
+    sync applies to the built-in reference directory and to a Microsoft 365 tenant served by
+    the built-in Graph emulator, both kept in the same folder. Run it twice: the second run
+    plans nothing and writes nothing.
     """
     from provisioner.demo.existing import seed_existing_accounts
     from provisioner.demo.generator import generate_board
@@ -220,7 +221,14 @@ def demo(
 
         shutil.rmtree(directory)
     if not config_path.exists():
-        generate_board(directory, today=today_in_amsterdam(), seed=seed, staff=staff, pupils=pupils)
+        generate_board(
+            directory,
+            today=today_in_amsterdam(),
+            seed=seed,
+            staff=staff,
+            pupils=pupils,
+            m365_emulator=True,
+        )
         seed_existing_accounts(config_path)
         if not as_json:
             out.print(
