@@ -89,8 +89,43 @@ class ConsentCsvSourceConfig(Strict):
     path: Path
 
 
+class AfasSourceConfig(Strict):
+    """AFAS Profit over its REST GetConnectors (read only). The token is the AfasToken XML
+    (``<token><version>1</version><data>...</data></token>``), from the environment."""
+
+    type: Literal["afas"]
+    base_url: str = Field(description="e.g. https://12345.rest.afas.online/profitrestservices")
+    token_env: str = Field(
+        default="PROVISIONER_AFAS_TOKEN", description="Environment variable with the token XML."
+    )
+    users_connector: str = "T4E_HelloID_Users_v2"
+    employments_connector: str = "T4E_HelloID_Employments_v2"
+    page_size: int = Field(default=1000, ge=1, le=10000)
+    ca_file: Path | None = None
+
+
+class YouforceSourceConfig(Strict):
+    """Visma Raet Youforce IAM API (read only), OAuth2 client credentials."""
+
+    type: Literal["youforce"]
+    base_url: str = "https://api.youforce.com"
+    token_url: str = "https://api.youforce.com/authentication/token"
+    client_id: str
+    client_secret_env: str = Field(
+        default="PROVISIONER_YOUFORCE_CLIENT_SECRET",
+        description="Environment variable with the client secret.",
+    )
+    calls_per_minute: int = Field(default=100, ge=1, description="The API's documented limit.")
+    ca_file: Path | None = None
+
+
 SourceConfig = Annotated[
-    HrCsvSourceConfig | OneRosterSourceConfig | ConsentCsvSourceConfig, Field(discriminator="type")
+    HrCsvSourceConfig
+    | AfasSourceConfig
+    | YouforceSourceConfig
+    | OneRosterSourceConfig
+    | ConsentCsvSourceConfig,
+    Field(discriminator="type"),
 ]
 
 
