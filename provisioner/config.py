@@ -352,15 +352,9 @@ def _resolve_paths(config: Config, base: Path) -> Config:
     def resolve(p: Path) -> Path:
         return p if p.is_absolute() else (base / p)
 
-    sources = {}
-    for slot in ("hr", "sis", "consent"):
-        source = getattr(config.sources, slot)
-        sources[slot] = (
-            None if source is None else source.model_copy(update={"path": resolve(source.path)})
-        )
     targets = [_resolve_model_paths(t, resolve) for t in config.targets]
     return config.model_copy(
-        update={"sources": SourcesConfig(**sources), "targets": targets}  # type: ignore[arg-type]
+        update={"sources": _resolve_model_paths(config.sources, resolve), "targets": targets}
     )
 
 

@@ -44,3 +44,20 @@ def test_every_problem_is_named_with_its_place(
     path.write_text(text.replace(change[0], change[1], 1), encoding="utf-8")
     with pytest.raises(ConfigError, match=message):
         load_config(path)
+
+
+def test_an_hr_system_read_over_its_api_needs_no_file(tmp_path: Path) -> None:
+    text = EXAMPLE.read_text(encoding="utf-8").replace(
+        'type = "hr-csv"\npath = "exports/hr.csv"',
+        'type = "afas"\nbase_url = "https://12345.rest.afas.online/profitrestservices"',
+    )
+    text = "\n".join(
+        line for line in text.splitlines() if not line.startswith(("date_format", "open_end_dates"))
+    )
+    path = tmp_path / "provisioner.toml"
+    path.write_text(text, encoding="utf-8")
+    config = load_config(path)
+    assert config.sources.hr.type == "afas"
+    assert (
+        config.sources.sis is not None and config.sources.sis.path == tmp_path / "exports/oneroster"
+    )

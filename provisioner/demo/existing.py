@@ -16,7 +16,7 @@ import csv
 from pathlib import Path
 
 from connectors.reference.target import ReferenceTarget
-from provisioner.config import load_config
+from provisioner.config import ReferenceTargetConfig, load_config
 from provisioner.domain.models import PersonName
 from provisioner.policy.desired import level_group
 from provisioner.policy.naming import username_base
@@ -27,7 +27,7 @@ LEAVER = "100006"
 
 def seed_existing_accounts(config_path: Path) -> None:
     config = load_config(config_path)
-    target_config = config.targets[0]
+    target_config = next(t for t in config.targets if isinstance(t, ReferenceTargetConfig))
     with (config_path.parent / "hr.csv").open(encoding="utf-8", newline="") as handle:
         rows = {row["employee_number"]: row for row in csv.DictReader(handle)}
     leaver = rows[LEAVER]
