@@ -215,6 +215,7 @@ class ReferenceTargetConfig(Strict):
     path: Path
     include_pupils: bool = True
     write_delay_ms: int = Field(default=0, ge=0, description="Simulated latency per write.")
+    parallel: int = Field(default=1, ge=1, le=32, description="Writes of one phase at once.")
     licences: dict[str, list[str]] = Field(
         default_factory=dict, description="Licence names per role, e.g. teacher = ['A3']."
     )

@@ -45,7 +45,11 @@ def build_targets(config: Config, *, dry_run: bool, stack: ExitStack) -> list[Ta
     for target in config.targets:
         if isinstance(target, ReferenceTargetConfig):
             reference = ReferenceTarget(
-                target.name, target.path, dry_run=dry_run, write_delay_ms=target.write_delay_ms
+                target.name,
+                target.path,
+                dry_run=dry_run,
+                write_delay_ms=target.write_delay_ms,
+                parallel=target.parallel,
             )
             stack.callback(reference.close)
             targets.append(reference)
@@ -56,7 +60,6 @@ def build_targets(config: Config, *, dry_run: bool, stack: ExitStack) -> list[Ta
 
 def _m365(config: Config, target: M365TargetConfig, *, dry_run: bool, stack: ExitStack) -> Target:
     from connectors.m365.client import GraphClient, GraphSettings
-
     from connectors.m365.target import M365Target
 
     settings = GraphSettings(

@@ -126,11 +126,16 @@ def test_the_demo_twice_plans_nothing_the_second_time(tmp_path: Path) -> None:
     assert (second["status"], second["total"]) == ("applied", 0)
 
 
-@pytest.mark.parametrize("kill_after", [150, 700])  # while creating accounts; while licensing
+@pytest.mark.parametrize(
+    ("kill_after", "parallel"),
+    [(150, 1), (700, 1), (400, 4)],  # creating accounts; licensing; adding members 4 at a time
+)
 def test_a_run_killed_mid_apply_is_finished_by_the_next_without_doing_anything_twice(
-    tmp_path: Path, kill_after: int
+    tmp_path: Path, kill_after: int, parallel: int
 ) -> None:
-    board = make_board(tmp_path, pupils=200, extra_target_settings="write_delay_ms = 4")
+    board = make_board(
+        tmp_path, pupils=200, extra_target_settings=f"write_delay_ms = 4\nparallel = {parallel}"
+    )
     process = subprocess.Popen(
         [sys.executable, "-m", "provisioner", "sync", "-c", str(board.config_path), "--json"],
         stdout=subprocess.DEVNULL,

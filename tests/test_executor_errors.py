@@ -25,8 +25,8 @@ STAFF = [teacher(str(5100 + n), "Jan", "", f"Bakker{n}") for n in range(6)]
 class FaultyDirectory(ReferenceTarget):
     """The reference directory, refusing to create some accounts in a chosen way."""
 
-    def __init__(self, faults: dict[str, Exception]) -> None:
-        super().__init__("directory")
+    def __init__(self, faults: dict[str, Exception], parallel: int = 1) -> None:
+        super().__init__("directory", parallel=parallel)
         self.faults = faults
 
     def create_account(self, spec: AccountSpec) -> str:
@@ -55,14 +55,16 @@ def outcomes(sessions: sessionmaker[Session], run_id: str) -> dict[str, tuple[st
         return {row.object_key: (row.outcome, row.reason) for row in rows}
 
 
+@pytest.mark.parametrize("parallel", [1, 4])
 def test_rejected_and_throttled_objects_fail_alone_and_are_retried_next_run(
-    sessions: sessionmaker[Session],
+    sessions: sessionmaker[Session], parallel: int
 ) -> None:
     target = FaultyDirectory(
         {
             "staff:5101": RejectedError("usageLocation is required"),
             "staff:5102": TransientError("throttled", retry_after=30),
-        }
+        },
+        parallel=parallel,
     )
     report = run(sessions, target)
     assert report.status == "partial" and report.exit_code() == 1
@@ -91,6 +93,7 @@ def test_a_fatal_error_stops_that_target_and_sends_nothing_more(
     sessions: sessionmaker[Session],
 ) -> None:
     target = FaultyDirectory({"staff:5100": FatalError("the client secret has expired")})
+    # sequential: with several in flight, the ones already sent may still land
     report = run(sessions, target)
     (target_report,) = report.targets
     assert report.status == "partial"

@@ -87,6 +87,7 @@ class M365Target:
     supports_licences = True
     supports_sessions = True
     batch_size = 20  # members@odata.bind takes at most 20 per PATCH
+    parallel = 8  # operations of one phase in flight at once (the client is thread-safe)
     stored_attributes = frozenset({"kind", "role", "locations"})
 
     def __init__(

@@ -12,12 +12,14 @@ an exact record of every write that reached the target.
 
 from __future__ import annotations
 
+import functools
 import json
+import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, TypeVar, cast
 
 from provisioner.errors import AlreadyExistsError, DryRunRejected, NotFoundError, RejectedError
 from provisioner.targets import AccountSpec, GroupSpec, RemoteAccount, RemoteGroup, TargetSnapshot
@@ -34,6 +36,22 @@ class _Group:
     members: set[str] = field(default_factory=set)
 
 
+Method = TypeVar("Method", bound=Callable[..., Any])
+
+
+def _writes(method: Method) -> Method:
+    """A write: refused in dry-run, delayed by the simulated latency, then checked and applied
+    under the directory's lock, so parallel callers cannot both take one name."""
+
+    @functools.wraps(method)
+    def guarded(self: ReferenceTarget, *args: Any, **kwargs: Any) -> Any:
+        self._guard()
+        with self._lock:
+            return method(self, *args, **kwargs)
+
+    return cast(Method, guarded)
+
+
 class ReferenceTarget:
     """A target connector for the built-in reference directory."""
 
@@ -48,8 +66,10 @@ class ReferenceTarget:
         *,
         dry_run: bool = False,
         write_delay_ms: int = 0,
+        parallel: int = 1,
     ) -> None:
         self.name = name
+        self.parallel = parallel  # safe: every change goes through one lock
         self.dry_run = dry_run
         self.write_delay = write_delay_ms / 1000
         self.accounts: dict[str, RemoteAccount] = {}
@@ -57,6 +77,7 @@ class ReferenceTarget:
         self.sessions_revoked: dict[str, int] = {}
         self.writes: list[dict[str, Any]] = []  # every write of this process, in order
         self._next_id = 1
+        self._lock = threading.RLock()
         self._log: IO[str] | None = None
         if path is not None:
             path.mkdir(parents=True, exist_ok=True)
@@ -86,8 +107,8 @@ class ReferenceTarget:
 
     # -- writing ---------------------------------------------------------------------------
 
+    @_writes
     def create_account(self, spec: AccountSpec) -> str:
-        self._guard()
         if any(a.username.lower() == spec.username.lower() for a in self.accounts.values()):
             raise AlreadyExistsError(f"username {spec.username} is in use")
         if not spec.username:
@@ -96,8 +117,8 @@ class ReferenceTarget:
         self._write({"op": "create_account", "id": remote_id, **_spec_json(spec)})
         return remote_id
 
+    @_writes
     def update_account(self, remote_id: str, spec: AccountSpec) -> None:
-        self._guard()
         self._account(remote_id)
         clash = [
             a
@@ -108,23 +129,23 @@ class ReferenceTarget:
             raise AlreadyExistsError(f"username {spec.username} is in use")
         self._write({"op": "update_account", "id": remote_id, **_spec_json(spec)})
 
+    @_writes
     def set_enabled(self, remote_id: str, enabled: bool) -> None:
-        self._guard()
         self._account(remote_id)
         self._write({"op": "set_enabled", "id": remote_id, "enabled": enabled})
 
+    @_writes
     def revoke_sessions(self, remote_id: str) -> None:
-        self._guard()
         self._account(remote_id)
         self._write({"op": "revoke_sessions", "id": remote_id})
 
+    @_writes
     def delete_account(self, remote_id: str) -> None:
-        self._guard()
         self._account(remote_id)
         self._write({"op": "delete_account", "id": remote_id})
 
+    @_writes
     def create_group(self, spec: GroupSpec) -> str:
-        self._guard()
         if any(g.key == spec.key for g in self.groups.values() if spec.key):
             raise AlreadyExistsError(f"a group with key {spec.key} exists")
         remote_id = f"grp-{self._next_id:06d}"
@@ -139,8 +160,8 @@ class ReferenceTarget:
         )
         return remote_id
 
+    @_writes
     def add_members(self, group_remote_id: str, member_remote_ids: Sequence[str]) -> None:
-        self._guard()
         group = self._group(group_remote_id)
         for member in member_remote_ids:
             self._account(member)
@@ -148,15 +169,15 @@ class ReferenceTarget:
         if new:
             self._write({"op": "add_members", "id": group_remote_id, "members": sorted(new)})
 
+    @_writes
     def remove_members(self, group_remote_id: str, member_remote_ids: Sequence[str]) -> None:
-        self._guard()
         group = self._group(group_remote_id)
         gone = [m for m in member_remote_ids if m in group.members]
         if gone:
             self._write({"op": "remove_members", "id": group_remote_id, "members": sorted(gone)})
 
+    @_writes
     def assign_licences(self, remote_id: str, add: Sequence[str], remove: Sequence[str]) -> None:
-        self._guard()
         self._account(remote_id)
         self._write(
             {"op": "licences", "id": remote_id, "add": sorted(add), "remove": sorted(remove)}
@@ -167,13 +188,11 @@ class ReferenceTarget:
     def seed_account(self, spec: AccountSpec) -> str:
         """Put an account in the directory as if someone made it by hand (key may be empty)."""
         remote_id = f"acc-{self._next_id:06d}"
-        self._write({"op": "create_account", "id": remote_id, **_spec_json(spec)}, seed=True)
+        self._write({"op": "create_account", "id": remote_id, **_spec_json(spec)})
         return remote_id
 
     def seed_group_member(self, group_remote_id: str, member_remote_id: str) -> None:
-        self._write(
-            {"op": "add_members", "id": group_remote_id, "members": [member_remote_id]}, seed=True
-        )
+        self._write({"op": "add_members", "id": group_remote_id, "members": [member_remote_id]})
 
     def close(self) -> None:
         if self._log is not None:
@@ -183,8 +202,11 @@ class ReferenceTarget:
     # -- internals ---------------------------------------------------------------------------
 
     def _guard(self) -> None:
+        """Refuse writes in dry-run; wait the simulated latency (outside the lock)."""
         if self.dry_run:
             raise DryRunRejected(f"dry run: no writes to {self.name}")
+        if self.write_delay:
+            time.sleep(self.write_delay)
 
     def _account(self, remote_id: str) -> RemoteAccount:
         account = self.accounts.get(remote_id)
@@ -198,14 +220,14 @@ class ReferenceTarget:
             raise NotFoundError(f"no group {remote_id}")
         return group
 
-    def _write(self, entry: dict[str, Any], *, seed: bool = False) -> None:
-        if self.write_delay and not seed:
-            time.sleep(self.write_delay)
-        self._apply(entry)
-        self.writes.append(entry)
-        if self._log is not None:
-            self._log.write(json.dumps(entry, sort_keys=True) + "\n")
-            self._log.flush()
+    def _write(self, entry: dict[str, Any]) -> None:
+        """Apply and log one change; callers hold the lock while they check and write."""
+        with self._lock:
+            self._apply(entry)
+            self.writes.append(entry)
+            if self._log is not None:
+                self._log.write(json.dumps(entry, sort_keys=True) + "\n")
+                self._log.flush()
 
     def _apply(self, entry: dict[str, Any]) -> None:
         op, remote_id = entry["op"], entry["id"]

@@ -13,7 +13,9 @@ once, for every target.
 from __future__ import annotations
 
 import itertools
+import threading
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
@@ -69,16 +71,20 @@ class Links:
     groups: dict[str, str] = field(default_factory=dict)
     changed: dict[tuple[str, str], AccountLink | str | None] = field(default_factory=dict)
 
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
     def set_account(self, key: str, link: AccountLink | None) -> None:
-        if link is None:
-            self.accounts.pop(key, None)
-        else:
-            self.accounts[key] = link
-        self.changed[("account", key)] = link
+        with self.lock:
+            if link is None:
+                self.accounts.pop(key, None)
+            else:
+                self.accounts[key] = link
+            self.changed[("account", key)] = link
 
     def set_group(self, key: str, remote_id: str) -> None:
-        self.groups[key] = remote_id
-        self.changed[("group", key)] = remote_id
+        with self.lock:
+            self.groups[key] = remote_id
+            self.changed[("group", key)] = remote_id
 
 
 def load_links(session: Session, target: str) -> Links:
@@ -133,6 +139,9 @@ class Executor:
         self.lease = lease
         self.progress = progress
         self.batch_size = int(getattr(target, "batch_size", 20))
+        #: How many operations of one phase the target takes at once (thread-safe targets).
+        self.parallel = max(1, int(getattr(target, "parallel", 1)))
+        self._count = threading.Lock()
 
     def run(self) -> ExecutionResult:
         result = ExecutionResult()
@@ -160,31 +169,14 @@ class Executor:
             chunk = units[chunk_start : chunk_start + CHUNK]
             self._mark([entry for unit in chunk for entry in unit], "sending")
             results: list[tuple[list[JournalEntry], str, str]] = []
-            for unit in chunk:
-                if result.stopped:
-                    results.append((unit, "skipped", f"not sent: {result.stopped}"))
-                    result.skipped += len(unit)
-                    continue
-                missing = self._missing_members(unit, links)
-                if missing:
-                    reason = "not found: the account was not created (see its own operation)"
-                    results.append((missing, "failed", reason))
-                    result.failed += len(missing)
-                    unit = [entry for entry in unit if entry not in missing]
-                    if not unit:
-                        continue
-                try:
-                    note = self._apply(unit, links)
-                except (FatalError, DryRunRejected) as exc:
-                    result.stopped = f"{self.target.name} stopped: {exc}"
-                    results.append((unit, "failed", str(exc)))
-                    result.failed += len(unit)
-                except ConnectorError as exc:  # transient, not found, rejected: this unit only
-                    results.append((unit, "failed", _describe(exc)))
-                    result.failed += len(unit)
+            for phase in _phases(chunk):
+                if self.parallel > 1 and len(phase) > 1:
+                    with ThreadPoolExecutor(self.parallel) as pool:
+                        outcomes = list(pool.map(lambda u: self._attempt(u, links, result), phase))
                 else:
-                    results.append((unit, "applied", note))
-                    result.applied += len(unit)
+                    outcomes = [self._attempt(unit, links, result) for unit in phase]
+                for unit_results in outcomes:
+                    results.extend(unit_results)
             self._finish(results, links)
             done += sum(len(unit) for unit in chunk)
             if self.progress:
@@ -192,6 +184,41 @@ class Executor:
             if self.lease is not None:
                 renew(self.sessions, self.lease)
         return result
+
+    def _attempt(
+        self, unit: list[JournalEntry], links: Links, result: ExecutionResult
+    ) -> list[tuple[list[JournalEntry], str, str]]:
+        """Send one unit and say what became of its entries; never raises a ConnectorError."""
+        if result.stopped:
+            with self._count:
+                result.skipped += len(unit)
+            return [(unit, "skipped", f"not sent: {result.stopped}")]
+        outcome: list[tuple[list[JournalEntry], str, str]] = []
+        missing = self._missing_members(unit, links)
+        if missing:
+            reason = "not found: the account was not created (see its own operation)"
+            outcome.append((missing, "failed", reason))
+            unit = [entry for entry in unit if entry not in missing]
+            if not unit:
+                with self._count:
+                    result.failed += len(missing)
+                return outcome
+        try:
+            note = self._apply(unit, links)
+        except (FatalError, DryRunRejected) as exc:
+            result.stopped = f"{self.target.name} stopped: {exc}"
+            outcome.append((unit, "failed", str(exc)))
+        except ConnectorError as exc:  # transient, not found, rejected: this unit only
+            outcome.append((unit, "failed", _describe(exc)))
+        else:
+            outcome.append((unit, "applied", note))
+        with self._count:
+            for entries, status, _ in outcome:
+                if status == "applied":
+                    result.applied += len(entries)
+                else:
+                    result.failed += len(entries)
+        return outcome
 
     # -- batching and bookkeeping -------------------------------------------------------------
 
@@ -476,6 +503,12 @@ class Executor:
             if gone_ok:
                 return True
             raise
+
+
+def _phases(chunk: list[list[JournalEntry]]) -> Iterator[list[list[JournalEntry]]]:
+    """Consecutive units of one operation type: they never depend on each other."""
+    for _, units in itertools.groupby(chunk, key=lambda unit: unit[0].op_type):
+        yield list(units)
 
 
 def _spec(key: str, data: dict[str, Any]) -> AccountSpec:
