@@ -40,9 +40,11 @@ from provisioner.store.tables import JournalEntry, Link
 from provisioner.targets import AccountSpec, GroupSpec, Target, TargetSnapshot
 
 MEMBERSHIP = {OpType.ADD_MEMBER, OpType.REMOVE_MEMBER}
-#: Operations marked ``sending`` together and recorded together. After a crash, at most one
-#: chunk is in ``sending``; each of those is checked against the target before resending.
-CHUNK = 50
+#: Operations marked ``sending`` together and recorded together, per worker. After a crash,
+#: at most one chunk is in ``sending``; each of those is checked against the target before
+#: anything is sent again. A target that takes 8 at a time gets chunks of 200.
+CHUNK_PER_WORKER = 25
+MIN_CHUNK = 50
 #: Operations whose goal is reached when the account is gone.
 GONE_IS_DONE = {
     OpType.DISABLE_ACCOUNT,
@@ -165,8 +167,9 @@ class Executor:
 
         units = list(self._batches(entries))
         total, done = len(entries), 0
-        for chunk_start in range(0, len(units), CHUNK):
-            chunk = units[chunk_start : chunk_start + CHUNK]
+        size = max(MIN_CHUNK, CHUNK_PER_WORKER * self.parallel)
+        for chunk_start in range(0, len(units), size):
+            chunk = units[chunk_start : chunk_start + size]
             self._mark([entry for unit in chunk for entry in unit], "sending")
             results: list[tuple[list[JournalEntry], str, str]] = []
             for phase in _phases(chunk):

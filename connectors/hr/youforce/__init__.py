@@ -1,0 +1,5 @@
+"""Visma Raet Youforce IAM API as HR source; the emulator is in :mod:`.emulator`."""
+
+from .source import YouforceClient, YouforceSource
+
+__all__ = ["YouforceClient", "YouforceSource"]

@@ -1,0 +1,524 @@
+"""A loopback emulator of the Visma Raet Youforce IAM API (the read side), for tests and demos.
+
+Plain HTTP on 127.0.0.1, served from a background thread::
+
+    with YouforceEmulator(page_size=2, calls_per_window=5, window=1.0) as emu:
+        unit = emu.add_org_unit("1203", "OBS De Regenboog")
+        job = emu.add_job_profile("LK", "Leerkracht")
+        emu.add_person("004512", known_as="Pieter", last_name_at_birth="Dijk",
+                       last_name_at_birth_prefix="van")
+        emu.add_employment("004512", organization_unit=unit, job_profile=job,
+                           hire_date="2021-08-01")
+        # YouforceSourceConfig(base_url=emu.url, token_url=emu.token_url,
+        #                      client_id=emu.client_id), secret emu.client_secret
+
+What it models (research notes, edu-sources.md section 2):
+
+- ``POST /authentication/token``: OAuth2 client credentials (form fields or HTTP Basic);
+  a wrong client answers 401 ``invalid_client``; tokens carry ``expires_in`` and expire;
+- ``GET /iam/v1.0/{persons,employments,jobProfiles,organizationUnits}`` (and empty
+  ``assignments``, ``costAllocations``, ``roleAssignments``) with a bearer token: ``value``
+  plus an absolute ``nextLink`` (``?skip=…&take=…``) while more remain; ``page_size`` is the
+  default and largest ``take``;
+- the calls-per-minute limit over ``window`` seconds on the ``/iam`` calls: more than
+  ``calls_per_window`` in any window (or, with ``smooth``, two calls closer than
+  ``window / calls_per_window``, as a spike-arrest policy counts) answers 429 with a
+  whole-second ``Retry-After`` and an API-gateway fault body; rejected calls do not count;
+- properties without a value are omitted; an open ``dischargeDate`` is ``9999-12-31``;
+- employments refer to jobProfiles and organizationUnits by ``id`` only; units also have a
+  ``shortName`` (the code boards configure) and a ``fullName``;
+- ``nameAssembleOrder`` is stored as given: letters (HR Core Beaufort) or digits (Business).
+
+Every request is recorded with its arrival time (:attr:`YouforceEmulator.requests`). Faults
+can be injected (:meth:`fail_next`), tokens revoked, and paging made to repeat a link.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import math
+import secrets
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from types import TracebackType
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+TOKEN_PATH = "/authentication/token"
+API_PREFIX = "/iam/v1.0/"
+OPEN_END = "9999-12-31"
+ENDPOINTS = ("persons", "employments", "jobProfiles", "organizationUnits")
+EMPTY_ENDPOINTS = ("assignments", "costAllocations", "roleAssignments")
+
+
+@dataclass(frozen=True, slots=True)
+class RecordedRequest:
+    """One request as the emulator saw it; ``time`` is its arrival on the emulator's clock."""
+
+    time: float
+    method: str
+    path: str
+    query: str
+    status: int
+    retry_after: int | None = None
+
+    @property
+    def is_api(self) -> bool:
+        """A call that counts against the calls-per-minute limit."""
+        return self.path.startswith(API_PREFIX)
+
+
+@dataclass(slots=True)
+class _Fault:
+    status: int
+    path: str | None
+    retry_after: int | None
+    times: int
+
+
+def _wire(fields: Mapping[str, Any]) -> dict[str, Any]:
+    """A record as Youforce sends it: properties without a value left out."""
+    return {k: v for k, v in fields.items() if v is not None and v != "" and v != [] and v != {}}
+
+
+def _iso(value: date | str | None) -> str | None:
+    return value.isoformat() if isinstance(value, date) else value
+
+
+class YouforceEmulator:
+    """The Youforce IAM API on 127.0.0.1 in a background thread; seed it, then read it."""
+
+    def __init__(
+        self,
+        *,
+        client_id: str = "provisioner",
+        client_secret: str = "demo-secret",
+        page_size: int = 500,
+        calls_per_window: int = 100,
+        window: float = 60.0,
+        smooth: bool = False,
+        token_lifetime: int = 3600,
+        port: int = 0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        if page_size < 1 or calls_per_window < 1 or window <= 0:
+            raise ValueError("page_size and calls_per_window must be >= 1, window > 0")
+        self.client_id = client_id
+        self.client_secret = client_secret
+        self.page_size = page_size
+        self.calls_per_window = calls_per_window
+        self.window = window
+        self.smooth = smooth
+        self.token_lifetime = token_lifetime
+        self.repeat_next_link = False  # a broken server: the second page links to itself
+        self._port = port
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._data: dict[str, list[dict[str, Any]]] = {name: [] for name in ENDPOINTS}
+        self._tokens: dict[str, float] = {}
+        self._accepted: deque[float] = deque()
+        self._faults: list[_Fault] = []
+        self._requests: list[RecordedRequest] = []
+        self._serial = 0
+        self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    # -- life cycle ---------------------------------------------------------------------------
+
+    def start(self) -> YouforceEmulator:
+        handler = type("Handler", (_Handler,), {"emulator": self})
+        self._server = ThreadingHTTPServer(("127.0.0.1", self._port), handler)
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, name="youforce-emulator", daemon=True
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+            self._thread = None
+
+    def __enter__(self) -> YouforceEmulator:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    @property
+    def url(self) -> str:
+        """The base URL (``base_url`` of the source's configuration)."""
+        if self._server is None:
+            raise RuntimeError("the emulator is not running")
+        host, port = self._server.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    @property
+    def token_url(self) -> str:
+        return self.url + TOKEN_PATH
+
+    # -- seeding ------------------------------------------------------------------------------
+
+    def add_org_unit(
+        self,
+        short_name: str | None,
+        full_name: str | None = None,
+        *,
+        id: str | None = None,
+        parent: str | None = None,
+    ) -> str:
+        """An organizationUnit (organisatie-eenheid); returns its ``id``."""
+        unit_id = id or self._next_id("OU")
+        self._add(
+            "organizationUnits",
+            {
+                "id": unit_id,
+                "shortName": short_name,
+                "fullName": full_name,
+                "parentOrgUnit": parent,
+            },
+        )
+        return unit_id
+
+    def add_job_profile(
+        self, short_name: str | None, full_name: str | None = None, *, id: str | None = None
+    ) -> str:
+        """A jobProfile (functie); returns its ``id``."""
+        profile_id = id or self._next_id("JP")
+        self._add("jobProfiles", {"id": profile_id, "shortName": short_name, "fullName": full_name})
+        return profile_id
+
+    def add_person(
+        self,
+        person_code: str,
+        *,
+        known_as: str | None = None,
+        first_names: str | None = None,
+        initials: str | None = None,
+        last_name_at_birth: str | None = None,
+        last_name_at_birth_prefix: str | None = None,
+        partner_name: str | None = None,
+        partner_name_prefix: str | None = None,
+        name_assemble_order: str | None = "E",
+        valid_from: date | str | None = None,
+        valid_until: date | str | None = OPEN_END,
+        extra: Mapping[str, Any] | None = None,
+    ) -> None:
+        """A person (medewerker); ``extra`` adds or overrides raw properties."""
+        self._add(
+            "persons",
+            {
+                "id": self._next_id("P"),
+                "personCode": person_code,
+                "initials": initials,
+                "firstNames": first_names,
+                "knownAs": known_as,
+                "lastNameAtBirthPrefix": last_name_at_birth_prefix,
+                "lastNameAtBirth": last_name_at_birth,
+                "partnerNamePrefix": partner_name_prefix,
+                "partnerName": partner_name,
+                "nameAssembleOrder": name_assemble_order,
+                "validFrom": _iso(valid_from),
+                "validUntil": _iso(valid_until),
+                **(extra or {}),
+            },
+        )
+
+    def add_employment(
+        self,
+        person_code: str,
+        *,
+        organization_unit: str | None,
+        job_profile: str | None,
+        hire_date: date | str | None,
+        discharge_date: date | str | None = None,
+        employment_code: str | None = None,
+        id: str | None = None,
+        extra: Mapping[str, Any] | None = None,
+    ) -> str:
+        """An employment (dienstverband) referring to a unit and a profile by id; no
+        ``discharge_date`` is sent as ``9999-12-31``. Returns the employment's ``id``."""
+        employment_id = id or self._next_id("E")
+        code = employment_code or str(
+            1 + sum(e.get("personCode") == person_code for e in self.records("employments"))
+        )
+        self._add(
+            "employments",
+            {
+                "id": employment_id,
+                "personCode": person_code,
+                "employmentCode": code,
+                "hireDate": _iso(hire_date),
+                "dischargeDate": _iso(discharge_date) or OPEN_END,
+                "jobProfile": job_profile,
+                "organizationUnit": organization_unit,
+                **(extra or {}),
+            },
+        )
+        return employment_id
+
+    def add_raw(self, endpoint: str, record: Mapping[str, Any]) -> None:
+        """Any record, exactly as given (nulls and empty strings too): for bad data."""
+        with self._lock:
+            self._data.setdefault(endpoint, []).append(dict(record))
+
+    def load_staff(
+        self, rows: Iterable[Mapping[str, str]], *, name_assemble_order: str = "E"
+    ) -> None:
+        """Seed from HR CSV rows (``employee_number, given_name, prefix, family_name,
+        org_unit, function_title, start_date, end_date``; one row per employment, as
+        ``csv.DictReader`` gives hr.csv). Org unit codes become unit ``shortName``s, titles
+        jobProfile ``fullName``s; both get ids of their own."""
+        units = {u.get("shortName"): str(u["id"]) for u in self.records("organizationUnits")}
+        profiles = {p.get("fullName"): str(p["id"]) for p in self.records("jobProfiles")}
+        people = {p.get("personCode") for p in self.records("persons")}
+        for row in rows:
+            number = row["employee_number"].strip()
+            if number not in people:
+                people.add(number)
+                given = row.get("given_name", "").strip()
+                self.add_person(
+                    number,
+                    known_as=given,
+                    first_names=given,
+                    last_name_at_birth=row.get("family_name", "").strip(),
+                    last_name_at_birth_prefix=row.get("prefix", "").strip(),
+                    name_assemble_order=name_assemble_order,
+                )
+            unit, title = row["org_unit"].strip(), row["function_title"].strip()
+            if unit not in units:
+                units[unit] = self.add_org_unit(unit, f"Eenheid {unit}")
+            if title not in profiles:
+                profiles[title] = self.add_job_profile(f"F{len(profiles) + 1:03d}", title)
+            self.add_employment(
+                number,
+                organization_unit=units[unit],
+                job_profile=profiles[title],
+                hire_date=row["start_date"].strip(),
+                discharge_date=row.get("end_date", "").strip() or None,
+            )
+
+    # -- control and inspection ---------------------------------------------------------------
+
+    def records(self, endpoint: str) -> list[dict[str, Any]]:
+        """A copy of the records an endpoint serves."""
+        with self._lock:
+            return [dict(r) for r in self._data.get(endpoint, [])]
+
+    def fail_next(
+        self,
+        status: int,
+        *,
+        path: str | None = None,
+        retry_after: int | None = None,
+        times: int = 1,
+    ) -> None:
+        """Answer the next ``times`` requests (to ``path``, or any) with ``status``."""
+        with self._lock:
+            self._faults.append(_Fault(status, path, retry_after, times))
+
+    def revoke_tokens(self) -> None:
+        """Every token issued so far is refused from now on (401)."""
+        with self._lock:
+            self._tokens.clear()
+
+    @property
+    def requests(self) -> list[RecordedRequest]:
+        with self._lock:
+            return list(self._requests)
+
+    def max_calls_in_window(self, window: float | None = None) -> int:
+        """The most ``/iam`` calls that arrived within any ``window`` seconds (half-open)."""
+        span = self.window if window is None else window
+        times = sorted(r.time for r in self.requests if r.is_api)
+        most, first = 0, 0
+        for last, at in enumerate(times):
+            while at - times[first] >= span:
+                first += 1
+            most = max(most, last - first + 1)
+        return most
+
+    # -- serving (called from the handler threads) --------------------------------------------
+
+    def _next_id(self, prefix: str) -> str:
+        with self._lock:
+            self._serial += 1
+            return f"{prefix}-{self._serial:05d}"
+
+    def _add(self, endpoint: str, fields: Mapping[str, Any]) -> None:
+        with self._lock:
+            self._data[endpoint].append(_wire(fields))
+
+    def _record(self, request: RecordedRequest) -> None:
+        with self._lock:
+            self._requests.append(request)
+
+    def _fault(self, path: str) -> _Fault | None:
+        with self._lock:
+            for fault in self._faults:
+                if fault.path is None or fault.path == path:
+                    fault.times -= 1
+                    if fault.times <= 0:
+                        self._faults.remove(fault)
+                    return fault
+        return None
+
+    def _throttle(self, now: float) -> int | None:
+        """Seconds to wait when this call is over the limit; else count it and None."""
+        with self._lock:
+            accepted = self._accepted
+            while accepted and now - accepted[0] >= self.window:
+                accepted.popleft()
+            wait = 0.0
+            if self.smooth and accepted:
+                wait = accepted[-1] + self.window / self.calls_per_window - now
+            elif len(accepted) >= self.calls_per_window:
+                wait = accepted[0] + self.window - now
+            if wait > 0:
+                return max(1, math.ceil(wait))
+            accepted.append(now)
+            return None
+
+    def _issue_token(self, now: float) -> str:
+        token = secrets.token_urlsafe(24)
+        with self._lock:
+            self._tokens[token] = now + self.token_lifetime
+        return token
+
+    def _token_ok(self, token: str, now: float) -> bool:
+        with self._lock:
+            expires = self._tokens.get(token)
+            return expires is not None and now < expires
+
+    def _page(self, endpoint: str, skip: int, take: int, explicit_take: bool) -> dict[str, Any]:
+        with self._lock:
+            records = list(self._data.get(endpoint, []))
+        body: dict[str, Any] = {"value": records[skip : skip + take]}
+        if skip + take < len(records):
+            following = take if self.repeat_next_link else skip + take
+            link = f"{self.url}{API_PREFIX}{endpoint}?skip={following}"
+            body["nextLink"] = link + (f"&take={take}" if explicit_take else "")
+        return body
+
+
+class _Handler(BaseHTTPRequestHandler):
+    emulator: YouforceEmulator
+    protocol_version = "HTTP/1.1"
+    server_version = "YouforceEmulator/1.0"
+
+    def log_message(self, format: str, *args: Any) -> None:  # quiet
+        pass
+
+    def do_POST(self) -> None:
+        emu, now = self.emulator, self.emulator._clock()
+        parts = urlsplit(self.path)
+        length = int(self.headers.get("Content-Length") or 0)
+        form = parse_qs(self.rfile.read(length).decode("utf-8", "replace"))
+        if parts.path != TOKEN_PATH:
+            self._answer(now, 404, {"message": "Resource not found"})
+            return
+        fault = emu._fault(parts.path)
+        if fault is not None:
+            self._fail(now, fault)
+            return
+        client_id, secret = self._client(form)
+        if form.get("grant_type", [""])[0] != "client_credentials":
+            self._answer(now, 400, {"error": "unsupported_grant_type"})
+        elif client_id != emu.client_id or secret != emu.client_secret:
+            refused = "Client authentication failed"
+            self._answer(now, 401, {"error": "invalid_client", "error_description": refused})
+        else:
+            token = emu._issue_token(now)
+            life = emu.token_lifetime
+            self._answer(
+                now, 200, {"access_token": token, "token_type": "Bearer", "expires_in": life}
+            )
+
+    def do_GET(self) -> None:
+        emu, now = self.emulator, self.emulator._clock()
+        parts = urlsplit(self.path)
+        if not parts.path.startswith(API_PREFIX):
+            self._answer(now, 404, {"message": "Resource not found"})
+            return
+        wait = emu._throttle(now)
+        if wait is not None:
+            rate = f"{emu.calls_per_window} per {emu.window:g} s"
+            fault = {
+                "faultstring": f"Spike arrest violation. Allowed rate : {rate}",
+                "detail": {"errorcode": "policies.ratelimit.SpikeArrestViolation"},
+            }
+            self._answer(now, 429, {"fault": fault}, retry_after=wait)
+            return
+        injected = emu._fault(parts.path)
+        if injected is not None:
+            self._fail(now, injected)
+            return
+        auth = self.headers.get("Authorization", "")
+        if not auth.startswith("Bearer ") or not emu._token_ok(auth[7:], now):
+            self._answer(now, 401, {"message": "Unauthorized"})
+            return
+        endpoint = parts.path[len(API_PREFIX) :]
+        if endpoint not in ENDPOINTS + EMPTY_ENDPOINTS:
+            self._answer(now, 404, {"message": "Resource not found"})
+            return
+        query = parse_qs(parts.query)
+        try:
+            skip = int(query.get("skip", ["0"])[0])
+            take = int(query.get("take", [str(emu.page_size)])[0])
+        except ValueError:
+            self._answer(now, 400, {"message": "skip and take must be numbers"})
+            return
+        if skip < 0 or take < 1:
+            self._answer(now, 400, {"message": "skip must be >= 0 and take >= 1"})
+            return
+        body = emu._page(endpoint, skip, min(take, emu.page_size), "take" in query)
+        self._answer(now, 200, body)
+
+    def _client(self, form: Mapping[str, list[str]]) -> tuple[str, str]:
+        """(client_id, client_secret) from HTTP Basic or the form."""
+        auth = self.headers.get("Authorization", "")
+        if auth.startswith("Basic "):
+            try:
+                user, _, password = base64.b64decode(auth[6:]).decode().partition(":")
+            except (binascii.Error, UnicodeDecodeError):
+                return "", ""
+            return user, password
+        return form.get("client_id", [""])[0], form.get("client_secret", [""])[0]
+
+    def _fail(self, now: float, fault: _Fault) -> None:
+        self._answer(
+            now, fault.status, {"message": f"injected fault {fault.status}"}, fault.retry_after
+        )
+
+    def _answer(self, now: float, status: int, body: Any, retry_after: int | None = None) -> None:
+        parts = urlsplit(self.path)
+        self.emulator._record(
+            RecordedRequest(now, self.command, parts.path, parts.query, status, retry_after)
+        )
+        data = json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json; charset=utf-8")
+        self.send_header("Content-Length", str(len(data)))
+        if retry_after is not None:
+            self.send_header("Retry-After", str(retry_after))
+        if status == 401:
+            self.send_header("WWW-Authenticate", "Bearer")
+        self.end_headers()
+        self.wfile.write(data)

@@ -1,0 +1,688 @@
+"""Staff from the Visma Raet Youforce IAM API (HR Core Beaufort and HR Core Business).
+
+Read only. :class:`YouforceClient` is the transport: OAuth2 client credentials, a client-side
+pacer for the API's calls-per-minute limit, ``value``/``nextLink`` paging, the one tenacity
+policy (:func:`retry_policy`) and the one error translation (:func:`translate`).
+:class:`YouforceSource` joins persons, employments (dienstverbanden), jobProfiles (functies)
+and organizationUnits (organisatie-eenheden) into :class:`StaffMember` objects and quarantines
+what it cannot use, by the same rules as the HR CSV source (docs/formats.md).
+
+Mapping (one StaffMember per person, one Employment per employment):
+
+- employee number (personeelsnummer): ``personCode``;
+- given name: ``knownAs`` (roepnaam), else the first of ``firstNames``;
+- prefix (tussenvoegsel) and family name by ``nameAssembleOrder``, see :data:`NAME_ORDERS`
+  and :func:`assemble_name`; an absent code means the own name;
+- location: ``org_units[key]`` where ``key`` is the organizationUnit's ``shortName`` (the
+  code HR shows, e.g. ``1203``), or its ``id`` when the unit has no ``shortName``. The
+  employment refers to the unit by ``id``; boards list the ``shortName`` in ``hr_org_units``;
+- function title: the jobProfile's ``fullName``, else its ``shortName``;
+- start ``hireDate``; end ``dischargeDate``, where ``9999-12-31`` or no value means no end.
+
+Absent properties mean "no value" (Youforce omits empty ones). Records flagged
+``isDeleted`` are left out as if absent. A person with more than one version (``validFrom``/
+``validUntil``) is read as the version valid today.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import json
+import logging
+import os
+import ssl
+import time
+from collections.abc import Callable, Collection, Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from types import TracebackType
+from typing import Any
+from urllib.parse import urljoin, urlsplit, urlunsplit
+
+import httpx
+import tenacity
+
+from connectors.csv_common import Issue, Rejections, clean_text, not_a_date, parse_date
+from provisioner.config import YouforceSourceConfig
+from provisioner.domain.models import Employment, PersonName, StaffMember, staff_key
+from provisioner.errors import ConnectorError, FatalError, TransientError
+from provisioner.sources.models import SourceBatch, SourceKind
+
+log = logging.getLogger(__name__)
+
+PERSONS = "/iam/v1.0/persons"
+EMPLOYMENTS = "/iam/v1.0/employments"
+JOB_PROFILES = "/iam/v1.0/jobProfiles"
+ORGANIZATION_UNITS = "/iam/v1.0/organizationUnits"
+
+OPEN_END = "9999-12-31"  # Youforce's "no end date"
+TIMEOUT = 30.0  # seconds per HTTP call
+MAX_ATTEMPTS = 6  # per call, the first included
+MAX_WAIT = 300.0  # seconds one call may spend waiting to be retried
+BACKOFF_START = 1.0  # seconds: the first jitter window when there is no Retry-After
+BACKOFF_CAP = 60.0
+TOKEN_MARGIN = 30.0  # renew a token this long before it expires (at most 10% of its life)
+DEFAULT_TOKEN_LIFE = 300.0  # when the token answer has no usable expires_in
+
+#: ``nameAssembleOrder`` -> the family name's parts in order: ``B`` own name (geboortenaam,
+#: ``lastNameAtBirth``), ``P`` partner's name (``partnerName``). Letters are HR Core Beaufort,
+#: digits HR Core Business (as the HelloID connectors map them). Case is ignored.
+NAME_ORDERS: dict[str, str] = {
+    "E": "B",  # eigen naam
+    "P": "P",  # naam partner
+    "B": "PB",  # partnernaam - eigen naam
+    "C": "BP",  # eigen naam - partnernaam
+    "D": "BP",
+    "0": "PB",
+    "1": "B",
+    "2": "P",
+    "3": "BP",
+    "4": "B",
+}
+
+
+# -- error translation: the one place Youforce answers and transport failures become errors --
+
+
+def translate(
+    where: str, outcome: httpx.Response | httpx.HTTPError, secrets: Collection[str] = ()
+) -> ConnectorError:
+    """The typed error for a failed call: an error answer or a transport failure.
+
+    401/403, ``invalid_client`` and 404 are fatal (credentials, rights or URL are wrong); 408,
+    429, 5xx and timeouts are transient, with the server's ``Retry-After``; any other answer
+    is fatal (a read-only client has nothing to skip). Every string in ``secrets`` is blanked.
+    """
+    if isinstance(outcome, httpx.HTTPError):
+        return _translate_failure(where, outcome, secrets)
+    status = outcome.status_code
+    code, detail = _error_detail(outcome)
+    said = f"{code}: {detail}" if code and detail else code or detail
+    message = _redact(
+        f"{where}: Youforce answered {status}" + (f" ({said})" if said else ""), secrets
+    )
+    if code == "invalid_client":
+        return FatalError(
+            _redact(
+                f"{where}: the client id or client secret was refused (invalid_client)", secrets
+            )
+        )
+    if status in (401, 403):
+        return FatalError(f"{message}: check the client's credentials and API rights")
+    if status == 404:
+        return FatalError(f"{message}: check base_url, and that the endpoint is enabled")
+    if status in (408, 429) or status >= 500:
+        return TransientError(message, retry_after(outcome.headers))
+    if 300 <= status < 400:
+        return FatalError(f"{message}: redirects are not followed (check the URL)")
+    return FatalError(message)
+
+
+def _translate_failure(
+    where: str, exc: httpx.HTTPError, secrets: Collection[str]
+) -> ConnectorError:
+    name = type(exc).__name__
+    if isinstance(exc, httpx.UnsupportedProtocol | httpx.InvalidURL):
+        return FatalError(_redact(f"{where}: bad Youforce URL ({exc})", secrets))
+    if isinstance(exc, httpx.ConnectError) and isinstance(
+        exc.__context__ or exc.__cause__, ssl.SSLCertVerificationError
+    ):
+        return FatalError(f"{where}: the server's TLS certificate is not trusted (ca_file?)")
+    if isinstance(exc, httpx.TimeoutException):
+        return TransientError(f"{where}: Youforce did not answer in time ({name})")
+    return TransientError(
+        _redact(f"{where}: connection to Youforce failed ({name}: {exc})", secrets)
+    )
+
+
+def retry_after(headers: Mapping[str, str]) -> float | None:
+    """Seconds from ``Retry-After``: a number of seconds or an HTTP date; None if absent."""
+    value = httpx.Headers(headers).get("Retry-After")
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())
+
+
+def _error_detail(response: httpx.Response) -> tuple[str, str]:
+    """(code, text) from an OAuth2, Apigee fault or plain ``message`` error body."""
+    try:
+        body = response.json()
+    except (ValueError, UnicodeDecodeError):
+        return "", " ".join(response.text.split())[:200]
+    if not isinstance(body, dict):
+        return "", ""
+    if isinstance(body.get("error"), str):  # RFC 6749 token errors
+        return body["error"], str(body.get("error_description") or "")[:200]
+    fault = body.get("fault")
+    if isinstance(fault, dict):  # the API gateway (spike arrest, quota)
+        detail = fault.get("detail")
+        code = detail.get("errorcode") if isinstance(detail, dict) else None
+        return str(code or ""), str(fault.get("faultstring") or "")[:200]
+    return "", str(body.get("message") or "")[:200]
+
+
+def _redact(text: str, secrets: Collection[str]) -> str:
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, "***")
+    return text
+
+
+# -- the one retry policy ---------------------------------------------------------------------
+
+
+def retry_policy(
+    sleep: Callable[[float], None],
+    max_attempts: int = MAX_ATTEMPTS,
+    max_wait: float = MAX_WAIT,
+) -> tenacity.Retrying:
+    """Retry :class:`TransientError` only: wait its ``retry_after`` exactly, else full-jitter
+    exponential backoff; stop after ``max_attempts`` or when the waits would pass ``max_wait``."""
+    backoff = tenacity.wait_random_exponential(multiplier=BACKOFF_START, max=BACKOFF_CAP)
+
+    def wait(state: tenacity.RetryCallState) -> float:
+        exc = state.outcome.exception() if state.outcome else None
+        if isinstance(exc, TransientError) and exc.retry_after is not None:
+            return exc.retry_after
+        return backoff(state)
+
+    def stop(state: tenacity.RetryCallState) -> bool:
+        if state.attempt_number >= max_attempts:
+            return True
+        return state.idle_for + state.upcoming_sleep > max_wait
+
+    def before_sleep(state: tenacity.RetryCallState) -> None:
+        exc = state.outcome.exception() if state.outcome else None
+        log.warning("%s; retry %d in %.2f s", exc, state.attempt_number, state.upcoming_sleep)
+
+    return tenacity.Retrying(
+        retry=tenacity.retry_if_exception_type(TransientError),
+        wait=wait,
+        stop=stop,
+        sleep=sleep,
+        before_sleep=before_sleep,
+        reraise=True,
+    )
+
+
+# -- transport --------------------------------------------------------------------------------
+
+
+class CallPacer:
+    """Keeps to ``per_minute`` calls in any 60 seconds, counting every call made.
+
+    Each call starts at least ``60 / per_minute`` seconds after the previous one *ended*, so
+    the server, which counts arrivals, never sees more than ``per_minute`` in a 60-second
+    window, nor two calls closer than that interval (what a spike-arrest policy enforces).
+    """
+
+    def __init__(
+        self, per_minute: int, clock: Callable[[], float], sleep: Callable[[float], None]
+    ) -> None:
+        self.interval = 60.0 / per_minute
+        self._clock = clock
+        self._sleep = sleep
+        self._next: float | None = None
+
+    def wait(self) -> None:
+        """Sleep until the next call may start."""
+        if self._next is not None:
+            delay = self._next - self._clock()
+            if delay > 0:
+                self._sleep(delay)
+
+    def done(self) -> None:
+        """A call has ended (with an answer or without)."""
+        self._next = self._clock() + self.interval
+
+
+class YouforceClient:
+    """Auth, pacing, paging, retry and error translation for the Youforce IAM API.
+
+    Use as a context manager around a read: the HTTP connection pool lives that long; the
+    token and the pacer live as long as this object, so a second read reuses the token.
+    """
+
+    def __init__(
+        self,
+        config: YouforceSourceConfig,
+        client_secret: str,
+        *,
+        transport: httpx.BaseTransport | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.config = config
+        self._secret = client_secret
+        self._transport = transport
+        self._clock = clock
+        self._sleep = sleep
+        self._pacer = CallPacer(config.calls_per_minute, clock, sleep)
+        self._token: str | None = None
+        self._token_valid_until = 0.0
+        self._http: httpx.Client | None = None
+        self._base = config.base_url.rstrip("/")
+
+    def __enter__(self) -> YouforceClient:
+        verify: ssl.SSLContext | bool = True
+        if self.config.ca_file is not None:
+            verify = ssl.create_default_context(cafile=str(self.config.ca_file))
+        self._http = httpx.Client(
+            transport=self._transport,
+            timeout=TIMEOUT,
+            verify=verify,
+            headers={"User-Agent": "school-provisioner", "Accept": "application/json"},
+        )
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if self._http is not None:
+            self._http.close()
+            self._http = None
+
+    def list_all(self, path: str) -> list[Any]:
+        """Every item of a list endpoint, following ``nextLink``; a repeated link is fatal."""
+        url = self._base + path
+        seen = {url}
+        items: list[Any] = []
+        retrying = retry_policy(self._sleep)
+        while True:
+            page = retrying(self._get, url, path)
+            value = page.get("value", page.get("values")) if isinstance(page, dict) else None
+            if not isinstance(value, list):
+                raise FatalError(f"{path}: the answer has no 'value' list")
+            items.extend(value)
+            link = page.get("nextLink")
+            if not link:
+                return items
+            if not isinstance(link, str):
+                raise FatalError(f"{path}: 'nextLink' is not a link")
+            url = self._follow(link)
+            if url in seen:
+                raise FatalError(f"{path}: the API repeated nextLink {url}; paging would not end")
+            seen.add(url)
+
+    def _follow(self, link: str) -> str:
+        """``link`` on the configured scheme and host: the token is never sent elsewhere."""
+        base = urlsplit(self._base)
+        target = urlsplit(urljoin(self._base + "/", link))
+        return urlunsplit((base.scheme, base.netloc, target.path, target.query, ""))
+
+    def _get(self, url: str, where: str) -> Any:
+        """One GET with a bearer token; a refused cached token is renewed once."""
+        token, fresh = self._bearer()
+        response = self._send("GET", url, where, headers={"Authorization": f"Bearer {token}"})
+        if response.status_code == 401 and not fresh:
+            self._token = None
+            token, _ = self._bearer()
+            response = self._send("GET", url, where, headers={"Authorization": f"Bearer {token}"})
+        if not response.is_success:
+            raise translate(where, response, self._secrets())
+        try:
+            return response.json()
+        except (ValueError, UnicodeDecodeError):
+            raise FatalError(f"{where}: the answer is not JSON") from None
+
+    def _bearer(self) -> tuple[str, bool]:
+        """(token, whether it was just fetched); fetched when there is none or it expires."""
+        now = self._clock()
+        if self._token is not None and now < self._token_valid_until:
+            return self._token, False
+        where = "token request"
+        response = self._send(
+            "POST",
+            self.config.token_url,
+            where,
+            data={
+                "grant_type": "client_credentials",
+                "client_id": self.config.client_id,
+                "client_secret": self._secret,
+            },
+        )
+        if not response.is_success:
+            raise translate(where, response, self._secrets())
+        try:
+            body = response.json()
+        except (ValueError, UnicodeDecodeError):
+            raise FatalError(f"{where}: the answer is not JSON") from None
+        token = body.get("access_token") if isinstance(body, dict) else None
+        if not isinstance(token, str) or not token:
+            raise FatalError(f"{where}: the answer has no access_token")
+        life = body.get("expires_in")
+        try:
+            seconds = float(life) if life is not None else DEFAULT_TOKEN_LIFE
+        except (TypeError, ValueError):
+            seconds = DEFAULT_TOKEN_LIFE
+        self._token = token
+        self._token_valid_until = now + seconds - min(TOKEN_MARGIN, seconds / 10)
+        return token, True
+
+    def _send(self, method: str, url: str, where: str, **kwargs: Any) -> httpx.Response:
+        """One paced HTTP call; a transport failure becomes a typed error here."""
+        if self._http is None:
+            raise RuntimeError("YouforceClient used outside 'with'")
+        self._pacer.wait()
+        try:
+            return self._http.request(method, url, **kwargs)
+        except httpx.HTTPError as exc:
+            raise translate(where, exc, self._secrets()) from None
+        finally:
+            self._pacer.done()
+
+    def _secrets(self) -> list[str]:
+        return [s for s in (self._secret, self._token) if s]
+
+
+# -- the source -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Job:
+    """An employment record that passed its own checks."""
+
+    id: str
+    employment: Employment
+    raw: str  # the record as JSON, to tell a repeated record from a conflicting one
+
+
+class YouforceSource:
+    """Staff (medewerkers) from the Youforce IAM API, keyed by ``personCode``.
+
+    ``org_units`` maps organizationUnit ``shortName`` codes (what boards list in
+    ``hr_org_units``) to the BRIN6 of their location. The client secret comes from the
+    environment variable ``config.client_secret_env`` unless ``client_secret`` is given.
+    """
+
+    kind: SourceKind = SourceKind.HR
+
+    def __init__(
+        self,
+        name: str,
+        config: YouforceSourceConfig,
+        org_units: Mapping[str, str],
+        *,
+        client_secret: str | None = None,
+        transport: httpx.BaseTransport | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+        today: Callable[[], date] = date.today,
+    ) -> None:
+        self.name = name
+        self.config = config
+        self.org_units = dict(org_units)
+        self._today = today
+        secret = (
+            client_secret if client_secret is not None else os.environ.get(config.client_secret_env)
+        )
+        self._client = (
+            YouforceClient(config, secret, transport=transport, clock=clock, sleep=sleep)
+            if secret
+            else None
+        )
+
+    def read(self) -> SourceBatch:
+        """Read persons, employments, jobProfiles and organizationUnits and join them."""
+        if self._client is None:
+            raise FatalError(
+                f"source {self.name}: set the environment variable "
+                f"{self.config.client_secret_env} to the Youforce client secret"
+            )
+        with self._client as client:
+            units = client.list_all(ORGANIZATION_UNITS)
+            profiles = client.list_all(JOB_PROFILES)
+            persons = client.list_all(PERSONS)
+            employments = client.list_all(EMPLOYMENTS)
+        return self._join(units, profiles, persons, employments)
+
+    # -- joining and checking -----------------------------------------------------------------
+
+    def _join(
+        self, units: list[Any], profiles: list[Any], persons: list[Any], employments: list[Any]
+    ) -> SourceBatch:
+        log_ = Rejections(self.name)
+        unit_keys = {_text(u, "id"): _text(u, "shortName") or _text(u, "id") for u in _live(units)}
+        titles = {
+            _text(p, "id"): _text(p, "fullName") or _text(p, "shortName") for p in _live(profiles)
+        }
+        unit_keys.pop("", None)
+        titles.pop("", None)
+
+        versions: dict[str, list[dict[str, Any]]] = {}
+        for record in _live(persons):
+            code = _text(record, "personCode")
+            if not code:
+                _reject(log_, PERSONS, None, None, [("personCode", "no personCode")])
+                continue
+            versions.setdefault(code, []).append(record)
+
+        names: dict[str, PersonName] = {}
+        for code, records in versions.items():
+            person = _current_version(records, self._today())
+            if person is None:
+                reason = "more than one version of this person is valid (validFrom/validUntil)"
+                _reject(log_, PERSONS, code, staff_key(code), [("personCode", reason)])
+                continue
+            name, issues = person_name(person)
+            if name is None:
+                _reject(log_, PERSONS, code, staff_key(code), issues)
+            else:
+                names[code] = name
+
+        jobs: dict[str, list[_Job]] = {}
+        for record in _live(employments):
+            code = _text(record, "personCode")
+            if not code:
+                what = f"employment {_text(record, 'id') or '(no id)'} has no personCode"
+                _reject(log_, EMPLOYMENTS, None, None, [("personCode", what)])
+                continue
+            issues = []
+            if code not in versions:
+                issues.append(("personCode", f"no person with this personCode in {PERSONS}"))
+            employment, more = self._employment(record, unit_keys, titles)
+            issues.extend(more)
+            if issues or employment is None:
+                _reject(log_, EMPLOYMENTS, code, staff_key(code), issues)
+                continue
+            raw = json.dumps(record, sort_keys=True)
+            jobs.setdefault(code, []).append(_Job(_text(record, "id"), employment, raw))
+
+        batch = SourceBatch(source=self.name, kind=self.kind)
+        for code, name in names.items():
+            own = jobs.get(code, [])
+            _check_repeats(log_, code, own)
+            if staff_key(code) in log_.quarantined:
+                continue
+            employments_ = tuple(dict.fromkeys(job.employment for job in own))
+            batch.staff.append(StaffMember(code, name, employments_))
+        log_.fill(batch)
+        batch.counts = {"staff": len(set(versions) | set(jobs) | _codes(log_))}
+        return batch
+
+    def _employment(
+        self, record: Mapping[str, Any], unit_keys: Mapping[str, str], titles: Mapping[str, str]
+    ) -> tuple[Employment | None, list[Issue]]:
+        """The Employment of one record, or what is wrong with it."""
+        issues: list[Issue] = []
+        location: str | None = None
+        unit = _text(record, "organizationUnit")
+        if not unit:
+            issues.append(("organizationUnit", "no organizationUnit"))
+        elif unit not in unit_keys:
+            issues.append(
+                ("organizationUnit", f"organizationUnit '{unit}' is not in {ORGANIZATION_UNITS}")
+            )
+        else:
+            location = self.org_units.get(unit_keys[unit])
+            if location is None:
+                reason = (
+                    f"org unit '{unit_keys[unit]}' (organizationUnit {unit}) is not listed "
+                    "by any location (hr_org_units)"
+                )
+                issues.append(("organizationUnit", reason))
+        title: str | None = None
+        profile = _text(record, "jobProfile")
+        if not profile:
+            issues.append(("jobProfile", "no jobProfile"))
+        elif profile not in titles:
+            issues.append(("jobProfile", f"jobProfile '{profile}' is not in {JOB_PROFILES}"))
+        elif not titles[profile]:
+            issues.append(("jobProfile", f"jobProfile '{profile}' has no fullName or shortName"))
+        else:
+            title = titles[profile]
+        raw_start, raw_end = _text(record, "hireDate"), _text(record, "dischargeDate")
+        start = _date(raw_start) if raw_start else None
+        if not raw_start:
+            issues.append(("hireDate", "no hireDate"))
+        elif start is None:
+            issues.append(("hireDate", not_a_date(raw_start)))
+        end: date | None = None
+        if raw_end and raw_end[:10] != OPEN_END:
+            end = _date(raw_end)
+            if end is None:
+                issues.append(("dischargeDate", not_a_date(raw_end)))
+        if start is not None and end is not None and end < start:
+            issues.append(
+                ("dischargeDate", f"dischargeDate '{raw_end}' is before hireDate '{raw_start}'")
+            )
+        if issues or location is None or title is None or start is None:
+            return None, issues
+        return Employment(location, title, start, end), []
+
+
+def person_name(record: Mapping[str, Any]) -> tuple[PersonName | None, list[Issue]]:
+    """The name of a person record, or what is wrong with it (field names are Youforce's)."""
+    issues: list[Issue] = []
+    first_names = _text(record, "firstNames").split()
+    given = _text(record, "knownAs") or (first_names[0] if first_names else "")
+    if not given:
+        issues.append(("knownAs", "no given name (knownAs or firstNames)"))
+    code = _text(record, "nameAssembleOrder").upper()
+    order = NAME_ORDERS.get(code or "E")
+    if order is None:
+        known = ", ".join(NAME_ORDERS)
+        issues.append(("nameAssembleOrder", f"unknown nameAssembleOrder '{code}' ({known})"))
+        order = ""
+    own, partner = _text(record, "lastNameAtBirth"), _text(record, "partnerName")
+    if "B" in order and not own:
+        issues.append(("lastNameAtBirth", "no family name (lastNameAtBirth)"))
+    if "P" in order and not partner:
+        reason = f"nameAssembleOrder '{code}' uses the partner's name, but there is no partnerName"
+        issues.append(("partnerName", reason))
+    if issues:
+        return None, issues
+    prefix, family = assemble_name(
+        order,
+        _text(record, "lastNameAtBirthPrefix"),
+        own,
+        _text(record, "partnerNamePrefix"),
+        partner,
+    )
+    return PersonName(given, prefix, family), []
+
+
+def assemble_name(
+    order: str, own_prefix: str, own: str, partner_prefix: str, partner: str
+) -> tuple[str, str]:
+    """(tussenvoegsel, family name) for an order of :data:`NAME_ORDERS`.
+
+    Own name de Vries, partner van Dijk: ``B`` -> ("de", "Vries"); ``P`` -> ("van", "Dijk");
+    ``BP`` -> ("de", "Vries-van Dijk"); ``PB`` -> ("van", "Dijk-de Vries"). The prefix is
+    always the first name's, so "{prefix} {family}" reads as the name is written.
+    """
+    if order == "B":
+        return own_prefix, own
+    if order == "P":
+        return partner_prefix, partner
+    if order == "BP":
+        return own_prefix, f"{own}-{_joined(partner_prefix, partner)}"
+    return partner_prefix, f"{partner}-{_joined(own_prefix, own)}"
+
+
+def _joined(prefix: str, name: str) -> str:
+    return f"{prefix} {name}" if prefix else name
+
+
+def _text(record: Mapping[str, Any], name: str) -> str:
+    """A property as clean text; '' when absent, null or not text (Youforce omits empties)."""
+    value = record.get(name)
+    if isinstance(value, str):
+        return clean_text(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    return ""
+
+
+def _date(value: str) -> date | None:
+    """An ISO date; a date-time (``2021-08-01T00:00:00``) counts as its date."""
+    if len(value) > 10 and value[10] == "T":
+        value = value[:10]
+    return parse_date(value)
+
+
+def _live(items: list[Any]) -> list[dict[str, Any]]:
+    """The records of a list that are objects and not flagged ``isDeleted``."""
+    return [i for i in items if isinstance(i, dict) and i.get("isDeleted") is not True]
+
+
+def _current_version(records: list[dict[str, Any]], today: date) -> dict[str, Any] | None:
+    """The version valid today; else the latest begun, else the first to begin.
+
+    Identical copies (a record seen twice while paging) count once; None when two
+    different versions are both valid today.
+    """
+    distinct = list({json.dumps(r, sort_keys=True): r for r in records}.values())
+    if len(distinct) == 1:
+        return distinct[0]
+    spans: list[tuple[date, date, dict[str, Any]]] = []
+    for record in distinct:
+        begin = _date(_text(record, "validFrom")) or date.min
+        until = _text(record, "validUntil")
+        spans.append((begin, (_date(until) or date.max) if until else date.max, record))
+    current = [r for begin, end, r in spans if begin <= today <= end]
+    if current:
+        return current[0] if len(current) == 1 else None
+    begun = [(begin, r) for begin, _, r in spans if begin <= today]
+    if begun:
+        return max(begun, key=lambda pair: pair[0])[1]
+    return min(spans, key=lambda span: span[0])[2]
+
+
+def _check_repeats(log_: Rejections, code: str, jobs: list[_Job]) -> None:
+    """One employment id with two different contents cannot be used."""
+    seen: dict[str, str] = {}
+    for job in jobs:
+        if job.id and seen.setdefault(job.id, job.raw) != job.raw:
+            reason = f"employment id '{job.id}' appears twice with different data"
+            _reject(log_, EMPLOYMENTS, code, staff_key(code), [("id", reason)])
+            return
+
+
+def _reject(
+    log_: Rejections, file: str, record: str | None, key: str | None, issues: list[Issue]
+) -> None:
+    """Report each issue of a record (there is no line number) and quarantine ``key``."""
+    for field_name, reason in issues:
+        log_.note(file, None, record, field_name, reason)
+    if key is None:
+        log_.unkeyed += 1
+    else:
+        log_.quarantined.add(key)
+
+
+def _codes(log_: Rejections) -> set[str]:
+    return {key.removeprefix("staff:") for key in log_.quarantined}
