@@ -224,6 +224,8 @@ class _Server(ThreadingHTTPServer):
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    wbufsize = 1 << 16  # headers and body leave in one write (no delayed-ACK stalls)
+    disable_nagle_algorithm = True
     server_version = "AfasEmulator"
     sys_version = ""
 
