@@ -642,3 +642,40 @@ def test_one_member_is_added_by_reference_and_not_twice(emu: GraphEmulator) -> N
         assert again.status_code == 400 and "already exist" in again.json()["error"]["message"]
         missing = {"@odata.id": "https://graph.microsoft.com/v1.0/directoryObjects/nobody"}
         assert client.post(f"/groups/{gid}/members/$ref", json=missing).status_code == 404
+
+
+def test_the_emulator_runs_as_its_own_process_and_reports_what_it_saw() -> None:
+    import json as _json
+    import subprocess
+    import sys
+
+    process = subprocess.Popen(
+        [sys.executable, "-m", "connectors.m365.emulator", "--no-throttling"],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        info = _json.loads(process.stdout.readline())
+        context = ssl.create_default_context(cafile=info["ca_file"])
+        with httpx.Client(verify=context, trust_env=False, timeout=10) as http:
+            token = http.post(
+                info["authority"] + "/oauth2/v2.0/token",
+                data={"grant_type": "client_credentials", "client_id": info["client_id"],
+                      "client_secret": info["client_secret"], "scope": SCOPE},
+            ).json()["access_token"]  # fmt: skip
+            headers = {"Authorization": f"Bearer {token}"}
+            created = http.post(
+                info["graph_url"] + "/users", json=user_body("anne"), headers=headers
+            )
+            assert created.status_code == 201
+            assert http.get(info["url"] + "/_emulator/summary").json()["users"] == 1
+            seen = http.get(info["url"] + "/_emulator/requests").json()["value"]
+            assert [(r["method"], r["path"], r["status"]) for r in seen][-1] == (
+                "POST",
+                "/v1.0/users",
+                201,
+            )
+    finally:
+        process.terminate()
+        assert process.wait(timeout=10) == 0

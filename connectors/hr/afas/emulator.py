@@ -70,6 +70,7 @@ DEMO_TOKEN = (
     "<data>D3M0AFA5EMULAT0R0000000000000000000000000000000000000000000000DE</data></token>"
 )
 FAULT_KINDS = ("500", "503", "429", "timeout", "drop")
+PENDING = -1  # status of a recorded request whose answer is not written yet
 _ERROR_NUMBER = -2147209215
 
 # (alias, dataType, length) of each connector's fields; the label is the alias with spaces.
@@ -177,7 +178,8 @@ class AfasEmulatorSettings:
 
 @dataclass(frozen=True)
 class RecordedRequest:
-    """One request as the emulator saw it; ``status`` 0 means it was never answered."""
+    """One request as the emulator saw it, in order of arrival; ``status`` is 0 when it was
+    never answered (timeout, drop) and -1 while the answer is still being made."""
 
     at: float
     method: str
@@ -582,6 +584,8 @@ class AfasEmulator:
             fault = self._scripted.pop(0) if self._scripted else None
             if fault is None and s.fault_rate > 0 and self._rng.random() < s.fault_rate:
                 fault = self._rng.choice(s.faults)
+            slot = len(self.requests)  # in order of arrival, answered or not
+            self.requests.append(RecordedRequest(at, method, path, query, PENDING, fault, None))
         rows: int | None = None
         if fault is not None:
             reply = self._fault(fault)
@@ -594,7 +598,7 @@ class AfasEmulator:
                 rows = len(reply.body["rows"])
         with self._lock:
             status = 0 if reply is None else reply.status
-            self.requests.append(RecordedRequest(at, method, path, query, status, fault, rows))
+            self.requests[slot] = RecordedRequest(at, method, path, query, status, fault, rows)
         return reply
 
     def _fault(self, fault: str) -> _Reply | None:

@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import json
 import math
 import secrets
@@ -88,6 +89,11 @@ def _wire(fields: Mapping[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in fields.items() if v is not None and v != "" and v != [] and v != {}}
 
 
+def _cell(row: Mapping[str, str | None], name: str) -> str:
+    """A CSV cell, trimmed; '' when the column is absent or the row short."""
+    return (row.get(name) or "").strip()
+
+
 def _iso(value: date | str | None) -> str | None:
     return value.isoformat() if isinstance(value, date) else value
 
@@ -137,7 +143,10 @@ class YouforceEmulator:
         self._server = ThreadingHTTPServer(("127.0.0.1", self._port), handler)
         self._server.daemon_threads = True
         self._thread = threading.Thread(
-            target=self._server.serve_forever, name="youforce-emulator", daemon=True
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.05},  # how long stop() waits for the loop
+            name="youforce-emulator",
+            daemon=True,
         )
         self._thread.start()
         return self
@@ -256,9 +265,9 @@ class YouforceEmulator:
         """An employment (dienstverband) referring to a unit and a profile by id; no
         ``discharge_date`` is sent as ``9999-12-31``. Returns the employment's ``id``."""
         employment_id = id or self._next_id("E")
-        code = employment_code or str(
-            1 + sum(e.get("personCode") == person_code for e in self.records("employments"))
-        )
+        with self._lock:
+            held = sum(e.get("personCode") == person_code for e in self._data["employments"])
+        code = employment_code or str(held + 1)
         self._add(
             "employments",
             {
@@ -280,7 +289,7 @@ class YouforceEmulator:
             self._data.setdefault(endpoint, []).append(dict(record))
 
     def load_staff(
-        self, rows: Iterable[Mapping[str, str]], *, name_assemble_order: str = "E"
+        self, rows: Iterable[Mapping[str, str | None]], *, name_assemble_order: str = "E"
     ) -> None:
         """Seed from HR CSV rows (``employee_number, given_name, prefix, family_name,
         org_unit, function_title, start_date, end_date``; one row per employment, as
@@ -290,19 +299,19 @@ class YouforceEmulator:
         profiles = {p.get("fullName"): str(p["id"]) for p in self.records("jobProfiles")}
         people = {p.get("personCode") for p in self.records("persons")}
         for row in rows:
-            number = row["employee_number"].strip()
+            cell = functools.partial(_cell, row)
+            number = cell("employee_number")
             if number not in people:
                 people.add(number)
-                given = row.get("given_name", "").strip()
                 self.add_person(
                     number,
-                    known_as=given,
-                    first_names=given,
-                    last_name_at_birth=row.get("family_name", "").strip(),
-                    last_name_at_birth_prefix=row.get("prefix", "").strip(),
+                    known_as=cell("given_name"),
+                    first_names=cell("given_name"),
+                    last_name_at_birth=cell("family_name"),
+                    last_name_at_birth_prefix=cell("prefix"),
                     name_assemble_order=name_assemble_order,
                 )
-            unit, title = row["org_unit"].strip(), row["function_title"].strip()
+            unit, title = cell("org_unit"), cell("function_title")
             if unit not in units:
                 units[unit] = self.add_org_unit(unit, f"Eenheid {unit}")
             if title not in profiles:
@@ -311,8 +320,8 @@ class YouforceEmulator:
                 number,
                 organization_unit=units[unit],
                 job_profile=profiles[title],
-                hire_date=row["start_date"].strip(),
-                discharge_date=row.get("end_date", "").strip() or None,
+                hire_date=cell("start_date"),
+                discharge_date=cell("end_date") or None,
             )
 
     # -- control and inspection ---------------------------------------------------------------
@@ -330,7 +339,8 @@ class YouforceEmulator:
         retry_after: int | None = None,
         times: int = 1,
     ) -> None:
-        """Answer the next ``times`` requests (to ``path``, or any) with ``status``."""
+        """Answer the next ``times`` requests to ``path`` (``/iam/v1.0/persons``,
+        ``/authentication/token``; None: any) with ``status`` and ``Retry-After``."""
         with self._lock:
             self._faults.append(_Fault(status, path, retry_after, times))
 
@@ -421,6 +431,7 @@ class YouforceEmulator:
 class _Handler(BaseHTTPRequestHandler):
     emulator: YouforceEmulator
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # headers and body go out as two writes
     server_version = "YouforceEmulator/1.0"
 
     def log_message(self, format: str, *args: Any) -> None:  # quiet

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import dataclasses
 import hmac
 import ipaddress
 import json
@@ -145,8 +146,8 @@ def _write_certificates(directory: Path) -> tuple[Path, Path, Path]:
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
 
-    def __init__(self, emulator: GraphEmulator) -> None:
-        super().__init__(("127.0.0.1", 0), _Handler)
+    def __init__(self, emulator: GraphEmulator, port: int = 0) -> None:
+        super().__init__(("127.0.0.1", port), _Handler)
         self.emulator = emulator
 
     def handle_error(self, request: Any, client_address: Any) -> None:
@@ -231,14 +232,14 @@ class GraphEmulator:
 
     # -- life cycle --------------------------------------------------------------------------
 
-    def start(self) -> GraphEmulator:
+    def start(self, port: int = 0) -> GraphEmulator:
         if self._server is not None:
             return self
         self._cert_dir = Path(tempfile.mkdtemp(prefix="graph-emulator-"))
         self._ca_file, cert_file, key_file = _write_certificates(self._cert_dir)
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         context.load_cert_chain(cert_file, key_file)
-        server = _Server(self)
+        server = _Server(self, port)
         server.socket = context.wrap_socket(
             server.socket, server_side=True, do_handshake_on_connect=False
         )
@@ -369,9 +370,24 @@ class GraphEmulator:
         if self.settings.latency_ms > 0:
             time.sleep(self.settings.latency_ms / 1000)
         path = urlsplit(target).path
+        if path.startswith("/_emulator/"):
+            return self._inspect(method, path)
         if path == "/v1.0" or path.startswith("/v1.0/"):
             return self._graph(method, target[len("/v1.0") :], headers, raw, at)
         return self._identity(method, path, raw, at)
+
+    def _inspect(self, method: str, path: str) -> Reply:
+        """For a test or benchmark in another process: what this emulator saw (not recorded,
+        not throttled; loopback only)."""
+        with self._lock:
+            if method == "GET" and path == "/_emulator/requests":
+                rows = [{**dataclasses.asdict(r), "body": None} for r in self.requests]
+                return Reply(200, {"value": rows})
+            if method == "GET" and path == "/_emulator/summary":
+                return Reply(
+                    200, {"users": len(self.tenant.users), "groups": len(self.tenant.groups)}
+                )
+        return Reply(404, {"error": {"code": "NotFound", "message": path}})
 
     def _record(self, slot: int | None, **fields: Any) -> None:
         record = RecordedRequest(**fields)
