@@ -40,7 +40,9 @@ def synced_snapshot(
     view: DesiredState,
 ) -> tuple[TargetSnapshot, dict[str, AccountLink], dict[str, str]]:
     """What the target looks like after a complete, successful sync of ``view``."""
-    accounts, links, members = [], {}, {}
+    accounts: list[RemoteAccount] = []
+    links: dict[str, AccountLink] = {}
+    members: dict[str, set[str]] = {}
     for n, (key, account) in enumerate(sorted(view.accounts.items())):
         if account.state is not AccountState.ACTIVE:
             continue

@@ -111,6 +111,9 @@ class YouforceSourceConfig(Strict):
     base_url: str = "https://api.youforce.com"
     token_url: str = "https://api.youforce.com/authentication/token"
     client_id: str
+    tenant_id: str | None = Field(
+        default=None, description="Visma Connect tenant id, sent with the token request."
+    )
     client_secret_env: str = Field(
         default="PROVISIONER_YOUFORCE_CLIENT_SECRET",
         description="Environment variable with the client secret.",

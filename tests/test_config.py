@@ -6,7 +6,12 @@ from pathlib import Path
 
 import pytest
 
-from provisioner.config import load_config
+from provisioner.config import (
+    HrCsvSourceConfig,
+    M365TargetConfig,
+    OneRosterSourceConfig,
+    load_config,
+)
 from provisioner.domain.models import Role
 from provisioner.errors import ConfigError
 
@@ -18,7 +23,13 @@ def test_the_example_configuration_loads_with_every_setting() -> None:
     assert config.org_units == {"1201": "12AB00", "1202": "12AB00", "1203": "12AB01"}
     assert config.roles["IB-er"] is Role.CARE_COORDINATOR
     assert config.safety.thresholds["disable_account"].max_percent == 5
+    assert isinstance(config.sources.hr, HrCsvSourceConfig)
     assert config.sources.hr.path == EXAMPLE.parent / "exports" / "hr.csv"
+    m365 = config.targets[1]
+    assert (
+        isinstance(m365, M365TargetConfig)
+        and m365.delta_cache == EXAMPLE.parent / "m365-delta.json"
+    )
 
 
 @pytest.mark.parametrize(
@@ -58,6 +69,5 @@ def test_an_hr_system_read_over_its_api_needs_no_file(tmp_path: Path) -> None:
     path.write_text(text, encoding="utf-8")
     config = load_config(path)
     assert config.sources.hr.type == "afas"
-    assert (
-        config.sources.sis is not None and config.sources.sis.path == tmp_path / "exports/oneroster"
-    )
+    assert isinstance(config.sources.sis, OneRosterSourceConfig)
+    assert config.sources.sis.path == tmp_path / "exports/oneroster"

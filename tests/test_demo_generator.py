@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from provisioner.config import BRIN6, Config, load_config, normalise_title
+from provisioner.config import BRIN6, Config, ReferenceTargetConfig, load_config, normalise_title
 from provisioner.demo.generator import generate_board
 from provisioner.domain.models import Role
 
@@ -135,6 +135,7 @@ def test_config_loads_with_the_documented_settings(board: Board) -> None:
     assert config.sources.consent is not None and config.sources.consent.type == "consent-csv"
     assert config.sources.consent.path.is_file()
     [target] = config.targets
+    assert isinstance(target, ReferenceTargetConfig)
     assert (target.type, target.name, target.include_pupils) == ("reference", "directory", True)
     assert target.path == board.root.resolve() / "reference-directory"
     assert set(target.licences) == {role.value for role in Role}

@@ -51,10 +51,12 @@ def test_the_hierarchy_lands_in_the_target(board: Board) -> None:
     assert anne.remote_id not in groups["loc:07XY00:care"]
     assert anne.remote_id not in groups["loc:07XY00:management"]
     caretaker = by_key["staff:100005"]  # support staff
-    assert not any(caretaker.remote_id in m for k, m in groups.items() if k.startswith("class:"))
+    assert not any(
+        caretaker.remote_id in m for k, m in groups.items() if str(k).startswith("class:")
+    )
     pupil = next(a for a in by_key.values() if a.key and a.key.startswith("pupil:"))
     pupil_groups = [k for k, m in groups.items() if pupil.remote_id in m]
-    assert len(pupil_groups) == 1 and pupil_groups[0].startswith("class:")
+    assert len(pupil_groups) == 1 and str(pupil_groups[0]).startswith("class:")
 
 
 def test_a_truncated_hr_export_stops_before_anything_is_changed(board: Board) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -97,7 +98,7 @@ def sync_into(board: Board, target: M365Target):  # type: ignore[no-untyped-def]
     return engine.sync(SyncRequest(today=__import__("tests.board").board.TODAY))
 
 
-def end_state(emulator: GraphEmulator) -> tuple[set[tuple[str, ...]], set[tuple[str, str]]]:
+def end_state(emulator: GraphEmulator) -> tuple[set[tuple[Any, ...]], set[tuple[Any, ...]]]:
     """Users and memberships by key and name, independent of the ids Graph chose."""
     users = {u["id"]: u for u in emulator.users()}
     accounts = {

@@ -454,7 +454,7 @@ class YouforceSource:
     def _join(
         self, units: list[Any], profiles: list[Any], persons: list[Any], employments: list[Any]
     ) -> SourceBatch:
-        log_ = Rejections(self.name)
+        rejects = Rejections(self.name)
         unit_keys = {_text(u, "id"): _text(u, "shortName") or _text(u, "id") for u in _live(units)}
         titles = {
             _text(p, "id"): _text(p, "fullName") or _text(p, "shortName") for p in _live(profiles)
@@ -466,7 +466,7 @@ class YouforceSource:
         for record in _live(persons):
             code = _text(record, "personCode")
             if not code:
-                _reject(log_, PERSONS, None, None, [("personCode", "no personCode")])
+                _reject(rejects, PERSONS, None, None, [("personCode", "no personCode")])
                 continue
             versions.setdefault(code, []).append(record)
 
@@ -475,11 +475,11 @@ class YouforceSource:
             person = _current_version(records, self._today())
             if person is None:
                 reason = "more than one version of this person is valid (validFrom/validUntil)"
-                _reject(log_, PERSONS, code, staff_key(code), [("personCode", reason)])
+                _reject(rejects, PERSONS, code, staff_key(code), [("personCode", reason)])
                 continue
             name, issues = person_name(person)
             if name is None:
-                _reject(log_, PERSONS, code, staff_key(code), issues)
+                _reject(rejects, PERSONS, code, staff_key(code), issues)
             else:
                 names[code] = name
 
@@ -488,7 +488,7 @@ class YouforceSource:
             code = _text(record, "personCode")
             if not code:
                 what = f"employment {_text(record, 'id') or '(no id)'} has no personCode"
-                _reject(log_, EMPLOYMENTS, None, None, [("personCode", what)])
+                _reject(rejects, EMPLOYMENTS, None, None, [("personCode", what)])
                 continue
             issues = []
             if code not in versions:
@@ -496,7 +496,7 @@ class YouforceSource:
             employment, more = self._employment(record, unit_keys, titles)
             issues.extend(more)
             if issues or employment is None:
-                _reject(log_, EMPLOYMENTS, code, staff_key(code), issues)
+                _reject(rejects, EMPLOYMENTS, code, staff_key(code), issues)
                 continue
             raw = json.dumps(record, sort_keys=True)
             jobs.setdefault(code, []).append(_Job(_text(record, "id"), employment, raw))
@@ -504,13 +504,13 @@ class YouforceSource:
         batch = SourceBatch(source=self.name, kind=self.kind)
         for code, name in names.items():
             own = jobs.get(code, [])
-            _check_repeats(log_, code, own)
-            if staff_key(code) in log_.quarantined:
+            _check_repeats(rejects, code, own)
+            if staff_key(code) in rejects.quarantined:
                 continue
             employments_ = tuple(dict.fromkeys(job.employment for job in own))
             batch.staff.append(StaffMember(code, name, employments_))
-        log_.fill(batch)
-        batch.counts = {"staff": len(set(versions) | set(jobs) | _codes(log_))}
+        rejects.fill(batch)
+        batch.counts = {"staff": len(set(versions) | set(jobs) | _codes(rejects))}
         return batch
 
     def _employment(
@@ -662,27 +662,27 @@ def _current_version(records: list[dict[str, Any]], today: date) -> dict[str, An
     return min(spans, key=lambda span: span[0])[2]
 
 
-def _check_repeats(log_: Rejections, code: str, jobs: list[_Job]) -> None:
+def _check_repeats(rejects: Rejections, code: str, jobs: list[_Job]) -> None:
     """One employment id with two different contents cannot be used."""
     seen: dict[str, str] = {}
     for job in jobs:
         if job.id and seen.setdefault(job.id, job.raw) != job.raw:
             reason = f"employment id '{job.id}' appears twice with different data"
-            _reject(log_, EMPLOYMENTS, code, staff_key(code), [("id", reason)])
+            _reject(rejects, EMPLOYMENTS, code, staff_key(code), [("id", reason)])
             return
 
 
 def _reject(
-    log_: Rejections, file: str, record: str | None, key: str | None, issues: list[Issue]
+    rejects: Rejections, file: str, record: str | None, key: str | None, issues: list[Issue]
 ) -> None:
     """Report each issue of a record (there is no line number) and quarantine ``key``."""
     for field_name, reason in issues:
-        log_.note(file, None, record, field_name, reason)
+        rejects.note(file, None, record, field_name, reason)
     if key is None:
-        log_.unkeyed += 1
+        rejects.unkeyed += 1
     else:
-        log_.quarantined.add(key)
+        rejects.quarantined.add(key)
 
 
-def _codes(log_: Rejections) -> set[str]:
-    return {key.removeprefix("staff:") for key in log_.quarantined}
+def _codes(rejects: Rejections) -> set[str]:
+    return {key.removeprefix("staff:") for key in rejects.quarantined}
