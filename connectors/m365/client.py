@@ -16,7 +16,6 @@ provisioning logic. What it guarantees:
 
 from __future__ import annotations
 
-import email.utils
 import json
 import logging
 import re
@@ -27,7 +26,6 @@ import uuid
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
@@ -35,10 +33,10 @@ from urllib.parse import urlsplit
 import httpx
 import msal  # type: ignore[import-untyped]
 import requests
-import tenacity
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 
+from connectors.retry import retry_after, retry_policy
 from provisioner.errors import (
     AlreadyExistsError,
     ConnectorError,
@@ -54,8 +52,6 @@ log = logging.getLogger(__name__)
 PUBLIC_CLOUD = "https://login.microsoftonline.com"
 GRAPH_SCOPE = "https://graph.microsoft.com/.default"
 BATCH_LIMIT = 20  # Graph answers 400 to a $batch with more requests
-BACKOFF_START = 1.0  # seconds: the first jitter window when Graph gives no Retry-After
-BACKOFF_CAP = 60.0
 USER_AGENT = "school-provisioner"
 
 T = TypeVar("T")
@@ -171,28 +167,6 @@ def translate_failure(exc: httpx.HTTPError, where: str = "") -> ConnectorError:
     return TransientError(f"{prefix}connection to Graph failed ({type(exc).__name__}: {exc})")
 
 
-def retry_after(headers: Mapping[str, str]) -> float | None:
-    """Seconds to wait from ``x-ms-retry-after-ms`` (emulator, precise) or ``Retry-After``."""
-    millis = _header(headers, "x-ms-retry-after-ms")
-    if millis:
-        try:
-            return max(0.0, float(millis) / 1000)
-        except ValueError:
-            pass
-    value = _header(headers, "Retry-After")
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, (when - datetime.now(UTC)).total_seconds())
-
-
 def _header(headers: Mapping[str, str], name: str) -> str | None:
     value = httpx.Headers(dict(headers)).get(name)
     return None if value is None else str(value)
@@ -231,46 +205,6 @@ def _secrets_in(body: Any) -> list[str]:
 
 
 # -- the one retry policy ---------------------------------------------------------------------
-
-
-def retry_policy(
-    max_attempts: int,
-    max_wait: float,
-    sleep: Callable[[float], None],
-    on_retry: Callable[[TransientError, float], None] | None = None,
-) -> tenacity.Retrying:
-    """Retry :class:`TransientError` only; wait its ``retry_after`` exactly, else full-jitter
-    exponential backoff (1 s window, doubling, capped at 60 s); give up after ``max_attempts``
-    or when the next wait would take the total past ``max_wait`` seconds."""
-    backoff = tenacity.wait_random_exponential(multiplier=BACKOFF_START, max=BACKOFF_CAP)
-
-    def wait(state: tenacity.RetryCallState) -> float:
-        exc = state.outcome.exception() if state.outcome else None
-        if isinstance(exc, TransientError) and exc.retry_after is not None:
-            return exc.retry_after
-        return backoff(state)
-
-    def stop(state: tenacity.RetryCallState) -> bool:
-        if state.attempt_number >= max_attempts:
-            return True
-        spent = max(state.seconds_since_start or 0.0, state.idle_for)
-        return spent + state.upcoming_sleep > max_wait
-
-    def before_sleep(state: tenacity.RetryCallState) -> None:
-        exc = state.outcome.exception() if state.outcome else None
-        if isinstance(exc, TransientError):
-            log.warning("%s; retry %d in %.2f s", exc, state.attempt_number, state.upcoming_sleep)
-            if on_retry is not None:
-                on_retry(exc, state.upcoming_sleep)
-
-    return tenacity.Retrying(
-        retry=tenacity.retry_if_exception_type(TransientError),
-        wait=wait,
-        stop=stop,
-        sleep=sleep,
-        before_sleep=before_sleep,
-        reraise=True,
-    )
 
 
 # -- auth -------------------------------------------------------------------------------------

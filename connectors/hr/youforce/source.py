@@ -26,7 +26,6 @@ Absent properties mean "no value" (Youforce omits empty ones). Records flagged
 
 from __future__ import annotations
 
-import email.utils
 import json
 import logging
 import os
@@ -34,15 +33,15 @@ import ssl
 import time
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date
 from types import TracebackType
 from typing import Any
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import httpx
-import tenacity
 
 from connectors.csv_common import Issue, Rejections, clean_text, not_a_date, parse_date
+from connectors.retry import retry_after, retry_policy
 from provisioner.config import YouforceSourceConfig
 from provisioner.domain.models import Employment, PersonName, StaffMember, staff_key
 from provisioner.errors import ConnectorError, FatalError, TransientError
@@ -59,8 +58,6 @@ OPEN_END = "9999-12-31"  # Youforce's "no end date"
 TIMEOUT = 30.0  # seconds per HTTP call
 MAX_ATTEMPTS = 6  # per call, the first included
 MAX_WAIT = 300.0  # seconds one call may spend waiting to be retried
-BACKOFF_START = 1.0  # seconds: the first jitter window when there is no Retry-After
-BACKOFF_CAP = 60.0
 TOKEN_MARGIN = 30.0  # renew a token this long before it expires (at most 10% of its life)
 DEFAULT_TOKEN_LIFE = 300.0  # when the token answer has no usable expires_in
 
@@ -135,24 +132,6 @@ def _translate_failure(
     )
 
 
-def retry_after(headers: Mapping[str, str]) -> float | None:
-    """Seconds from ``Retry-After``: a number of seconds or an HTTP date; None if absent."""
-    value = httpx.Headers(headers).get("Retry-After")
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - datetime.now(UTC)).total_seconds())
-
-
 def _error_detail(response: httpx.Response) -> tuple[str, str]:
     """(code, text) from an OAuth2, Apigee fault or plain ``message`` error body."""
     try:
@@ -179,43 +158,6 @@ def _redact(text: str, secrets: Collection[str]) -> str:
 
 
 # -- the one retry policy ---------------------------------------------------------------------
-
-
-def retry_policy(
-    sleep: Callable[[float], None],
-    max_attempts: int = MAX_ATTEMPTS,
-    max_wait: float = MAX_WAIT,
-) -> tenacity.Retrying:
-    """Retry :class:`TransientError` only: wait its ``retry_after`` exactly, else full-jitter
-    exponential backoff; stop after ``max_attempts`` or when the waits would pass ``max_wait``."""
-    backoff = tenacity.wait_random_exponential(multiplier=BACKOFF_START, max=BACKOFF_CAP)
-
-    def wait(state: tenacity.RetryCallState) -> float:
-        exc = state.outcome.exception() if state.outcome else None
-        if isinstance(exc, TransientError) and exc.retry_after is not None:
-            return exc.retry_after
-        return backoff(state)
-
-    def stop(state: tenacity.RetryCallState) -> bool:
-        if state.attempt_number >= max_attempts:
-            return True
-        return state.idle_for + state.upcoming_sleep > max_wait
-
-    def before_sleep(state: tenacity.RetryCallState) -> None:
-        exc = state.outcome.exception() if state.outcome else None
-        log.warning("%s; retry %d in %.2f s", exc, state.attempt_number, state.upcoming_sleep)
-
-    return tenacity.Retrying(
-        retry=tenacity.retry_if_exception_type(TransientError),
-        wait=wait,
-        stop=stop,
-        sleep=sleep,
-        before_sleep=before_sleep,
-        reraise=True,
-    )
-
-
-# -- transport --------------------------------------------------------------------------------
 
 
 class CallPacer:
@@ -300,7 +242,7 @@ class YouforceClient:
         url = self._base + path
         seen = {url}
         items: list[Any] = []
-        retrying = retry_policy(self._sleep)
+        retrying = retry_policy(MAX_ATTEMPTS, MAX_WAIT, self._sleep)
         while True:
             page = retrying(self._get, url, path)
             value = page.get("value", page.get("values")) if isinstance(page, dict) else None
