@@ -64,6 +64,25 @@ class RemoteGroup:
 
 
 @dataclass(frozen=True, slots=True)
+class RemoteSite:
+    """A location's document site; ``key`` is ``site:<BRIN6>``."""
+
+    remote_id: str
+    key: str
+
+
+@dataclass(frozen=True, slots=True)
+class RemoteLibrary:
+    """A document library; ``key`` is the access group it belongs to. ``grants`` maps each
+    permission on it that the provisioner may manage to the principal it was granted to."""
+
+    remote_id: str
+    key: str
+    site: str  # the site's key
+    grants: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
 class TargetSnapshot:
     """The target's current state. ``taken_names`` holds every name in use, managed or not
     (UPN, mail and alias local parts), so naming can avoid collisions."""
@@ -71,6 +90,22 @@ class TargetSnapshot:
     accounts: Sequence[RemoteAccount]
     groups: Sequence[RemoteGroup]
     taken_names: frozenset[str] = frozenset()
+    sites: Sequence[RemoteSite] = ()
+    libraries: Sequence[RemoteLibrary] = ()
+
+
+class LibraryTarget(Protocol):
+    """What a target with ``supports_libraries`` offers besides the ``Target`` verbs."""
+
+    def create_site(self, key: str, display_name: str) -> str: ...
+
+    def create_library(
+        self, site_id: str, key: str, display_name: str, description: str
+    ) -> str: ...
+
+    def grant_library(self, library_id: str, group_id: str) -> None: ...
+
+    def revoke_library(self, library_id: str, grant_id: str) -> None: ...
 
 
 class Target(Protocol):
@@ -84,6 +119,10 @@ class Target(Protocol):
     #: Optional: the attribute names of ``AccountSpec.attributes`` the target stores (and so
     #: reports back); the planner compares only these. Absent: all of them.
     #: Optional: ``batch_size``, how many members one ``add_members`` call may take (20).
+    #: Optional: ``supports_libraries`` with ``create_site(key, display_name) -> id``,
+    #: ``create_library(site_id, key, display_name, description) -> id``,
+    #: ``grant_library(library_id, group_id)`` and ``revoke_library(library_id, grant_id)``:
+    #: a document library per access group, shared with exactly that group.
 
     def read(self) -> TargetSnapshot: ...
 

@@ -20,7 +20,13 @@ from provisioner.planning.models import (
     Plan,
 )
 from provisioner.planning.planner import AccountLink, PlanOptions, plan_target
-from provisioner.targets import RemoteAccount, RemoteGroup, TargetSnapshot
+from provisioner.targets import (
+    RemoteAccount,
+    RemoteGroup,
+    RemoteLibrary,
+    RemoteSite,
+    TargetSnapshot,
+)
 
 TODAY = date(2026, 11, 22)
 OPTIONS = PlanOptions(
@@ -238,3 +244,45 @@ def test_only_attributes_the_target_stores_are_compared() -> None:
     assert plan(state(richer), snapshot, links, glinks).counts() == {"update_account": 1}
     lean = dataclasses.replace(OPTIONS, stored_attributes=frozenset({"role"}))
     assert plan(state(richer), snapshot, links, glinks, options=lean).operations == ()
+
+
+LIBRARIES = dataclasses.replace(OPTIONS, supports_libraries=True)
+
+
+def test_each_access_group_gets_a_library_on_its_locations_site() -> None:
+    desired = dataclasses.replace(state(active("1")), locations={"07XY00": "OBS A"})
+    ops = plan(desired, EMPTY, options=LIBRARIES).operations
+    site, library, grant = (op for op in ops if op.type.value.endswith(("site", "library")))
+    assert (site.type, site.key, site.data["display_name"]) == (
+        OpType.CREATE_SITE,
+        "site:07XY00",
+        "OBS A",
+    )
+    assert (library.type, library.key, library.data["site"]) == (
+        OpType.CREATE_LIBRARY,
+        GROUP.key,
+        "site:07XY00",
+    )
+    assert (grant.type, grant.group) == (OpType.GRANT_LIBRARY, GROUP.key)
+    assert PHASE[OpType.CREATE_GROUP] < PHASE[OpType.CREATE_SITE] < PHASE[OpType.GRANT_LIBRARY]
+
+
+def test_a_library_shared_by_hand_with_others_is_set_right() -> None:
+    snapshot, links, glinks = synced(active("1"))
+    site = RemoteSite("s1", "site:07XY00")
+    shared = RemoteLibrary("d1", GROUP.key, "site:07XY00", {"p1": "g1", "p2": "someone"})
+    synced_libraries = TargetSnapshot(
+        snapshot.accounts, snapshot.groups, sites=[site], libraries=[shared]
+    )
+    (op,) = plan(state(active("1")), synced_libraries, links, glinks, LIBRARIES).operations
+    assert (op.type, op.data["grant_id"], op.data["principal"]) == (
+        OpType.REVOKE_LIBRARY,
+        "p2",
+        "someone",
+    )
+    ungranted = RemoteLibrary("d1", GROUP.key, "site:07XY00", {})
+    missing = TargetSnapshot(
+        snapshot.accounts, snapshot.groups, sites=[site], libraries=[ungranted]
+    )
+    (grant,) = plan(state(active("1")), missing, links, glinks, LIBRARIES).operations
+    assert (grant.type, grant.data["library_id"]) == (OpType.GRANT_LIBRARY, "d1")

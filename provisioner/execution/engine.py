@@ -66,6 +66,8 @@ GOOD = ("applied", "partial", "dry_run")
 OUTCOME_OF: dict[OpType, str] = {
     OpType.CREATE_ACCOUNT: "created",
     OpType.CREATE_GROUP: "created",
+    OpType.CREATE_SITE: "created",
+    OpType.CREATE_LIBRARY: "created",
     OpType.DELETE_ACCOUNT: "deleted",
     OpType.DISABLE_ACCOUNT: "disabled",
     OpType.ENABLE_ACCOUNT: "enabled",
@@ -437,6 +439,7 @@ class Engine:
             managed_licences=frozenset(sku for skus in licences.values() for sku in skus),
             rename_accounts=self.config.naming.rename_on_name_change,
             stored_attributes=getattr(target, "stored_attributes", None),
+            supports_libraries=bool(getattr(target, "supports_libraries", False)),
         )
         return plan_target(target.name, view, snapshot, links.accounts, links.groups, options)
 

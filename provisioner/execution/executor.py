@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session, sessionmaker
@@ -37,9 +37,15 @@ from provisioner.execution.locks import Lease, renew
 from provisioner.planning.models import Operation, OpType
 from provisioner.planning.planner import AccountLink
 from provisioner.store.tables import JournalEntry, Link
-from provisioner.targets import AccountSpec, GroupSpec, Target, TargetSnapshot
+from provisioner.targets import AccountSpec, GroupSpec, LibraryTarget, Target, TargetSnapshot
 
 MEMBERSHIP = {OpType.ADD_MEMBER, OpType.REMOVE_MEMBER}
+LIBRARY_OPS = {
+    OpType.CREATE_SITE,
+    OpType.CREATE_LIBRARY,
+    OpType.GRANT_LIBRARY,
+    OpType.REVOKE_LIBRARY,
+}
 #: Operations marked ``sending`` together and recorded together, per worker. After a crash,
 #: at most one chunk is in ``sending``; each of those is checked against the target before
 #: anything is sent again. A target that takes 8 at a time gets chunks of 200.
@@ -71,6 +77,7 @@ class Links:
 
     accounts: dict[str, AccountLink] = field(default_factory=dict)
     groups: dict[str, str] = field(default_factory=dict)
+    others: dict[tuple[str, str], str] = field(default_factory=dict)  # (site|library, key)
     changed: dict[tuple[str, str], AccountLink | str | None] = field(default_factory=dict)
 
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -88,14 +95,21 @@ class Links:
             self.groups[key] = remote_id
             self.changed[("group", key)] = remote_id
 
+    def set_other(self, kind: str, key: str, remote_id: str) -> None:
+        with self.lock:
+            self.others[kind, key] = remote_id
+            self.changed[(kind, key)] = remote_id
+
 
 def load_links(session: Session, target: str) -> Links:
     links = Links()
     for row in session.execute(select(Link).where(Link.target == target)).scalars():
         if row.kind == "account":
             links.accounts[row.key] = AccountLink(row.remote_id, row.disabled_on)
-        else:
+        elif row.kind == "group":
             links.groups[row.key] = row.remote_id
+        else:
+            links.others[row.kind, row.key] = row.remote_id
     return links
 
 
@@ -300,6 +314,27 @@ class Executor:
             for entry in rest:
                 entry.status = "pending"
 
+    def _library_reached(
+        self, op: OpType, entry: JournalEntry, snapshot: TargetSnapshot, links: Links
+    ) -> bool:
+        key, data = entry.object_key, entry.data
+        if op is OpType.CREATE_SITE:
+            site = next((s for s in snapshot.sites if s.key == key), None)
+            if site is not None:
+                links.set_other("site", key, site.remote_id)
+            return site is not None
+        library = next((lib for lib in snapshot.libraries if lib.key == key), None)
+        if op is OpType.CREATE_LIBRARY:
+            if library is not None:
+                links.set_other("library", key, library.remote_id)
+            return library is not None
+        if library is None:
+            return op is OpType.REVOKE_LIBRARY
+        if op is OpType.GRANT_LIBRARY:
+            group = next((g for g in snapshot.groups if g.key == entry.group_key), None)
+            return group is not None and group.remote_id in library.grants.values()
+        return data["grant_id"] not in library.grants
+
     def _reached_target(self, entry: JournalEntry, snapshot: TargetSnapshot, links: Links) -> bool:
         op, key, data = OpType(entry.op_type), entry.object_key, entry.data
         by_key = {a.key: a for a in snapshot.accounts if a.key}
@@ -352,6 +387,8 @@ class Executor:
             if account is None:
                 return op is OpType.REMOVE_LICENCE
             return (data["licence"] in account.licences) == (op is OpType.ASSIGN_LICENCE)
+        if op in LIBRARY_OPS:
+            return self._library_reached(op, entry, snapshot, links)
         # links are store-only and revoking sessions twice changes nothing: just do them again
         return False
 
@@ -385,6 +422,8 @@ class Executor:
                     raise
                 links.set_group(key, found[0].remote_id)
                 return "adopted the existing group"
+        if op in LIBRARY_OPS:
+            return self._apply_library(op, entry, links)
         if op is OpType.CREATE_ACCOUNT:
             return self._create_or_adopt(key, data, links)
         if op is OpType.UPDATE_ACCOUNT:
@@ -426,6 +465,37 @@ class Executor:
             )
             return "already gone" if gone else ""
         raise RejectedError(f"unknown operation {op}")
+
+    def _apply_library(self, op: OpType, entry: JournalEntry, links: Links) -> str:
+        """Sites, libraries and their grants (SharePoint)."""
+        target = cast(LibraryTarget, self.target)
+        key, data = entry.object_key, entry.data
+        if op is OpType.CREATE_SITE:
+            links.set_other("site", key, target.create_site(key, data["display_name"]))
+            return ""
+        if op is OpType.CREATE_LIBRARY:
+            site_id = data.get("site_id") or links.others.get(("site", data["site"]))
+            if not site_id:
+                raise NotFoundError(f"site {data['site']} was not created (see its own operation)")
+            created = target.create_library(site_id, key, data["display_name"], data["description"])
+            links.set_other("library", key, created)
+            return ""
+        library_id: str | None = data.get("library_id") or links.others.get(("library", key))
+        if not library_id:
+            raise NotFoundError(f"library {key} was not created (see its own operation)")
+        if op is OpType.GRANT_LIBRARY:
+            group_id = links.groups.get(entry.group_key or "")
+            if group_id is None:
+                raise NotFoundError(
+                    f"group {entry.group_key} was not created (see its own operation)"
+                )
+            target.grant_library(library_id, group_id)
+            return ""
+        try:
+            target.revoke_library(library_id, data["grant_id"])
+        except NotFoundError:
+            return "already gone"
+        return ""
 
     def _missing_members(self, unit: list[JournalEntry], links: Links) -> list[JournalEntry]:
         """Members to add whose account does not exist: they fail alone, the batch goes on."""

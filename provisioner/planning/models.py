@@ -42,6 +42,7 @@ class DesiredGroup:
     display_name: str
     description: str
     location: str
+    label: str = ""  # the name within its location: "Zorg (IB)", "Groep 5b" (library name)
 
 
 class IssueKind(StrEnum):
@@ -72,6 +73,8 @@ class DesiredState:
     frozen: frozenset[str] = frozenset()
     #: whether people missing from every source may be treated as gone this run
     orphans_may_leave: bool = True
+    #: BRIN6 -> location name, for sites named after their school
+    locations: Mapping[str, str] = field(default_factory=dict)
     issues: tuple[PlanIssue, ...] = ()
 
 
@@ -80,6 +83,9 @@ class OpType(StrEnum):
 
     CREATE_GROUP = "create_group"
     LINK_GROUP = "link_group"
+    CREATE_SITE = "create_site"  # a location's SharePoint site
+    CREATE_LIBRARY = "create_library"  # a document library for one access group
+    GRANT_LIBRARY = "grant_library"  # the library shared with its access group
     LINK_ACCOUNT = "link_account"
     CREATE_ACCOUNT = "create_account"
     UPDATE_ACCOUNT = "update_account"
@@ -88,6 +94,7 @@ class OpType(StrEnum):
     REVOKE_SESSIONS = "revoke_sessions"
     ADD_MEMBER = "add_member"
     REMOVE_MEMBER = "remove_member"
+    REVOKE_LIBRARY = "revoke_library"  # a grant on a managed library nobody asked for
     ASSIGN_LICENCE = "assign_licence"
     REMOVE_LICENCE = "remove_licence"
     DELETE_ACCOUNT = "delete_account"

@@ -57,6 +57,8 @@ class PlanOptions:
     rename_accounts: bool = False
     #: the account attributes the target stores; others are not compared (None: all)
     stored_attributes: frozenset[str] | None = None
+    #: the target keeps a document library per access group (SharePoint)
+    supports_libraries: bool = False
 
 
 def account_spec_data(account: DesiredAccount, enabled: bool) -> dict[str, Any]:
@@ -122,6 +124,8 @@ def plan_target(
             )
 
     managed_memberships = _plan_memberships(desired, accounts, groups, untouchable, options, ops)
+    if options.supports_libraries:
+        _plan_libraries(desired, snapshot, groups, ops)
 
     return Plan(
         target=target,
@@ -342,6 +346,79 @@ def _plan_licences(
         Operation(OpType.REMOVE_LICENCE, key, data={"licence": sku}, reason="no role needs it")
         for sku in sorted(have - wanted)
     )
+
+
+def _plan_libraries(
+    desired: DesiredState,
+    snapshot: TargetSnapshot,
+    groups: Mapping[str, RemoteGroup | None],
+    ops: list[Operation],
+) -> None:
+    """A site per location, a library per access group, shared with exactly that group.
+
+    Libraries are never deleted (they hold documents); a group that is no longer wanted
+    loses its members, and with them the access to its library.
+    """
+    sites = {site.key: site for site in snapshot.sites}
+    libraries = {library.key: library for library in snapshot.libraries}
+    for location in sorted({group.location for group in desired.groups.values()}):
+        key = f"site:{location}"
+        if key not in sites:
+            name = desired.locations.get(location, location)
+            ops.append(
+                Operation(
+                    OpType.CREATE_SITE, key, data={"display_name": name}, reason="new location"
+                )
+            )
+    for key, group in sorted(desired.groups.items()):
+        site = sites.get(f"site:{group.location}")
+        library = libraries.get(key)
+        if library is None:
+            ops.append(
+                Operation(
+                    OpType.CREATE_LIBRARY,
+                    key,
+                    data={
+                        "site": f"site:{group.location}",
+                        "site_id": site.remote_id if site else None,
+                        "display_name": group.label or group.display_name,
+                        "description": f"provisioner:{key}",
+                    },
+                    reason="documents of this access group",
+                )
+            )
+        remote_group = groups.get(key)
+        granted_to_group = (
+            library is not None
+            and remote_group is not None
+            and remote_group.remote_id in library.grants.values()
+        )
+        if not granted_to_group:
+            ops.append(
+                Operation(
+                    OpType.GRANT_LIBRARY,
+                    key,
+                    group=key,
+                    data={"library_id": library.remote_id if library else None},
+                    reason="shared with its access group only",
+                )
+            )
+        if library is None:
+            continue
+        for grant, principal in sorted(library.grants.items()):
+            if remote_group is None or principal != remote_group.remote_id:
+                ops.append(
+                    Operation(
+                        OpType.REVOKE_LIBRARY,
+                        key,
+                        data={
+                            "library_id": library.remote_id,
+                            "grant_id": grant,
+                            "principal": principal,
+                        },
+                        reason="shared by hand with someone else (drift): removed",
+                    )
+                )
 
 
 def _plan_memberships(

@@ -152,7 +152,9 @@ def build_desired_state(
     for brin6, name in settings.locations.items():
         for level, label in LEVELS.items():
             key = level_group(brin6, level)
-            desired_groups[key] = DesiredGroup(key, f"{name} - {label}", f"{label}, {brin6}", brin6)
+            desired_groups[key] = DesiredGroup(
+                key, f"{name} - {label}", f"{label}, {brin6}", brin6, label
+            )
     for group in classes:
         if group.location in settings.locations:
             key = class_group(group.group_id)
@@ -162,6 +164,7 @@ def build_desired_state(
                 f"{location_name} - {group.name}",
                 f"{group.name}, {group.location}",
                 group.location,
+                group.name,
             )
 
     return DesiredState(
@@ -170,6 +173,7 @@ def build_desired_state(
         frozen=frozenset(frozen_keys),
         orphans_may_leave=orphans_may_leave,
         issues=tuple(issues),
+        locations=dict(settings.locations),
     )
 
 
