@@ -262,6 +262,10 @@ class M365TargetConfig(Strict):
         "no changes then reads only what changed.",
     )
     include_pupils: bool = True
+    sharepoint: bool = Field(
+        default=False,
+        description="A SharePoint site per location with a document library per access group.",
+    )
     licences: dict[str, list[str]] = Field(
         default_factory=dict, description="Licence SKU part numbers per role."
     )

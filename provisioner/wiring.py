@@ -12,12 +12,14 @@ from connectors.reference.target import ReferenceTarget
 from connectors.sis.consent_csv import ConsentCsvSource
 from connectors.sis.oneroster_csv import OneRosterCsvSource
 from provisioner.config import (
+    AfasSourceConfig,
     Config,
     ConsentCsvSourceConfig,
     HrCsvSourceConfig,
     M365TargetConfig,
     OneRosterSourceConfig,
     ReferenceTargetConfig,
+    YouforceSourceConfig,
 )
 from provisioner.errors import ConfigError
 from provisioner.sources.models import Source
@@ -30,6 +32,14 @@ def build_sources(config: Config) -> list[Source]:
         source = getattr(config.sources, slot)
         if isinstance(source, HrCsvSourceConfig):
             sources.append(HrCsvSource(slot, source, config.org_units))
+        elif isinstance(source, AfasSourceConfig):
+            from connectors.hr.afas.source import AfasSource
+
+            sources.append(AfasSource(slot, source, config.org_units))
+        elif isinstance(source, YouforceSourceConfig):
+            from connectors.hr.youforce.source import YouforceSource
+
+            sources.append(YouforceSource(slot, source, config.org_units))
         elif isinstance(source, OneRosterSourceConfig):
             sources.append(
                 OneRosterCsvSource(slot, source, {loc.brin6 for loc in config.locations})
@@ -100,6 +110,7 @@ def _m365(config: Config, target: M365TargetConfig, *, dry_run: bool, stack: Exi
         pupil_domain=config.board.pupil_domain,
         usage_location=target.usage_location,
         delta_cache=target.delta_cache,
+        sharepoint=target.sharepoint,
     )
     stack.callback(m365.close)
     return m365

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import logging
+import threading
 from collections.abc import Iterator
 from datetime import date
 from typing import Any
@@ -166,8 +167,22 @@ def test_a_server_that_repeats_a_page_is_stopped_not_followed_forever() -> None:
     with AfasEmulator(AfasEmulatorSettings(ignore_skip=True)) as emu:
         for i in range(5):
             teacher(emu, f"10{i:02d}")
-        with pytest.raises(FatalError, match=r"skip=2 with the same rows as skip=0"):
-            read(emu, page_size=2)
+        outcome: list[BaseException | SourceBatch] = []
+
+        def attempt() -> None:
+            try:
+                outcome.append(read(emu, page_size=2))
+            except BaseException as exc:  # handed to the test thread below
+                outcome.append(exc)
+
+        reader = threading.Thread(target=attempt, daemon=True)
+        reader.start()
+        reader.join(timeout=10)
+        emu.stop()  # a reader that never stops gets connection errors from here on
+
+        assert not reader.is_alive(), "read() kept following the repeated page"
+        assert isinstance(outcome[0], FatalError)
+        assert "skip=2 with the same rows as skip=0" in str(outcome[0])
         assert len(emu.connector_requests(USERS)) == 2
 
 

@@ -59,7 +59,7 @@ from urllib.parse import quote
 import httpx
 
 from connectors.csv_common import Issue, Rejections, clean_text, parse_date
-from connectors.m365.client import retry_after, retry_policy
+from connectors.retry import retry_after, retry_policy
 from provisioner.config import AfasSourceConfig
 from provisioner.domain.models import Employment, PersonName, StaffMember, staff_key
 from provisioner.errors import ConfigError, ConnectorError, FatalError, TransientError
@@ -269,7 +269,7 @@ class AfasClient:
                 fingerprint = hashlib.sha256(
                     json.dumps(page, sort_keys=True, default=str).encode()
                 ).hexdigest()
-                if False:
+                if fingerprint in seen:
                     raise FatalError(
                         f"AFAS GetConnector '{connector}' answered skip={skip} with the same "
                         f"rows as skip={seen[fingerprint]}: the server ignores skip/take or its "
