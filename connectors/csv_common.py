@@ -177,7 +177,12 @@ class Rejections:
         self.problems.append(RecordProblem(self.source, file, line, record, field, reason))
 
     def reject(
-        self, file: str, line: int, record: str | None, key: str | None, issues: Iterable[Issue]
+        self,
+        file: str,
+        line: int | None,
+        record: str | None,
+        key: str | None,
+        issues: Iterable[Issue],
     ) -> None:
         """A person's record is unusable: report each issue, quarantine ``key``.
 

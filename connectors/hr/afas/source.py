@@ -381,7 +381,9 @@ class AfasSource:
         for row in users:
             number = _text(row.get("Medewerker"))
             if not number:
-                _reject(rejections, users_file, None, [("Medewerker", "no employee number")])
+                rejections.reject(
+                    users_file, None, None, None, [("Medewerker", "no employee number")]
+                )
                 continue
             numbers.add(number)
             in_users.add(number)
@@ -391,7 +393,7 @@ class AfasSource:
                     ("Medewerker", "duplicate employee number: two user rows with different names")
                 ]
             if issues or name is None:
-                _reject(rejections, users_file, number, issues)
+                rejections.reject(users_file, None, number, staff_key(number), issues)
                 continue
             names[number] = name
 
@@ -402,7 +404,7 @@ class AfasSource:
             if not number:
                 which = f" (ExternalID '{external_id}')" if external_id else ""
                 issue = ("Medewerker", f"no employee number{which}")
-                _reject(rejections, jobs_file, None, [issue])
+                rejections.reject(jobs_file, None, None, None, [issue])
                 continue
             numbers.add(number)
             employment, issues = self._employment(row)
@@ -419,7 +421,7 @@ class AfasSource:
                 what = f"ExternalID '{external_id}'" if external_id else "org unit, function, dates"
                 issues.append((None, f"the same employment twice ({what})"))
             if issues or employment is None:
-                _reject(rejections, jobs_file, number, issues)
+                rejections.reject(jobs_file, None, number, staff_key(number), issues)
                 continue
             jobs.setdefault(number, {})[key] = employment
 
@@ -474,17 +476,6 @@ class AfasSource:
 
 
 # -- values ----------------------------------------------------------------------------------
-
-
-def _reject(rejections: Rejections, file: str, record: str | None, issues: Iterable[Issue]) -> None:
-    """Report each issue of a record (no line numbers in an API) and quarantine its person;
-    without an employee number the record counts as an unkeyed reject."""
-    for field_name, reason in issues:
-        rejections.note(file, None, record, field_name, reason)
-    if record is None:
-        rejections.unkeyed += 1
-    else:
-        rejections.quarantined.add(staff_key(record))
 
 
 def _text(value: object) -> str:

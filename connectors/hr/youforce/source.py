@@ -408,7 +408,7 @@ class YouforceSource:
         for record in _live(persons):
             code = _text(record, "personCode")
             if not code:
-                _reject(rejects, PERSONS, None, None, [("personCode", "no personCode")])
+                rejects.reject(PERSONS, None, None, None, [("personCode", "no personCode")])
                 continue
             versions.setdefault(code, []).append(record)
 
@@ -417,11 +417,11 @@ class YouforceSource:
             person = _current_version(records, self._today())
             if person is None:
                 reason = "more than one version of this person is valid (validFrom/validUntil)"
-                _reject(rejects, PERSONS, code, staff_key(code), [("personCode", reason)])
+                rejects.reject(PERSONS, None, code, staff_key(code), [("personCode", reason)])
                 continue
             name, issues = person_name(person)
             if name is None:
-                _reject(rejects, PERSONS, code, staff_key(code), issues)
+                rejects.reject(PERSONS, None, code, staff_key(code), issues)
             else:
                 names[code] = name
 
@@ -430,7 +430,7 @@ class YouforceSource:
             code = _text(record, "personCode")
             if not code:
                 what = f"employment {_text(record, 'id') or '(no id)'} has no personCode"
-                _reject(rejects, EMPLOYMENTS, None, None, [("personCode", what)])
+                rejects.reject(EMPLOYMENTS, None, None, None, [("personCode", what)])
                 continue
             issues = []
             if code not in versions:
@@ -438,7 +438,7 @@ class YouforceSource:
             employment, more = self._employment(record, unit_keys, titles)
             issues.extend(more)
             if issues or employment is None:
-                _reject(rejects, EMPLOYMENTS, code, staff_key(code), issues)
+                rejects.reject(EMPLOYMENTS, None, code, staff_key(code), issues)
                 continue
             raw = json.dumps(record, sort_keys=True)
             jobs.setdefault(code, []).append(_Job(_text(record, "id"), employment, raw))
@@ -610,20 +610,8 @@ def _check_repeats(rejects: Rejections, code: str, jobs: list[_Job]) -> None:
     for job in jobs:
         if job.id and seen.setdefault(job.id, job.raw) != job.raw:
             reason = f"employment id '{job.id}' appears twice with different data"
-            _reject(rejects, EMPLOYMENTS, code, staff_key(code), [("id", reason)])
+            rejects.reject(EMPLOYMENTS, None, code, staff_key(code), [("id", reason)])
             return
-
-
-def _reject(
-    rejects: Rejections, file: str, record: str | None, key: str | None, issues: list[Issue]
-) -> None:
-    """Report each issue of a record (there is no line number) and quarantine ``key``."""
-    for field_name, reason in issues:
-        rejects.note(file, None, record, field_name, reason)
-    if key is None:
-        rejects.unkeyed += 1
-    else:
-        rejects.quarantined.add(key)
 
 
 def _codes(rejects: Rejections) -> set[str]:
