@@ -747,6 +747,7 @@ client_id = "provisioner"
 usage_location = "NL"
 delta_cache = "graph-delta.json"
 include_pupils = true
+sharepoint = true
 
 [targets.emulator]
 state_file = "graph-tenant.json"

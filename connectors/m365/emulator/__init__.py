@@ -18,6 +18,10 @@ What it models (faithful to the public Graph docs unless noted):
   ``@odata.nextLink`` paging, ``$select``, simple ``$filter``, delta with ``@removed`` and
   ``members@delta`` (410 Gone with ``Location`` for an expired or unknown token),
   ``revokeSignInSessions``, ``assignLicense``, ``subscribedSkus``, soft delete;
+- SharePoint (see :mod:`.sharepoint`): a Microsoft 365 (Unified) group gets a team site,
+  ``/groups/{id}/sites/root``, ``/sites/{id}``, a site's lists (create a document library,
+  409 ``nameAlreadyExists``), a library's drive, and the drive root's permissions
+  (``invite`` by ``objectId``, list, delete; the site's inherited owner permission stays);
 - the identity throttling budgets (see :mod:`.throttle`), eventual consistency after
   create, latency, and injected faults (429, 503, a timeout answered 504, a dropped
   connection) from a seeded random generator.
@@ -25,8 +29,9 @@ What it models (faithful to the public Graph docs unless noted):
 Emulator extensions, not Graph: the ``x-ms-retry-after-ms`` header (exact milliseconds next
 to the whole-second ``Retry-After`` when ``window_scale`` < 1, so tests run fast; a client
 may prefer it when present) and the direct set-up and inspection methods of
-:class:`GraphEmulator`. A user without ``$select`` shows only Graph's default properties
-(no ``employeeId``, no ``accountEnabled``): select what you need.
+:class:`GraphEmulator` (for libraries: ``access(user_id, drive_id)`` and ``drives()``).
+A user without ``$select`` shows only Graph's default properties (no ``employeeId``, no
+``accountEnabled``): select what you need.
 """
 
 from .model import DEFAULT_SKUS, EmulatorSettings, RecordedRequest

@@ -18,6 +18,7 @@ import tempfile
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -31,6 +32,19 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from .model import EmulatorSettings, GraphError, RecordedRequest, Reply, bad_request
+from .sharepoint import (
+    DRIVE_DEFAULT,
+    DRIVE_READABLE,
+    LIST_DEFAULT,
+    LIST_READABLE,
+    PERMISSION_DEFAULT,
+    PERMISSION_READABLE,
+    SITE_DEFAULT,
+    SITE_READABLE,
+    SharePoint,
+    invalid_request,
+    show,
+)
 from .tenant import (
     GROUP_DEFAULT,
     GROUP_FILTERABLE,
@@ -39,6 +53,7 @@ from .tenant import (
     USER_FILTERABLE,
     USER_READABLE,
     Tenant,
+    is_unified,
     parse_filter,
     parse_select,
     project,
@@ -211,10 +226,14 @@ class GraphEmulator:
     ) -> None:
         self.settings = settings or EmulatorSettings()
         self.state_file = state_file
-        self.tenant = Tenant(self.settings.skus)
+        domain = f"{self.settings.tenant.lower()}.onmicrosoft.com"
+        host = f"{self.settings.tenant.lower()}.sharepoint.com"
+        self.tenant = Tenant(self.settings.skus, domain)
+        self.sharepoint = SharePoint(host)
         if state_file is not None and state_file.exists():
             data = json.loads(state_file.read_text(encoding="utf-8"))
-            self.tenant = Tenant.from_json(data, self.settings.skus)
+            self.tenant = Tenant.from_json(data, self.settings.skus, domain)
+            self.sharepoint = SharePoint.from_json(data.get("sharepoint"), host)
         self.throttle = Throttle(
             self.settings.window_scale, self.settings.budget_scale, self.settings.throttling
         )
@@ -265,7 +284,8 @@ class GraphEmulator:
             self._thread = None
         if self.state_file is not None:
             with self._lock:
-                text = json.dumps(self.tenant.to_json(), sort_keys=True)
+                state = {**self.tenant.to_json(), "sharepoint": self.sharepoint.to_json()}
+                text = json.dumps(state, sort_keys=True)
             tmp = self.state_file.with_name(self.state_file.name + ".tmp")
             tmp.write_text(text, encoding="utf-8")
             os.replace(tmp, self.state_file)
@@ -320,12 +340,14 @@ class GraphEmulator:
                 raise ValueError(exc.message) from exc
 
     def add_group(self, **fields: Any) -> str:
-        """Create a security group as if made by hand; returns its id."""
-        body = {"mailEnabled": False, "securityEnabled": True, **fields}
+        """Create a security group as if made by hand; returns its id. With
+        ``groupTypes=["Unified"]`` a Microsoft 365 group, with its team site."""
+        unified = "Unified" in (fields.get("groupTypes") or [])
+        body = {"mailEnabled": unified, "securityEnabled": not unified, **fields}
         body.setdefault("displayName", body.get("mailNickname"))
         with self._lock:
             try:
-                return str(self.tenant.create_group(body, born=None)["id"])
+                return str(self._create_group(body, born=None, now=0.0, delay=0.0)["id"])
             except GraphError as exc:
                 raise ValueError(exc.message) from exc
 
@@ -351,6 +373,18 @@ class GraphEmulator:
     def members(self, group_id: str) -> set[str]:
         with self._lock:
             return set(self.tenant.members[group_id])
+
+    def access(self, user_id: str, drive_id: str) -> str | None:
+        """The strongest role ("write" > "read") the user has on the library (drive): granted
+        to the user or to a group the user is a direct member of; else None."""
+        with self._lock:
+            return self.sharepoint.access(self.tenant, user_id, drive_id)
+
+    def drives(self) -> list[dict[str, Any]]:
+        """Every document library: ``id`` (the drive), ``siteId``, ``listId``,
+        ``displayName``, ``description``."""
+        with self._lock:
+            return self.sharepoint.drive_rows()
 
     def revoked(self, user_id: str) -> int:
         with self._lock:
@@ -860,7 +894,7 @@ class GraphEmulator:
                 allow("GET", "POST")
                 if method == "GET":
                     return self._list("groups", "/groups", list(tenant.groups.values()), query)
-                group = tenant.create_group(body, born=now, now=now, delay=delay)
+                group = self._create_group(body, born=now, now=now, delay=delay)
                 shown = project(group, None, GROUP_DEFAULT)
                 return Reply(201, {"@odata.context": f"{graph}/$metadata#groups/$entity", **shown})
             case ["groups", gid]:
@@ -897,8 +931,115 @@ class GraphEmulator:
                 return Reply(
                     200, {"@odata.context": f"{graph}/$metadata#subscribedSkus", "value": skus}
                 )
+        answer = self._route_sharepoint(method, segments, query, body)
+        if answer is not None:
+            return answer
         segment = segments[0] if segments else ""
         raise bad_request(f"Resource not found for the segment '{segment}'.", code="BadRequest")
+
+    def _create_group(
+        self, body: Any, born: float | None, now: float, delay: float
+    ) -> dict[str, Any]:
+        """A group; a Microsoft 365 (Unified) group gets its team site with it."""
+        group = self.tenant.create_group(body, born=born, now=now, delay=delay)
+        if is_unified(group):
+            self.sharepoint.create_site(group, born)
+        return group
+
+    def _route_sharepoint(
+        self, method: str, segments: list[str], query: dict[str, str], body: Any
+    ) -> Reply | None:
+        """Sites, lists, drives and drive-root permissions; None for any other path."""
+        sharepoint, now, delay = self.sharepoint, time.monotonic(), self.settings.consistency_delay
+        graph = self.graph_url
+
+        def allow(*methods: str) -> None:
+            if method not in methods:
+                raise self._not_allowed()
+
+        def entity(
+            context: str,
+            obj: dict[str, Any],
+            readable: frozenset[str],
+            default: tuple[str, ...],
+            type_name: str,
+        ) -> Reply:
+            select = parse_select(query.get("$select"), readable, type_name)
+            shown = show(obj, select, default)
+            return Reply(200, {"@odata.context": f"{graph}/$metadata#{context}", **shown})
+
+        match segments:
+            case ["groups", gid, "sites", "root"]:
+                allow("GET")
+                group = self.tenant.group(gid, now, delay)
+                site = sharepoint.group_site(group["id"], now, delay)
+                return entity("sites/$entity", site, SITE_READABLE, SITE_DEFAULT, "site")
+            case ["sites", site_id]:
+                allow("GET")
+                site = sharepoint.site(site_id, now, delay)
+                return entity("sites/$entity", site, SITE_READABLE, SITE_DEFAULT, "site")
+            case ["sites", site_id, "lists"]:
+                allow("GET", "POST")
+                site = sharepoint.site(site_id, now, delay)
+                context = f"sites('{site_id}')/lists"
+                if method == "GET":
+                    select = parse_select(query.get("$select"), LIST_READABLE, "list")
+                    return self._page(
+                        f"/sites/{site_id}/lists",
+                        sharepoint.site_lists(site),
+                        query,
+                        lambda lst: show(lst, select, LIST_DEFAULT),
+                        context,
+                    )
+                lst = sharepoint.create_list(site, body, born=now)
+                return Reply(
+                    201,
+                    {
+                        "@odata.context": f"{graph}/$metadata#{context}/$entity",
+                        **show(lst, None, LIST_DEFAULT),
+                    },
+                )
+            case ["sites", site_id, "lists", list_id]:
+                allow("GET")
+                site = sharepoint.site(site_id, now, delay)
+                lst = sharepoint.site_list(site, list_id, now, delay)
+                context = f"sites('{site_id}')/lists/$entity"
+                return entity(context, lst, LIST_READABLE, LIST_DEFAULT, "list")
+            case ["sites", site_id, "lists", list_id, "drive"]:
+                allow("GET")
+                site = sharepoint.site(site_id, now, delay)
+                lst = sharepoint.site_list(site, list_id, now, delay)
+                drive = sharepoint.list_drive(lst, now, delay)
+                return entity("drives/$entity", drive, DRIVE_READABLE, DRIVE_DEFAULT, "drive")
+            case ["drives", drive_id, "root", "permissions"]:
+                allow("GET")
+                drive = sharepoint.drive(drive_id, now, delay)
+                select = parse_select(query.get("$select"), PERMISSION_READABLE, "permission")
+                values = [
+                    show(p, select, PERMISSION_DEFAULT) for p in sharepoint.permissions(drive)
+                ]
+                context = f"drives('{drive_id}')/root/permissions"
+                return Reply(
+                    200, {"@odata.context": f"{graph}/$metadata#{context}", "value": values}
+                )
+            case ["drives", drive_id, "root", "invite"]:
+                allow("POST")
+                drive = sharepoint.drive(drive_id, now, delay)
+                made = sharepoint.invite(drive, body, self.tenant, now, delay)
+                context = "Collection(microsoft.graph.permission)"
+                return Reply(
+                    200,
+                    {
+                        "@odata.context": f"{graph}/$metadata#{context}",
+                        "value": [show(p, None, PERMISSION_DEFAULT) for p in made],
+                    },
+                )
+            case ["drives", drive_id, "root", "permissions", perm_id]:
+                allow("DELETE")
+                drive = sharepoint.drive(drive_id, now, delay)
+                sharepoint.delete_permission(drive, perm_id)
+                return Reply(204)
+        return None
 
     def _list(
         self, kind: str, path: str, objects: list[dict[str, Any]], query: dict[str, str]
@@ -937,6 +1078,35 @@ class GraphEmulator:
             params = {**query, "$skiptoken": _encode({"after": keys[start + top - 1]})}
             out["@odata.nextLink"] = f"{self.graph_url}{path}?{self._query(params)}"
         out["value"] = values
+        return Reply(200, out)
+
+    def _page(
+        self,
+        path: str,
+        objects: list[dict[str, Any]],
+        query: dict[str, str],
+        render: Callable[[dict[str, Any]], dict[str, Any]],
+        context: str,
+    ) -> Reply:
+        """One page of a SharePoint collection (ordered by ``_n``) with ``$top`` and
+        ``@odata.nextLink``; ``$filter`` is not supported there."""
+        if "$filter" in query:
+            raise invalid_request("The $filter query option is not supported on this collection.")
+        raw_top = query.get("$top", str(self.settings.page_size))
+        if not raw_top.isdigit() or not 1 <= int(raw_top) <= 999:
+            raise invalid_request(f"Invalid page size specified: '{raw_top}'.")
+        top, keys = int(raw_top), [int(o["_n"]) for o in objects]
+        start = 0
+        if "$skiptoken" in query:
+            token = _decode(query["$skiptoken"])
+            if token is None or not isinstance(token.get("after"), int):
+                raise invalid_request("The specified skip token is invalid.")
+            start = next((i for i, k in enumerate(keys) if k > token["after"]), len(keys))
+        out: dict[str, Any] = {"@odata.context": f"{self.graph_url}/$metadata#{context}"}
+        if start + top < len(objects):
+            params = {**query, "$skiptoken": _encode({"after": keys[start + top - 1]})}
+            out["@odata.nextLink"] = f"{self.graph_url}{path}?{self._query(params)}"
+        out["value"] = [render(o) for o in objects[start : start + top]]
         return Reply(200, out)
 
     @staticmethod

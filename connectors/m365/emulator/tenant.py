@@ -76,14 +76,24 @@ USER_FILTERABLE = frozenset(
     }
 )
 GROUP_WRITABLE = frozenset(
-    {"displayName", "description", "mailEnabled", "securityEnabled", "mailNickname"}
+    {
+        "displayName",
+        "description",
+        "mailEnabled",
+        "securityEnabled",
+        "mailNickname",
+        "groupTypes",
+        "visibility",
+    }
 )
-GROUP_READABLE = GROUP_WRITABLE | {"id", "groupTypes", "mail", "createdDateTime"}
+GROUP_READABLE = GROUP_WRITABLE | {"id", "mail", "createdDateTime"}
 GROUP_DEFAULT = tuple(sorted(GROUP_READABLE - {"id"}))
 GROUP_REQUIRED = ("displayName", "mailEnabled", "mailNickname", "securityEnabled")
 GROUP_FILTERABLE = frozenset(
     {"id", "displayName", "mailNickname", "securityEnabled", "mailEnabled"}
 )
+GROUP_TYPES = frozenset({"Unified"})  # DynamicMembership needs a membershipRule: not modelled
+VISIBILITIES = frozenset({"Private", "Public", "HiddenMembership"})
 BIND_LIMIT = 20
 BIND_KEY = "members@odata.bind"
 _NICKNAME_FORBIDDEN = set('@()\\[]";:<>, ')
@@ -192,11 +202,20 @@ def _unknown(prop: str, type_name: str) -> GraphError:
     )
 
 
-class Tenant:
-    """Users, groups and memberships of one tenant, JSON-serialisable."""
+def is_unified(group: dict[str, Any]) -> bool:
+    """A Microsoft 365 group (it has a team site), not a security group."""
+    return "Unified" in (group.get("groupTypes") or [])
 
-    def __init__(self, skus: dict[str, str]) -> None:
+
+class Tenant:
+    """Users, groups and memberships of one tenant, JSON-serialisable.
+
+    ``domain`` (``<tenant>.onmicrosoft.com``) gives Microsoft 365 groups their ``mail``.
+    """
+
+    def __init__(self, skus: dict[str, str], domain: str = "demo-tenant.onmicrosoft.com") -> None:
         self.skus = dict(skus)
+        self.domain = domain
         self.instance = uuid.uuid4().hex  # delta tokens of another tenant state are unknown
         self.seq = 0
         self.counter = 0
@@ -232,10 +251,12 @@ class Tenant:
         }
 
     @classmethod
-    def from_json(cls, data: dict[str, Any], skus: dict[str, str]) -> Tenant:
+    def from_json(
+        cls, data: dict[str, Any], skus: dict[str, str], domain: str = "demo-tenant.onmicrosoft.com"
+    ) -> Tenant:
         if data.get("version") != 1:
             raise ValueError(f"unknown emulator state version {data.get('version')!r}")
-        tenant = cls(skus)
+        tenant = cls(skus, domain)
         tenant.instance = data["instance"]
         tenant.seq, tenant.counter, tenant.epoch = data["seq"], data["counter"], data["epoch"]
         tenant.users, tenant.deleted_users = data["users"], data["deleted_users"]
@@ -441,7 +462,12 @@ class Tenant:
             raise not_found(gid)
         return group
 
-    def _group_fields(self, body: Any, creating: bool) -> tuple[dict[str, Any], Any]:
+    def _group_fields(
+        self, body: Any, current: dict[str, Any] | None
+    ) -> tuple[dict[str, Any], Any]:
+        """The checked fields and ``members@odata.bind`` of a create (``current`` None) or an
+        update of ``current``. A Unified group must be mail-enabled, any other must not be."""
+        creating = current is None
         if not isinstance(body, dict):
             raise bad_request("Invalid request body: a JSON object is expected.")
         fields: dict[str, Any] = {}
@@ -452,6 +478,17 @@ class Tenant:
                 raise _unknown(prop, "group")
             if prop in ("mailEnabled", "securityEnabled"):
                 if not isinstance(value, bool):
+                    raise _invalid(prop, "Group")
+            elif prop == "groupTypes":
+                if (
+                    not isinstance(value, list)
+                    or not all(isinstance(t, str) and t in GROUP_TYPES for t in value)
+                    or len(set(value)) != len(value)
+                ):
+                    raise _invalid(prop, "Group")
+                value = list(value)
+            elif prop == "visibility":
+                if value is not None and value not in VISIBILITIES:
                     raise _invalid(prop, "Group")
             elif value is not None and not isinstance(value, str):
                 raise _invalid(prop, "Group")
@@ -464,11 +501,34 @@ class Tenant:
             for prop in GROUP_REQUIRED:
                 if prop not in fields:
                     raise _invalid(prop, "Group")
-        if fields.get("mailEnabled"):
+        unified = is_unified(fields if "groupTypes" in fields else current or {})
+        if current is not None and unified != is_unified(current):
+            raise _invalid("groupTypes", "Group")  # no conversion between group kinds
+        if unified:
+            if fields.get("mailEnabled", (current or {}).get("mailEnabled")) is not True:
+                raise bad_request(
+                    "A Microsoft 365 group (groupTypes 'Unified') must be mail-enabled: set "
+                    "mailEnabled to true."
+                )
+        elif fields.get("mailEnabled"):
             raise bad_request(
                 "The service does not currently support writes of mail-enabled groups. Please "
                 "ensure that the mail-enablement property is unset or is set to false."
             )
+        if fields.get("visibility") == "HiddenMembership" and not (unified and creating):
+            raise _invalid("visibility", "Group")  # only when a Microsoft 365 group is made
+        if unified and "mailNickname" in fields:
+            wanted, own = str(fields["mailNickname"]).lower(), (current or {}).get("id")
+            for other in self.groups.values():
+                if (
+                    other["id"] != own
+                    and is_unified(other)
+                    and str(other["mailNickname"]).lower() == wanted
+                ):
+                    raise bad_request(
+                        "Another object with the same value for property proxyAddresses "
+                        "already exists."
+                    )
         return fields, body.get(BIND_KEY)
 
     def _bind_ids(self, gid: str | None, binds: Any, now: float, delay: float) -> list[str]:
@@ -502,7 +562,7 @@ class Tenant:
     def create_group(
         self, body: Any, born: float | None, now: float = 0.0, delay: float = 0.0
     ) -> dict[str, Any]:
-        fields, binds = self._group_fields(body, creating=True)
+        fields, binds = self._group_fields(body, None)
         ids = self._bind_ids(None, binds, now, delay)
         gid = str(uuid.uuid4())
         group: dict[str, Any] = {
@@ -510,9 +570,13 @@ class Tenant:
             "description": None,
             "groupTypes": [],
             "mail": None,
+            "visibility": None,
             "createdDateTime": now_iso(),
         }
         group.update(fields)
+        if is_unified(group):
+            group["mail"] = f"{group['mailNickname']}@{self.domain}"
+            group["visibility"] = group["visibility"] or "Public"
         self.counter += 1
         group["_n"], group["_pseq"], group["_mseq"] = self.counter, self._tick(), 0
         self.groups[gid] = group
@@ -523,10 +587,12 @@ class Tenant:
         return group
 
     def update_group(self, group: dict[str, Any], body: Any, now: float, delay: float) -> None:
-        fields, binds = self._group_fields(body, creating=False)
+        fields, binds = self._group_fields(body, group)
         ids = self._bind_ids(group["id"], binds, now, delay)
         if fields:
             group.update(fields)
+            if is_unified(group):
+                group["mail"] = f"{group['mailNickname']}@{self.domain}"
             group["_pseq"] = self._tick()
         self._add_members(group["id"], ids)
 
