@@ -144,3 +144,24 @@ def test_a_full_sync_converges_while_a_fifth_of_requests_fail(tmp_path: Path) ->
         second = sync_into(board, m365(emulator, cache=tmp_path / "delta.json"))
         writes = [r for r in emulator.requests[before:] if r.is_write]
         assert (second.total, len(writes)) == (0, 0)
+
+
+def test_a_quiet_night_costs_a_handful_of_reads_and_an_expired_delta_link_a_full_read(
+    tmp_path: Path,
+) -> None:
+    board = make_board(tmp_path, pupils=60)
+    cache = tmp_path / "delta.json"
+    with GraphEmulator(EmulatorSettings()) as emulator:
+        assert sync_into(board, m365(emulator, cache=cache)).status == "applied"
+        before = len(emulator.requests)
+        quiet = sync_into(board, m365(emulator, cache=cache))
+        night = emulator.requests[before:]
+        graph_calls = [r for r in night if r.path.startswith("/v1.0") and not r.in_batch]
+        assert quiet.total == 0 and not [r for r in night if r.is_write]
+        assert len(graph_calls) <= 6, [r.path for r in graph_calls]  # deltas and the SKU list
+
+        emulator.expire_delta_tokens()
+        before = len(emulator.requests)
+        after_expiry = sync_into(board, m365(emulator, cache=cache))
+        assert after_expiry.total == 0
+        assert any(r.status == 410 for r in emulator.requests[before:])
