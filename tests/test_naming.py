@@ -211,7 +211,7 @@ def test_fallback_names_are_unique_too() -> None:
         req("pupil:9", chinese, ident="李"),
     ]
     got = assign_usernames(requests, {}, frozenset({LAST_RESORT}))
-    assert got == {"pupil:5678": "5678", "pupil:9": "user2", "staff:5678": "56782"}
+    assert got == {"staff:5678": "5678", "pupil:5678": "56782", "pupil:9": "user2"}
 
 
 def test_duplicate_keys_are_refused() -> None:
@@ -408,4 +408,12 @@ def test_55000_requests_with_many_collisions_stay_unique() -> None:
     got = assign_usernames(requests, {}, taken)
     assert len(set(got.values())) == 55000
     assert got["pupil:0"] == "jan.devries2"
-    assert got["pupil:999"] == "jan.devries5002"  # the last key; 7 was taken
+    # the last pupil key; staff are named first, and staff called "Jan de Vries<n>" already
+    # hold some numbered names, so the 5,000 pupils need numbers up to 5083
+    assert got["pupil:999"] == "jan.devries5083"
+
+
+def test_staff_get_a_contested_name_before_pupils() -> None:
+    jan = name("Jan", "de", "Vries")
+    got = assign_usernames([req("pupil:L0001", jan), req("staff:900001", jan)], {}, frozenset())
+    assert got == {"staff:900001": "jan.devries", "pupil:L0001": "jan.devries2"}

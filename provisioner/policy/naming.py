@@ -174,6 +174,11 @@ def _is_variant(username: str, base: str) -> bool:
     return False
 
 
+def _naming_order(key: str) -> tuple[bool, str]:
+    """Staff first, then everyone else; within each, by key."""
+    return (not key.startswith("staff:"), key)
+
+
 def assign_usernames(
     requests: Sequence[NameRequest],
     existing: Mapping[str, str],
@@ -188,8 +193,9 @@ def assign_usernames(
     keeps its name; with ``rename_on_name_change`` it gets a new one when its template base
     no longer matches that name (collision suffix ignored). Every name in ``existing`` stays
     reserved, including the old names of renamed keys. New names are the base if free, else
-    base2, base3, ...; keys are handled in sorted order, so the order of ``requests`` does
-    not matter. Raises ValueError for a duplicate key or a bad template.
+    base2, base3, ...; staff are named before pupils (a teacher's address is the one parents
+    and colleagues see), each in sorted key order, so the order of ``requests`` does not
+    matter. Raises ValueError for a duplicate key or a bad template.
     """
     by_key: dict[str, NameRequest] = {}
     for request in requests:
@@ -199,7 +205,7 @@ def assign_usernames(
 
     reserved = {name.lower() for name in taken}
     reserved.update(name.lower() for name in existing.values())
-    result = dict.fromkeys(sorted(by_key), "")  # filled below, in sorted key order
+    result = dict.fromkeys(sorted(by_key, key=_naming_order), "")  # filled below, in this order
     to_name: list[tuple[str, str]] = []
     for key in result:
         current = existing.get(key)
