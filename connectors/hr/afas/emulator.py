@@ -46,7 +46,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 import random
 import threading
 import time
@@ -54,11 +53,11 @@ import uuid
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
-from typing import Any, cast
+from email.message import Message
+from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from connectors.emulation import Answer, LoopbackEmulator, LoopbackServer, json_answer
 from provisioner.config import AfasSourceConfig
 
 USERS = "T4E_HelloID_Users_v2"
@@ -213,60 +212,7 @@ def afas_error(message: str) -> dict[str, Any]:
     }
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def __init__(self, emulator: AfasEmulator) -> None:
-        super().__init__(("127.0.0.1", 0), _Handler)
-        self.emulator = emulator
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        pass  # resets and aborted requests are the client's business
-
-
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    wbufsize = 1 << 16  # headers and body leave in one write (no delayed-ACK stalls)
-    disable_nagle_algorithm = True
-    server_version = "AfasEmulator"
-    sys_version = ""
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-    def do_GET(self) -> None:
-        self._serve("GET")
-
-    def do_PUT(self) -> None:
-        self._serve("PUT")
-
-    def do_POST(self) -> None:
-        self._serve("POST")
-
-    def do_DELETE(self) -> None:
-        self._serve("DELETE")
-
-    def _serve(self, method: str) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
-        if length > 0:
-            self.rfile.read(length)
-        emulator = cast(_Server, self.server).emulator
-        reply = emulator._handle(method, self.path, self.headers.get("Authorization"))
-        if reply is None:  # an injected timeout or dropped connection: no answer at all
-            self.close_connection = True
-            return
-        payload = b"" if reply.body is None else json.dumps(reply.body).encode("utf-8")
-        self.send_response(reply.status)
-        for name, value in reply.headers.items():
-            self.send_header(name, value)
-        if payload:
-            self.send_header("Content-Type", "application/json; charset=utf-8")
-        self.send_header("Content-Length", str(len(payload)))
-        self.end_headers()
-        self.wfile.write(payload)
-
-
-class AfasEmulator:
+class AfasEmulator(LoopbackEmulator):
     """AFAS Profit REST GetConnectors on ``http://127.0.0.1:<port>/profitrestservices``.
 
     Seed it with :meth:`add_employee`, :meth:`add_employment`, :meth:`add_org_unit`,
@@ -296,49 +242,25 @@ class AfasEmulator:
         self._scripted: list[str] = []
         self._lock = threading.RLock()
         self._rng = random.Random(s.seed)
-        self._server: _Server | None = None
-        self._thread: threading.Thread | None = None
 
     # -- life cycle --------------------------------------------------------------------------
 
     def start(self) -> AfasEmulator:
         if self._server is None:
-            self._server = _Server(self)
-            self._thread = threading.Thread(
-                target=self._server.serve_forever,
-                kwargs={"poll_interval": 0.05},
+            self._server = LoopbackServer(
+                self._respond,
                 name="afas-emulator",
-                daemon=True,
-            )
-            self._thread.start()
+                server_version="AfasEmulator",
+                methods=("GET", "PUT", "POST", "DELETE"),
+            ).start()
         return self
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-            self._thread = None
-
-    def __enter__(self) -> AfasEmulator:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
     @property
     def url(self) -> str:
         """The base URL, as ``base_url`` of the source configuration."""
         if self._server is None:
             raise RuntimeError("the emulator is not started")
-        return f"http://127.0.0.1:{self._server.server_address[1]}{PREFIX}"
+        return self._server.url + PREFIX
 
     @property
     def token(self) -> str:
@@ -571,6 +493,12 @@ class AfasEmulator:
         return next((row for row in users if row.get("Medewerker") == number), None)
 
     # -- request handling --------------------------------------------------------------------
+
+    def _respond(self, method: str, target: str, message: Message, body: bytes) -> Answer | None:
+        reply = self._handle(method, target, message.get("Authorization"))
+        if reply is None:  # an injected timeout or dropped connection: no answer at all
+            return None
+        return json_answer(reply.status, reply.body, reply.headers)
 
     def _handle(self, method: str, target: str, authorization: str | None) -> _Reply | None:
         at = time.monotonic()

@@ -38,25 +38,27 @@ from __future__ import annotations
 import base64
 import binascii
 import functools
-import json
 import math
 import secrets
+import sys
 import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
+from email.message import Message
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
+
+from connectors.emulation import Answer, LoopbackEmulator, LoopbackServer, json_answer
 
 TOKEN_PATH = "/authentication/token"
 API_PREFIX = "/iam/v1.0/"
 OPEN_END = "9999-12-31"
 ENDPOINTS = ("persons", "employments", "jobProfiles", "organizationUnits")
 EMPTY_ENDPOINTS = ("assignments", "costAllocations", "roleAssignments")
+_Outcome = tuple[int, Any, int | None]  # status, JSON body, Retry-After
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,7 +100,7 @@ def _iso(value: date | str | None) -> str | None:
     return value.isoformat() if isinstance(value, date) else value
 
 
-class YouforceEmulator:
+class YouforceEmulator(LoopbackEmulator):
     """The Youforce IAM API on 127.0.0.1 in a background thread; seed it, then read it."""
 
     def __init__(
@@ -133,51 +135,25 @@ class YouforceEmulator:
         self._faults: list[_Fault] = []
         self._requests: list[RecordedRequest] = []
         self._serial = 0
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
 
     # -- life cycle ---------------------------------------------------------------------------
 
     def start(self) -> YouforceEmulator:
-        handler = type("Handler", (_Handler,), {"emulator": self})
-        self._server = ThreadingHTTPServer(("127.0.0.1", self._port), handler)
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(
-            target=self._server.serve_forever,
-            kwargs={"poll_interval": 0.05},  # how long stop() waits for the loop
+        self._server = LoopbackServer(
+            self._respond,
             name="youforce-emulator",
-            daemon=True,
-        )
-        self._thread.start()
+            server_version="YouforceEmulator/1.0",
+            sys_version=f"Python/{sys.version.split()[0]}",
+            methods=("GET", "POST"),
+        ).start(self._port)
         return self
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-            self._thread = None
-
-    def __enter__(self) -> YouforceEmulator:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
     @property
     def url(self) -> str:
         """The base URL (``base_url`` of the source's configuration)."""
         if self._server is None:
             raise RuntimeError("the emulator is not running")
-        host, port = self._server.server_address[:2]
-        return f"http://{host!s}:{port}"
+        return self._server.url
 
     @property
     def token_url(self) -> str:
@@ -427,109 +403,74 @@ class YouforceEmulator:
             body["nextLink"] = link + (f"&take={take}" if explicit_take else "")
         return body
 
-
-class _Handler(BaseHTTPRequestHandler):
-    emulator: YouforceEmulator
-    protocol_version = "HTTP/1.1"
-    disable_nagle_algorithm = True  # headers and body go out as two writes
-    server_version = "YouforceEmulator/1.0"
-
-    def log_message(self, format: str, *args: Any) -> None:  # quiet
-        pass
-
-    def do_POST(self) -> None:
-        emu, now = self.emulator, self.emulator._clock()
-        parts = urlsplit(self.path)
-        length = int(self.headers.get("Content-Length") or 0)
-        form = parse_qs(self.rfile.read(length).decode("utf-8", "replace"))
-        if parts.path != TOKEN_PATH:
-            self._answer(now, 404, {"message": "Resource not found"})
-            return
-        fault = emu._fault(parts.path)
-        if fault is not None:
-            self._fail(now, fault)
-            return
-        client_id, secret = self._client(form)
-        if form.get("grant_type", [""])[0] != "client_credentials":
-            self._answer(now, 400, {"error": "unsupported_grant_type"})
-        elif client_id != emu.client_id or secret != emu.client_secret:
-            refused = "Client authentication failed"
-            self._answer(now, 401, {"error": "invalid_client", "error_description": refused})
+    def _respond(self, method: str, target: str, message: Message, body: bytes) -> Answer:
+        now = self._clock()
+        parts = urlsplit(target)
+        if method == "POST":
+            status, answer, retry_after = self._token_call(parts.path, message, body, now)
         else:
-            token = emu._issue_token(now)
-            life = emu.token_lifetime
-            self._answer(
-                now, 200, {"access_token": token, "token_type": "Bearer", "expires_in": life}
-            )
+            status, answer, retry_after = self._api_call(parts.path, parts.query, message, now)
+        self._record(RecordedRequest(now, method, parts.path, parts.query, status, retry_after))
+        headers = {} if retry_after is None else {"Retry-After": str(retry_after)}
+        if status == 401:
+            headers["WWW-Authenticate"] = "Bearer"
+        return json_answer(status, answer, headers)
 
-    def do_GET(self) -> None:
-        emu, now = self.emulator, self.emulator._clock()
-        parts = urlsplit(self.path)
-        if not parts.path.startswith(API_PREFIX):
-            self._answer(now, 404, {"message": "Resource not found"})
-            return
-        wait = emu._throttle(now)
+    def _token_call(self, path: str, message: Message, body: bytes, now: float) -> _Outcome:
+        form = parse_qs(body.decode("utf-8", "replace"))
+        if path != TOKEN_PATH:
+            return 404, {"message": "Resource not found"}, None
+        fault = self._fault(path)
+        if fault is not None:
+            return fault.status, {"message": f"injected fault {fault.status}"}, fault.retry_after
+        client_id, secret = _client(message, form)
+        if form.get("grant_type", [""])[0] != "client_credentials":
+            return 400, {"error": "unsupported_grant_type"}, None
+        if client_id != self.client_id or secret != self.client_secret:
+            refused = "Client authentication failed"
+            return 401, {"error": "invalid_client", "error_description": refused}, None
+        token, life = self._issue_token(now), self.token_lifetime
+        return 200, {"access_token": token, "token_type": "Bearer", "expires_in": life}, None
+
+    def _api_call(self, path: str, query: str, message: Message, now: float) -> _Outcome:
+        if not path.startswith(API_PREFIX):
+            return 404, {"message": "Resource not found"}, None
+        wait = self._throttle(now)
         if wait is not None:
-            rate = f"{emu.calls_per_window} per {emu.window:g} s"
+            rate = f"{self.calls_per_window} per {self.window:g} s"
             fault = {
                 "faultstring": f"Spike arrest violation. Allowed rate : {rate}",
                 "detail": {"errorcode": "policies.ratelimit.SpikeArrestViolation"},
             }
-            self._answer(now, 429, {"fault": fault}, retry_after=wait)
-            return
-        injected = emu._fault(parts.path)
+            return 429, {"fault": fault}, wait
+        injected = self._fault(path)
         if injected is not None:
-            self._fail(now, injected)
-            return
-        auth = self.headers.get("Authorization", "")
-        if not auth.startswith("Bearer ") or not emu._token_ok(auth[7:], now):
-            self._answer(now, 401, {"message": "Unauthorized"})
-            return
-        endpoint = parts.path[len(API_PREFIX) :]
+            status = injected.status
+            return status, {"message": f"injected fault {status}"}, injected.retry_after
+        auth = message.get("Authorization", "")
+        if not auth.startswith("Bearer ") or not self._token_ok(auth[7:], now):
+            return 401, {"message": "Unauthorized"}, None
+        endpoint = path[len(API_PREFIX) :]
         if endpoint not in ENDPOINTS + EMPTY_ENDPOINTS:
-            self._answer(now, 404, {"message": "Resource not found"})
-            return
-        query = parse_qs(parts.query)
+            return 404, {"message": "Resource not found"}, None
+        params = parse_qs(query)
         try:
-            skip = int(query.get("skip", ["0"])[0])
-            take = int(query.get("take", [str(emu.page_size)])[0])
+            skip = int(params.get("skip", ["0"])[0])
+            take = int(params.get("take", [str(self.page_size)])[0])
         except ValueError:
-            self._answer(now, 400, {"message": "skip and take must be numbers"})
-            return
+            return 400, {"message": "skip and take must be numbers"}, None
         if skip < 0 or take < 1:
-            self._answer(now, 400, {"message": "skip must be >= 0 and take >= 1"})
-            return
-        body = emu._page(endpoint, skip, min(take, emu.page_size), "take" in query)
-        self._answer(now, 200, body)
+            return 400, {"message": "skip must be >= 0 and take >= 1"}, None
+        return 200, self._page(endpoint, skip, min(take, self.page_size), "take" in params), None
 
-    def _client(self, form: Mapping[str, list[str]]) -> tuple[str, str]:
-        """(client_id, client_secret) from HTTP Basic or the form."""
-        auth = self.headers.get("Authorization", "")
-        if auth.startswith("Basic "):
-            try:
-                user, _, password = base64.b64decode(auth[6:]).decode().partition(":")
-            except (binascii.Error, UnicodeDecodeError):
-                return "", ""
-            return user, password
-        return form.get("client_id", [""])[0], form.get("client_secret", [""])[0]
 
-    def _fail(self, now: float, fault: _Fault) -> None:
-        self._answer(
-            now, fault.status, {"message": f"injected fault {fault.status}"}, fault.retry_after
-        )
-
-    def _answer(self, now: float, status: int, body: Any, retry_after: int | None = None) -> None:
-        parts = urlsplit(self.path)
-        self.emulator._record(
-            RecordedRequest(now, self.command, parts.path, parts.query, status, retry_after)
-        )
-        data = json.dumps(body).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json; charset=utf-8")
-        self.send_header("Content-Length", str(len(data)))
-        if retry_after is not None:
-            self.send_header("Retry-After", str(retry_after))
-        if status == 401:
-            self.send_header("WWW-Authenticate", "Bearer")
-        self.end_headers()
-        self.wfile.write(data)
+def _client(message: Message, form: Mapping[str, list[str]]) -> tuple[str, str]:
+    """(client_id, client_secret) from HTTP Basic or the form."""
+    auth = message.get("Authorization", "")
+    if auth.startswith("Basic "):
+        try:
+            user, _, password = base64.b64decode(auth[6:]).decode().partition(":")
+        except (binascii.Error, UnicodeDecodeError):
+            return "", ""
+        return user, password
+    return form.get("client_id", [""])[0], form.get("client_secret", [""])[0]

@@ -20,16 +20,17 @@ import time
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from email.message import Message
 from pathlib import Path
-from types import TracebackType
-from typing import Any, cast
+from typing import Any
 from urllib.parse import parse_qs, quote, unquote, urlencode, urlsplit
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+from connectors.emulation import Answer, LoopbackEmulator, LoopbackServer, json_answer
 
 from .model import EmulatorSettings, GraphError, RecordedRequest, Reply, bad_request
 from .sharepoint import (
@@ -158,62 +159,7 @@ def _write_certificates(directory: Path) -> tuple[Path, Path, Path]:
     return ca_file, cert_file, key_file
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def __init__(self, emulator: GraphEmulator, port: int = 0) -> None:
-        super().__init__(("127.0.0.1", port), _Handler)
-        self.emulator = emulator
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        pass  # resets, aborted handshakes and the like are the client's business
-
-
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    wbufsize = 1 << 16  # headers and body leave in one write (no delayed-ACK stalls)
-    disable_nagle_algorithm = True
-    server_version = "GraphEmulator"
-    sys_version = ""
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-    def do_GET(self) -> None:
-        self._serve("GET")
-
-    def do_POST(self) -> None:
-        self._serve("POST")
-
-    def do_PATCH(self) -> None:
-        self._serve("PATCH")
-
-    def do_PUT(self) -> None:
-        self._serve("PUT")
-
-    def do_DELETE(self) -> None:
-        self._serve("DELETE")
-
-    def _serve(self, method: str) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
-        raw = self.rfile.read(length) if length > 0 else b""
-        headers = {k.lower(): v for k, v in self.headers.items()}
-        reply = cast(_Server, self.server).emulator._handle(method, self.path, headers, raw)
-        if reply is None:  # an injected dropped connection: close without a word
-            self.close_connection = True
-            return
-        payload = b"" if reply.body is None else json.dumps(reply.body).encode()
-        self.send_response(reply.status)
-        for name, value in reply.headers.items():
-            self.send_header(name, value)
-        if payload and "Content-Type" not in reply.headers:
-            self.send_header("Content-Type", JSON_TYPE)
-        self.send_header("Content-Length", str(len(payload)))
-        self.end_headers()
-        self.wfile.write(payload)
-
-
-class GraphEmulator:
+class GraphEmulator(LoopbackEmulator):
     """A Microsoft Graph v1.0 subset (see docs/m365.md) on loopback HTTPS.
 
     ``with GraphEmulator(settings) as emu:`` starts it; point msal at ``emu.authority``
@@ -243,8 +189,6 @@ class GraphEmulator:
         self._tokens: dict[str, float] = {}  # access token -> monotonic expiry
         # request signature -> (when Retry-After was given, the earliest proper retry)
         self._not_before: dict[str, tuple[float, float]] = {}
-        self._server: _Server | None = None
-        self._thread: threading.Thread | None = None
         self._cert_dir: Path | None = None
         self._url: str | None = None
         self._ca_file: Path | None = None
@@ -258,30 +202,18 @@ class GraphEmulator:
         self._ca_file, cert_file, key_file = _write_certificates(self._cert_dir)
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         context.load_cert_chain(cert_file, key_file)
-        server = _Server(self, port)
-        server.socket = context.wrap_socket(
-            server.socket, server_side=True, do_handshake_on_connect=False
-        )
-        self._server = server
-        self._url = f"https://127.0.0.1:{server.server_address[1]}"
-        self._thread = threading.Thread(
-            target=server.serve_forever,
-            kwargs={"poll_interval": 0.05},
+        self._server = LoopbackServer(
+            self._respond,
             name="graph-emulator",
-            daemon=True,
-        )
-        self._thread.start()
+            server_version="GraphEmulator",
+            ssl_context=context,
+        ).start(port)
+        self._url = self._server.url
         return self
 
     def stop(self) -> None:
         """Stop serving; with a ``state_file``, save the tenant to it (JSON)."""
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-            self._thread = None
+        super().stop()
         if self.state_file is not None:
             with self._lock:
                 state = {**self.tenant.to_json(), "sharepoint": self.sharepoint.to_json()}
@@ -292,17 +224,6 @@ class GraphEmulator:
         if self._cert_dir is not None:
             shutil.rmtree(self._cert_dir, ignore_errors=True)
             self._cert_dir = None
-
-    def __enter__(self) -> GraphEmulator:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
     @property
     def url(self) -> str:
@@ -396,6 +317,13 @@ class GraphEmulator:
             self.tenant.epoch += 1
 
     # -- request handling --------------------------------------------------------------------
+
+    def _respond(self, method: str, target: str, message: Message, raw: bytes) -> Answer | None:
+        lowered = {k.lower(): v for k, v in message.items()}
+        reply = self._handle(method, target, lowered, raw)
+        if reply is None:  # an injected dropped connection
+            return None
+        return json_answer(reply.status, reply.body, reply.headers, JSON_TYPE)
 
     def _handle(
         self, method: str, target: str, headers: dict[str, str], raw: bytes
