@@ -122,10 +122,43 @@ class YouforceSourceConfig(Strict):
     ca_file: Path | None = None
 
 
+class SomtodaySourceConfig(Strict):
+    """Somtoday Connect (REST, OAuth2 client credentials per organisation), read only."""
+
+    type: Literal["somtoday"]
+    api_url: str = "https://api.somtoday.nl/rest/v1"
+    token_url: str = "https://inloggen.somtoday.nl/oauth2/token"
+    organisation: str = Field(description="The organisation (instelling) UUID.")
+    client_id: str
+    client_secret_env: str = Field(
+        default="PROVISIONER_SOMTODAY_CLIENT_SECRET",
+        description="Environment variable with the client secret.",
+    )
+    consent_category: str = Field(
+        default="Toestemmingen", description="Consent fields are the velden of this category."
+    )
+    ca_file: Path | None = None
+
+
+class ParnasSysSourceConfig(Strict):
+    """ParnasSys generic SOAP interface (GeneriekeService), read only, per BRIN and year."""
+
+    type: Literal["parnassys"]
+    url: str = Field(description="The SOAP endpoint of the generic interface.")
+    supplier: str = Field(description="The supplier (leverancier) name agreed with Topicus.")
+    key_env: str = Field(
+        default="PROVISIONER_PARNASSYS_KEY", description="Environment variable with the key."
+    )
+    brins: list[str] = Field(description="The BRIN4 codes of the board's schools.")
+    ca_file: Path | None = None
+
+
 SourceConfig = Annotated[
     HrCsvSourceConfig
     | AfasSourceConfig
     | YouforceSourceConfig
+    | SomtodaySourceConfig
+    | ParnasSysSourceConfig
     | OneRosterSourceConfig
     | ConsentCsvSourceConfig,
     Field(discriminator="type"),
