@@ -18,6 +18,7 @@ from provisioner.config import (
     HrCsvSourceConfig,
     M365TargetConfig,
     OneRosterSourceConfig,
+    ParnasSysSourceConfig,
     ReferenceTargetConfig,
     YouforceSourceConfig,
 )
@@ -40,6 +41,10 @@ def build_sources(config: Config) -> list[Source]:
             from connectors.hr.youforce.source import YouforceSource
 
             sources.append(YouforceSource(slot, source, config.org_units))
+        elif isinstance(source, ParnasSysSourceConfig):
+            from connectors.sis.parnassys.source import ParnasSysSource
+
+            sources.append(ParnasSysSource(slot, source, {loc.brin6 for loc in config.locations}))
         elif isinstance(source, OneRosterSourceConfig):
             sources.append(
                 OneRosterCsvSource(slot, source, {loc.brin6 for loc in config.locations})

@@ -1,0 +1,591 @@
+"""Pupils and groups from the ParnasSys generic SOAP interface (GeneriekeService), read only.
+
+For every BRIN4 in ``config.brins`` and the current school year (``"2026 / 2027"``; the new
+year starts on 1 August) the source calls ``getLeerlingen`` (pupils, groups) and
+``getMedewerkers`` (staff, for the teachers of the groups). SOAP 1.1: ``POST`` with
+``SOAPAction: "<operation>"``, the body element in ``http://www.topicus.nl/parnassys`` with
+unqualified ``leveranciernaam``, ``leveranciersleutel``, ``brinnummer`` and ``schooljaar``.
+Answers are read by local element name, so either namespace style of the answer works.
+
+Mapping (element names of docs research §4; the ones marked *EDEXML* are not in the public
+evidence of the generic interface and are named after EDEXML, §8.3):
+
+- ``sis_id``: ``leerling/id`` (the ParnasSys key; ``leerlingNummer`` is only unique per
+  school, so it is not used);
+- name: given ``roepNaam``, else the first of ``voornamen``; prefix ``tussenvoegsel`` and
+  family name ``achternaam`` (the name in use), else ``tussenvoegselOfficieel`` and
+  ``achternaamOfficieel``;
+- ``birth_date``: ``geboortedatum`` (``YYYY-MM-DD``; a date-time counts as its date);
+- location (BRIN6): the BRIN4 asked for, followed by the two-digit ``dependancecode``
+  (*EDEXML*) of the ``leerling`` and of the ``groep``; no ``dependancecode`` means ``00``,
+  the main location. A BRIN6 that is not a configured location quarantines the pupil;
+- group: ``groepsindelingen/groepsindeling`` refers to ``groepen/groep`` by ``id``. Only
+  placements in the school year asked for count (by their ``schooljaar`` reference, when
+  given). The group is the placement active today (``vanafDatum``..``totDatum``), else the
+  next one, else the last one that ended. A group named ``aangemeld`` (registered, not yet
+  placed) is no group: the pupil has none;
+- enrolment: ``inschrijvingen/inschrijving`` ``datumInschrijving`` / ``datumUitschrijving``:
+  from the first start to the last end; an open start or end in any of them leaves that side
+  open;
+- teachers of a group: ``medewerker/groepen/groep`` (*EDEXML*: ``leerkracht/groepen``),
+  references to ``groep/id`` of ``getLeerlingen``; the HR employee number is
+  ``medewerker/personeelsnummer`` (*assumed*: the generic interface's public evidence has no
+  such element). A teacher without one is reported and gets no group access.
+
+ParnasSys gives no ECK iD and no enabled flag here: ``eck_id`` is None and
+``enabled_in_sis`` True; leaving is the enrolment's end. Quarantine follows the OneRoster
+rules (docs/formats.md): a bad pupil record is reported (``file`` = the operation, ``line``
+None, ``record`` = the ``leerling/id``, ``field`` = the element) and quarantined; a bad group
+is reported, and its pupils are quarantined; a bad teacher link costs only that access.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import ssl
+import time
+import xml.etree.ElementTree as ET
+from collections.abc import Callable, Collection, Iterator
+from collections.abc import Set as AbstractSet
+from dataclasses import dataclass, field
+from datetime import date
+from html import escape
+
+import httpx
+
+from connectors.csv_common import Issue, Rejections, clean_text, not_a_date, parse_date
+from connectors.retry import retry_after, retry_policy
+from provisioner.config import ParnasSysSourceConfig
+from provisioner.domain.models import ClassGroup, PersonName, Pupil, pupil_key
+from provisioner.errors import ConfigError, ConnectorError, FatalError, TransientError
+from provisioner.sources.models import SourceBatch, SourceKind
+
+log = logging.getLogger(__name__)
+
+NAMESPACE = "http://www.topicus.nl/parnassys"
+SOAP_ENV = "http://schemas.xmlsoap.org/soap/envelope/"
+GET_PUPILS = "getLeerlingen"
+GET_STAFF = "getMedewerkers"
+NOT_PLACED = "aangemeld"  # the group of registered pupils who are not yet placed
+MAIN_LOCATION = "00"  # the dependancecode of a school's main location
+
+TIMEOUT = 60.0  # seconds per SOAP call: a large school's answer takes a while
+MAX_ATTEMPTS = 5  # per call, the first included
+MAX_WAIT = 300.0  # seconds one call may spend waiting to be retried
+
+
+def school_year(day: date) -> str:
+    """The ParnasSys school year of ``day``: ``"2026 / 2027"`` from 1 August 2026."""
+    first = day.year if day.month >= 8 else day.year - 1
+    return f"{first} / {first + 1}"
+
+
+def envelope(operation: str, supplier: str, key: str, brin: str, year: str) -> bytes:
+    """The SOAP 1.1 request of one operation, as the HelloID connector sends it."""
+    fields = (
+        ("leveranciernaam", supplier),
+        ("leveranciersleutel", key),
+        ("brinnummer", brin),
+        ("schooljaar", year),
+    )
+    params = "".join(f'<{n} xmlns="">{escape(v, quote=False)}</{n}>' for n, v in fields)
+    return (
+        '<?xml version="1.0" encoding="utf-8"?>'
+        f'<soap:Envelope xmlns:soap="{SOAP_ENV}"><soap:Body>'
+        f'<{operation} xmlns="{NAMESPACE}">{params}</{operation}>'
+        "</soap:Body></soap:Envelope>"
+    ).encode()
+
+
+# -- error translation: the one place faults and transport failures become errors ------------
+
+
+@dataclass(frozen=True, slots=True)
+class Fault:
+    """A SOAP 1.1 fault: ``code`` without its prefix (``Client``, ``Server``)."""
+
+    code: str
+    text: str
+
+
+def find_fault(body: bytes) -> Fault | None:
+    """The SOAP fault in an answer, or None when the answer is none (or no XML)."""
+    if b"Fault" not in body:
+        return None
+    try:
+        root = _parse(body)
+    except ET.ParseError:
+        return None
+    for element in root.iter():
+        if _local(element.tag) == "Fault":
+            code = _text(element, "faultcode").rpartition(":")[2]
+            return Fault(code, _text(element, "faultstring")[:200])
+    return None
+
+
+def translate(
+    where: str, outcome: httpx.Response | httpx.HTTPError, secrets: Collection[str] = ()
+) -> ConnectorError:
+    """The typed error for a failed call: a SOAP fault, an error answer or no answer.
+
+    A ``Client`` fault (bad supplier name or key, a BRIN the supplier may not read, a bad
+    request) and any fault other than ``Server`` are fatal; a ``Server`` fault (busy, an
+    error on their side) is transient. Without a fault: 401/403/404 and redirects are fatal,
+    408, 429, 5xx and timeouts transient, with the server's ``Retry-After``. Every string in
+    ``secrets`` is blanked.
+    """
+    if isinstance(outcome, httpx.HTTPError):
+        name = type(outcome).__name__
+        if isinstance(outcome, httpx.UnsupportedProtocol | httpx.InvalidURL):
+            return FatalError(_redact(f"{where}: bad ParnasSys URL ({outcome})", secrets))
+        if isinstance(outcome, httpx.ConnectError) and isinstance(
+            outcome.__context__ or outcome.__cause__, ssl.SSLCertVerificationError
+        ):
+            return FatalError(f"{where}: the server's TLS certificate is not trusted (ca_file?)")
+        if isinstance(outcome, httpx.TimeoutException):
+            return TransientError(f"{where}: ParnasSys did not answer in time ({name})")
+        return TransientError(
+            _redact(f"{where}: connection to ParnasSys failed ({name}: {outcome})", secrets)
+        )
+    status = outcome.status_code
+    wait = retry_after(outcome.headers)
+    fault = find_fault(outcome.content)
+    if fault is not None:
+        said = _redact(f"{where}: ParnasSys answered fault {fault.code}: {fault.text}", secrets)
+        family = fault.code.split(".")[0]  # "Client.Authentication" is a Client fault
+        if family == "Server":
+            return TransientError(said, wait)
+        if family == "Client":
+            return FatalError(f"{said} (check the supplier name, key and BRIN)")
+        return FatalError(said)
+    message = f"{where}: ParnasSys answered HTTP {status}"
+    if status in (401, 403):
+        return FatalError(f"{message}: check the supplier's access")
+    if status == 404:
+        return FatalError(f"{message}: check the url")
+    if status in (408, 429) or status >= 500:
+        return TransientError(message, wait)
+    if 300 <= status < 400:
+        return FatalError(f"{message}: redirects are not followed (check the url)")
+    return FatalError(message)
+
+
+def _redact(text: str, secrets: Collection[str]) -> str:
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, "***").replace(escape(secret), "***")
+    return text
+
+
+# -- XML helpers ------------------------------------------------------------------------------
+
+
+def _parse(body: bytes) -> ET.Element:
+    """The root of an answer; a DTD is refused (no entity expansion from a server)."""
+    if b"<!DOCTYPE" in body[:2048].upper() or b"<!ENTITY" in body.upper():
+        raise ET.ParseError("a DTD is not accepted")
+    return ET.fromstring(body)
+
+
+def _local(tag: str) -> str:
+    return tag.rpartition("}")[2]
+
+
+def _child(element: ET.Element, name: str) -> ET.Element | None:
+    for child in element:
+        if _local(child.tag) == name:
+            return child
+    return None
+
+
+def _text(element: ET.Element, name: str) -> str:
+    """The clean text of child ``name``; '' when absent or empty."""
+    child = _child(element, name)
+    return clean_text(child.text or "") if child is not None else ""
+
+
+def _items(element: ET.Element | None, path: str) -> Iterator[ET.Element]:
+    """The elements at ``list/item`` under ``element`` (local names)."""
+    if element is None:
+        return
+    outer, _, inner = path.partition("/")
+    for holder in element:
+        if _local(holder.tag) == outer:
+            for item in holder:
+                if _local(item.tag) == inner:
+                    yield item
+
+
+def _date(value: str) -> date | None:
+    """An ISO date; a date-time or a date with a zone (``2026-08-01+02:00``) is its date."""
+    return parse_date(value[:10]) if len(value) >= 10 else None
+
+
+# -- the transport ----------------------------------------------------------------------------
+
+
+class ParnasSysClient:
+    """One SOAP call at a time, with the one retry policy and the one error translation."""
+
+    def __init__(
+        self,
+        config: ParnasSysSourceConfig,
+        key: str,
+        *,
+        transport: httpx.BaseTransport | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.config = config
+        self._key = key
+        self._transport = transport
+        self._sleep = sleep
+
+    def call(self, http: httpx.Client, operation: str, brin: str, year: str) -> ET.Element:
+        """The ``return`` element of ``operation`` for one BRIN and school year."""
+        retrying = retry_policy(MAX_ATTEMPTS, MAX_WAIT, self._sleep)
+        result: ET.Element = retrying(self._post, http, operation, brin, year)
+        return result
+
+    def client(self) -> httpx.Client:
+        verify: ssl.SSLContext | bool = True
+        if self.config.ca_file is not None:
+            verify = ssl.create_default_context(cafile=str(self.config.ca_file))
+        return httpx.Client(
+            transport=self._transport,
+            timeout=TIMEOUT,
+            verify=verify,
+            headers={"User-Agent": "school-provisioner"},
+        )
+
+    def _post(self, http: httpx.Client, operation: str, brin: str, year: str) -> ET.Element:
+        where = f"{operation} {brin}"
+        body = envelope(operation, self.config.supplier, self._key, brin, year)
+        headers = {"Content-Type": "text/xml; charset=utf-8", "SOAPAction": f'"{operation}"'}
+        try:
+            response = http.post(self.config.url, content=body, headers=headers)
+        except httpx.HTTPError as exc:
+            raise translate(where, exc, [self._key]) from None
+        if response.status_code != 200 or find_fault(response.content) is not None:
+            raise translate(where, response, [self._key])
+        try:
+            root = _parse(response.content)
+        except ET.ParseError:
+            raise FatalError(f"{where}: the answer is not XML") from None
+        answer = next((e for e in root.iter() if _local(e.tag) == f"{operation}Response"), None)
+        result = _child(answer, "return") if answer is not None else None
+        if result is None:
+            raise FatalError(f"{where}: the answer has no {operation}Response/return")
+        return result
+
+
+# -- the source -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Placement:
+    group_id: str
+    begin: date | None
+    end: date | None
+
+    def active_on(self, day: date) -> bool:
+        return (self.begin is None or self.begin <= day) and (self.end is None or day <= self.end)
+
+
+@dataclass(slots=True)
+class _Read:
+    log: Rejections
+    today: date
+    pupils: dict[str, Pupil] = field(default_factory=dict)
+    pupil_ids: set[str] = field(default_factory=set)  # every leerling id seen: the count
+    groups: dict[str, ClassGroup] = field(default_factory=dict)
+    group_ids: set[str] = field(default_factory=set)  # every group id seen: the count
+    bad_groups: dict[str, str] = field(default_factory=dict)  # group id -> reason
+    not_placed: set[str] = field(default_factory=set)  # ids of 'aangemeld' groups
+    teachers: dict[str, set[str]] = field(default_factory=dict)  # group id -> employee numbers
+
+
+class ParnasSysSource:
+    """A ParnasSys school administration (LAS) as SIS source.
+
+    ``locations`` are the configured BRIN6 codes; ``today`` (default: the day of the read)
+    decides the school year, the current group and which teachers still teach. The key
+    comes from the environment variable ``config.key_env`` unless ``key`` is given.
+    """
+
+    kind: SourceKind = SourceKind.SIS
+
+    def __init__(
+        self,
+        name: str,
+        config: ParnasSysSourceConfig,
+        locations: AbstractSet[str],
+        *,
+        key: str | None = None,
+        transport: httpx.BaseTransport | None = None,
+        today: date | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.name = name
+        self.config = config
+        self.locations = frozenset(locations)
+        self.today = today
+        self._key = key
+        self._transport = transport
+        self._sleep = sleep
+
+    def read(self) -> SourceBatch:
+        """Call both operations for every BRIN and join the answers."""
+        key = self._key if self._key is not None else os.environ.get(self.config.key_env)
+        if not key:
+            raise ConfigError(
+                f"source {self.name}: set the environment variable {self.config.key_env} "
+                "to the ParnasSys supplier key"
+            )
+        today = self.today or date.today()
+        year = school_year(today)
+        client = ParnasSysClient(self.config, key, transport=self._transport, sleep=self._sleep)
+        answers: list[tuple[str, ET.Element, ET.Element]] = []
+        with client.client() as http:
+            for raw_brin in self.config.brins:
+                brin = raw_brin.strip().upper()
+                pupils = client.call(http, GET_PUPILS, brin, year)
+                staff = client.call(http, GET_STAFF, brin, year)
+                answers.append((brin, pupils, staff))
+        state = _Read(Rejections(self.name), today)
+        for brin, pupils, _ in answers:
+            self._groups(brin, year, pupils, state)
+        for _brin, _, staff in answers:
+            self._teachers(staff, state)
+        duplicates: set[str] = set()
+        for brin, pupils, _ in answers:
+            self._pupils(brin, year, pupils, state, duplicates)
+        return self._assemble(state)
+
+    # -- groups -------------------------------------------------------------------------------
+
+    def _groups(self, brin: str, year: str, answer: ET.Element, state: _Read) -> None:
+        year_ids = _year_ids(answer, year)
+        for element in _items(answer, "groepen/groep"):
+            group_id, title = _text(element, "id"), _text(element, "naam")
+            if not group_id:
+                state.log.note(GET_PUPILS, None, None, "groep/id", "a group has no id")
+                continue
+            if title.casefold() == NOT_PLACED:
+                state.not_placed.add(group_id)
+                continue
+            ref = _text(element, "schooljaar")
+            if ref and year_ids and ref not in year_ids:
+                continue  # a group of another year, listed for an old placement
+            state.group_ids.add(group_id)
+            brin6, reason = self._location(brin, _text(element, "dependancecode"))
+            field_name = "groep/dependancecode"
+            if not title:
+                field_name, reason = "groep/naam", "the group has no naam"
+            if group_id in state.groups or group_id in state.bad_groups:
+                field_name, reason = "groep/id", f"group '{group_id}' is listed twice"
+                state.groups.pop(group_id, None)
+            if reason is not None or brin6 is None:
+                state.log.note(GET_PUPILS, None, group_id, field_name, str(reason))
+                state.bad_groups[group_id] = f"group '{group_id}' is rejected: {reason}"
+                continue
+            state.groups[group_id] = ClassGroup(group_id, title, brin6)
+
+    def _location(self, brin: str, code: str) -> tuple[str | None, str | None]:
+        """(BRIN6, None) of a configured location, else (None, reason)."""
+        code = code.upper() or MAIN_LOCATION
+        if len(code) == 1 and code.isdigit():
+            code = "0" + code
+        if len(code) != 2 or not code.isalnum():
+            return None, f"dependancecode '{code}' is not two digits"
+        brin6 = brin + code
+        if brin6 not in self.locations:
+            return None, f"location {brin6} (BRIN {brin}, dependancecode {code}) is not configured"
+        return brin6, None
+
+    # -- teachers -----------------------------------------------------------------------------
+
+    def _teachers(self, answer: ET.Element, state: _Read) -> None:
+        for element in _items(answer, "medewerkers/medewerker"):
+            staff_id = _text(element, "id") or None
+            groups = [clean_text(g.text or "") for g in _items(element, "groepen/groep")]
+            if not groups:
+                continue  # not a teacher of any group: nothing of theirs is used
+            number = _text(element, "personeelsnummer")
+            if not number:
+                reason = "teacher has no personeelsnummer: no group access"
+                state.log.note(GET_STAFF, None, staff_id, "personeelsnummer", reason)
+                continue
+            for group_id in groups:
+                if group_id in state.bad_groups or group_id in state.not_placed:
+                    continue  # reported with the group
+                if group_id not in state.groups:
+                    reason = f"group '{group_id}' is not in {GET_PUPILS} groepen"
+                    state.log.note(GET_STAFF, None, staff_id, "groepen/groep", reason)
+                    continue
+                state.teachers.setdefault(group_id, set()).add(number)
+
+    # -- pupils -------------------------------------------------------------------------------
+
+    def _pupils(
+        self, brin: str, year: str, answer: ET.Element, state: _Read, duplicates: set[str]
+    ) -> None:
+        year_ids = _year_ids(answer, year)
+        for element in _items(answer, "leerlingen/leerling"):
+            pupil_id = _text(element, "id")
+            if not pupil_id:
+                state.log.reject(GET_PUPILS, None, None, None, [("id", "a pupil has no id")])
+                continue
+            key = pupil_key(pupil_id)
+            if pupil_id in state.pupil_ids:
+                if pupil_id not in duplicates:
+                    duplicates.add(pupil_id)
+                    state.pupils.pop(pupil_id, None)
+                    issue = ("id", f"pupil '{pupil_id}' is listed more than once")
+                    state.log.reject(GET_PUPILS, None, pupil_id, key, [issue])
+                continue
+            state.pupil_ids.add(pupil_id)
+            pupil, issues = self._pupil(brin, pupil_id, element, year_ids, state)
+            if pupil is None:
+                state.log.reject(GET_PUPILS, None, pupil_id, key, issues)
+            else:
+                state.pupils[pupil_id] = pupil
+
+    def _pupil(
+        self,
+        brin: str,
+        pupil_id: str,
+        element: ET.Element,
+        year_ids: set[str],
+        state: _Read,
+    ) -> tuple[Pupil | None, list[Issue]]:
+        issues: list[Issue] = []
+        first_names = _text(element, "voornamen").split()
+        given = _text(element, "roepNaam") or (first_names[0] if first_names else "")
+        family, prefix = _text(element, "achternaam"), _text(element, "tussenvoegsel")
+        if not family:
+            family = _text(element, "achternaamOfficieel")
+            prefix = _text(element, "tussenvoegselOfficieel")
+        if not given:
+            issues.append(("roepNaam", "no given name (roepNaam or voornamen)"))
+        if not family:
+            issues.append(("achternaam", "no family name (achternaam)"))
+        raw_birth = _text(element, "geboortedatum")
+        birth = _date(raw_birth) if raw_birth else None
+        if raw_birth and birth is None:
+            issues.append(("geboortedatum", not_a_date(raw_birth)))
+        location, reason = self._location(brin, _text(element, "dependancecode"))
+        if reason is not None:
+            issues.append(("dependancecode", reason))
+        group_id = self._group(element, year_ids, state, issues)
+        start, end = _enrolment(element, issues)
+        if issues or location is None:
+            return None, issues
+        pupil = Pupil(
+            sis_id=pupil_id,
+            name=PersonName(given, prefix, family),
+            birth_date=birth,
+            location=location,
+            group_id=group_id,
+            enrolment_start=start,
+            enrolment_end=end,
+        )
+        return pupil, []
+
+    def _group(
+        self, element: ET.Element, year_ids: set[str], state: _Read, issues: list[Issue]
+    ) -> str | None:
+        """The pupil's current group (see the module text); problems go to ``issues``."""
+        placements: list[_Placement] = []
+        for placement in _items(element, "groepsindelingen/groepsindeling"):
+            ref = _text(placement, "schooljaar")
+            if ref and year_ids and ref not in year_ids:
+                continue  # an earlier or later school year
+            group_id = _text(placement, "groep")
+            raw_begin, raw_end = _text(placement, "vanafDatum"), _text(placement, "totDatum")
+            begin = _date(raw_begin) if raw_begin else None
+            end = _date(raw_end) if raw_end else None
+            count = len(issues)
+            if not group_id:
+                issues.append(("groepsindeling/groep", "a placement has no groep"))
+            elif group_id in state.bad_groups:
+                issues.append(("groepsindeling/groep", state.bad_groups[group_id]))
+            elif group_id not in state.groups and group_id not in state.not_placed:
+                reason = f"group '{group_id}' is not in groepen"
+                issues.append(("groepsindeling/groep", reason))
+            if raw_begin and begin is None:
+                issues.append(("groepsindeling/vanafDatum", not_a_date(raw_begin)))
+            if raw_end and end is None:
+                issues.append(("groepsindeling/totDatum", not_a_date(raw_end)))
+            if begin is not None and end is not None and end < begin:
+                reason = f"totDatum '{raw_end}' is before vanafDatum '{raw_begin}'"
+                issues.append(("groepsindeling/totDatum", reason))
+            if len(issues) == count:
+                placements.append(_Placement(group_id, begin, end))
+        active = [p for p in placements if p.active_on(state.today)]
+        if any(p.group_id != active[0].group_id for p in active):
+            names = ", ".join(sorted({p.group_id for p in active}))
+            issues.append(("groepsindelingen", f"placed in more than one group at once ({names})"))
+            return None
+        chosen = _current(placements, active, state.today)
+        if chosen is None or chosen.group_id in state.not_placed:
+            return None
+        return chosen.group_id
+
+    def _assemble(self, state: _Read) -> SourceBatch:
+        batch = SourceBatch(source=self.name, kind=self.kind)
+        batch.pupils.extend(state.pupils.values())
+        for group_id, group in state.groups.items():
+            teachers = frozenset(state.teachers.get(group_id, ()))
+            batch.groups.append(ClassGroup(group_id, group.name, group.location, teachers))
+        state.log.fill(batch)
+        batch.counts = {"pupils": len(state.pupil_ids), "groups": len(state.group_ids)}
+        return batch
+
+
+def _year_ids(answer: ET.Element, year: str) -> set[str]:
+    """The ids of ``schooljaren/schooljaar`` named ``year`` (spaces around '/' ignored)."""
+    wanted = year.replace(" ", "")
+    return {
+        _text(e, "id")
+        for e in _items(answer, "schooljaren/schooljaar")
+        if _text(e, "naam").replace(" ", "") == wanted
+    }
+
+
+def _enrolment(element: ET.Element, issues: list[Issue]) -> tuple[date | None, date | None]:
+    """(start, end) over all ``inschrijving`` elements; problems go to ``issues``."""
+    starts: list[date | None] = []
+    ends: list[date | None] = []
+    for enrolment in _items(element, "inschrijvingen/inschrijving"):
+        raw_start = _text(enrolment, "datumInschrijving")
+        raw_end = _text(enrolment, "datumUitschrijving")
+        start = _date(raw_start) if raw_start else None
+        end = _date(raw_end) if raw_end else None
+        if raw_start and start is None:
+            issues.append(("inschrijving/datumInschrijving", not_a_date(raw_start)))
+        if raw_end and end is None:
+            issues.append(("inschrijving/datumUitschrijving", not_a_date(raw_end)))
+        if start is not None and end is not None and end < start:
+            reason = f"datumUitschrijving '{raw_end}' is before datumInschrijving '{raw_start}'"
+            issues.append(("inschrijving/datumUitschrijving", reason))
+        starts.append(start)
+        ends.append(end)
+    known_starts = [d for d in starts if d is not None]
+    known_ends = [d for d in ends if d is not None]
+    first = min(known_starts) if starts and len(known_starts) == len(starts) else None
+    last = max(known_ends) if ends and len(known_ends) == len(ends) else None
+    return first, last
+
+
+def _current(
+    placements: list[_Placement], active: list[_Placement], today: date
+) -> _Placement | None:
+    """The active placement, else the next one, else the last one that ended."""
+    if active:
+        return active[0]
+    upcoming = [p for p in placements if p.begin is not None and p.begin > today]
+    if upcoming:
+        return min(upcoming, key=lambda p: p.begin or today)
+    ended = [p for p in placements if p.end is not None]
+    return max(ended, key=lambda p: p.end or today, default=None)
