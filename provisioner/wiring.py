@@ -20,6 +20,7 @@ from provisioner.config import (
     OneRosterSourceConfig,
     ParnasSysSourceConfig,
     ReferenceTargetConfig,
+    SomtodaySourceConfig,
     YouforceSourceConfig,
 )
 from provisioner.errors import ConfigError
@@ -41,6 +42,10 @@ def build_sources(config: Config) -> list[Source]:
             from connectors.hr.youforce.source import YouforceSource
 
             sources.append(YouforceSource(slot, source, config.org_units))
+        elif isinstance(source, SomtodaySourceConfig):
+            from connectors.sis.somtoday.source import SomtodaySource
+
+            sources.append(SomtodaySource(slot, source, {loc.brin6 for loc in config.locations}))
         elif isinstance(source, ParnasSysSourceConfig):
             from connectors.sis.parnassys.source import ParnasSysSource
 

@@ -1,0 +1,635 @@
+"""Pupils, their groups and their photo consent from Somtoday Connect (REST), read only.
+
+:class:`SomtodayClient` is the transport: an OAuth2 client-credentials token per organisation
+(``token_url?organisation=<uuid>``), ``offset``/``amount`` paging (at most 200 a page, until a
+short page), the one retry policy (:mod:`connectors.retry`) and the one error translation
+(:func:`translate`). :class:`SomtodaySource` reads, per vestiging whose BRIN6 is a configured
+location, ``leerling``, ``stamgroep``, ``medewerker``, ``velden/toestemming`` and each pupil's
+``veldwaardes``, and quarantines what it cannot use by the OneRoster source's rules
+(docs/formats.md).
+
+Mapping:
+
+- pupil: ``sis_id`` = ``uuid``, ``eck_id`` = ``eckid``; given name ``roepnaam``, else the first
+  of ``voornamen``; ``voorvoegsel``; ``achternaam``; ``geboortedatum``; location = the BRIN6 of
+  the vestiging read; group = the ``stamgroep`` of the current ``Plaatsing`` (the one running
+  today; else the next to start; else the last ended) and the enrolment its
+  ``startdatum``/``einddatum``; ``enabled_in_sis`` = ``isActief``, and when that is absent
+  (no permission for it) whether a plaatsing has not ended;
+- group: ``stamgroep`` ``uuid``, ``naam``, the vestiging's BRIN6; its teachers are the
+  stamgroep's ``mentoren`` (``medewerker_uuid``), each mapped to the HR employee number through
+  the ``Medewerker``'s ``afkorting``. ``medewerkernummer`` is Somtoday's own number
+  ("Medewerker 51326"), not HR's; boards that sync staff into Somtoday (HRM Webservice) put
+  the HR employee number in ``afkorting`` (research section 10). A mentor not in
+  ``medewerker`` or without ``afkorting`` is reported and gives no group access;
+- consent: the ``toestemmingvelden`` whose ``categorie`` is ``config.consent_category`` are
+  the media (their ``naam``). A pupil's ``veldwaarde`` of such a veld with ``aangekruist``
+  true is ``granted``, false ``refused``; absent means not answered, which is no: no record.
+  The school year is the one ``peilschooljaar=HUIDIG`` means on ``today`` (from 1 August);
+  ``recorded_on`` is the day of the read (Somtoday gives no date); ``given_by`` is ``parent``
+  under 16 on ``today`` (or with no birth date), else ``pupil``.
+
+Vestigingen whose BRINs are no configured location are reported once and skipped. Absent
+fields mean "no value" (Somtoday omits nulls and fields the school does not share).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import ssl
+import time
+from collections.abc import Callable, Collection, Mapping
+from collections.abc import Set as AbstractSet
+from dataclasses import dataclass, field
+from datetime import date
+from types import TracebackType
+from typing import Any
+
+import httpx
+
+from connectors.csv_common import Issue, Rejections, clean_text, not_a_date, parse_date
+from connectors.retry import retry_after, retry_policy
+from provisioner.config import SomtodaySourceConfig
+from provisioner.domain.models import (
+    ClassGroup,
+    ConsentGiver,
+    ConsentRecord,
+    ConsentStatus,
+    PersonName,
+    Pupil,
+    pupil_key,
+)
+from provisioner.errors import ConnectorError, FatalError, TransientError
+from provisioner.sources.models import SourceBatch, SourceKind
+
+log = logging.getLogger(__name__)
+
+VESTIGINGEN = "/connect/vestiging"
+MAX_AMOUNT = 200  # Somtoday's largest page
+TIMEOUT = 30.0
+MAX_ATTEMPTS = 6
+MAX_WAIT = 300.0
+TOKEN_MARGIN = 30.0
+DEFAULT_TOKEN_LIFE = 300.0
+CONSENT_AGE = 16  # from 16 the pupil answers, before that a parent
+
+
+# -- error translation: the one place Somtoday answers and transport failures become errors --
+
+
+def translate(
+    where: str, outcome: httpx.Response | httpx.HTTPError, secrets: Collection[str] = ()
+) -> ConnectorError:
+    """The typed error for a failed call: an error answer or a transport failure.
+
+    ``invalid_client``, 401/403 (also: "access expires before the peilschooljaar") and 404 are
+    fatal; 408, 429, 5xx and timeouts transient, with the server's ``Retry-After``; any other
+    answer is fatal (a read-only client has nothing to skip). Every secret is blanked.
+    """
+    if isinstance(outcome, httpx.HTTPError):
+        name = type(outcome).__name__
+        if isinstance(outcome, httpx.UnsupportedProtocol | httpx.InvalidURL):
+            return FatalError(_redact(f"{where}: bad Somtoday URL ({outcome})", secrets))
+        if isinstance(outcome, httpx.ConnectError) and isinstance(
+            outcome.__context__ or outcome.__cause__, ssl.SSLCertVerificationError
+        ):
+            return FatalError(f"{where}: the server's TLS certificate is not trusted (ca_file?)")
+        if isinstance(outcome, httpx.TimeoutException):
+            return TransientError(f"{where}: Somtoday did not answer in time ({name})")
+        return TransientError(
+            _redact(f"{where}: connection to Somtoday failed ({name}: {outcome})", secrets)
+        )
+    status = outcome.status_code
+    code, detail = _error_detail(outcome)
+    said = f"{code}: {detail}" if code and detail else code or detail
+    message = _redact(
+        f"{where}: Somtoday answered {status}" + (f" ({said})" if said else ""), secrets
+    )
+    if code == "invalid_client":
+        return FatalError(f"{where}: the client id or client secret was refused (invalid_client)")
+    if status in (401, 403):
+        return FatalError(
+            f"{message}: check the client's credentials, the organisation and that the school "
+            "authorised this koppeling"
+        )
+    if status == 404:
+        return FatalError(f"{message}: check api_url and the organisation")
+    if status in (408, 429) or status >= 500:
+        return TransientError(message, retry_after(outcome.headers))
+    if 300 <= status < 400:
+        return FatalError(f"{message}: redirects are not followed (check the URL)")
+    return FatalError(message)
+
+
+def _error_detail(response: httpx.Response) -> tuple[str, str]:
+    """(code, text) from an OAuth2 error or Somtoday's ``{code, problem, clarification}``."""
+    try:
+        body = response.json()
+    except (ValueError, UnicodeDecodeError):
+        return "", " ".join(response.text.split())[:200]
+    if not isinstance(body, dict):
+        return "", ""
+    if isinstance(body.get("error"), str):
+        return body["error"], str(body.get("error_description") or "")[:200]
+    problem = str(body.get("problem") or "")
+    clarification = str(body.get("clarification") or "")
+    text = f"{problem}; {clarification}" if problem and clarification else problem or clarification
+    return "", text[:200]
+
+
+def _redact(text: str, secrets: Collection[str]) -> str:
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, "***")
+    return text
+
+
+# -- the transport ----------------------------------------------------------------------------
+
+
+class SomtodayClient:
+    """Token, paging, retry and error translation for Somtoday Connect (one organisation)."""
+
+    def __init__(
+        self,
+        config: SomtodaySourceConfig,
+        client_secret: str,
+        *,
+        transport: httpx.BaseTransport | None = None,
+        page_size: int = MAX_AMOUNT,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        if not 1 <= page_size <= MAX_AMOUNT:
+            raise ValueError(f"page_size must be 1 to {MAX_AMOUNT}")
+        self.config = config
+        self.page_size = page_size
+        self._secret = client_secret
+        self._transport = transport
+        self._clock = clock
+        self._sleep = sleep
+        self._token: str | None = None
+        self._token_valid_until = 0.0
+        self._http: httpx.Client | None = None
+        self._base = config.api_url.rstrip("/")
+
+    def __enter__(self) -> SomtodayClient:
+        verify: ssl.SSLContext | bool = True
+        if self.config.ca_file is not None:
+            verify = ssl.create_default_context(cafile=str(self.config.ca_file))
+        self._http = httpx.Client(
+            transport=self._transport,
+            timeout=TIMEOUT,
+            verify=verify,
+            headers={"User-Agent": "school-provisioner", "Accept": "application/json"},
+        )
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if self._http is not None:
+            self._http.close()
+            self._http = None
+
+    def get(self, path: str, params: Mapping[str, str | int] | None = None) -> Any:
+        """One GET of ``path`` (under ``api_url``), retried by the one policy."""
+        retrying = retry_policy(MAX_ATTEMPTS, MAX_WAIT, self._sleep)
+        return retrying(self._get, path, dict(params or {}))
+
+    def list_all(
+        self, path: str, key: str, params: Mapping[str, str | int] | None = None
+    ) -> list[Any]:
+        """Every item of the list ``key`` of a paged endpoint, until a short page."""
+        items: list[Any] = []
+        offset = 0
+        previous: Any = None
+        while True:
+            page = self.get(path, {**(params or {}), "offset": offset, "amount": self.page_size})
+            value = page.get(key) if isinstance(page, dict) else None
+            if not isinstance(value, list):
+                raise FatalError(f"{path}: the answer has no '{key}' list")
+            if value and value == previous:
+                raise FatalError(f"{path}: offset {offset} repeated the previous page")
+            items.extend(value)
+            if len(value) < self.page_size:
+                return items
+            previous = value
+            offset += len(value)
+
+    def _get(self, path: str, params: dict[str, str | int]) -> Any:
+        url = self._base + path
+        token, fresh = self._bearer()
+        response = self._send("GET", url, path, params=params, headers=_auth(token))
+        if response.status_code == 401 and not fresh:  # an expired or revoked token: once
+            self._token = None
+            token, _ = self._bearer()
+            response = self._send("GET", url, path, params=params, headers=_auth(token))
+        if not response.is_success:
+            raise translate(path, response, self._secrets())
+        try:
+            return response.json()
+        except (ValueError, UnicodeDecodeError):
+            raise FatalError(f"{path}: the answer is not JSON") from None
+
+    def _bearer(self) -> tuple[str, bool]:
+        now = self._clock()
+        if self._token is not None and now < self._token_valid_until:
+            return self._token, False
+        where = "token request"
+        response = self._send(
+            "POST",
+            self.config.token_url,
+            where,
+            params={"organisation": self.config.organisation},
+            data={
+                "grant_type": "client_credentials",
+                "client_id": self.config.client_id,
+                "client_secret": self._secret,
+            },
+        )
+        if not response.is_success:
+            raise translate(where, response, self._secrets())
+        try:
+            body = response.json()
+        except (ValueError, UnicodeDecodeError):
+            raise FatalError(f"{where}: the answer is not JSON") from None
+        token = body.get("access_token") if isinstance(body, dict) else None
+        if not isinstance(token, str) or not token:
+            raise FatalError(f"{where}: the answer has no access_token")
+        try:
+            seconds = float(body.get("expires_in") or DEFAULT_TOKEN_LIFE)
+        except (TypeError, ValueError):
+            seconds = DEFAULT_TOKEN_LIFE
+        self._token = token
+        self._token_valid_until = now + seconds - min(TOKEN_MARGIN, seconds / 10)
+        return token, True
+
+    def _send(self, method: str, url: str, where: str, **kwargs: Any) -> httpx.Response:
+        if self._http is None:
+            raise RuntimeError("SomtodayClient used outside 'with'")
+        try:
+            return self._http.request(method, url, **kwargs)
+        except httpx.HTTPError as exc:
+            raise translate(where, exc, self._secrets()) from None
+
+    def _secrets(self) -> list[str]:
+        return [s for s in (self._secret, self._token) if s]
+
+
+def _auth(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+# -- the source -------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class _Read:
+    log: Rejections
+    pupils: dict[str, Pupil] = field(default_factory=dict)
+    pupil_ids: set[str] = field(default_factory=set)
+    group_ids: set[str] = field(default_factory=set)
+    groups: dict[str, ClassGroup] = field(default_factory=dict)
+    consents: list[ConsentRecord] = field(default_factory=list)
+
+
+class SomtodaySource:
+    """A SIS (leerlingadministratie) read from Somtoday Connect.
+
+    ``locations`` are the configured BRIN6 codes. The client secret comes from the
+    environment variable ``config.client_secret_env`` unless ``client_secret`` is given.
+    ``page_size`` (at most 200) is the ``amount`` asked per page.
+    """
+
+    kind: SourceKind = SourceKind.SIS
+
+    def __init__(
+        self,
+        name: str,
+        config: SomtodaySourceConfig,
+        locations: AbstractSet[str],
+        *,
+        client_secret: str | None = None,
+        transport: httpx.BaseTransport | None = None,
+        today: date | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        page_size: int = MAX_AMOUNT,
+    ) -> None:
+        self.name = name
+        self.config = config
+        self.locations = frozenset(brin.upper() for brin in locations)
+        self.today = today
+        secret = (
+            client_secret if client_secret is not None else os.environ.get(config.client_secret_env)
+        )
+        self._client = (
+            SomtodayClient(config, secret, transport=transport, page_size=page_size, sleep=sleep)
+            if secret
+            else None
+        )
+
+    def read(self) -> SourceBatch:
+        if self._client is None:
+            raise FatalError(
+                f"source {self.name}: set the environment variable "
+                f"{self.config.client_secret_env} to the Somtoday client secret"
+            )
+        today = self.today or date.today()
+        state = _Read(Rejections(self.name))
+        with self._client as client:
+            answer = client.get(VESTIGINGEN)
+            vestigingen = answer.get("vestigingen") if isinstance(answer, dict) else None
+            if not isinstance(vestigingen, list):
+                raise FatalError(f"{VESTIGINGEN}: the answer has no 'vestigingen' list")
+            for vestiging in vestigingen:
+                brin6 = self._brin6(vestiging, state.log)
+                if brin6 is not None:
+                    self._vestiging(client, str(vestiging["uuid"]), brin6, state, today)
+        batch = SourceBatch(source=self.name, kind=self.kind)
+        quarantined = state.log.quarantined
+        batch.pupils = [p for p in state.pupils.values() if p.key not in quarantined]
+        batch.groups = list(state.groups.values())
+        batch.consents = [c for c in state.consents if pupil_key(c.pupil_id) not in quarantined]
+        state.log.fill(batch)
+        batch.counts = {
+            "pupils": len(state.pupil_ids),
+            "groups": len(state.group_ids),
+            "consents": len(batch.consents),
+        }
+        return batch
+
+    def _brin6(self, vestiging: Any, log: Rejections) -> str | None:
+        """The configured BRIN6 of a vestiging; others are reported (once) and skipped."""
+        if not isinstance(vestiging, dict) or not _text(vestiging, "uuid"):
+            log.note(VESTIGINGEN, None, None, "uuid", "a vestiging without uuid is skipped")
+            return None
+        brins = vestiging.get("brins")
+        codes = (
+            [clean_text(b).upper() for b in brins if isinstance(b, str)]
+            if isinstance(brins, list)
+            else []
+        )
+        ours = sorted({code for code in codes if code in self.locations})
+        uuid = _text(vestiging, "uuid")
+        if len(ours) == 1:
+            return ours[0]
+        if ours:
+            reason = f"vestiging has more than one configured BRIN6 ({', '.join(ours)}): skipped"
+        else:
+            shown = ", ".join(codes) or "none"
+            reason = f"vestiging BRIN6 ({shown}) is not a configured location: skipped"
+        log.note(VESTIGINGEN, None, uuid, "brins", reason)
+        return None
+
+    def _vestiging(
+        self, client: SomtodayClient, uuid: str, brin6: str, state: _Read, today: date
+    ) -> None:
+        base = f"{VESTIGINGEN}/{uuid}"
+        year = {"peilschooljaar": "HUIDIG"}
+        medewerkers = client.list_all(f"{base}/medewerker", "medewerkers", year)
+        stamgroepen = client.list_all(f"{base}/stamgroep", "stamgroepen", year)
+        leerlingen = client.list_all(f"{base}/leerling", "leerlingen", year)
+        numbers = {
+            _text(m, "uuid"): _text(m, "afkorting") for m in medewerkers if isinstance(m, dict)
+        }
+        groups = self._groups(f"{base}/stamgroep", stamgroepen, brin6, numbers, state)
+        read = self._pupils(f"{base}/leerling", leerlingen, brin6, groups, state, today)
+        if read:
+            self._consents(client, base, read, state, today)
+
+    def _groups(
+        self,
+        file: str,
+        stamgroepen: list[Any],
+        brin6: str,
+        numbers: Mapping[str, str],
+        state: _Read,
+    ) -> set[str]:
+        """The usable stamgroepen of one vestiging, added to the state; their uuids."""
+        usable: set[str] = set()
+        for record in stamgroepen:
+            uuid = _text(record, "uuid") if isinstance(record, dict) else ""
+            if not uuid:
+                state.log.note(file, None, None, "uuid", "a stamgroep without uuid")
+                continue
+            state.group_ids.add(uuid)
+            naam = _text(record, "naam")
+            if not naam:
+                state.log.note(file, None, uuid, "naam", "stamgroep has no naam")
+                continue
+            teachers: set[str] = set()
+            for mentor in _list(record, "mentoren"):
+                who = _text(mentor, "medewerker_uuid") if isinstance(mentor, dict) else ""
+                number = numbers.get(who, "")
+                if not number:
+                    what = "is not in medewerker" if who not in numbers else "has no afkorting"
+                    reason = f"mentor '{who}' {what}: no group access"
+                    state.log.note(file, None, uuid, "mentoren", reason)
+                else:
+                    teachers.add(number)
+            usable.add(uuid)
+            state.groups[uuid] = ClassGroup(uuid, naam, brin6, frozenset(teachers))
+        return usable
+
+    def _pupils(
+        self,
+        file: str,
+        leerlingen: list[Any],
+        brin6: str,
+        groups: set[str],
+        state: _Read,
+        today: date,
+    ) -> list[Pupil]:
+        """The pupils of one vestiging that passed their checks (also added to the state)."""
+        read: list[Pupil] = []
+        for record in leerlingen:
+            uuid = _text(record, "uuid") if isinstance(record, dict) else ""
+            if not uuid:
+                state.log.reject(file, None, None, None, [("uuid", "a leerling without uuid")])
+                continue
+            key = pupil_key(uuid)
+            pupil, issues = _pupil(record, uuid, brin6, groups, today)
+            if uuid in state.pupil_ids:
+                if pupil is not None and state.pupils.get(uuid) == pupil:
+                    continue  # the same record again (paging, or listed twice)
+                issues.append(("uuid", "this leerling appears twice with different data"))
+                state.pupils.pop(uuid, None)
+            state.pupil_ids.add(uuid)
+            if issues or pupil is None:
+                state.log.reject(file, None, uuid, key, issues)
+                continue
+            if key not in state.log.quarantined:
+                state.pupils[uuid] = pupil
+                read.append(pupil)
+        return read
+
+    def _consents(
+        self, client: SomtodayClient, base: str, pupils: list[Pupil], state: _Read, today: date
+    ) -> None:
+        category = self.config.consent_category
+        answer = client.get(f"{base}/velden/toestemming")
+        velden = answer.get("toestemmingvelden") if isinstance(answer, dict) else None
+        if not isinstance(velden, list):
+            raise FatalError(f"{base}/velden/toestemming: the answer has no 'toestemmingvelden'")
+        media: dict[str, str] = {}  # veld uuid -> naam
+        for veld in velden:
+            if isinstance(veld, dict) and _text(veld, "categorie") == category:
+                naam = _text(veld, "naam")
+                if naam:
+                    media[_text(veld, "uuid") or naam] = naam
+        if not media:
+            return
+        names = set(media.values())
+        year = school_year(today)
+        params = {"peilschooljaar": "HUIDIG", "categorie": category}
+        for pupil in pupils:
+            path = f"{base}/leerling/{pupil.sis_id}/veldwaardes"
+            answer = client.get(path, params)
+            waardes = _list(answer, "waardes") if isinstance(answer, dict) else []
+            given_by = _giver(pupil.birth_date, today)
+            seen: dict[str, bool] = {}
+            issues: list[Issue] = []
+            for waarde in waardes:
+                if not isinstance(waarde, dict):
+                    continue
+                medium = media.get(_text(waarde, "uuid")) or (
+                    _text(waarde, "naam") if _text(waarde, "naam") in names else ""
+                )
+                if not medium or "aangekruist" not in waarde:
+                    continue  # another category's field, or not answered: no record
+                ticked = waarde["aangekruist"]
+                if not isinstance(ticked, bool):
+                    issues.append(("aangekruist", f"'{medium}': aangekruist is not true or false"))
+                elif seen.setdefault(medium, ticked) != ticked:
+                    issues.append(("aangekruist", f"'{medium}' is answered twice, differently"))
+            if issues:
+                state.log.reject(path, None, pupil.sis_id, pupil.key, issues)
+                continue
+            for medium, ticked in seen.items():
+                status = ConsentStatus.GRANTED if ticked else ConsentStatus.REFUSED
+                state.consents.append(
+                    ConsentRecord(pupil.sis_id, medium, status, year, today, given_by)
+                )
+
+
+def _pupil(
+    record: Mapping[str, Any], uuid: str, brin6: str, groups: set[str], today: date
+) -> tuple[Pupil | None, list[Issue]]:
+    issues: list[Issue] = []
+    first_names = _text(record, "voornamen").split()
+    given = _text(record, "roepnaam") or (first_names[0] if first_names else "")
+    if not given:
+        issues.append(("roepnaam", "no given name (roepnaam or voornamen)"))
+    family = _text(record, "achternaam")
+    if not family:
+        issues.append(("achternaam", "no achternaam"))
+    raw_birth = _text(record, "geboortedatum")
+    birth = _date(raw_birth) if raw_birth else None
+    if raw_birth and birth is None:
+        issues.append(("geboortedatum", not_a_date(raw_birth)))
+    plaatsingen: list[tuple[date | None, date | None, str]] = []
+    for plaatsing in _list(record, "plaatsingen"):
+        if not isinstance(plaatsing, dict):
+            continue
+        raw_start, raw_end = _text(plaatsing, "startdatum"), _text(plaatsing, "einddatum")
+        start = _date(raw_start) if raw_start else None
+        end = _date(raw_end) if raw_end else None
+        if raw_start and start is None:
+            issues.append(("plaatsingen.startdatum", not_a_date(raw_start)))
+        if raw_end and end is None:
+            issues.append(("plaatsingen.einddatum", not_a_date(raw_end)))
+        if start is not None and end is not None and end < start:
+            reason = f"einddatum '{raw_end}' is before startdatum '{raw_start}'"
+            issues.append(("plaatsingen.einddatum", reason))
+        group = plaatsing.get("stamgroep")
+        group_id = (
+            _text(group, "uuid") if isinstance(group, dict) else _text(plaatsing, "stamgroep")
+        )
+        if group_id and group_id not in groups:
+            reason = f"stamgroep '{group_id}' is not a usable stamgroep of this vestiging"
+            issues.append(("plaatsingen.stamgroep", reason))
+        plaatsingen.append((start, end, group_id))
+    running = [p for p in plaatsingen if _runs(p, today)]
+    if len({p[2] for p in running}) > 1:
+        issues.append(("plaatsingen", "more than one current plaatsing in different stamgroepen"))
+    if issues:
+        return None, issues
+    current = _current(plaatsingen, running, today)
+    active = record.get("isActief")
+    if not isinstance(active, bool):
+        active = any(end is None or today <= end for _, end, _ in plaatsingen)
+    return (
+        Pupil(
+            sis_id=uuid,
+            name=PersonName(given, _text(record, "voorvoegsel"), family),
+            birth_date=birth,
+            location=brin6,
+            group_id=(current[2] or None) if current else None,
+            enrolment_start=current[0] if current else None,
+            enrolment_end=current[1] if current else None,
+            eck_id=_text(record, "eckid") or None,
+            enabled_in_sis=active,
+        ),
+        [],
+    )
+
+
+_Plaatsing = tuple[date | None, date | None, str]
+
+
+def _runs(plaatsing: _Plaatsing, today: date) -> bool:
+    start, end, _ = plaatsing
+    return (start is None or start <= today) and (end is None or today <= end)
+
+
+def _current(
+    plaatsingen: list[_Plaatsing], running: list[_Plaatsing], today: date
+) -> _Plaatsing | None:
+    """The running plaatsing, else the next to start, else the last one ended."""
+    if running:
+        return running[0]
+    upcoming = [p for p in plaatsingen if p[0] is not None and p[0] > today]
+    if upcoming:
+        return min(upcoming, key=lambda p: p[0] or today)
+    ended = [p for p in plaatsingen if p[1] is not None]
+    return max(ended, key=lambda p: p[1] or today, default=None)
+
+
+def school_year(day: date) -> str:
+    """The school year ``peilschooljaar=HUIDIG`` means on ``day``: "2026-2027" from 1 August."""
+    first = day.year if day.month >= 8 else day.year - 1
+    return f"{first}-{first + 1}"
+
+
+def _giver(birth: date | None, today: date) -> ConsentGiver:
+    if birth is None:
+        return ConsentGiver.PARENT
+    age = today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))
+    return ConsentGiver.PARENT if age < CONSENT_AGE else ConsentGiver.PUPIL
+
+
+def _text(record: Any, name: str) -> str:
+    """A property as clean text; '' when absent, null or not text (Somtoday omits nulls)."""
+    value = record.get(name) if isinstance(record, dict) else None
+    if isinstance(value, str):
+        return clean_text(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    return ""
+
+
+def _list(record: Any, name: str) -> list[Any]:
+    value = record.get(name) if isinstance(record, dict) else None
+    return value if isinstance(value, list) else []
+
+
+def _date(value: str) -> date | None:
+    """An ISO date; a date-time counts as its date."""
+    if len(value) > 10 and value[10] == "T":
+        value = value[:10]
+    return parse_date(value)
