@@ -10,7 +10,7 @@ import json
 import logging
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -121,11 +121,18 @@ def _progress(enabled: bool) -> Iterator[Any]:
         yield update
 
 
-def _run_sync(config_path: Path, request: SyncRequest, as_json: bool) -> RunReport:
+def _run_sync(
+    config_path: Path,
+    request: SyncRequest,
+    as_json: bool,
+    prepare: Callable[[Config, ExitStack], Config] | None = None,
+) -> RunReport:
     from provisioner.wiring import build_sources, build_targets, target_settings
 
     config, sessions = _open(config_path)
     with ExitStack() as stack:
+        if prepare is not None:
+            config = prepare(config, stack)
         engine = Engine(
             config,
             sessions,
@@ -202,6 +209,12 @@ def demo(
     pupils: Annotated[int, typer.Option(help="Pupils of the generated board.")] = 700,
     seed: Annotated[int, typer.Option(help="Seed of the generator.")] = 2026,
     fresh: Annotated[bool, typer.Option(help="Throw the demo board away and start again.")] = False,
+    hr: Annotated[
+        str, typer.Option(help="Read staff from: csv, afas or youforce (an emulator).")
+    ] = "csv",
+    sis: Annotated[
+        str, typer.Option(help="Read pupils from: oneroster, somtoday or parnassys (an emulator).")
+    ] = "oneroster",
     as_json: JsonOption = False,
 ) -> None:
     """Generate a realistic demo board (once) and run a full sync of it.
@@ -234,7 +247,18 @@ def demo(
             out.print(
                 f"Generated a demo board with {staff} staff and {pupils} pupils in {directory}/"
             )
-    report = _run_sync(config_path, SyncRequest(), as_json)
+    from provisioner.demo.systems import HR_SYSTEMS, SIS_SYSTEMS, serve_systems
+
+    if hr not in HR_SYSTEMS or sis not in SIS_SYSTEMS:
+        raise ConfigError(
+            f"--hr is one of {', '.join(HR_SYSTEMS)}; --sis one of {', '.join(SIS_SYSTEMS)}"
+        )
+    today = today_in_amsterdam()
+
+    def systems(config: Config, stack: ExitStack) -> Config:
+        return serve_systems(config, directory, hr=hr, sis=sis, today=today, stack=stack)
+
+    report = _run_sync(config_path, SyncRequest(), as_json, prepare=systems)
     if as_json:
         print(json.dumps(report.as_json()))
     else:

@@ -209,3 +209,20 @@ def test_a_run_killed_mid_apply_is_finished_by_the_next_without_doing_anything_t
     assert kinds["update_account"] == planned.get("update_account", 0) == 0
     assert kinds["licences"] == planned["assign_licence"]
     assert sync_json(board, "--dry-run")["total"] == 0
+
+
+def test_the_demo_reads_from_emulated_hr_and_sis_systems(tmp_path: Path) -> None:
+    folder = str(tmp_path / "d")
+    first = json.loads(
+        cli(
+            "demo", "--dir", folder, "--hr", "afas", "--sis", "somtoday", "--json", check_code=0
+        ).stdout
+    )
+    assert first["status"] == "applied" and first["source_counts"]["sis.pupils"] == 700
+    assert "consent.consents" not in first["source_counts"]  # Somtoday holds the consents
+    other = cli(
+        "demo", "--dir", folder, "--hr", "youforce", "--sis", "parnassys", "--json", check_code=0
+    )
+    assert json.loads(other.stdout)["total"] == 0  # other systems, the same board: nothing to do
+    wrong = cli("demo", "--dir", folder, "--hr", "visma", check_code=3)
+    assert "afas" in wrong.stderr
