@@ -26,7 +26,14 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from provisioner.audit.service import record
 from provisioner.config import Config
-from provisioner.domain.models import ClassGroup, ConsentRecord, PersonKind, Pupil, StaffMember
+from provisioner.domain.models import (
+    ClassGroup,
+    ConsentRecord,
+    ConsentStatus,
+    PersonKind,
+    Pupil,
+    StaffMember,
+)
 from provisioner.errors import ConfigError
 from provisioner.execution import locks
 from provisioner.execution.executor import ExecutionResult, Executor, journal_plan, load_links
@@ -567,31 +574,51 @@ class Engine:
         session.flush()
 
     def _save_consents(self, session: Session, consents: Sequence[ConsentRecord]) -> None:
+        """Keep the history of every answer, once.
+
+        A SIS that shows only the current tick (Somtoday) reports the same answer every night:
+        an answer is stored only when it differs in meaning from the latest one stored for
+        that pupil, medium and school year. A "no" after a "yes" is a withdrawal, from that
+        day on (not retroactive).
+        """
         if not consents:
             return
-        columns = (
-            Consent.pupil_id,
-            Consent.medium,
-            Consent.school_year,
-            Consent.recorded_on,
-            Consent.status,
-        )
-        have = {tuple(row) for row in session.execute(select(*columns))}
-        for c in consents:
-            row = (c.pupil_id, c.medium, c.school_year, c.recorded_on, c.status.value)
-            if row not in have:
-                have.add(row)
-                session.add(
-                    Consent(
-                        pupil_id=c.pupil_id,
-                        medium=c.medium,
-                        status=c.status.value,
-                        school_year=c.school_year,
-                        recorded_on=c.recorded_on,
-                        given_by=c.given_by.value,
-                        source="consent",
-                    )
+        latest: dict[tuple[str, str, str], tuple[date, str]] = {}
+        stored: set[tuple[str, str, str, date, str]] = set()
+        for row in session.execute(
+            select(Consent.pupil_id, Consent.medium, Consent.school_year, Consent.recorded_on,
+                   Consent.status).order_by(Consent.recorded_on, Consent.id)
+        ):  # fmt: skip
+            pupil, medium, year, day, status = row
+            stored.add((pupil, medium, year, day, status))
+            latest[pupil, medium, year] = (day, status)
+        for c in sorted(
+            consents, key=lambda c: (c.pupil_id, c.medium, c.school_year, c.recorded_on)
+        ):
+            key = (c.pupil_id, c.medium, c.school_year)
+            status = c.status.value
+            if (*key, c.recorded_on, status) in stored:
+                continue
+            previous = latest.get(key)
+            if previous is not None and previous[0] <= c.recorded_on:
+                was_yes = previous[1] == ConsentStatus.GRANTED.value
+                if was_yes == (status == ConsentStatus.GRANTED.value):
+                    continue  # the same answer again
+                if was_yes and status == ConsentStatus.REFUSED.value:
+                    status = ConsentStatus.WITHDRAWN.value
+            session.add(
+                Consent(
+                    pupil_id=c.pupil_id,
+                    medium=c.medium,
+                    status=status,
+                    school_year=c.school_year,
+                    recorded_on=c.recorded_on,
+                    given_by=c.given_by.value,
+                    source="consent",
                 )
+            )
+            stored.add((*key, c.recorded_on, status))
+            latest[key] = (c.recorded_on, status)
 
     def _record_outcomes(self, run_id: str, target: str, issues: Sequence[PlanIssue]) -> None:
         with self.sessions() as session:
