@@ -184,6 +184,13 @@ class LoopbackEmulator(_Startable):
 
     _server: LoopbackServer | None = None
 
+    @property
+    def root_url(self) -> str:
+        """``http(s)://127.0.0.1:<port>`` of the running server."""
+        if self._server is None:
+            raise RuntimeError("the emulator is not running")
+        return self._server.url
+
     def stop(self) -> None:
         if self._server is not None:
             self._server.stop()

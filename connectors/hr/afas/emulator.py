@@ -258,9 +258,7 @@ class AfasEmulator(LoopbackEmulator):
     @property
     def url(self) -> str:
         """The base URL, as ``base_url`` of the source configuration."""
-        if self._server is None:
-            raise RuntimeError("the emulator is not started")
-        return self._server.url + PREFIX
+        return self.root_url + PREFIX
 
     @property
     def token(self) -> str:

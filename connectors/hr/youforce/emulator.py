@@ -151,9 +151,7 @@ class YouforceEmulator(LoopbackEmulator):
     @property
     def url(self) -> str:
         """The base URL (``base_url`` of the source's configuration)."""
-        if self._server is None:
-            raise RuntimeError("the emulator is not running")
-        return self._server.url
+        return self.root_url
 
     @property
     def token_url(self) -> str:

@@ -29,22 +29,21 @@ from __future__ import annotations
 import json
 import logging
 import os
-import ssl
 import time
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from datetime import date
-from types import TracebackType
 from typing import Any
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import httpx
 
 from connectors.csv_common import Issue, Rejections, clean_text, not_a_date, parse_date
-from connectors.retry import retry_after, retry_policy
+from connectors.oauth import OAuthClient, translate_answer, translate_failure
+from connectors.retry import retry_policy
 from provisioner.config import YouforceSourceConfig
 from provisioner.domain.models import Employment, PersonName, StaffMember, staff_key
-from provisioner.errors import ConnectorError, FatalError, TransientError
+from provisioner.errors import ConnectorError, FatalError
 from provisioner.sources.models import SourceBatch, SourceKind
 
 log = logging.getLogger(__name__)
@@ -55,11 +54,8 @@ JOB_PROFILES = "/iam/v1.0/jobProfiles"
 ORGANIZATION_UNITS = "/iam/v1.0/organizationUnits"
 
 OPEN_END = "9999-12-31"  # Youforce's "no end date"
-TIMEOUT = 30.0  # seconds per HTTP call
 MAX_ATTEMPTS = 6  # per call, the first included
 MAX_WAIT = 300.0  # seconds one call may spend waiting to be retried
-TOKEN_MARGIN = 30.0  # renew a token this long before it expires (at most 10% of its life)
-DEFAULT_TOKEN_LIFE = 300.0  # when the token answer has no usable expires_in
 
 #: ``nameAssembleOrder`` -> the family name's parts in order: ``B`` own name (geboortenaam,
 #: ``lastNameAtBirth``), ``P`` partner's name (``partnerName``). Letters are HR Core Beaufort,
@@ -91,44 +87,15 @@ def translate(
     is fatal (a read-only client has nothing to skip). Every string in ``secrets`` is blanked.
     """
     if isinstance(outcome, httpx.HTTPError):
-        return _translate_failure(where, outcome, secrets)
-    status = outcome.status_code
-    code, detail = _error_detail(outcome)
-    said = f"{code}: {detail}" if code and detail else code or detail
-    message = _redact(
-        f"{where}: Youforce answered {status}" + (f" ({said})" if said else ""), secrets
-    )
-    if code == "invalid_client":
-        return FatalError(
-            _redact(
-                f"{where}: the client id or client secret was refused (invalid_client)", secrets
-            )
-        )
-    if status in (401, 403):
-        return FatalError(f"{message}: check the client's credentials and API rights")
-    if status == 404:
-        return FatalError(f"{message}: check base_url, and that the endpoint is enabled")
-    if status in (408, 429) or status >= 500:
-        return TransientError(message, retry_after(outcome.headers))
-    if 300 <= status < 400:
-        return FatalError(f"{message}: redirects are not followed (check the URL)")
-    return FatalError(message)
-
-
-def _translate_failure(
-    where: str, exc: httpx.HTTPError, secrets: Collection[str]
-) -> ConnectorError:
-    name = type(exc).__name__
-    if isinstance(exc, httpx.UnsupportedProtocol | httpx.InvalidURL):
-        return FatalError(_redact(f"{where}: bad Youforce URL ({exc})", secrets))
-    if isinstance(exc, httpx.ConnectError) and isinstance(
-        exc.__context__ or exc.__cause__, ssl.SSLCertVerificationError
-    ):
-        return FatalError(f"{where}: the server's TLS certificate is not trusted (ca_file?)")
-    if isinstance(exc, httpx.TimeoutException):
-        return TransientError(f"{where}: Youforce did not answer in time ({name})")
-    return TransientError(
-        _redact(f"{where}: connection to Youforce failed ({name}: {exc})", secrets)
+        return translate_failure("Youforce", where, outcome, secrets)
+    return translate_answer(
+        "Youforce",
+        where,
+        outcome,
+        secrets,
+        _error_detail,
+        credentials_hint="check the client's credentials and API rights",
+        url_hint="check base_url, and that the endpoint is enabled",
     )
 
 
@@ -148,16 +115,6 @@ def _error_detail(response: httpx.Response) -> tuple[str, str]:
         code = detail.get("errorcode") if isinstance(detail, dict) else None
         return str(code or ""), str(fault.get("faultstring") or "")[:200]
     return "", str(body.get("message") or "")[:200]
-
-
-def _redact(text: str, secrets: Collection[str]) -> str:
-    for secret in secrets:
-        if secret:
-            text = text.replace(secret, "***")
-    return text
-
-
-# -- the one retry policy ---------------------------------------------------------------------
 
 
 class CallPacer:
@@ -188,7 +145,7 @@ class CallPacer:
         self._next = self._clock() + self.interval
 
 
-class YouforceClient:
+class YouforceClient(OAuthClient):
     """Auth, pacing, paging, retry and error translation for the Youforce IAM API.
 
     Use as a context manager around a read: the HTTP connection pool lives that long; the
@@ -204,38 +161,19 @@ class YouforceClient:
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
+        super().__init__(
+            token_url=config.token_url,
+            client_id=config.client_id,
+            client_secret=client_secret,
+            translate=translate,
+            ca_file=config.ca_file,
+            transport=transport,
+            clock=clock,
+        )
         self.config = config
-        self._secret = client_secret
-        self._transport = transport
-        self._clock = clock
         self._sleep = sleep
         self._pacer = CallPacer(config.calls_per_minute, clock, sleep)
-        self._token: str | None = None
-        self._token_valid_until = 0.0
-        self._http: httpx.Client | None = None
         self._base = config.base_url.rstrip("/")
-
-    def __enter__(self) -> YouforceClient:
-        verify: ssl.SSLContext | bool = True
-        if self.config.ca_file is not None:
-            verify = ssl.create_default_context(cafile=str(self.config.ca_file))
-        self._http = httpx.Client(
-            transport=self._transport,
-            timeout=TIMEOUT,
-            verify=verify,
-            headers={"User-Agent": "school-provisioner", "Accept": "application/json"},
-        )
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        if self._http is not None:
-            self._http.close()
-            self._http = None
 
     def list_all(self, path: str) -> list[Any]:
         """Every item of a list endpoint, following ``nextLink``; a repeated link is fatal."""
@@ -244,7 +182,7 @@ class YouforceClient:
         items: list[Any] = []
         retrying = retry_policy(MAX_ATTEMPTS, MAX_WAIT, self._sleep)
         while True:
-            page = retrying(self._get, url, path)
+            page = retrying(self.get_json, url, path)
             value = page.get("value", page.get("values")) if isinstance(page, dict) else None
             if not isinstance(value, list):
                 raise FatalError(f"{path}: the answer has no 'value' list")
@@ -265,69 +203,13 @@ class YouforceClient:
         target = urlsplit(urljoin(self._base + "/", link))
         return urlunsplit((base.scheme, base.netloc, target.path, target.query, ""))
 
-    def _get(self, url: str, where: str) -> Any:
-        """One GET with a bearer token; a refused cached token is renewed once."""
-        token, fresh = self._bearer()
-        response = self._send("GET", url, where, headers={"Authorization": f"Bearer {token}"})
-        if response.status_code == 401 and not fresh:
-            self._token = None
-            token, _ = self._bearer()
-            response = self._send("GET", url, where, headers={"Authorization": f"Bearer {token}"})
-        if not response.is_success:
-            raise translate(where, response, self._secrets())
-        try:
-            return response.json()
-        except (ValueError, UnicodeDecodeError):
-            raise FatalError(f"{where}: the answer is not JSON") from None
-
-    def _bearer(self) -> tuple[str, bool]:
-        """(token, whether it was just fetched); fetched when there is none or it expires."""
-        now = self._clock()
-        if self._token is not None and now < self._token_valid_until:
-            return self._token, False
-        where = "token request"
-        response = self._send(
-            "POST",
-            self.config.token_url,
-            where,
-            data={
-                "grant_type": "client_credentials",
-                "client_id": self.config.client_id,
-                "client_secret": self._secret,
-            },
-        )
-        if not response.is_success:
-            raise translate(where, response, self._secrets())
-        try:
-            body = response.json()
-        except (ValueError, UnicodeDecodeError):
-            raise FatalError(f"{where}: the answer is not JSON") from None
-        token = body.get("access_token") if isinstance(body, dict) else None
-        if not isinstance(token, str) or not token:
-            raise FatalError(f"{where}: the answer has no access_token")
-        life = body.get("expires_in")
-        try:
-            seconds = float(life) if life is not None else DEFAULT_TOKEN_LIFE
-        except (TypeError, ValueError):
-            seconds = DEFAULT_TOKEN_LIFE
-        self._token = token
-        self._token_valid_until = now + seconds - min(TOKEN_MARGIN, seconds / 10)
-        return token, True
-
     def _send(self, method: str, url: str, where: str, **kwargs: Any) -> httpx.Response:
-        """One paced HTTP call; a transport failure becomes a typed error here."""
-        if self._http is None:
-            raise RuntimeError("YouforceClient used outside 'with'")
+        """Every call, the token request too, is paced to the API's limit."""
         self._pacer.wait()
         try:
-            return self._http.request(method, url, **kwargs)
-        except httpx.HTTPError as exc:
-            raise translate(where, exc, self._secrets()) from None
+            return super()._send(method, url, where, **kwargs)
         finally:
             self._pacer.done()
-
-    def _secrets(self) -> list[str]:
-        return [s for s in (self._secret, self._token) if s]
 
 
 # -- the source -------------------------------------------------------------------------------

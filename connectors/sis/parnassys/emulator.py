@@ -129,9 +129,7 @@ class ParnasSysEmulator(LoopbackEmulator):
     @property
     def url(self) -> str:
         """The SOAP endpoint (``url`` of the source's configuration)."""
-        if self._server is None:
-            raise RuntimeError("the emulator is not running")
-        return self._server.url + PATH
+        return self.root_url + PATH
 
     # -- seeding ------------------------------------------------------------------------------
 

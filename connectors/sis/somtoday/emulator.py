@@ -134,9 +134,7 @@ class SomtodayEmulator(LoopbackEmulator):
 
     @property
     def url(self) -> str:
-        if self._server is None:
-            raise RuntimeError("the emulator is not running")
-        return self._server.url
+        return self.root_url
 
     @property
     def api_url(self) -> str:

@@ -37,19 +37,18 @@ from __future__ import annotations
 
 import logging
 import os
-import ssl
 import time
 from collections.abc import Callable, Collection, Mapping
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from datetime import date
-from types import TracebackType
 from typing import Any
 
 import httpx
 
 from connectors.csv_common import Issue, Rejections, clean_text, not_a_date, parse_date
-from connectors.retry import retry_after, retry_policy
+from connectors.oauth import OAuthClient, translate_answer, translate_failure
+from connectors.retry import retry_policy
 from provisioner.config import SomtodaySourceConfig
 from provisioner.domain.models import (
     ClassGroup,
@@ -60,18 +59,15 @@ from provisioner.domain.models import (
     Pupil,
     pupil_key,
 )
-from provisioner.errors import ConnectorError, FatalError, TransientError
+from provisioner.errors import ConnectorError, FatalError
 from provisioner.sources.models import SourceBatch, SourceKind
 
 log = logging.getLogger(__name__)
 
 VESTIGINGEN = "/connect/vestiging"
 MAX_AMOUNT = 200  # Somtoday's largest page
-TIMEOUT = 30.0
 MAX_ATTEMPTS = 6
 MAX_WAIT = 300.0
-TOKEN_MARGIN = 30.0
-DEFAULT_TOKEN_LIFE = 300.0
 CONSENT_AGE = 16  # from 16 the pupil answers, before that a parent
 
 
@@ -88,38 +84,17 @@ def translate(
     answer is fatal (a read-only client has nothing to skip). Every secret is blanked.
     """
     if isinstance(outcome, httpx.HTTPError):
-        name = type(outcome).__name__
-        if isinstance(outcome, httpx.UnsupportedProtocol | httpx.InvalidURL):
-            return FatalError(_redact(f"{where}: bad Somtoday URL ({outcome})", secrets))
-        if isinstance(outcome, httpx.ConnectError) and isinstance(
-            outcome.__context__ or outcome.__cause__, ssl.SSLCertVerificationError
-        ):
-            return FatalError(f"{where}: the server's TLS certificate is not trusted (ca_file?)")
-        if isinstance(outcome, httpx.TimeoutException):
-            return TransientError(f"{where}: Somtoday did not answer in time ({name})")
-        return TransientError(
-            _redact(f"{where}: connection to Somtoday failed ({name}: {outcome})", secrets)
-        )
-    status = outcome.status_code
-    code, detail = _error_detail(outcome)
-    said = f"{code}: {detail}" if code and detail else code or detail
-    message = _redact(
-        f"{where}: Somtoday answered {status}" + (f" ({said})" if said else ""), secrets
+        return translate_failure("Somtoday", where, outcome, secrets)
+    return translate_answer(
+        "Somtoday",
+        where,
+        outcome,
+        secrets,
+        _error_detail,
+        credentials_hint="check the client's credentials, the organisation and that the "
+        "school authorised this koppeling",
+        url_hint="check api_url and the organisation",
     )
-    if code == "invalid_client":
-        return FatalError(f"{where}: the client id or client secret was refused (invalid_client)")
-    if status in (401, 403):
-        return FatalError(
-            f"{message}: check the client's credentials, the organisation and that the school "
-            "authorised this koppeling"
-        )
-    if status == 404:
-        return FatalError(f"{message}: check api_url and the organisation")
-    if status in (408, 429) or status >= 500:
-        return TransientError(message, retry_after(outcome.headers))
-    if 300 <= status < 400:
-        return FatalError(f"{message}: redirects are not followed (check the URL)")
-    return FatalError(message)
 
 
 def _error_detail(response: httpx.Response) -> tuple[str, str]:
@@ -138,17 +113,10 @@ def _error_detail(response: httpx.Response) -> tuple[str, str]:
     return "", text[:200]
 
 
-def _redact(text: str, secrets: Collection[str]) -> str:
-    for secret in secrets:
-        if secret:
-            text = text.replace(secret, "***")
-    return text
-
-
 # -- the transport ----------------------------------------------------------------------------
 
 
-class SomtodayClient:
+class SomtodayClient(OAuthClient):
     """Token, paging, retry and error translation for Somtoday Connect (one organisation)."""
 
     def __init__(
@@ -163,43 +131,25 @@ class SomtodayClient:
     ) -> None:
         if not 1 <= page_size <= MAX_AMOUNT:
             raise ValueError(f"page_size must be 1 to {MAX_AMOUNT}")
+        super().__init__(
+            token_url=config.token_url,
+            client_id=config.client_id,
+            client_secret=client_secret,
+            translate=translate,
+            ca_file=config.ca_file,
+            token_params={"organisation": config.organisation},  # a token per organisation
+            transport=transport,
+            clock=clock,
+        )
         self.config = config
         self.page_size = page_size
-        self._secret = client_secret
-        self._transport = transport
-        self._clock = clock
         self._sleep = sleep
-        self._token: str | None = None
-        self._token_valid_until = 0.0
-        self._http: httpx.Client | None = None
         self._base = config.api_url.rstrip("/")
-
-    def __enter__(self) -> SomtodayClient:
-        verify: ssl.SSLContext | bool = True
-        if self.config.ca_file is not None:
-            verify = ssl.create_default_context(cafile=str(self.config.ca_file))
-        self._http = httpx.Client(
-            transport=self._transport,
-            timeout=TIMEOUT,
-            verify=verify,
-            headers={"User-Agent": "school-provisioner", "Accept": "application/json"},
-        )
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        if self._http is not None:
-            self._http.close()
-            self._http = None
 
     def get(self, path: str, params: Mapping[str, str | int] | None = None) -> Any:
         """One GET of ``path`` (under ``api_url``), retried by the one policy."""
         retrying = retry_policy(MAX_ATTEMPTS, MAX_WAIT, self._sleep)
-        return retrying(self._get, path, dict(params or {}))
+        return retrying(self.get_json, self._base + path, path, dict(params or {}))
 
     def list_all(
         self, path: str, key: str, params: Mapping[str, str | int] | None = None
@@ -220,69 +170,6 @@ class SomtodayClient:
                 return items
             previous = value
             offset += len(value)
-
-    def _get(self, path: str, params: dict[str, str | int]) -> Any:
-        url = self._base + path
-        token, fresh = self._bearer()
-        response = self._send("GET", url, path, params=params, headers=_auth(token))
-        if response.status_code == 401 and not fresh:  # an expired or revoked token: once
-            self._token = None
-            token, _ = self._bearer()
-            response = self._send("GET", url, path, params=params, headers=_auth(token))
-        if not response.is_success:
-            raise translate(path, response, self._secrets())
-        try:
-            return response.json()
-        except (ValueError, UnicodeDecodeError):
-            raise FatalError(f"{path}: the answer is not JSON") from None
-
-    def _bearer(self) -> tuple[str, bool]:
-        now = self._clock()
-        if self._token is not None and now < self._token_valid_until:
-            return self._token, False
-        where = "token request"
-        response = self._send(
-            "POST",
-            self.config.token_url,
-            where,
-            params={"organisation": self.config.organisation},
-            data={
-                "grant_type": "client_credentials",
-                "client_id": self.config.client_id,
-                "client_secret": self._secret,
-            },
-        )
-        if not response.is_success:
-            raise translate(where, response, self._secrets())
-        try:
-            body = response.json()
-        except (ValueError, UnicodeDecodeError):
-            raise FatalError(f"{where}: the answer is not JSON") from None
-        token = body.get("access_token") if isinstance(body, dict) else None
-        if not isinstance(token, str) or not token:
-            raise FatalError(f"{where}: the answer has no access_token")
-        try:
-            seconds = float(body.get("expires_in") or DEFAULT_TOKEN_LIFE)
-        except (TypeError, ValueError):
-            seconds = DEFAULT_TOKEN_LIFE
-        self._token = token
-        self._token_valid_until = now + seconds - min(TOKEN_MARGIN, seconds / 10)
-        return token, True
-
-    def _send(self, method: str, url: str, where: str, **kwargs: Any) -> httpx.Response:
-        if self._http is None:
-            raise RuntimeError("SomtodayClient used outside 'with'")
-        try:
-            return self._http.request(method, url, **kwargs)
-        except httpx.HTTPError as exc:
-            raise translate(where, exc, self._secrets()) from None
-
-    def _secrets(self) -> list[str]:
-        return [s for s in (self._secret, self._token) if s]
-
-
-def _auth(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
 
 
 # -- the source -------------------------------------------------------------------------------
