@@ -26,10 +26,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from provisioner.audit.service import record
 from provisioner.config import Config
+from provisioner.directory import save_directory
 from provisioner.domain.models import (
     ClassGroup,
     ConsentRecord,
-    ConsentStatus,
     PersonKind,
     Pupil,
     StaffMember,
@@ -49,11 +49,11 @@ from provisioner.planning.planner import PlanOptions, plan_target
 from provisioner.planning.safety import check_sources, check_thresholds
 from provisioner.policy.desired import Offboarding, PolicySettings, build_desired_state, for_target
 from provisioner.policy.naming import NameRequest, assign_usernames
+from provisioner.privacy.consent import save_consent_history
 from provisioner.sources.models import Source, SourceBatch, SourceKind
 from provisioner.store.tables import (
     AccountName,
     AuditHead,
-    Consent,
     JournalEntry,
     Override,
     SyncOutcome,
@@ -324,7 +324,17 @@ class Engine:
 
         with self.sessions() as session:
             self._save_names(session, desired)
-            self._save_consents(session, read.consents)
+            save_consent_history(session, read.consents)
+            save_directory(
+                session,
+                read.staff,
+                read.pupils,
+                read.groups,
+                roles=self.config.roles,
+                domain=self.config.board.domain,
+                usernames={key: a.username for key, a in desired.accounts.items()},
+                at=datetime.now(UTC),
+            )
             for plan in plans:
                 journal_plan(session, report.run_id, plan.target, plan.operations)
             if request.approve:
@@ -572,53 +582,6 @@ class Engine:
             elif row.username != account.username:
                 row.username, row.assigned_at = account.username, now
         session.flush()
-
-    def _save_consents(self, session: Session, consents: Sequence[ConsentRecord]) -> None:
-        """Keep the history of every answer, once.
-
-        A SIS that shows only the current tick (Somtoday) reports the same answer every night:
-        an answer is stored only when it differs in meaning from the latest one stored for
-        that pupil, medium and school year. A "no" after a "yes" is a withdrawal, from that
-        day on (not retroactive).
-        """
-        if not consents:
-            return
-        latest: dict[tuple[str, str, str], tuple[date, str]] = {}
-        stored: set[tuple[str, str, str, date, str]] = set()
-        for row in session.execute(
-            select(Consent.pupil_id, Consent.medium, Consent.school_year, Consent.recorded_on,
-                   Consent.status).order_by(Consent.recorded_on, Consent.id)
-        ):  # fmt: skip
-            pupil, medium, year, day, status = row
-            stored.add((pupil, medium, year, day, status))
-            latest[pupil, medium, year] = (day, status)
-        for c in sorted(
-            consents, key=lambda c: (c.pupil_id, c.medium, c.school_year, c.recorded_on)
-        ):
-            key = (c.pupil_id, c.medium, c.school_year)
-            status = c.status.value
-            if (*key, c.recorded_on, status) in stored:
-                continue
-            previous = latest.get(key)
-            if previous is not None and previous[0] <= c.recorded_on:
-                was_yes = previous[1] == ConsentStatus.GRANTED.value
-                if was_yes == (status == ConsentStatus.GRANTED.value):
-                    continue  # the same answer again
-                if was_yes and status == ConsentStatus.REFUSED.value:
-                    status = ConsentStatus.WITHDRAWN.value
-            session.add(
-                Consent(
-                    pupil_id=c.pupil_id,
-                    medium=c.medium,
-                    status=status,
-                    school_year=c.school_year,
-                    recorded_on=c.recorded_on,
-                    given_by=c.given_by.value,
-                    source="consent",
-                )
-            )
-            stored.add((*key, c.recorded_on, status))
-            latest[key] = (c.recorded_on, status)
 
     def _record_outcomes(self, run_id: str, target: str, issues: Sequence[PlanIssue]) -> None:
         with self.sessions() as session:

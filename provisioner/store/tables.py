@@ -9,7 +9,12 @@ What is kept:
 - ``account_names``: the user name each person got, so it never changes by accident;
 - ``overrides``: offboardings requested in chat, fed into the same policy as HR;
 - ``consents``: photo/video consent answers with their history;
-- ``audit_events`` + ``audit_head``: the append-only, hash-chained audit trail.
+- ``audit_events`` + ``audit_head``: the append-only, hash-chained audit trail;
+- ``directory_people`` + ``directory_groups``: who is who at the last full read of HR and the
+  SIS (for the chat bot: who is asking, whom they may ask about);
+- ``manual_tasks``: steps a person must do by hand (no API), tracked until done;
+- ``breaches``: the breach register (GDPR Art. 33(5));
+- ``chat_conversations``: the state of open chat conversations, so any replica can continue.
 """
 
 from __future__ import annotations
@@ -181,3 +186,96 @@ class AuditHead(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     last_seq: Mapped[int] = mapped_column(Integer, default=0)
     last_hash: Mapped[str] = mapped_column(String(64))
+
+
+class DirectoryPerson(Base):
+    """A staff member or pupil as the last full read of the sources described them."""
+
+    __tablename__ = "directory_people"
+    __table_args__ = (Index("ix_directory_people_email", "email"),)
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)  # staff:<n> | pupil:<id>
+    kind: Mapped[str] = mapped_column(String(10))  # staff | pupil
+    given: Mapped[str] = mapped_column(String(200))
+    prefix: Mapped[str] = mapped_column(String(100), default="")
+    family: Mapped[str] = mapped_column(String(200))
+    search_name: Mapped[str] = mapped_column(String(500))  # lower case, no accents
+    email: Mapped[str | None] = mapped_column(String(320))  # work address (lower case)
+    #: staff: [{"location", "role", "function_title", "start", "end"}]; pupil: []
+    posts: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    location: Mapped[str | None] = mapped_column(String(20))  # pupil's BRIN6
+    group_id: Mapped[str | None] = mapped_column(String(200))  # pupil's own group
+    birth_date: Mapped[date | None] = mapped_column(Date)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class DirectoryGroup(Base):
+    __tablename__ = "directory_groups"
+
+    group_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    location: Mapped[str] = mapped_column(String(20))
+    teacher_keys: Mapped[list[str]] = mapped_column(JSON, default=list)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ManualTaskRow(Base):
+    """A step without an API: a person does it by hand and marks it done."""
+
+    __tablename__ = "manual_tasks"
+    __table_args__ = (Index("ix_manual_tasks_open", "status", "assignee"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(60))  # sis_account, portal_access, approve_deletion
+    system: Mapped[str] = mapped_column(String(100))  # parnassys, mijn-vensters, schooldossier
+    title: Mapped[str] = mapped_column(String(300))
+    instructions: Mapped[str] = mapped_column(Text, default="")
+    #: location_leader | central_office | privacy_officer | staff:<n>
+    assignee: Mapped[str] = mapped_column(String(200))
+    person_key: Mapped[str | None] = mapped_column(String(200), index=True)
+    location: Mapped[str | None] = mapped_column(String(20))
+    due_on: Mapped[date | None] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(20), default="open")  # open | done | cancelled
+    origin: Mapped[str] = mapped_column(String(200))  # run id, "chat:<user>"
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_by: Mapped[str] = mapped_column(String(200))
+    done_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    done_by: Mapped[str | None] = mapped_column(String(200))
+    note: Mapped[str] = mapped_column(Text, default="")
+
+
+class Breach(Base):
+    """One entry of the breach register (datalekkenregister, GDPR Art. 33(5))."""
+
+    __tablename__ = "breaches"
+
+    id: Mapped[str] = mapped_column(String(20), primary_key=True)  # DL-2026-0001
+    reported_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    reported_by: Mapped[str] = mapped_column(String(200))
+    discovered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    aware_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    location: Mapped[str | None] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(20), default="open")
+    facts: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    assessment: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    decision: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    deadlines: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    notified: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    reminders: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_by: Mapped[str] = mapped_column(String(200))
+
+
+class ChatConversation(Base):
+    """An open conversation with the bot: which flow, and the flow's state."""
+
+    __tablename__ = "chat_conversations"
+
+    id: Mapped[str] = mapped_column(String(300), primary_key=True)  # slack:U1:D1
+    user_id: Mapped[str] = mapped_column(String(200))
+    flow: Mapped[str] = mapped_column(String(40))
+    language: Mapped[str] = mapped_column(String(5), default="nl")
+    state: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -1,0 +1,232 @@
+"""Manual tasks: the steps a person does by hand because a system has no API.
+
+Examples: making a leaver inactive in a SIS without a write interface (ParnasSys), removing
+access to the Inspectie's Schooldossier or Mijn Vensters, approving a deletion. A task names
+the system, the exact thing to do and who does it (``location_leader``, ``central_office``,
+``privacy_officer`` or one staff member ``staff:<n>``). Opening the same task twice while it
+is open gives the one task (a nightly run may ask again every night). Every change is in the
+audit trail.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from enum import StrEnum
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from provisioner.audit.service import record
+from provisioner.store.tables import ManualTaskRow
+
+
+class TaskStatus(StrEnum):
+    OPEN = "open"
+    DONE = "done"
+    CANCELLED = "cancelled"
+
+
+ASSIGNEES = ("location_leader", "central_office", "privacy_officer")
+
+
+class TaskError(Exception):
+    """The task does not exist or is no longer open."""
+
+
+@dataclass(frozen=True)
+class ManualTask:
+    id: int
+    kind: str
+    system: str
+    title: str
+    instructions: str
+    assignee: str
+    person_key: str | None
+    location: str | None
+    due_on: date | None
+    status: TaskStatus
+    origin: str
+    created_at: datetime
+    created_by: str
+    done_at: datetime | None
+    done_by: str | None
+    note: str = ""
+
+
+def open_task(
+    session: Session,
+    *,
+    kind: str,
+    system: str,
+    title: str,
+    instructions: str,
+    assignee: str,
+    origin: str,
+    actor: str,
+    person_key: str | None = None,
+    location: str | None = None,
+    due_on: date | None = None,
+) -> ManualTask:
+    """Open a task in the caller's transaction (the caller commits).
+
+    An open task of the same kind and system for the same person is returned unchanged.
+    """
+    if assignee not in ASSIGNEES and not assignee.startswith("staff:"):
+        raise ValueError(f"unknown assignee {assignee!r}: use one of {ASSIGNEES} or staff:<n>")
+    existing = session.execute(
+        select(ManualTaskRow).where(
+            ManualTaskRow.kind == kind,
+            ManualTaskRow.system == system,
+            ManualTaskRow.person_key.is_(None)
+            if person_key is None
+            else ManualTaskRow.person_key == person_key,
+            ManualTaskRow.status == TaskStatus.OPEN.value,
+        )
+    ).scalar_one_or_none()
+    if existing is not None:
+        return _task(existing)
+    row = ManualTaskRow(
+        kind=kind,
+        system=system,
+        title=title,
+        instructions=instructions,
+        assignee=assignee,
+        person_key=person_key,
+        location=location,
+        due_on=due_on,
+        status=TaskStatus.OPEN.value,
+        origin=origin,
+        created_at=datetime.now(UTC),
+        created_by=actor,
+        note="",
+    )
+    session.add(row)
+    session.flush()
+    record(
+        session,
+        actor=actor,
+        action="task.opened",
+        target=system,
+        object_key=person_key,
+        reason=f"manual task {row.id} ({kind}) for {assignee}",
+        change={"task": row.id, "kind": kind, "assignee": assignee, "due_on": _iso(due_on)},
+    )
+    return _task(row)
+
+
+class ManualTasks:
+    """The task list, each call in its own transaction."""
+
+    def __init__(self, sessions: sessionmaker[Session]) -> None:
+        self.sessions = sessions
+
+    def open(
+        self,
+        *,
+        kind: str,
+        system: str,
+        title: str,
+        instructions: str,
+        assignee: str,
+        origin: str,
+        actor: str,
+        person_key: str | None = None,
+        location: str | None = None,
+        due_on: date | None = None,
+    ) -> ManualTask:
+        with self.sessions() as session:
+            task = open_task(
+                session,
+                kind=kind,
+                system=system,
+                title=title,
+                instructions=instructions,
+                assignee=assignee,
+                origin=origin,
+                actor=actor,
+                person_key=person_key,
+                location=location,
+                due_on=due_on,
+            )
+            session.commit()
+            return task
+
+    def get(self, task_id: int) -> ManualTask | None:
+        with self.sessions() as session:
+            row = session.get(ManualTaskRow, task_id)
+            return _task(row) if row is not None else None
+
+    def complete(self, task_id: int, *, actor: str, note: str = "") -> ManualTask:
+        return self._close(task_id, TaskStatus.DONE, actor=actor, note=note)
+
+    def cancel(self, task_id: int, *, actor: str, reason: str) -> ManualTask:
+        return self._close(task_id, TaskStatus.CANCELLED, actor=actor, note=reason)
+
+    def list(
+        self,
+        *,
+        status: TaskStatus | None = TaskStatus.OPEN,
+        assignee: str | None = None,
+        location: str | None = None,
+        person_key: str | None = None,
+    ) -> list[ManualTask]:
+        query = select(ManualTaskRow).order_by(ManualTaskRow.id)
+        if status is not None:
+            query = query.where(ManualTaskRow.status == status.value)
+        if assignee is not None:
+            query = query.where(ManualTaskRow.assignee == assignee)
+        if location is not None:
+            query = query.where(ManualTaskRow.location == location)
+        if person_key is not None:
+            query = query.where(ManualTaskRow.person_key == person_key)
+        with self.sessions() as session:
+            return [_task(row) for row in session.execute(query).scalars()]
+
+    def _close(self, task_id: int, status: TaskStatus, *, actor: str, note: str) -> ManualTask:
+        with self.sessions() as session:
+            row = session.get(ManualTaskRow, task_id, with_for_update=True)
+            if row is None:
+                raise TaskError(f"there is no manual task {task_id}")
+            if row.status != TaskStatus.OPEN.value:
+                raise TaskError(f"manual task {task_id} is already {row.status}")
+            row.status = status.value
+            row.done_at = datetime.now(UTC)
+            row.done_by = actor
+            row.note = note
+            record(
+                session,
+                actor=actor,
+                action=f"task.{status.value}",
+                target=row.system,
+                object_key=row.person_key,
+                reason=f"manual task {row.id} ({row.kind})",
+                change={"task": row.id, "status": status.value},
+            )
+            session.commit()
+            return _task(row)
+
+
+def _task(row: ManualTaskRow) -> ManualTask:
+    return ManualTask(
+        id=row.id,
+        kind=row.kind,
+        system=row.system,
+        title=row.title,
+        instructions=row.instructions,
+        assignee=row.assignee,
+        person_key=row.person_key,
+        location=row.location,
+        due_on=row.due_on,
+        status=TaskStatus(row.status),
+        origin=row.origin,
+        created_at=row.created_at,
+        created_by=row.created_by,
+        done_at=row.done_at,
+        done_by=row.done_by,
+        note=row.note or "",
+    )
+
+
+def _iso(day: date | None) -> str | None:
+    return day.isoformat() if day is not None else None
