@@ -21,6 +21,7 @@ demo: $(STAMP)
 ## The whole test suite (PostgreSQL at 127.0.0.1:5432 is started if it is down).
 test: $(STAMP)
 	sh scripts/ensure-postgres.sh
+	sh scripts/ensure-samba.sh
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)

@@ -7,7 +7,6 @@ Exit codes: 0 done, 1 some operations failed, 2 stopped by the safety gate,
 from __future__ import annotations
 
 import json
-import logging
 import os
 import sys
 from collections.abc import Callable, Iterator
@@ -24,6 +23,11 @@ from rich.table import Table
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from provisioner.cli_bot import app as bot_app
+from provisioner.cli_breach import app as breach_app
+from provisioner.cli_consent import app as consent_app
+from provisioner.cli_report import report_app
+from provisioner.cli_serve import nightly_app, serve_app
 from provisioner.config import Config, database_url, load_config
 from provisioner.errors import ConfigError
 from provisioner.execution.engine import Engine, RunReport, SyncRequest
@@ -41,6 +45,12 @@ app.add_typer(runs_app, name="runs")
 app.add_typer(audit_app, name="audit")
 app.add_typer(config_app, name="config")
 app.add_typer(db_app, name="db")
+app.add_typer(consent_app, name="consent")
+app.add_typer(bot_app, name="bot")
+app.add_typer(breach_app, name="breach")
+app.add_typer(serve_app, name="serve")
+app.add_typer(nightly_app, name="nightly")
+app.add_typer(report_app, name="report")
 
 out = Console()
 err = Console(stderr=True)
@@ -72,7 +82,15 @@ GROUP_OPS = (OpType.CREATE_GROUP, OpType.LINK_GROUP)
 
 
 def main() -> None:
-    logging.basicConfig(level=os.environ.get("PROVISIONER_LOG_LEVEL", "WARNING"), stream=sys.stderr)
+    from provisioner.logging_setup import configure
+    from provisioner.secrets import load_secret_files
+
+    configure()  # JSON lines when not at a terminal; no personal data or secrets
+    try:
+        load_secret_files()  # NAME_FILE and $CREDENTIALS_DIRECTORY/NAME -> NAME
+    except ConfigError as exc:
+        err.print(f"[red]Cannot continue:[/red] {escape(str(exc))}")
+        sys.exit(3)
     try:
         app()
     except ConfigError as exc:
@@ -137,7 +155,7 @@ def _run_sync(
             config,
             sessions,
             build_sources(config),
-            build_targets(config, dry_run=request.dry_run, stack=stack),
+            build_targets(config, dry_run=request.dry_run, stack=stack, sessions=sessions),
             target_settings=target_settings(config),
         )
         with _progress(not as_json) as progress:
@@ -213,7 +231,10 @@ def demo(
         str, typer.Option(help="Read staff from: csv, afas or youforce (an emulator).")
     ] = "csv",
     sis: Annotated[
-        str, typer.Option(help="Read pupils from: oneroster, somtoday or parnassys (an emulator).")
+        str,
+        typer.Option(
+            help="Read pupils from: oneroster, somtoday, parnassys or magister (an emulator)."
+        ),
     ] = "oneroster",
     as_json: JsonOption = False,
 ) -> None:

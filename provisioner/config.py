@@ -109,10 +109,15 @@ class YouforceSourceConfig(Strict):
 
     type: Literal["youforce"]
     base_url: str = "https://api.youforce.com"
-    token_url: str = "https://api.youforce.com/authentication/token"
+    token_url: str = Field(
+        default="https://connect.visma.com/connect/token",
+        description="Visma Connect (HR Core Beaufort); older HR Core Business tenants: "
+        "https://api.youserve.nl/authentication/token.",
+    )
     client_id: str
     tenant_id: str | None = Field(
-        default=None, description="Visma Connect tenant id, sent with the token request."
+        default=None,
+        description="Visma Connect tenant id: sent as the token request's tenant_id form field.",
     )
     client_secret_env: str = Field(
         default="PROVISIONER_YOUFORCE_CLIENT_SECRET",
@@ -135,7 +140,7 @@ class SomtodaySourceConfig(Strict):
         description="Environment variable with the client secret.",
     )
     consent_category: str = Field(
-        default="Toestemmingen", description="Consent fields are the velden of this category."
+        default="Toestemmingen", description="The categorie of the consent field values."
     )
     ca_file: Path | None = None
 
@@ -153,12 +158,33 @@ class ParnasSysSourceConfig(Strict):
     ca_file: Path | None = None
 
 
+class MagisterSourceConfig(Strict):
+    """Magister (Medius web service, ``/doc?Library=&Function=``), read only. The session
+    token is ``<username>;<password>``; the password comes from the environment."""
+
+    type: Literal["magister"]
+    base_url: str = Field(description="e.g. https://<school>.swp.nl:8800")
+    username: str
+    password_env: str = Field(
+        default="PROVISIONER_MAGISTER_PASSWORD", description="Environment variable: password."
+    )
+    locations: dict[str, str] = Field(
+        description="Administratieve eenheid (Omschrijving) -> BRIN6 of a configured location."
+    )
+    eck_id_field: str | None = Field(
+        default=None, description="The Leerling element with the ECK iD, when the school's "
+        "Magister exposes one; never generated.",
+    )
+    ca_file: Path | None = None
+
+
 SourceConfig = Annotated[
     HrCsvSourceConfig
     | AfasSourceConfig
     | YouforceSourceConfig
     | SomtodaySourceConfig
     | ParnasSysSourceConfig
+    | MagisterSourceConfig
     | OneRosterSourceConfig
     | ConsentCsvSourceConfig,
     Field(discriminator="type"),
@@ -306,7 +332,313 @@ class M365TargetConfig(Strict):
     emulator: GraphEmulatorConfig | None = None
 
 
-TargetConfig = Annotated[ReferenceTargetConfig | M365TargetConfig, Field(discriminator="type")]
+class SisStaffTargetConfig(Strict):
+    """Staff accounts in the SIS follow HR (connectors/sis/staff.py). It reads through the
+    board's SIS source (``sources.sis`` must be the same system) and writes: Somtoday through
+    its HRM Webservice (``createPerson``), Magister through ``UpdateMedewerker``; ParnasSys
+    has no write interface, so each step becomes a manual task for the location leader."""
+
+    type: Literal["sis-staff"]
+    name: str
+    system: Literal["somtoday", "magister", "parnassys"]
+    hrm_url: str | None = Field(
+        default=None, description="Somtoday: https://<portal>-oop.somtoday.nl/services/HRMService"
+    )
+    hrm_username: str | None = Field(default=None, description="Somtoday: WS-Security user.")
+    hrm_password_env: str = Field(
+        default="PROVISIONER_SOMTODAY_HRM_PASSWORD", description="Somtoday: its password."
+    )
+    hrm_brin: str | None = Field(default=None, description="Somtoday: the Brinnummer header.")
+    reden_uit_dienst: str = Field(
+        default="Onbekend", description="Somtoday: redenUitDienst sent with an end date."
+    )
+    state_file: Path = Field(description="Where the access groups the SIS does not keep are noted.")
+    sis_roles: dict[str, str] = Field(
+        default_factory=dict, description="Role -> the SIS function (functie) of that level."
+    )
+    include_pupils: bool = False
+    licences: dict[str, list[str]] = Field(default_factory=dict)
+
+
+class ADLocalSharesConfig(Strict):
+    """The connector runs on the Samba file server itself and may add a share per location."""
+
+    shares_file: Path = Field(
+        description="File included from smb.conf ('include = ...' in a [global] section of "
+        "its own, after the shares); the connector appends one section per new share."
+    )
+    share_root: Path = Field(description="Each new share's folder is made below this folder.")
+    smb_conf: Path = Field(description="The server's smb.conf, for samba-tool and smbcontrol.")
+
+
+class ADFileSharesConfig(Strict):
+    """The school file shares: a share per location, a folder per access group (docs/ad.md)."""
+
+    server: str = Field(description="The SMB file server's host name or address.")
+    netbios_domain: str = Field(description="The domain's NetBIOS name, e.g. 'SCHOOL'.")
+    user: str = Field(
+        description="The service account's sAMAccountName for SMB (its password is the "
+        "LDAP bind password)."
+    )
+    share_template: str = Field(
+        default="{brin6}", description="A location's share name; {brin6} is its BRIN6."
+    )
+    local: ADLocalSharesConfig | None = Field(
+        default=None,
+        description="Set when the connector runs on the Samba server: missing shares are "
+        "made. Unset: shares are made by hand (Windows file server), folders and ACLs by us.",
+    )
+
+
+class ADTargetConfig(Strict):
+    """On-premises Active Directory over LDAPS or StartTLS (always with certificate
+    validation), plus the file shares. The service account's password is read from the
+    environment variable ``bind_password_env`` or the file ``bind_password_file``, never
+    from this file."""
+
+    type: Literal["ad"]
+    name: str
+    host: str = Field(description="A domain controller's host name or address.")
+    port: int | None = Field(default=None, description="Default 636 (LDAPS) or 389 (StartTLS).")
+    start_tls: bool = Field(
+        default=False, description="StartTLS on 389 instead of LDAPS on 636; TLS either way."
+    )
+    ca_file: Path | None = Field(
+        default=None, description="CA certificate(s) that signed the DC's certificate (PEM)."
+    )
+    tls_server_name: str | None = Field(
+        default=None,
+        description="The host name in the DC's certificate, when 'host' is an address.",
+    )
+    base_dn: str = Field(description="The domain's naming context, e.g. 'DC=school,DC=test'.")
+    managed_ou: str = Field(
+        default="Provisioner",
+        description="Name of the OU (directly under the domain) that holds the location OUs "
+        "and the groups.",
+    )
+    bind_user: str = Field(description="The service account, as UPN ('svc@school.nl') or DN.")
+    bind_password_env: str = Field(
+        default="PROVISIONER_AD_PASSWORD",
+        description="Environment variable with the service account's password.",
+    )
+    bind_password_file: Path | None = Field(
+        default=None,
+        description="File with the service account's password (instead of the variable).",
+    )
+    page_size: int = Field(default=500, ge=1, le=1000, description="Entries per search page.")
+    include_pupils: bool = True
+    authoritative_groups: list[str] = Field(
+        default_factory=lambda: ["*"],
+        description="Key patterns (fnmatch) of the managed groups whose members the "
+        "provisioner owns: a member added by hand is removed and reported. Groups that do "
+        "not match keep members added by hand. E.g. ['class:*', 'loc:*:care'].",
+    )
+    file_shares: ADFileSharesConfig | None = Field(
+        default=None, description="Manage the file shares too (a share per location)."
+    )
+    licences: dict[str, list[str]] = Field(
+        default_factory=dict, description="Not used: Active Directory has no licences."
+    )
+    sis_roles: dict[str, str] = Field(default_factory=dict)
+
+
+TargetConfig = Annotated[
+    ReferenceTargetConfig | M365TargetConfig | SisStaffTargetConfig | ADTargetConfig,
+    Field(discriminator="type"),
+]
+
+
+class SlackConfig(Strict):
+    """The Slack app's credentials: each from an environment variable or a file (a mounted
+    secret), never from this file. Unset: the Slack front end is off."""
+
+    bot_token_env: str = "PROVISIONER_SLACK_BOT_TOKEN"  # xoxb-...
+    bot_token_file: Path | None = None
+    signing_secret_env: str = "PROVISIONER_SLACK_SIGNING_SECRET"
+    signing_secret_file: Path | None = None
+    app_token_env: str = Field(
+        default="PROVISIONER_SLACK_APP_TOKEN", description="xapp-... token for Socket Mode."
+    )
+    app_token_file: Path | None = None
+    api_url: str = Field(
+        default="https://slack.com/api/", description="Slack Web API; a local fake in tests."
+    )
+
+    def secret(self, name: Literal["bot_token", "signing_secret", "app_token"]) -> str | None:
+        """The credential from its environment variable, else its file; None when unset."""
+        import os
+
+        value = os.environ.get(getattr(self, f"{name}_env"))
+        path: Path | None = getattr(self, f"{name}_file")
+        if not value and path is not None and path.exists():
+            value = path.read_text(encoding="utf-8").strip()
+        return value or None
+
+
+class BotConfig(Strict):
+    """The chat bot (offboarding, photo consent, breach reports): who plays which part."""
+
+    slack: SlackConfig = Field(default_factory=SlackConfig)
+    central_office: list[str] = Field(
+        default_factory=list, description="E-mail addresses of the Stafbureau (HR, ICT)."
+    )
+    privacy_officers: list[str] = Field(
+        default_factory=list,
+        description="E-mail addresses of the privacy officer (functionaris gegevensbescherming).",
+    )
+    mailbox_keep_days: int = Field(
+        default=30, ge=0, description="Days a leaver's mailbox is kept after the last day."
+    )
+    manual_portals: list[str] = Field(
+        default_factory=lambda: ["Schooldossier (Inspectie)", "Mijn Vensters"],
+        description="Portals without an API: access is removed by hand by the central office.",
+    )
+    rate_limit_per_minute: int = Field(default=20, ge=1, description="Messages per user.")
+    conversation_minutes: int = Field(
+        default=30, ge=1, description="An unanswered conversation is forgotten after this."
+    )
+    languages: list[Literal["nl", "en"]] = Field(
+        default_factory=lambda: ["nl", "en"],  # type: ignore[arg-type]
+        description="The first is the default.",
+    )
+
+
+class MediumConfig(Strict):
+    """One medium (middel) of the photo-consent catalogue; see docs/consent.md."""
+
+    name: str = Field(description="Canonical name, as the SIS names it: 'website', 'social media'.")
+    synonyms: list[str] = Field(
+        default_factory=list, description="Other words for it, Dutch and English: 'Instagram'."
+    )
+    label_nl: str | None = Field(default=None, description="In a sentence: 'de nieuwsbrief'.")
+    label_en: str | None = Field(default=None, description="In a sentence: 'the newsletter'.")
+    needs_consent: bool = Field(
+        default=True, description="False for use in class and the administration photo."
+    )
+
+
+class ConsentLocationConfig(Strict):
+    """A location's own consent settings; unset fields follow the board's."""
+
+    asks_every_year: bool | None = None
+    media: list[MediumConfig] | None = None
+
+
+class ConsentConfig(Strict):
+    """Photo and video consent (toestemming beeldmateriaal): the media and how long answers hold."""
+
+    asks_every_year: bool = Field(
+        default=False,
+        description="True: only answers of the current school year count (the school asks again"
+        " every year). False: an answer holds until it is withdrawn.",
+    )
+    school_year_start: str = Field(
+        default="08-01", description="MM-DD: the first day of a school year (1 August)."
+    )
+    media: list[MediumConfig] | None = Field(
+        default=None, description="The media catalogue; unset: the built-in one."
+    )
+    locations: dict[str, ConsentLocationConfig] = Field(
+        default_factory=dict, description="Per location (BRIN6): its own settings."
+    )
+
+    @field_validator("school_year_start")
+    @classmethod
+    def _month_day(cls, value: str) -> str:
+        import datetime as dt
+
+        try:
+            dt.date.fromisoformat(f"2000-{value}")
+        except ValueError:
+            raise ValueError(f"'{value}' is not a month and day like 08-01") from None
+        return value
+
+    @model_validator(mode="after")
+    def _catalogues(self) -> ConsentConfig:
+        from provisioner.privacy.media import catalogue_from
+
+        for brin6, location in self.locations.items():
+            if not BRIN6.match(brin6):
+                raise ValueError(f"consent.locations: '{brin6}' is not a BRIN6")
+            catalogue_from(location.media)
+        catalogue_from(self.media)  # raises on a name listed twice or a synonym of two media
+        return self
+
+
+class ScheduleConfig(Strict):
+    """When ``provisioner serve`` runs the nightly sync (nachtelijke synchronisatie)."""
+
+    sync: str = Field(
+        default="0 5 * * *",
+        description="Cron expression (minute hour day month weekday) in ``timezone``; "
+        "'0 5 * * *': every day at 05:00, before the school day and outside the DST hours.",
+    )
+    timezone: str = Field(default="Europe/Amsterdam", description="IANA zone of ``sync``.")
+    catch_up_hours: float = Field(
+        default=18,
+        ge=0,
+        description="A scheduled run missed (the server was down) is run at start when it is "
+        "at most this many hours late; an older one waits for the next night.",
+    )
+    enabled: bool = Field(default=True, description="False: serve never syncs by itself.")
+
+    @field_validator("sync")
+    @classmethod
+    def _cron(cls, value: str) -> str:
+        from croniter import croniter
+
+        if len(value.split()) != 5 or not croniter.is_valid(value):
+            raise ValueError(f"'{value}' is not a cron expression of 5 fields, e.g. '0 5 * * *'")
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"'{value}' is not a time zone, e.g. 'Europe/Amsterdam'") from None
+        return value
+
+
+class ReportConfig(Strict):
+    """The morning report (ochtendrapport) after each nightly run: counts and run ids only.
+    Slack uses the bot's token and API URL (``[bot.slack]``); mail goes through SMTP."""
+
+    slack_channel: str | None = Field(
+        default=None, description="Channel id (C0123...) the report is posted to; the bot "
+        "must be a member. Unset: no Slack report.",
+    )
+    email_to: list[str] = Field(default_factory=list, description="Addresses; empty: no mail.")
+    email_from: str = Field(default="provisioner@localhost", description="The sender address.")
+    smtp_host: str = "localhost"
+    smtp_port: int = Field(default=25, ge=1, le=65535, description="587 with STARTTLS.")
+    smtp_security: Literal["none", "starttls", "tls"] = Field(
+        default="starttls", description="'starttls' (port 587), 'tls' (465) or 'none' (a relay)."
+    )
+    smtp_username: str | None = None
+    smtp_password_env: str = Field(
+        default="PROVISIONER_SMTP_PASSWORD",
+        description="Environment variable (or its _FILE twin) with the SMTP password.",
+    )
+    deadlines_within_days: int = Field(
+        default=7, ge=0, description="Data-breach deadlines due within this many days are listed."
+    )
+
+
+class ServiceConfig(Strict):
+    """``provisioner serve``: the HTTP endpoint for health, metrics and Slack."""
+
+    host: str = Field(default="0.0.0.0", description="Address to listen on.")
+    port: int = Field(default=8080, ge=0, le=65535, description="0: any free port.")
+    poll_seconds: float = Field(
+        default=20, gt=0, le=300, description="How often the schedule is looked at."
+    )
+    tick_seconds: float = Field(
+        default=60, gt=0, le=3600, description="How often the bot's scheduled steps run."
+    )
 
 
 class Config(Strict):
@@ -320,6 +652,11 @@ class Config(Strict):
     naming: NamingConfig = Field(default_factory=NamingConfig)
     lifecycle: LifecycleConfig = Field(default_factory=LifecycleConfig)
     safety: SafetyConfig = Field(default_factory=SafetyConfig)
+    bot: BotConfig = Field(default_factory=BotConfig)
+    consent: ConsentConfig = Field(default_factory=ConsentConfig)
+    schedule: ScheduleConfig = Field(default_factory=ScheduleConfig)
+    report: ReportConfig = Field(default_factory=ReportConfig)
+    service: ServiceConfig = Field(default_factory=ServiceConfig)
     database_url: str | None = Field(
         default=None, description="SQLAlchemy URL; PROVISIONER_DATABASE_URL overrides it."
     )
@@ -395,7 +732,11 @@ def _resolve_paths(config: Config, base: Path) -> Config:
 
     targets = [_resolve_model_paths(t, resolve) for t in config.targets]
     return config.model_copy(
-        update={"sources": _resolve_model_paths(config.sources, resolve), "targets": targets}
+        update={
+            "sources": _resolve_model_paths(config.sources, resolve),
+            "targets": targets,
+            "bot": _resolve_model_paths(config.bot, resolve),
+        }
     )
 
 
@@ -413,9 +754,11 @@ def _resolve_model_paths(model: BaseModelT, resolve: Callable[[Path], Path]) -> 
 
 def database_url(config: Config, base: Path) -> str:
     """The database to use: environment first, then the file, then a SQLite file beside it."""
-    from_env = Secrets().database_url
+    from provisioner.secrets import read_secret, with_database_password
+
+    from_env = Secrets().database_url or read_secret("PROVISIONER_DATABASE_URL")
     if from_env:
-        return from_env
+        return with_database_password(from_env)
     if config.database_url:
-        return config.database_url
+        return with_database_password(config.database_url)
     return f"sqlite:///{(base / 'provisioner.db').resolve()}"

@@ -5,27 +5,33 @@ from __future__ import annotations
 import dataclasses
 import os
 from contextlib import ExitStack
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from connectors.hr.csv_source import HrCsvSource
 from connectors.reference.target import ReferenceTarget
 from connectors.sis.consent_csv import ConsentCsvSource
 from connectors.sis.oneroster_csv import OneRosterCsvSource
 from provisioner.config import (
+    ADTargetConfig,
     AfasSourceConfig,
     Config,
     ConsentCsvSourceConfig,
     HrCsvSourceConfig,
     M365TargetConfig,
+    MagisterSourceConfig,
     OneRosterSourceConfig,
     ParnasSysSourceConfig,
     ReferenceTargetConfig,
+    SisStaffTargetConfig,
     SomtodaySourceConfig,
     YouforceSourceConfig,
 )
 from provisioner.errors import ConfigError
 from provisioner.sources.models import Source
 from provisioner.targets import Target
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session, sessionmaker
 
 
 def build_sources(config: Config) -> list[Source]:
@@ -50,6 +56,10 @@ def build_sources(config: Config) -> list[Source]:
             from connectors.sis.parnassys.source import ParnasSysSource
 
             sources.append(ParnasSysSource(slot, source, {loc.brin6 for loc in config.locations}))
+        elif isinstance(source, MagisterSourceConfig):
+            from connectors.sis.magister.source import MagisterSource
+
+            sources.append(MagisterSource(slot, source, {loc.brin6 for loc in config.locations}))
         elif isinstance(source, OneRosterSourceConfig):
             sources.append(
                 OneRosterCsvSource(slot, source, {loc.brin6 for loc in config.locations})
@@ -59,8 +69,15 @@ def build_sources(config: Config) -> list[Source]:
     return sources
 
 
-def build_targets(config: Config, *, dry_run: bool, stack: ExitStack) -> list[Target]:
-    """The configured targets; everything they open is closed when ``stack`` closes."""
+def build_targets(
+    config: Config,
+    *,
+    dry_run: bool,
+    stack: ExitStack,
+    sessions: sessionmaker[Session] | None = None,
+) -> list[Target]:
+    """The configured targets; everything they open is closed when ``stack`` closes.
+    ``sessions`` (the store) is needed by targets that open manual tasks (ParnasSys staff)."""
     targets: list[Target] = []
     for target in config.targets:
         if isinstance(target, ReferenceTargetConfig):
@@ -75,6 +92,14 @@ def build_targets(config: Config, *, dry_run: bool, stack: ExitStack) -> list[Ta
             targets.append(reference)
         elif isinstance(target, M365TargetConfig):
             targets.append(_m365(config, target, dry_run=dry_run, stack=stack))
+        elif isinstance(target, SisStaffTargetConfig):
+            targets.append(_sis_staff(config, target, dry_run, stack, sessions))
+        elif isinstance(target, ADTargetConfig):
+            from connectors.ad.build import build_ad_target
+
+            ad = build_ad_target(config, target, dry_run=dry_run)
+            stack.callback(ad.close)
+            targets.append(ad)
     return targets
 
 
@@ -124,6 +149,46 @@ def _m365(config: Config, target: M365TargetConfig, *, dry_run: bool, stack: Exi
     )
     stack.callback(m365.close)
     return m365
+
+
+def _sis_staff(
+    config: Config,
+    target: SisStaffTargetConfig,
+    dry_run: bool,
+    stack: ExitStack,
+    sessions: sessionmaker[Session] | None,
+) -> Target:
+    """Staff accounts in the SIS; it reads through the board's SIS source of that system."""
+    source = config.sources.sis
+    locations = {loc.brin6 for loc in config.locations}
+    domain = config.board.domain
+    if target.system == "somtoday" and isinstance(source, SomtodaySourceConfig):
+        from connectors.sis.somtoday.staff import SomtodayStaffTarget
+
+        somtoday = SomtodayStaffTarget(
+            target.name, target, source, locations, domain, dry_run=dry_run
+        )
+        stack.callback(somtoday.close)
+        return somtoday
+    if target.system == "magister" and isinstance(source, MagisterSourceConfig):
+        from connectors.sis.magister.staff import MagisterStaffTarget
+
+        magister = MagisterStaffTarget(
+            target.name, target, source, locations, domain, dry_run=dry_run
+        )
+        stack.callback(magister.close)
+        return magister
+    if target.system == "parnassys" and isinstance(source, ParnasSysSourceConfig):
+        from connectors.sis.parnassys.staff import ParnasSysStaffTarget
+
+        if sessions is None:
+            raise ConfigError(f"target {target.name}: ParnasSys staff tasks need the store")
+        return ParnasSysStaffTarget(
+            target.name, target, source, locations, domain, sessions, dry_run=dry_run
+        )
+    raise ConfigError(
+        f"target {target.name}: system {target.system} needs sources.sis of type {target.system}"
+    )
 
 
 def target_settings(config: Config) -> dict[str, dict[str, Any]]:

@@ -1,30 +1,49 @@
 """The demo board served by emulated HR systems (AFAS Profit, Youforce) and student
-information systems (Somtoday, ParnasSys) syncs to the same accounts as the same board in
-plain files: the engine does not care where HR and the SIS live."""
+information systems (Somtoday, ParnasSys, Magister) syncs to the same accounts as the same
+board in plain files: the engine does not care where HR and the SIS live. And staff accounts
+in the SIS follow HR: a leaver ends up inactive in Somtoday and Magister, and as a task for
+the location leader in ParnasSys, while a withdrawn consent is kept as such."""
 
 from __future__ import annotations
 
+import csv
+import dataclasses
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
+from sqlalchemy import select
 
 from connectors.hr.afas.emulator import AfasEmulator
 from connectors.hr.youforce.emulator import YouforceEmulator
 from connectors.reference.target import ReferenceTarget
+from connectors.sis.magister.emulator import MagisterEmulator
+from connectors.sis.magister.staff import MagisterStaffTarget
 from connectors.sis.parnassys.emulator import ParnasSysEmulator
+from connectors.sis.parnassys.staff import ParnasSysStaffTarget
 from connectors.sis.somtoday.emulator import SomtodayEmulator
+from connectors.sis.somtoday.staff import SomtodayStaffTarget
 from provisioner.config import (
     Config,
+    MagisterSourceConfig,
     ParnasSysSourceConfig,
+    SisStaffTargetConfig,
     SomtodaySourceConfig,
     SourceConfig,
     YouforceSourceConfig,
 )
+from provisioner.demo.systems import SIS_ROLES
 from provisioner.execution.engine import Engine, RunReport, SyncRequest
+from provisioner.store.tables import Consent
+from provisioner.targets import Target
+from provisioner.tasks import ManualTasks
 from provisioner.wiring import build_sources, target_settings
 from tests.board import TODAY, Board, make_board
+
+LATER = TODAY + timedelta(days=1)
 
 HrServer = Callable[[Board, pytest.MonkeyPatch], Iterator[SourceConfig]]
 
@@ -129,3 +148,200 @@ def test_a_board_on_hr_and_sis_apis_gives_the_same_accounts_as_its_files(
         assert accounts == expected
         assert report.counts == expected_report.counts
         assert sync(board, config)[0].total == 0
+
+
+# -- staff accounts in the SIS follow HR: a leaver, and a withdrawn consent -------------------
+
+
+@dataclasses.dataclass
+class SisWorld:
+    """A SIS emulator that lives through the whole test, its source configuration, and how
+    to build its staff target and withdraw one pupil's consent."""
+
+    system: str
+    source: SourceConfig
+    emulator: Any
+    staff_target: Callable[[Board, Path], Target]
+    withdraw: Callable[[Board, str, str], None]
+    consent_from_sis: bool
+
+
+def _staff_config(system: str, path: Path, **extra: str) -> SisStaffTargetConfig:
+    return SisStaffTargetConfig(
+        type="sis-staff", name=f"{system}-staff", system=system,  # type: ignore[arg-type]
+        state_file=path / f"{system}-staff.json", sis_roles=SIS_ROLES, **extra,  # type: ignore[arg-type]
+    )  # fmt: skip
+
+
+def _withdraw_in_csv(board: Board, pupil: str, medium: str) -> None:
+    with (board.folder / "consents.csv").open("a", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerow(
+            [pupil, medium, "withdrawn", "2026-2027", LATER.isoformat(), "parent"]
+        )
+
+
+@contextmanager
+def somtoday_world(board: Board, monkeypatch: pytest.MonkeyPatch) -> Iterator[SisWorld]:
+    with SomtodayEmulator(today=TODAY) as emu:
+        emu.load_oneroster(
+            board.folder / "sis", consents=board.folder / "consents.csv", today=TODAY
+        )
+        monkeypatch.setenv("PROVISIONER_SOMTODAY_CLIENT_SECRET", emu.client_secret)
+        source = SomtodaySourceConfig(
+            type="somtoday", api_url=emu.api_url, token_url=emu.token_url,
+            organisation=emu.organisation, client_id=emu.client_id,
+        )  # fmt: skip
+
+        def target(board: Board, path: Path) -> Target:
+            config = _staff_config(
+                "somtoday", path, hrm_url=emu.hrm_url, hrm_username=emu.hrm_username,
+                hrm_brin=board.config.locations[0].brin6[:4],
+            )  # fmt: skip
+            locations = {loc.brin6 for loc in board.config.locations}
+            return SomtodayStaffTarget(
+                config.name, config, source, locations, board.config.board.domain,
+                hrm_password=emu.hrm_password, today=emu.today,
+            )  # fmt: skip
+
+        def withdraw(board: Board, pupil: str, medium: str) -> None:
+            emu.set_toestemming(pupil, medium, False)  # the parent unticked it
+
+        yield SisWorld("somtoday", source, emu, target, withdraw, consent_from_sis=True)
+
+
+@contextmanager
+def parnassys_world(board: Board, monkeypatch: pytest.MonkeyPatch) -> Iterator[SisWorld]:
+    with parnassys(board, monkeypatch) as source:
+
+        def target(board: Board, path: Path) -> Target:
+            assert isinstance(source, ParnasSysSourceConfig)
+            config = _staff_config("parnassys", path)
+            locations = {loc.brin6 for loc in board.config.locations}
+            return ParnasSysStaffTarget(
+                config.name, config, source, locations, board.config.board.domain,
+                board.sessions(), today=TODAY,
+            )  # fmt: skip
+
+        yield SisWorld("parnassys", source, None, target, _withdraw_in_csv, consent_from_sis=False)
+
+
+@contextmanager
+def magister_world(board: Board, monkeypatch: pytest.MonkeyPatch) -> Iterator[SisWorld]:
+    units = {loc.brin6: loc.name for loc in board.config.locations}
+    with MagisterEmulator(today=TODAY) as emu:
+        emu.load_oneroster(board.folder / "sis", units)
+        monkeypatch.setenv("PROVISIONER_MAGISTER_PASSWORD", emu.password)
+        source = MagisterSourceConfig(
+            type="magister", base_url=emu.url, username=emu.username,
+            locations={name: brin6 for brin6, name in units.items()},
+        )  # fmt: skip
+
+        def target(board: Board, path: Path) -> Target:
+            config = _staff_config("magister", path)
+            locations = {loc.brin6 for loc in board.config.locations}
+            return MagisterStaffTarget(
+                config.name, config, source, locations, board.config.board.domain, today=TODAY
+            )
+
+        yield SisWorld("magister", source, emu, target, _withdraw_in_csv, consent_from_sis=False)
+
+
+def sync_all(
+    board: Board, config: Config, staff_target: Target, today: date
+) -> tuple[RunReport, dict[str | None, bool]]:
+    directory = ReferenceTarget("directory", board.directory)
+    settings = {
+        **target_settings(config),
+        staff_target.name: {"include_pupils": False, "sis_roles": SIS_ROLES},
+    }
+    try:
+        engine = Engine(config, board.sessions(), build_sources(config),
+                        [directory, staff_target], target_settings=settings)  # fmt: skip
+        report = engine.sync(SyncRequest(today=today))
+        return report, {a.key: a.enabled for a in directory.read().accounts}
+    finally:
+        directory.close()
+        close = getattr(staff_target, "close", None)
+        if close is not None:
+            close()
+
+
+def _granted(board: Board) -> tuple[str, str]:
+    """A pupil and medium whose last answer is 'granted' in the store."""
+    with board.sessions()() as session:
+        rows = session.execute(select(Consent).order_by(Consent.recorded_on, Consent.id)).scalars()
+        last: dict[tuple[str, str], str] = {}
+        for row in rows:
+            last[row.pupil_id, row.medium] = row.status
+    return next(pair for pair, status in sorted(last.items()) if status == "granted")
+
+
+def _consent_history(board: Board, pupil: str, medium: str) -> list[str]:
+    with board.sessions()() as session:
+        rows = session.execute(
+            select(Consent)
+            .where(Consent.pupil_id == pupil, Consent.medium == medium)
+            .order_by(Consent.recorded_on, Consent.id)
+        ).scalars()
+        return [row.status for row in rows]
+
+
+@pytest.mark.parametrize(
+    ("hr_server", "sis_world"),
+    [(afas, somtoday_world), (youforce, parnassys_world), (afas, magister_world)],
+    ids=["afas+somtoday", "youforce+parnassys", "afas+magister"],
+)  # fmt: skip
+def test_a_leaver_leaves_the_sis_too_and_a_withdrawn_consent_is_kept(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    hr_server: Callable[..., Any],
+    sis_world: Callable[..., Any],
+) -> None:
+    board = make_board(tmp_path / "board", pupils=60)
+    leaver = board.teacher_number()
+    with sis_world(board, monkeypatch) as world:
+
+        def configured(hr: SourceConfig) -> Config:
+            config = board.config
+            update: dict[str, SourceConfig | None] = {"hr": hr, "sis": world.source}
+            if world.consent_from_sis:
+                update["consent"] = None
+            return config.model_copy(update={"sources": config.sources.model_copy(update=update)})
+
+        with hr_server(board, monkeypatch) as hr:
+            first, accounts = sync_all(
+                board, configured(hr), world.staff_target(board, tmp_path), TODAY
+            )
+        assert first.status == "applied", first.as_json()
+        assert accounts[f"staff:{leaver}"]
+        pupil, medium = _granted(board)
+
+        board.edit_hr(
+            leaver, lambda row: {**row, "end_date": (TODAY - timedelta(days=3)).isoformat()}
+        )
+        world.withdraw(board, pupil, medium)
+        with hr_server(board, monkeypatch) as hr:
+            config = configured(hr)
+            second, accounts = sync_all(board, config, world.staff_target(board, tmp_path), LATER)
+            assert second.status == "applied", second.as_json()
+            third, _ = sync_all(board, config, world.staff_target(board, tmp_path), LATER)
+
+        assert not accounts[f"staff:{leaver}"]  # the directory account is disabled
+        staff_report = next(t for t in second.targets if t.name == f"{world.system}-staff")
+        assert staff_report.counts.get("disable_account") == 1
+        if world.system == "somtoday":
+            record = world.emulator.medewerker(leaver)
+            assert record["datum_uit_dienst"] == (TODAY - timedelta(days=1)).isoformat()
+        elif world.system == "magister":
+            assert (
+                world.emulator.medewerker(leaver)["DatumUitDienst"]
+                == (TODAY - timedelta(days=1)).isoformat()
+            )
+        else:
+            tasks = ManualTasks(board.sessions()).list(person_key=f"staff:{leaver}")
+            (task,) = [t for t in tasks if t.kind == "sis_account_deactivate"]
+            assert task.assignee == "location_leader" and task.system == "parnassys"
+            assert task.location in {loc.brin6 for loc in board.config.locations}
+        history = _consent_history(board, pupil, medium)
+        assert history[-1] == "withdrawn" and "granted" in history
+        assert third.total == 0, third.as_json()  # converged: nothing asked twice

@@ -502,7 +502,15 @@ def test_retries_are_bounded(emu: AfasEmulator) -> None:
         (404, None, FatalError, f"GetConnector '{USERS}' does not exist"),
         (409, None, FatalError, "unexpected answer HTTP 409"),
         (429, None, TransientError, "HTTP 429"),
-        (500, {"externalMessage": "General message: fout"}, TransientError, "HTTP 500: General"),
+        (
+            500,
+            {"externalMessage": "An unexpected error has occurred.", "profitLogReference": "3A4"},
+            FatalError,
+            "could not process the request (HTTP 500): An unexpected error has occurred. "
+            "(Profit log reference 3A4)",
+        ),
+        (500, {"externalMessage": "Out of memory"}, FatalError, "Lower page_size"),
+        (500, {"externalMessage": "Command timeout expired."}, TransientError, "HTTP 500"),
         (502, None, TransientError, "HTTP 502"),
         (503, None, TransientError, "HTTP 503"),
         (200, {"no": "rows"}, FatalError, "without a 'rows' list"),
@@ -529,6 +537,21 @@ def test_status_codes_become_typed_errors(
     assert type(caught.value) is error and text in str(caught.value)
     if isinstance(caught.value, TransientError):
         assert caught.value.retry_after == 7.0
+
+
+def test_maintenance_waits_the_retry_after_of_the_503_body() -> None:
+    def answer(request: httpx.Request) -> httpx.Response:
+        body = {"error": {"code": {"example": "503"}}, "retry_after": 120}
+        return httpx.Response(503, json=body)
+
+    afas = AfasSource(
+        "hr", AfasSourceConfig(type="afas", base_url=AFAS_URL), ORG_UNITS,
+        token="<token><version>1</version><data>ABC123</data></token>",
+        transport=httpx.MockTransport(answer), max_attempts=1,
+    )  # fmt: skip
+    with pytest.raises(TransientError) as caught:
+        afas.read()
+    assert caught.value.retry_after == 120.0
 
 
 def test_a_token_echoed_by_the_server_is_blanked_out() -> None:

@@ -161,3 +161,14 @@ def test_two_active_groups_quarantine_the_pupil(emu: ParnasSysEmulator) -> None:
     batch = source(emu).read()
     assert "pupil:4715" in batch.quarantined_keys
     assert [p.field for p in batch.problems] == ["groepsindelingen"]
+
+
+def test_no_teacher_group_links_at_all_is_reported_once(emu: ParnasSysEmulator) -> None:
+    seed_small(emu)
+    emu.add_staff("07XY", "M2", given="Jan", family="Smit", employee_number="100008")
+    emu.staff_groups = False  # getMedewerkers as the vendor's own connector reads it
+    batch = source(emu).read()
+    (problem,) = [p for p in batch.problems if p.field == "medewerker/groepen"]
+    assert "no class access" in problem.reason and problem.record is None
+    assert all(not g.teacher_numbers for g in batch.groups)
+    assert len(batch.pupils) == 1  # pupils are unaffected

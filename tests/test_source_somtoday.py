@@ -205,6 +205,24 @@ def test_consent_ticked_unticked_and_unanswered(emu: SomtodayEmulator) -> None:
     assert names[older] == PersonName("Johannes", "van der", "Berg")
 
 
+def test_consents_are_read_per_medium_in_pages_not_per_pupil(emu: SomtodayEmulator) -> None:
+    v, _ = seed_school(emu, 5)
+    for naam in ("website", "nieuwsbrief"):
+        emu.add_toestemming_veld(naam)
+    for i in range(5):
+        emu.set_toestemming(f"L{i:04d}", "website", i % 2 == 0)
+        emu.set_toestemming(f"L{i:04d}", "nieuwsbrief", True)
+    batch = source(emu, page_size=2).read()
+    assert len(batch.consents) == 10
+    granted = {c.pupil_id for c in batch.consents if c.medium == "website"
+               and c.status is ConsentStatus.GRANTED}  # fmt: skip
+    assert granted == {"L0000", "L0002", "L0004"}
+    asked = [q for path, q in emu.requests if path.endswith(f"{v}/leerling/veldwaardes")]
+    assert len(asked) == 6  # 2 media x 3 pages of 2, whatever the number of pupils
+    assert all("vrijveldNaam=" in q and "peilschooljaar=HUIDIG" in q for q in asked)
+    assert not [path for path, _ in emu.requests if path.endswith("L0000/veldwaardes")]
+
+
 def test_bad_records_are_quarantined_with_record_and_field(emu: SomtodayEmulator) -> None:
     v, _ = seed_school(emu, 2)
     emu.add_raw(v, "leerling", {"uuid": "BAD1", "roepnaam": "Piet", "achternaam": "Bos",

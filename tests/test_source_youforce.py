@@ -58,6 +58,7 @@ def make_source(
     secret: str | None = SECRET,
     calls_per_minute: int = 100,
     transport: httpx.BaseTransport | None = None,
+    tenant_id: str | None = None,
 ) -> YouforceSource:
     if clock is None:
         fake = FakeClock()
@@ -69,6 +70,7 @@ def make_source(
         token_url=emu.token_url,
         client_id=emu.client_id,
         calls_per_minute=calls_per_minute,
+        tenant_id=tenant_id,
     )
     return YouforceSource(
         "hr",
@@ -530,6 +532,17 @@ def test_timeouts_are_transient(emu: YouforceEmulator) -> None:
     with pytest.raises(TransientError, match="did not answer in time"):
         source.read()
     assert len(fake.sleeps) >= MAX_ATTEMPTS - 1  # waits between attempts, plus pacing
+
+
+def test_the_tenant_is_sent_with_the_token_request_when_configured() -> None:
+    with YouforceEmulator(client_secret=SECRET, tenant_id="T-4711") as emu:
+        emu.add_person("1", known_as="Kim", last_name_at_birth="Dekker")
+        with pytest.raises(FatalError, match="tenant_id"):
+            make_source(emu).read()  # Visma Connect refuses a token without the tenant
+        source = make_source(emu, tenant_id="T-4711")
+        assert [m.employee_number for m in source.read().staff] == ["1"]
+        with pytest.raises(FatalError):
+            make_source(emu, tenant_id="T-9999").read()  # another tenant
 
 
 def test_a_repeated_next_link_is_an_error() -> None:

@@ -46,6 +46,7 @@ from provisioner.errors import (
     RejectedError,
     TransientError,
 )
+from provisioner.metrics import note_graph_throttled
 
 log = logging.getLogger(__name__)
 
@@ -491,8 +492,7 @@ class GraphClient:
             # replica that answered. Retried by the one policy, like any transient answer.
             raise TransientError(f"{where}: just created, not yet visible", retry_after=0.5)
         if response.status_code == 429:
-            with self._lock:
-                self.throttled += 1
+            self._count_throttled(1)
         raise translate(
             response.status_code,
             _body(response),
@@ -568,6 +568,7 @@ class GraphClient:
     def _count_throttled(self, n: int) -> None:
         with self._lock:
             self.throttled += n
+        note_graph_throttled(n)  # the Prometheus counter of provisioner serve
 
 
 class _InnerRetry(TransientError):

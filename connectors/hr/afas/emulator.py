@@ -36,10 +36,15 @@ What it models (edu-sources.md section 1; plain HTTP on 127.0.0.1, no TLS):
   (closed at once); ``ignore_skip`` models a broken server or proxy that always serves the
   first page. Every request is recorded in :attr:`AfasEmulator.requests` (never the token).
 
-Not verified against a real Profit and chosen here: the date serialisation (``date_format``,
-default ``2024-08-01T00:00:00Z``), the default take, the status of an unknown connector or
-field (real Profit may answer 401 or 500) and the error texts. UpdateConnectors
-(``KnEmployee``, ``KnUser``) are not modelled: PUT and POST answer 405.
+Verified in AFAS's own API documentation (AFASSoftware/OASContent, GetConnector and
+Troubleshooting pages): the ``{"skip", "take", "rows"}`` envelope, the default take of 100,
+date-times written ``2012-11-22T09:49:49Z`` with a ``Z`` to be ignored (Amsterdam time),
+5xx bodies ``{"externalMessage", "errorNumber", "profitLogReference"}``, HTTP 500 "An
+unexpected error has occurred." for an invalid skip/take and "Command timeout expired." after
+15 minutes (the injected ``500`` fault), 503 during maintenance, 401 for a bad token and 403
+for a refused address. Not verified and chosen here: the status of an unknown connector or
+field (400 here) and the Dutch error texts. UpdateConnectors (``KnEmployee``, ``KnUser``) are
+not modelled: PUT and POST answer 405.
 """
 
 from __future__ import annotations
@@ -157,7 +162,7 @@ class AfasEmulatorSettings:
     employments_connector: str = EMPLOYMENTS
     org_units_connector: str = ORG_UNITS
     date_format: str = "%Y-%m-%dT%H:%M:%SZ"  # how date fields are written (strftime)
-    default_take: int = 100  # rows without a take parameter (not verified)
+    default_take: int = 100  # rows without a take parameter (AFAS's documented default)
     shuffle_unordered: bool = True  # without orderbyfieldids the order changes per call
     window_months: int | None = None  # T4E default filter on employment dates: 3
     today: date | None = None  # for the window; None = the real today
@@ -540,7 +545,7 @@ class AfasEmulator(LoopbackEmulator):
         if fault == "503":
             message = "De AFAS Online-omgeving is tijdelijk niet beschikbaar (onderhoud)."
             return _Reply(503, afas_error(message), wait)
-        return _Reply(500, afas_error("General message: Er is een onverwachte fout opgetreden."))
+        return _Reply(500, afas_error("Command timeout expired."))  # AFAS's 15-minute limit
 
     def _route(
         self, method: str, path: str, query: dict[str, str], authorization: str | None
@@ -613,9 +618,9 @@ class AfasEmulator(LoopbackEmulator):
         skip = _integer(query, "skip", 0)
         take = _integer(query, "take", s.default_take)
         if skip < 0 and skip != -1:
-            raise _AfasError(400, f"De waarde van skip ({skip}) is ongeldig.")
+            raise _AfasError(500, "An unexpected error has occurred.")  # as documented
         if take < -1:
-            raise _AfasError(400, f"De waarde van take ({take}) is ongeldig.")
+            raise _AfasError(500, "An unexpected error has occurred.")
         condition = _filters(query, known)
         order = [f for f in query.get("orderbyfieldids", "").split(",") if f.strip()]
         for name in order:

@@ -30,9 +30,10 @@ How a row becomes a :class:`StaffMember`:
   ``Organisatorische_eenheid_code`` (``org_units``), function title ``Functie_omschrijving``,
   start and end from ``Begindatum_functie``/``Einddatum_functie``. A date is ``2024-08-01`` or
   a datetime at midnight (``2024-08-01T00:00:00Z``, ``2024-08-01T00:00:00``): the calendar
-  date as written is used. AFAS date fields carry no time, so a time other than midnight is
-  reported rather than guessed at (it would mean a time-zone shift, and a day off). ``null``
-  or empty = no end date.
+  date as written is used. Verified in AFAS's own documentation (GetConnector): date-time
+  fields end in a ``Z`` that is to be ignored, the time is always Amsterdam time, so there is
+  no time-zone conversion. A date field with a time other than midnight is still reported:
+  it is not a date field. ``null`` or empty = no end date.
 
 Records that cannot be used are reported and quarantined exactly like the HR CSV source
 (docs/formats.md): ``file`` is the GetConnector id, ``line`` is None, ``field`` the AFAS field.
@@ -129,10 +130,15 @@ def translate(
 ) -> ConnectorError:
     """Turn a failed GetConnector call (an error answer or no answer) into a typed error.
 
-    401/403: the token was refused (FatalError); 404: the GetConnector does not exist
-    (FatalError); 400 and other 4xx: FatalError with AFAS's message; 429, 5xx, timeouts and
-    broken connections: TransientError (with Retry-After when AFAS gives it). Every form of
-    the token in ``redact`` is blanked out of the message.
+    401/403: the token was refused or the address is not allowed (FatalError); 404: the
+    GetConnector does not exist (FatalError); 400 and other 4xx: FatalError with AFAS's
+    message. 500 is, by AFAS's documentation, a functional error of the request, answered
+    with ``{"externalMessage", "errorNumber", "profitLogReference"}`` (bad skip/take, an
+    unknown field, "Out of memory" for too large a page): FatalError with the message and the
+    log reference, except "Command timeout expired" (AFAS's 15-minute limit), which is
+    transient. 429, 502-504, timeouts and broken connections: TransientError, waiting
+    ``Retry-After``, or the ``retry_after`` of a 503 body. Every form of the token in
+    ``redact`` is blanked out of the message.
     """
     where = f"AFAS GetConnector '{connector}'"
     if isinstance(outcome, httpx.HTTPError):
@@ -164,8 +170,16 @@ def translate(
             f"{where} does not exist (HTTP 404){said}. Check the connector name in the "
             "configuration and that the GetConnector is imported in Profit"
         )
+    elif status == 500 and "timeout" not in detail.casefold():
+        hint = ""
+        if "out of memory" in detail.casefold() or "string space" in detail.casefold():
+            hint = ". Lower page_size: AFAS could not hold this page"
+        error = FatalError(f"{where}: AFAS could not process the request (HTTP 500){said}{hint}")
     elif status == 429 or status >= 500:
-        error = TransientError(f"{where}: HTTP {status}{said}", retry_after(outcome.headers))
+        wait = retry_after(outcome.headers)
+        if wait is None:
+            wait = _body_retry_after(outcome)
+        error = TransientError(f"{where}: HTTP {status}{said}", wait)
     elif status == 400:
         error = FatalError(f"{where}: AFAS refused the request (HTTP 400){said}")
     else:
@@ -187,6 +201,18 @@ def _afas_message(response: httpx.Response) -> str:
     if message and reference:
         message += f" (Profit log reference {reference})"
     return " ".join(message.split())[:500]
+
+
+def _body_retry_after(response: httpx.Response) -> float | None:
+    """The ``retry_after`` (seconds) of a 503 body, as AFAS sends it during maintenance."""
+    try:
+        body = response.json()
+    except ValueError:
+        return None
+    value = body.get("retry_after") if isinstance(body, dict) else None
+    if isinstance(value, int | float) and not isinstance(value, bool) and value >= 0:
+        return float(value)
+    return None
 
 
 def _redacted(error: ConnectorError, secrets: Collection[str]) -> ConnectorError:

@@ -15,7 +15,9 @@ Plain HTTP on 127.0.0.1, served from a background thread::
 What it models (research notes, edu-sources.md section 2):
 
 - ``POST /authentication/token``: OAuth2 client credentials (form fields or HTTP Basic);
-  a wrong client answers 401 ``invalid_client``; tokens carry ``expires_in`` and expire;
+  a wrong client answers 401 ``invalid_client``; with ``tenant_id`` set, a token request
+  without that ``tenant_id`` form field answers 400 ``invalid_request`` (Visma Connect);
+  tokens carry ``expires_in`` and expire;
 - ``GET /iam/v1.0/{persons,employments,jobProfiles,organizationUnits}`` (and empty
   ``assignments``, ``costAllocations``, ``roleAssignments``) with a bearer token: ``value``
   plus an absolute ``nextLink`` (``?skip=…&take=…``) while more remain; ``page_size`` is the
@@ -115,9 +117,11 @@ class YouforceEmulator(LoopbackEmulator):
         token_lifetime: int = 3600,
         port: int = 0,
         clock: Callable[[], float] = time.monotonic,
+        tenant_id: str | None = None,
     ) -> None:
         if page_size < 1 or calls_per_window < 1 or window <= 0:
             raise ValueError("page_size and calls_per_window must be >= 1, window > 0")
+        self.tenant_id = tenant_id  # Visma Connect: the token form must name this tenant
         self.client_id = client_id
         self.client_secret = client_secret
         self.page_size = page_size
@@ -427,6 +431,9 @@ class YouforceEmulator(LoopbackEmulator):
         if client_id != self.client_id or secret != self.client_secret:
             refused = "Client authentication failed"
             return 401, {"error": "invalid_client", "error_description": refused}, None
+        if self.tenant_id is not None and form.get("tenant_id", [""])[0] != self.tenant_id:
+            said = "tenant_id is missing or not a tenant of this client"
+            return 400, {"error": "invalid_request", "error_description": said}, None
         token, life = self._issue_token(now), self.token_lifetime
         return 200, {"access_token": token, "token_type": "Bearer", "expires_in": life}, None
 

@@ -1,6 +1,9 @@
 """Staff from the Visma Raet Youforce IAM API (HR Core Beaufort and HR Core Business).
 
-Read only. :class:`YouforceClient` is the transport: OAuth2 client credentials, a client-side
+Read only. :class:`YouforceClient` is the transport: OAuth2 client credentials (HR Core
+Beaufort: ``POST https://connect.visma.com/connect/token`` with the form fields
+``grant_type``, ``client_id``, ``client_secret`` and ``tenant_id``, as the vendor's IAM API
+connector sends them; ``tenant_id`` only when configured), a client-side
 pacer for the API's calls-per-minute limit, ``value``/``nextLink`` paging, the one tenacity
 policy (:func:`retry_policy`) and the one error translation (:func:`translate`).
 :class:`YouforceSource` joins persons, employments (dienstverbanden), jobProfiles (functies)
@@ -204,7 +207,10 @@ class YouforceClient(OAuthClient):
         return urlunsplit((base.scheme, base.netloc, target.path, target.query, ""))
 
     def _send(self, method: str, url: str, where: str, **kwargs: Any) -> httpx.Response:
-        """Every call, the token request too, is paced to the API's limit."""
+        """Every call, the token request too, is paced to the API's limit; the token request
+        also carries ``tenant_id`` (Visma Connect), when configured."""
+        if self.config.tenant_id and method == "POST" and isinstance(kwargs.get("data"), dict):
+            kwargs["data"] = {**kwargs["data"], "tenant_id": self.config.tenant_id}
         self._pacer.wait()
         try:
             return super()._send(method, url, where, **kwargs)

@@ -110,6 +110,8 @@ class ParnasSysEmulator(LoopbackEmulator):
         self.key = key
         self.today = today or date.today()
         self.school_year = school_year(self.today)
+        #: False: ``getMedewerkers`` without ``groepen``, as the vendor's connector sees it
+        self.staff_groups = True
         self._port = port
         self._lock = threading.Lock()
         self._data: dict[tuple[str, str], _Year] = {}
@@ -352,7 +354,10 @@ class ParnasSysEmulator(LoopbackEmulator):
             if not any(b == brin for b, _ in self._data):
                 return _fault("soap:Client", f"Geen toegang tot brinnummer {brin}")
             data = self._data.get((brin, year), _Year())
-            result = _pupils_xml(data, year) if operation == GET_PUPILS else _staff_xml(data)
+            if operation == GET_PUPILS:
+                result = _pupils_xml(data, year)
+            else:
+                result = _staff_xml(data, groups=self.staff_groups)
         return _envelope(operation, result)
 
     def _injected(self, operation: str) -> _Fault | None:
@@ -448,16 +453,17 @@ def _pupils_xml(data: _Year, year: str) -> ET.Element:
     return result
 
 
-def _staff_xml(data: _Year) -> ET.Element:
+def _staff_xml(data: _Year, *, groups: bool = True) -> ET.Element:
     result = ET.Element("return")
     _sub(result, "adressen")
     staff = _sub(result, "medewerkers")
     for member in data.staff.values():
         element = _sub(staff, "medewerker")
         _simple(element, {"id": member.id, **member.fields})
-        groups = _sub(element, "groepen")
-        for group_id in member.groups:
-            _sub(groups, "groep", group_id)
+        if groups:
+            holder = _sub(element, "groepen")
+            for group_id in member.groups:
+                _sub(holder, "groep", group_id)
         _sub(_sub(element, "dienstverbanden"), "dienstverband", "1")
     job = _sub(_sub(result, "dienstverbanden"), "dienstverband")
     _simple(job, {"id": "1", "afkorting": "LK", "naam": "Leerkracht"})

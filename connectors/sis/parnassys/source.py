@@ -32,6 +32,16 @@ evidence of the generic interface and are named after EDEXML, §8.3):
   ``medewerker/personeelsnummer`` (*assumed*: the generic interface's public evidence has no
   such element). A teacher without one is reported and gets no group access.
 
+Checked (the vendor's own connector, Tools4ever HelloID ParnasSys source, reads
+``getMedewerkers`` as ``id``, ``aanhef``, ``roepNaam``, ``firstName``, ``lastName``,
+``achternaam``, ``email``, ``geboortedatum``, ``mobile``, ``telefoonWerk`` and
+``dienstverbanden``; its pupils carry no location code): ``dependancecode``,
+``personeelsnummer`` and ``medewerker/groepen`` remain **unconfirmed** for the generic
+interface. A school that does not send ``dependancecode`` is read as its main location
+(``00``), which is right for a school with one location; a multi-location BRIN needs it. When
+no medewerker carries ``groepen`` at all, that is reported once: teachers then get no class
+access from ParnasSys (the OneRoster export or UWLR/EDEXML do carry teacher-group links).
+
 ParnasSys gives no ECK iD and no enabled flag here: ``eck_id`` is None and
 ``enabled_in_sis`` True; leaving is the enrolment's end. Quarantine follows the OneRoster
 rules (docs/formats.md): a bad pupil record is reported (``file`` = the operation, ``line``
@@ -406,7 +416,14 @@ class ParnasSysSource:
     # -- teachers -----------------------------------------------------------------------------
 
     def _teachers(self, answer: ET.Element, state: _Read) -> None:
-        for element in _items(answer, "medewerkers/medewerker"):
+        staff = list(_items(answer, "medewerkers/medewerker"))
+        if staff and not any(_child(e, "groepen") is not None for e in staff):
+            reason = (
+                "no medewerker has groepen: teachers get no class access from ParnasSys "
+                "(teacher-group links are not known to be in the generic interface)"
+            )
+            state.log.note(GET_STAFF, None, None, "medewerker/groepen", reason)
+        for element in staff:
             staff_id = _text(element, "id") or None
             groups = [clean_text(g.text or "") for g in _items(element, "groepen/groep")]
             if not groups:

@@ -1,4 +1,4 @@
-"""A loopback emulator of Somtoday Connect (the read side), for tests and demos.
+"""A loopback emulator of Somtoday Connect (read) and its HRM Webservice (write).
 
     with SomtodayEmulator() as emu:
         v = emu.add_vestiging("07XY00", "OBS De Regenboog")
@@ -20,9 +20,26 @@ What it models (research notes, edu-sources.md sections 5 and 9):
 - per vestiging ``leerling``, ``stamgroep``, ``medewerker`` (wrapped in ``leerlingen``,
   ``stamgroepen``, ``medewerkers``) paged with ``offset``/``amount``: ``amount`` above 200
   answers 400 in Somtoday's error shape ``{"code", "problem", "clarification"}``;
-- ``velden/toestemming`` (``toestemmingvelden``) and ``leerling/{uuid}/veldwaardes``
-  (``{"leerling_uuid", "waardes"}``; an unanswered field has no ``aangekruist``);
-- null fields are omitted (empty lists stay).
+- ``velden/toestemming`` (``toestemmingvelden``: ``uuid``, ``naam``, ``veld_type``,
+  ``omschrijving``) and the answers as ``{"leerlingVeldWaardes": [{"leerling_uuid",
+  "waardes": [VeldWaarde]}]}``: paged in bulk at ``leerling/veldwaardes`` (``vrijveldNaam``
+  required, filtered by it, ``vrijveldUUID`` and ``categorie``) and per pupil at
+  ``leerling/{uuid}/veldwaardes``. A ``VeldWaarde`` has ``uuid``, ``naam``, ``categorie``
+  and ``aangekruist`` (absent when not answered);
+- null fields are omitted (empty lists stay);
+- ``medewerker`` with ``peilschooljaar=HUIDIG`` lists only staff in service in the school year
+  of ``today``: no ``datum_uit_dienst``, or one on or after 1 August of that year;
+- the HRM Webservice (write, SOAP 1.1) at ``POST /services/HRMService``: ``createPerson``
+  with a WS-Security ``UsernameToken`` (``hrm_username``/``hrm_password``) and a
+  ``Brinnummer`` header (a BRIN4 of the organisation). It creates or updates the medewerker
+  with that ``externMedewerkerNummer``; the record becomes exactly what was sent (an omitted
+  field is blanked, so Connect leaves it out). Enforced: the required fields (``afkorting``,
+  ``achternaam``, ``voorletters``, ``geslacht`` MAN/VROUW/ONBEKEND, ``gebruikersnaam``,
+  ``wachtwoord``, ``HRMAdres/landcode``), ``actief`` left empty, ``voorvoegsel``, ``functie``
+  and ``redenUitDienst`` from their tables (``voorvoegsels``, ``functies``, ``redenen``), a
+  ``redenUitDienst`` with every ``datumUitDienst``, ``afkorting`` and ``gebruikersnaam``
+  unique, and every ``vestigingen/brinNummer`` a vestiging of the organisation. Faults are
+  ``soap:Client`` (HTTP 500) with Somtoday's Dutch message.
 
 :meth:`SomtodayEmulator.load_oneroster` serves a demo board's OneRoster folder (and its
 ``consents.csv``) with the same ids, so both sources can be compared.
@@ -31,15 +48,18 @@ What it models (research notes, edu-sources.md sections 5 and 9):
 from __future__ import annotations
 
 import csv
+import json
 import re
 import secrets
 import sys
 import threading
 import uuid as uuid_lib
+import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from email.message import Message
+from html import escape
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -54,6 +74,23 @@ _ECK = re.compile(r"\{\s*eck\s*:([^{}]*)\}", re.IGNORECASE)
 _VESTIGING = re.compile(r"^/connect/vestiging/([^/]+)/(.+)$")
 _VELDWAARDES = re.compile(r"^leerling/([^/]+)/veldwaardes$")
 _Outcome = tuple[int, Any, int | None]
+HRM_PATH = "/services/HRMService"
+SOAP_ENV = "http://schemas.xmlsoap.org/soap/envelope/"
+HRM_NS = "http://hrm.webservices.iridium.topicus.nl/"
+BRIN_NS = "http://hrm.koppelingen.iridium.topicus.nl/"
+WSSE = "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-secext-1.0.xsd"
+XML_TYPE = "text/xml; charset=utf-8"
+#: The functies a demo school defined (Beheer > Instelling > Functies).
+DEFAULT_FUNCTIES = (
+    "Directeur", "Locatieleider", "Teamleider", "Intern begeleider", "Zorgcoördinator",
+    "Docent", "Leerkracht", "Onderwijsassistent", "Conciërge", "Administratief medewerker",
+    "Stagiair",
+)  # fmt: skip
+#: A part of Somtoday's voorvoegsel table.
+VOORVOEGSELS = (
+    "van", "de", "der", "den", "van de", "van der", "van den", "van 't", "'t", "ten", "ter",
+    "te", "in 't", "in de", "op de", "op den", "de la", "le", "la", "el", "al",
+)  # fmt: skip
 
 
 def _wire(fields: Mapping[str, Any]) -> dict[str, Any]:
@@ -104,7 +141,19 @@ class SomtodayEmulator(LoopbackEmulator):
         organisation: str | None = None,
         organisation_name: str = "Stichting Demo Onderwijs",
         port: int = 0,
+        today: date | None = None,
+        hrm_username: str = "hrm-koppeling",
+        hrm_password: str = "hrm-secret",
     ) -> None:
+        self.today = today or date.today()
+        self.hrm_username = hrm_username
+        self.hrm_password = hrm_password
+        #: Somtoday's code tables (Beheer > Instelling): functies, redenen uit dienst, voorvoegsels
+        self.functies: set[str] = set(DEFAULT_FUNCTIES)
+        self.redenen: set[str] = {"Onbekend", "Eigen verzoek", "Pensioen", "Einde contract"}
+        self.voorvoegsels: set[str] = set(VOORVOEGSELS)
+        self.hrm_calls: list[dict[str, Any]] = []  # every HRMperson received, as a dict
+        self._journal: Path | None = None
         self.client_id = client_id
         self.client_secret = client_secret
         self.organisation = organisation or str(uuid_lib.uuid4())
@@ -144,6 +193,31 @@ class SomtodayEmulator(LoopbackEmulator):
     @property
     def token_url(self) -> str:
         return self.url + TOKEN_PATH
+
+    @property
+    def hrm_url(self) -> str:
+        """``hrm_url`` of a ``sis-staff`` target's configuration."""
+        return self.url + HRM_PATH
+
+    def keep_writes(self, path: Path) -> None:
+        """Apply the HRM writes kept in ``path`` (JSON lines) and keep new ones there, so a
+        demo's Somtoday survives the process (seed first, then call this)."""
+        if path.exists():
+            with self._lock:
+                for line in path.read_text(encoding="utf-8").splitlines():
+                    if line.strip():
+                        write = json.loads(line)
+                        self._hrm_store(write["fields"], write["vestigingen"])
+        self._journal = path
+
+    def medewerker(self, afkorting: str) -> dict[str, Any] | None:
+        """The Connect record of a medewerker (any vestiging), regardless of the year."""
+        with self._lock:
+            for data in self._data.values():
+                for record in data["medewerker"]:
+                    if record.get("afkorting") == afkorting:
+                        return dict(record)
+        return None
 
     # -- seeding ------------------------------------------------------------------------------
 
@@ -249,7 +323,7 @@ class SomtodayEmulator(LoopbackEmulator):
         with self._lock:
             self._velden.append(
                 {"uuid": key, "naam": naam, "veld_type": "aankruisvak", "categorie": categorie}
-            )
+            )  # categorie is the VeldWaarde's; a ToestemmingVeld is listed without it
         return key
 
     def set_toestemming(self, leerling: str, naam: str, aangekruist: Any) -> None:
@@ -382,6 +456,8 @@ class SomtodayEmulator(LoopbackEmulator):
         with self._lock:
             self.requests.append((parts.path, parts.query))
         params = {k: v[0] for k, v in parse_qs(parts.query).items()}
+        if method == "POST" and parts.path == HRM_PATH:
+            return self._hrm(body)
         if method == "POST":
             status, answer, wait = self._token_call(parts.path, params, body)
         else:
@@ -442,20 +518,42 @@ class SomtodayEmulator(LoopbackEmulator):
             return 401, _error(401, "Unauthorized", "no access to this vestiging"), None
         if rest == "velden/toestemming":
             with self._lock:
-                return 200, {"toestemmingvelden": [dict(v) for v in self._velden]}, None
+                velden = [
+                    {k: v for k, v in veld.items() if k != "categorie"} for veld in self._velden
+                ]
+            return 200, {"toestemmingvelden": velden}, None
         waardes = _VELDWAARDES.match(rest)
         if waardes is not None:
-            leerling = waardes.group(1)
-            categorie = params.get("categorie")
             with self._lock:
-                values = [
-                    dict(w)
-                    for w in self._waardes.get(leerling, [])
-                    if categorie is None or w.get("categorie") == categorie
-                ]
-            return 200, {"leerling_uuid": leerling, "waardes": values}, None
+                entry = self._veldwaardes(waardes.group(1), params)
+            return 200, {"leerlingVeldWaardes": [entry]}, None
+        if rest == "leerling/veldwaardes":
+            if not params.get("vrijveldNaam"):
+                return 400, _error(400, "Ongeldige parameter", "vrijveldNaam is verplicht"), None
+            page = self._page(params)
+            if isinstance(page, tuple):
+                return page
+            offset, amount = page
+            with self._lock:
+                pupils = [str(r["uuid"]) for r in self._data[vestiging]["leerling"] if "uuid" in r]
+                entries = [self._veldwaardes(uuid, params) for uuid in pupils]
+            return 200, {"leerlingVeldWaardes": entries[offset : offset + amount]}, None
         if rest.rstrip("/") not in LISTS:
             return 404, _error(404, "Not found"), None
+        page = self._page(params)
+        if isinstance(page, tuple):
+            return page
+        offset, amount = page
+        endpoint = rest.rstrip("/")
+        with self._lock:
+            listed = self._data[vestiging][endpoint]
+            if endpoint == "medewerker":
+                listed = [r for r in listed if self._in_service(r)]
+            records = [dict(r) for r in listed[offset : offset + amount]]
+        return 200, {LISTS[endpoint]: records}, None
+
+    def _page(self, params: Mapping[str, str]) -> list[int] | _Outcome:
+        """[offset, amount] of a paged request, or the 400 answer."""
         try:
             offset = int(params.get("offset", "0"))
             amount = int(params.get("amount", str(MAX_AMOUNT)))
@@ -464,10 +562,164 @@ class SomtodayEmulator(LoopbackEmulator):
         if amount > MAX_AMOUNT or amount < 1 or offset < 0:
             clarification = f"amount must be 1 to {MAX_AMOUNT}, offset at least 0"
             return 400, _error(400, "Ongeldige parameter", clarification), None
-        endpoint = rest.rstrip("/")
+        return [offset, amount]
+
+    def _veldwaardes(self, leerling: str, params: Mapping[str, str]) -> dict[str, Any]:
+        """``LeerlingVeldWaardes`` of one pupil, filtered as the query asks."""
+        naam, uuid, categorie = (
+            params.get("vrijveldNaam"),
+            params.get("vrijveldUUID"),
+            params.get("categorie"),
+        )
+        values = [
+            dict(w)
+            for w in self._waardes.get(leerling, [])
+            if (categorie is None or w.get("categorie") == categorie)
+            and (naam is None or w.get("naam") == naam)
+            and (uuid is None or w.get("uuid") == uuid)
+        ]
+        return {"leerling_uuid": leerling, "waardes": values}
+
+    def _in_service(self, record: Mapping[str, Any]) -> bool:
+        """In service in the school year of ``today`` (the ``peilschooljaar=HUIDIG`` rule)."""
+        end = str(record.get("datum_uit_dienst", ""))[:10]
+        first = self.today.year if self.today.month >= 8 else self.today.year - 1
+        return not end or date.fromisoformat(end) >= date(first, 8, 1)
+
+    # -- the HRM Webservice -------------------------------------------------------------------
+
+    def _hrm(self, body: bytes) -> Answer:
+        try:
+            root = ET.fromstring(body)
+        except ET.ParseError:
+            return _soap_fault("Het verzoek is geen geldige XML")
+        user = root.findtext(f".//{{{WSSE}}}Username", "").strip()
+        password = root.findtext(f".//{{{WSSE}}}Password", "").strip()
+        brin = root.findtext(f".//{{{BRIN_NS}}}Brinnummer", "").strip().upper()
+        if user != self.hrm_username or password != self.hrm_password:
+            return _soap_fault("Authenticatie mislukt: onbekende gebruiker of wachtwoord")
         with self._lock:
-            records = [dict(r) for r in self._data[vestiging][endpoint][offset : offset + amount]]
-        return 200, {LISTS[endpoint]: records}, None
+            brin4s = {v["brins"][0][:4] for v in self._vestigingen.values()}
+        if brin not in brin4s:
+            return _soap_fault(f"Brinnummer {brin} hoort niet bij deze instelling")
+        person = next((e for e in root.iter() if e.tag == "HRMperson"), None)
+        if person is None:
+            return _soap_fault("Geen HRMperson in createPerson")
+        fields = {c.tag: (c.text or "").strip() for c in person if len(c) == 0}
+        address = {c.tag: (c.text or "").strip() for c in person.findall("HRMAdres/*")}
+        vestigingen = [
+            {c.tag: (c.text or "").strip() for c in v} for v in person.findall("vestigingen")
+        ]
+        with self._lock:
+            self.hrm_calls.append({**fields, "HRMAdres": address, "vestigingen": vestigingen})
+            problem = self._hrm_problem(fields, address, vestigingen)
+            if problem:
+                return _soap_fault(problem)
+            self._hrm_store(fields, vestigingen)
+            if self._journal is not None:
+                kept = {k: v for k, v in fields.items() if k != "wachtwoord"}
+                with self._journal.open("a", encoding="utf-8") as journal:
+                    journal.write(json.dumps({"fields": kept, "vestigingen": vestigingen}) + "\n")
+        response = (
+            f'<?xml version="1.0" encoding="utf-8"?><soap:Envelope xmlns:soap="{SOAP_ENV}">'
+            f'<soap:Body><ns2:createPersonResponse xmlns:ns2="{HRM_NS}"/></soap:Body>'
+            "</soap:Envelope>"
+        )
+        return Answer(200, {"Content-Type": XML_TYPE}, response.encode())
+
+    def _hrm_problem(
+        self,
+        fields: Mapping[str, str],
+        address: Mapping[str, str],
+        vestigingen: list[dict[str, str]],
+    ) -> str | None:
+        for name in ("afkorting", "achternaam", "voorletters", "geslacht", "gebruikersnaam",
+                     "wachtwoord"):  # fmt: skip
+            if not fields.get(name):
+                return f"Het veld {name} is verplicht"
+        if not address.get("landcode"):
+            return "Het veld HRMAdres.landcode is verplicht"
+        if fields["geslacht"] not in ("MAN", "VROUW", "ONBEKEND"):
+            return f"Onbekend geslacht '{fields['geslacht']}'"
+        if fields.get("actief"):
+            return "Het veld actief moet leeg blijven: datum uit dienst bepaalt of iemand actief is"
+        if fields.get("voorvoegsel") and fields["voorvoegsel"] not in self.voorvoegsels:
+            return f"Onbekend voorvoegsel '{fields['voorvoegsel']}'"
+        if fields.get("functie") and fields["functie"] not in self.functies:
+            return f"Functie '{fields['functie']}' bestaat niet (Beheer > Instelling > Functies)"
+        if fields.get("datumUitDienst") and not fields.get("redenUitDienst"):
+            return "Bij een datum uit dienst hoort een reden uit dienst"
+        if fields.get("redenUitDienst") and fields["redenUitDienst"] not in self.redenen:
+            return f"Onbekende reden uit dienst '{fields['redenUitDienst']}'"
+        for name in ("datumInDienst", "datumUitDienst"):
+            if fields.get(name):
+                try:
+                    date.fromisoformat(fields[name])
+                except ValueError:
+                    return f"{name} '{fields[name]}' is geen datum (JJJJ-MM-DD)"
+        number = fields.get("externMedewerkerNummer") or fields["afkorting"]
+        for data in self._data.values():
+            for record in data["medewerker"]:
+                other = record.get("afkorting")
+                if other == number:
+                    continue
+                if other == fields["afkorting"]:
+                    return f"De afkorting {fields['afkorting']} is al in gebruik"
+                username = str(record.get("gebruikersnaam", "")).lower()
+                if username == fields["gebruikersnaam"].lower():
+                    return f"De gebruikersnaam {fields['gebruikersnaam']} is al in gebruik"
+        by_brin = {v["brins"][0]: k for k, v in self._vestigingen.items()}
+        for vestiging in vestigingen:
+            if vestiging.get("brinNummer", "").upper() not in by_brin:
+                return f"Onbekende vestiging {vestiging.get('brinNummer', '')}"
+        return None
+
+    def _hrm_store(self, fields: Mapping[str, str], vestigingen: list[dict[str, str]]) -> None:
+        """Create or update: the record becomes exactly what was sent (omitted: blank)."""
+        number = fields.get("externMedewerkerNummer") or fields["afkorting"]
+        old: dict[str, Any] = {}
+        were: list[str] = []  # the vestigingen it was listed at
+        for place, data in self._data.items():
+            for record in data["medewerker"]:
+                if record.get("afkorting") == number:
+                    old = record
+                    were.append(place)
+            data["medewerker"][:] = [r for r in data["medewerker"] if r.get("afkorting") != number]
+        by_brin = {v["brins"][0]: k for k, v in self._vestigingen.items()}
+        places = [by_brin[v["brinNummer"].upper()] for v in vestigingen] or were
+        record = _wire(
+            {
+                "uuid": old.get("uuid") or str(uuid_lib.uuid4()),
+                "medewerkernummer": old.get("medewerkernummer") or f"Medewerker {number}",
+                "afkorting": fields["afkorting"],
+                "roepnaam": fields.get("roepnaam"),
+                "voorletters": fields.get("voorletters"),
+                "voorvoegsel": fields.get("voorvoegsel"),
+                "achternaam": fields.get("achternaam"),
+                "geslacht": fields.get("geslacht"),
+                "emailadres": fields.get("email"),
+                "gebruikersnaam": fields.get("gebruikersnaam"),
+                "functie": fields.get("functie"),
+                "is_docent": fields.get("onderwijsPersoneel") == "1",
+                "datum_in_dienst": fields.get("datumInDienst"),
+                "datum_uit_dienst": fields.get("datumUitDienst"),
+                "reden_uit_dienst": fields.get("redenUitDienst"),
+            }
+        )
+        for place in places:
+            naam = self._vestigingen[place]["naam"]
+            self._data[place]["medewerker"].append(
+                {**record, "vestiging": {"uuid": place, "naam": naam}}
+            )
+
+
+def _soap_fault(text: str) -> Answer:
+    body = (
+        f'<?xml version="1.0" encoding="utf-8"?><soap:Envelope xmlns:soap="{SOAP_ENV}">'
+        f"<soap:Body><soap:Fault><faultcode>soap:Client</faultcode>"
+        f"<faultstring>{escape(text)}</faultstring></soap:Fault></soap:Body></soap:Envelope>"
+    )
+    return Answer(500, {"Content-Type": XML_TYPE}, body.encode())
 
 
 def _rows(path: Path) -> list[dict[str, str]]:

@@ -4,9 +4,9 @@
 (``token_url?organisation=<uuid>``), ``offset``/``amount`` paging (at most 200 a page, until a
 short page), the one retry policy (:mod:`connectors.retry`) and the one error translation
 (:func:`translate`). :class:`SomtodaySource` reads, per vestiging whose BRIN6 is a configured
-location, ``leerling``, ``stamgroep``, ``medewerker``, ``velden/toestemming`` and each pupil's
-``veldwaardes``, and quarantines what it cannot use by the OneRoster source's rules
-(docs/formats.md).
+location, ``leerling``, ``stamgroep``, ``medewerker``, ``velden/toestemming`` and, per consent
+field, ``leerling/veldwaardes``, and quarantines what it cannot use by the OneRoster source's
+rules (docs/formats.md). Shapes as in the Somtoday Connect OpenAPI specification (v14.10).
 
 Mapping:
 
@@ -22,9 +22,15 @@ Mapping:
   ("Medewerker 51326"), not HR's; boards that sync staff into Somtoday (HRM Webservice) put
   the HR employee number in ``afkorting`` (research section 10). A mentor not in
   ``medewerker`` or without ``afkorting`` is reported and gives no group access;
-- consent: the ``toestemmingvelden`` whose ``categorie`` is ``config.consent_category`` are
-  the media (their ``naam``). A pupil's ``veldwaarde`` of such a veld with ``aangekruist``
-  true is ``granted``, false ``refused``; absent means not answered, which is no: no record.
+- consent: every ``ToestemmingVeld`` of ``velden/toestemming`` (``uuid``, ``naam``,
+  ``veld_type``, ``omschrijving``: the spec gives it no ``categorie``) is a medium (its
+  ``naam``). Its answers come from the paged bulk endpoint ``leerling/veldwaardes``
+  (``vrijveldNaam`` is required there, with ``vrijveldUUID``, ``categorie`` =
+  ``config.consent_category`` and ``peilschooljaar=HUIDIG``), as
+  ``{"leerlingVeldWaardes": [{"leerling_uuid", "waardes": [VeldWaarde]}]}``: one listing per
+  medium, not one call per pupil. A ``VeldWaarde`` (``uuid``, ``naam``, ``categorie``,
+  ``aangekruist``) of another ``categorie`` is not a consent. ``aangekruist`` true is
+  ``granted``, false ``refused``; absent means not answered, which is no: no record.
   The school year is the one ``peilschooljaar=HUIDIG`` means on ``today`` (from 1 August);
   ``recorded_on`` is the day of the read (Somtoday gives no date); ``given_by`` is ``parent``
   under 16 on ``today`` (or with no birth date), else ``pupil``.
@@ -363,44 +369,49 @@ class SomtodaySource:
         velden = answer.get("toestemmingvelden") if isinstance(answer, dict) else None
         if not isinstance(velden, list):
             raise FatalError(f"{base}/velden/toestemming: the answer has no 'toestemmingvelden'")
-        media: dict[str, str] = {}  # veld uuid -> naam
-        for veld in velden:
-            if isinstance(veld, dict) and _text(veld, "categorie") == category:
-                naam = _text(veld, "naam")
-                if naam:
-                    media[_text(veld, "uuid") or naam] = naam
-        if not media:
-            return
-        names = set(media.values())
+        read = {pupil.sis_id: pupil for pupil in pupils}
         year = school_year(today)
-        params = {"peilschooljaar": "HUIDIG", "categorie": category}
-        for pupil in pupils:
-            path = f"{base}/leerling/{pupil.sis_id}/veldwaardes"
-            answer = client.get(path, params)
-            waardes = _list(answer, "waardes") if isinstance(answer, dict) else []
-            given_by = _giver(pupil.birth_date, today)
-            seen: dict[str, bool] = {}
-            issues: list[Issue] = []
-            for waarde in waardes:
-                if not isinstance(waarde, dict):
-                    continue
-                medium = media.get(_text(waarde, "uuid")) or (
-                    _text(waarde, "naam") if _text(waarde, "naam") in names else ""
-                )
-                if not medium or "aangekruist" not in waarde:
-                    continue  # another category's field, or not answered: no record
-                ticked = waarde["aangekruist"]
-                if not isinstance(ticked, bool):
-                    issues.append(("aangekruist", f"'{medium}': aangekruist is not true or false"))
-                elif seen.setdefault(medium, ticked) != ticked:
-                    issues.append(("aangekruist", f"'{medium}' is answered twice, differently"))
-            if issues:
-                state.log.reject(path, None, pupil.sis_id, pupil.key, issues)
+        answers: dict[str, dict[str, bool]] = {}  # pupil -> medium -> ticked
+        bad: dict[str, list[Issue]] = {}
+        path = f"{base}/leerling/veldwaardes"
+        for veld in velden:
+            medium, uuid = _text(veld, "naam"), _text(veld, "uuid")
+            if not medium or _text(veld, "categorie") not in ("", category):
                 continue
-            for medium, ticked in seen.items():
+            params: dict[str, str | int] = {
+                "peilschooljaar": "HUIDIG", "vrijveldNaam": medium, "categorie": category,
+            }  # fmt: skip
+            if uuid:
+                params["vrijveldUUID"] = uuid
+            for entry in client.list_all(path, "leerlingVeldWaardes", params):
+                pupil = _text(entry, "leerling_uuid")
+                if pupil not in read:
+                    continue  # not read here (another vestiging, or quarantined)
+                for waarde in _list(entry, "waardes"):
+                    if not isinstance(waarde, dict) or "aangekruist" not in waarde:
+                        continue  # not answered: no record
+                    if _text(waarde, "categorie") not in ("", category):
+                        continue
+                    if (_text(waarde, "uuid") or uuid) != uuid and _text(waarde, "naam") != medium:
+                        continue  # another field's value
+                    ticked = waarde["aangekruist"]
+                    seen = answers.setdefault(pupil, {})
+                    if not isinstance(ticked, bool):
+                        reason = f"'{medium}': aangekruist is not true or false"
+                        bad.setdefault(pupil, []).append(("aangekruist", reason))
+                    elif seen.setdefault(medium, ticked) != ticked:
+                        reason = f"'{medium}' is answered twice, differently"
+                        bad.setdefault(pupil, []).append(("aangekruist", reason))
+        for pupil_id, issues in bad.items():
+            state.log.reject(path, None, pupil_id, pupil_key(pupil_id), issues)
+        for pupil_id, media in answers.items():
+            if pupil_id in bad:
+                continue
+            given_by = _giver(read[pupil_id].birth_date, today)
+            for medium, ticked in media.items():
                 status = ConsentStatus.GRANTED if ticked else ConsentStatus.REFUSED
                 state.consents.append(
-                    ConsentRecord(pupil.sis_id, medium, status, year, today, given_by)
+                    ConsentRecord(pupil_id, medium, status, year, today, given_by)
                 )
 
 

@@ -1,0 +1,120 @@
+"""The terminal front end: the same engine and flows as Slack, for trying things out, for
+admins without Slack, and for tests.
+
+    console = Console(config, sessions, as_email="l.leider@bestuur.nl")
+    console.say("Jan de Vries gaat per 1 december uit dienst")   # -> [reply dict, ...]
+    console.press("confirm", "staff:100123")                     # a button of the last reply
+    console.notices                                              # messages for other people
+
+A reply as a dict: ``text``, ``facts`` (list of [label, value]), ``buttons`` (label, action,
+value, style, flow), ``data``, ``private``, ``flow``. The command line
+(``provisioner bot console --as EMAIL [--json]``) prints one per line in ``--json`` mode.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.conversation import Flow, Notice, Reply
+from bot.engine import ChatEngine, Incoming, Outcome, now_in_amsterdam
+from provisioner.config import Config
+
+
+def reply_dict(reply: Reply, flow: str | None) -> dict[str, Any]:
+    return {
+        "text": reply.text,
+        "facts": [[label, value] for label, value in reply.facts],
+        "buttons": [
+            {
+                "label": b.label,
+                "action": b.action,
+                "value": b.value,
+                "style": b.style,
+                "flow": flow,
+            }
+            for b in reply.buttons
+        ],
+        "data": dict(reply.data),
+        "private": reply.private,
+        "flow": flow,
+    }
+
+
+def notice_dict(notice: Notice, flow: str | None) -> dict[str, Any]:
+    return {"to": notice.audience.value, "person_key": notice.person_key,
+            **reply_dict(notice.reply, flow)}
+
+
+class Console:
+    """One person's conversation with the bot, in-process."""
+
+    def __init__(
+        self,
+        config: Config,
+        sessions: sessionmaker[Session],
+        *,
+        as_email: str,
+        services: dict[str, Any] | None = None,
+        clock: Callable[[], datetime] = now_in_amsterdam,
+        flows: Sequence[Flow] | None = None,
+        engine: ChatEngine | None = None,
+    ) -> None:
+        if engine is None:
+            from bot.flows import available_flows
+            from bot.services import default_services
+
+            engine = ChatEngine(
+                config,
+                sessions,
+                list(flows) if flows is not None else available_flows(),
+                services=services if services is not None else default_services(config, sessions),
+                clock=clock,
+            )
+        self.engine = engine
+        self.who = Incoming("console", f"console:{as_email.lower()}", "console", as_email)
+        self.notices: list[dict[str, Any]] = []
+        self.last: list[dict[str, Any]] = []
+
+    def say(self, text: str) -> list[dict[str, Any]]:
+        """A message; ``/uitdienst ...`` and the other slash commands start their flow."""
+        stripped = text.strip()
+        if stripped.startswith("/"):
+            command, _, rest = stripped.partition(" ")
+            if self.engine.flow_for_command(command) is not None:
+                return self._show(self.engine.command(self.who, command, rest.strip()))
+        return self._show(self.engine.message(self.who, stripped))
+
+    def press(self, action: str, value: str = "", flow: str | None = None) -> list[dict[str, Any]]:
+        """Press a button: its ``action`` (``"flow:action"`` also works) and ``value``."""
+        if flow is None and ":" in action:
+            prefix, _, rest = action.partition(":")
+            if prefix in self.engine.flows:
+                flow, action = prefix, rest
+        if flow is None:
+            flow = next((b["flow"] for r in self.last for b in r["buttons"]
+                         if b["action"] == action and b["value"] == value), None)
+        return self._show(self.engine.press(self.who, flow, action, value))
+
+    def buttons(self) -> list[dict[str, Any]]:
+        """The buttons of the last answer, in order (the terminal numbers them from 1)."""
+        return [b for reply in self.last for b in reply["buttons"]]
+
+    def _show(self, outcome: Outcome) -> list[dict[str, Any]]:
+        self.notices += [notice_dict(n, outcome.flow) for n in outcome.notices]
+        self.last = [reply_dict(r, outcome.flow) for r in outcome.replies]
+        return self.last
+
+
+def render_text(reply: dict[str, Any], first_number: int = 1) -> str:
+    """A reply for a human in a terminal."""
+    lines = [reply["text"]]
+    lines += [f"  {label}: {value}" for label, value in reply["facts"]]
+    if reply["buttons"]:
+        lines.append("  " + "   ".join(
+            f"[{first_number + i}] {b['label']}" for i, b in enumerate(reply["buttons"])
+        ))
+    return "\n".join(lines)

@@ -1,0 +1,189 @@
+"""The bot in a running process (``provisioner serve``): engine, Slack app, periodic work.
+
+    runtime = BotRuntime(config, sessions)
+    status, headers, body = runtime.handle_http(body, headers)   # POST /slack/events
+    runtime.start_socket_mode()                                  # or: Socket Mode
+    runtime.tick(now)                                            # every minute
+    runtime.close()
+
+Built once per process. Without Slack credentials (``[bot.slack]``) the engine and
+:meth:`tick` still work; :meth:`handle_http` answers 503 and Socket Mode refuses to start.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor, wait
+from datetime import datetime
+from typing import Any
+
+from slack_bolt import App, BoltRequest
+from slack_sdk import WebClient
+from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.conversation import Audience, Language, Notice, Reply
+from bot.engine import ChatEngine, now_in_amsterdam
+from bot.flows import available_flows
+from bot.flows.offboarding import run_due_offboardings
+from bot.services import default_services
+from bot.slack_app import SlackFront, create_app
+from provisioner.config import Config
+from provisioner.errors import ConfigError
+
+log = logging.getLogger("provisioner.bot")
+
+
+class TrackingExecutor(ThreadPoolExecutor):
+    """Bolt's listener executor, which can also wait until the work in hand is done (tests,
+    a clean shutdown)."""
+
+    def __init__(self, max_workers: int = 2) -> None:
+        super().__init__(max_workers=max_workers, thread_name_prefix="bot-listener")
+        self._futures: set[Future[Any]] = set()
+        self._lock = threading.Lock()
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        future = super().submit(fn, *args, **kwargs)
+        with self._lock:
+            self._futures.add(future)
+        future.add_done_callback(self._forget)
+        return future
+
+    def _forget(self, future: Future[Any]) -> None:
+        with self._lock:
+            self._futures.discard(future)
+
+    def wait_idle(self, timeout: float = 30.0) -> bool:
+        """Wait until no submitted work is running; False when ``timeout`` passed first."""
+        while True:
+            with self._lock:
+                pending = set(self._futures)
+            if not pending:
+                return True
+            _done, not_done = wait(pending, timeout=timeout)
+            if not_done:
+                return False
+
+
+class BotRuntime:
+    def __init__(
+        self,
+        config: Config,
+        sessions: sessionmaker[Session],
+        *,
+        slack_client: WebClient | None = None,
+        services: Mapping[str, Any] | None = None,
+        clock: Callable[[], datetime] = now_in_amsterdam,
+        workers: int = 2,
+    ) -> None:
+        self.config = config
+        self.sessions = sessions
+        self.services = dict(services) if services is not None else default_services(
+            config, sessions
+        )
+        self.engine = ChatEngine(
+            config, sessions, available_flows(), services=self.services, clock=clock
+        )
+        self.front = SlackFront(self.engine)
+        self.executor = TrackingExecutor(workers)
+        slack = config.bot.slack
+        token = slack.secret("bot_token")
+        secret = slack.secret("signing_secret")
+        if slack_client is None and token is not None:
+            slack_client = WebClient(
+                token=token,
+                base_url=slack.api_url,
+                retry_handlers=[RateLimitErrorRetryHandler(max_retry_count=2)],
+            )
+        self.client = slack_client
+        self._app: App | None = None
+        if slack_client is not None and secret is not None:
+            self._app = create_app(
+                self.front,
+                signing_secret=secret,
+                client=slack_client,
+                listener_executor=self.executor,
+            )
+        self._socket: Any = None
+
+    @property
+    def slack_app(self) -> App:
+        if self._app is None:
+            raise ConfigError(
+                "the Slack app is not configured: set the bot token and the signing secret "
+                f"({self.config.bot.slack.bot_token_env}, "
+                f"{self.config.bot.slack.signing_secret_env})"
+            )
+        return self._app
+
+    def handle_http(
+        self, body: bytes, headers: Mapping[str, str]
+    ) -> tuple[int, dict[str, str], bytes]:
+        """One HTTP request from Slack (Events API, commands, interactivity); the signature
+        is checked by Bolt (401 when wrong or older than 5 minutes)."""
+        if self._app is None:
+            return 503, {"Content-Type": "text/plain"}, b"the Slack app is not configured"
+        response = self._app.dispatch(
+            BoltRequest(body=body.decode("utf-8"), headers={k: v for k, v in headers.items()})
+        )
+        out = {name: ", ".join(values) for name, values in response.headers.items()}
+        payload = response.body if isinstance(response.body, str) else str(response.body)
+        return response.status, out, payload.encode("utf-8")
+
+    def start_socket_mode(self) -> None:
+        """Connect over Socket Mode (no public URL needed); returns at once."""
+        from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+        app_token = self.config.bot.slack.secret("app_token")
+        if app_token is None:
+            raise ConfigError(
+                f"Socket Mode needs the app-level token in {self.config.bot.slack.app_token_env}"
+            )
+        self._socket = SocketModeHandler(self.slack_app, app_token)
+        self._socket.connect()
+
+    def wait_idle(self, timeout: float = 30.0) -> bool:
+        """Wait for work started after acknowledgements (tests, shutdown)."""
+        return self.executor.wait_idle(timeout)
+
+    def close(self) -> None:
+        if self._socket is not None:
+            self._socket.close()
+            self._socket = None
+        self.executor.shutdown(wait=True)
+
+    # -- periodic work ----------------------------------------------------------------------
+
+    def tick(self, now: datetime) -> None:
+        """Every minute: run offboardings whose day has come (and tell the requesters); send
+        breach deadline reminders to the privacy officer."""
+        notices = run_due_offboardings(self.config, self.sessions, self.services, now)
+        notices += self._breach_reminders(now)
+        if notices:
+            self.deliver(notices, flow="offboarding")
+
+    def deliver(self, notices: list[Notice], flow: str | None) -> None:
+        if self.client is None:
+            log.warning("%d notice(s) not delivered: Slack is not configured", len(notices))
+            return
+        self.front.notify(self.client, notices, flow)
+
+    def _breach_reminders(self, now: datetime) -> list[Notice]:
+        try:
+            from provisioner.privacy.breaches import BreachRegister
+        except ImportError:
+            return []
+        register = BreachRegister(self.sessions)
+        language: Language = "en" if self.config.bot.languages[:1] == ["en"] else "nl"
+        notices = []
+        for reminder in register.due_reminders(now):
+            if register.mark_reminded(reminder, now=now):  # once, even with several replicas
+                notices.append(Notice(
+                    Audience.PRIVACY_OFFICER,
+                    Reply(reminder.text(language, now),
+                          data={"breach": reminder.breach_id, "deadline": reminder.kind}),
+                ))
+        return notices

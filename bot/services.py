@@ -1,0 +1,41 @@
+"""What flows may call besides the database: the core sync for one person.
+
+The bot runs exactly the nightly sync's code path (``Engine.sync``), scoped to one person,
+with the requester as actor. Sources and targets are built per run and closed after it.
+"""
+
+from __future__ import annotations
+
+from contextlib import ExitStack
+from datetime import date
+from typing import Any
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from provisioner.config import Config
+from provisioner.execution.engine import Engine, RunReport, SyncRequest
+
+
+class CoreSync:
+    """``sync(person_key, actor, today)``: one scoped run of the core engine."""
+
+    def __init__(self, config: Config, sessions: sessionmaker[Session]) -> None:
+        self.config = config
+        self.sessions = sessions
+
+    def __call__(self, person_key: str, actor: str, today: date) -> RunReport:
+        from provisioner.wiring import build_sources, build_targets, target_settings
+
+        with ExitStack() as stack:
+            engine = Engine(
+                self.config,
+                self.sessions,
+                build_sources(self.config),
+                build_targets(self.config, dry_run=False, stack=stack),
+                target_settings=target_settings(self.config),
+            )
+            return engine.sync(SyncRequest(scope=person_key, actor=actor, today=today))
+
+
+def default_services(config: Config, sessions: sessionmaker[Session]) -> dict[str, Any]:
+    return {"sync": CoreSync(config, sessions)}

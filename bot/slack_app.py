@@ -1,0 +1,313 @@
+"""The Slack front end: a Bolt app built once by :func:`create_app`.
+
+Layers, as in Bolt: the adapter (HTTP via :meth:`bot.runtime.BotRuntime.handle_http`, or
+Socket Mode), one global middleware that resolves who is asking (Slack user -> verified
+e-mail via ``users.info``, cached -> HR) and refuses unknown people on the spot, and one
+listener per kind of request:
+
+- slash commands ``/uitdienst /toestemming /datalek`` and ``/offboard /consent /databreach``
+  (``/uitdienst`` without text opens a modal form);
+- direct messages in free text (Events API ``message.im``);
+- button presses (``block_actions``, ``action_id`` ``<flow>:<action>:<n>``);
+- the offboarding modal's submit (``view_submission``).
+
+Every listener acknowledges at once in the request's own thread and does its work as a Bolt
+*lazy listener* on the listener executor (``process_before_response=True``: right for HTTP,
+where the answer leaves only after the ack function returns, and for Socket Mode alike), so
+Slack gets its answer well within 3 s however long the work takes.
+Replies go to the asker only: ephemeral (``response_url``) in a channel, or the direct
+message channel. Notices for others (the central office, the privacy officer, a requester)
+go as direct messages. Nothing personal is logged: only ids and error types.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from concurrent.futures import Executor
+from typing import Any
+
+from slack_bolt import Ack, App, BoltContext, BoltResponse, Respond
+from slack_bolt.request import BoltRequest
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from slack_sdk.webhook import WebhookClient
+
+from bot.blocks import (
+    OFFBOARDING_MODAL,
+    fallback_text,
+    modal_text,
+    offboarding_modal,
+    parse_action_id,
+    reply_blocks,
+)
+from bot.conversation import Asker, Audience, Language, Notice, Reply
+from bot.engine import ChatEngine, Incoming, Outcome
+
+log = logging.getLogger("provisioner.bot.slack")
+
+COMMANDS = ("/uitdienst", "/offboard", "/toestemming", "/consent", "/datalek", "/databreach")
+EMAIL_TTL_SECONDS = 600.0
+
+
+class SlackFront:
+    """What the listeners share: the engine, the e-mail cache and delivery of replies."""
+
+    def __init__(self, engine: ChatEngine, *, email_ttl: float = EMAIL_TTL_SECONDS) -> None:
+        self.engine = engine
+        self.email_ttl = email_ttl
+        self._emails: dict[str, tuple[str | None, float]] = {}
+        self._user_ids: dict[str, str] = {}
+        self._askers: dict[tuple[str, str | None], tuple[Asker | None, float]] = {}
+        self._lock = threading.Lock()
+
+    # -- who is asking ----------------------------------------------------------------------
+
+    def email_of(self, client: WebClient, user_id: str) -> str | None:
+        """The verified e-mail address on the Slack profile (``users:read.email``), cached."""
+        now = time.monotonic()
+        with self._lock:
+            cached = self._emails.get(user_id)
+        if cached is not None and cached[1] > now:
+            return cached[0]
+        try:
+            user = client.users_info(user=user_id)["user"]
+        except SlackApiError as exc:
+            log.warning("users.info failed for a user: %s", exc.response.get("error"))
+            return None
+        profile = user.get("profile") or {}
+        email: str | None = profile.get("email")
+        if user.get("deleted") or user.get("is_bot") or user.get("is_email_confirmed") is False:
+            email = None
+        with self._lock:
+            self._emails[user_id] = (email, now + self.email_ttl)
+        return email
+
+    def asker_of(self, who: Incoming) -> Asker | None:
+        """The engine's answer to "who is this?", cached as long as the e-mail address."""
+        now = time.monotonic()
+        key = (who.user, who.email)
+        with self._lock:
+            cached = self._askers.get(key)
+        if cached is not None and cached[1] > now:
+            return cached[0]
+        asker = self.engine.resolve(who)
+        with self._lock:
+            self._askers[key] = (asker, now + self.email_ttl)
+        return asker
+
+    def user_id_for(self, client: WebClient, email: str) -> str | None:
+        with self._lock:
+            known = self._user_ids.get(email.lower())
+        if known:
+            return known
+        try:
+            user_id = str(client.users_lookupByEmail(email=email)["user"]["id"])
+        except SlackApiError as exc:
+            log.warning("users.lookupByEmail failed: %s", exc.response.get("error"))
+            return None
+        with self._lock:
+            self._user_ids[email.lower()] = user_id
+        return user_id
+
+    # -- delivery ---------------------------------------------------------------------------
+
+    def to_channel(self, client: WebClient, channel: str, outcome: Outcome, user: str,
+                   respond: Respond | None) -> None:
+        """Replies for the asker: in a DM as messages; elsewhere ephemeral."""
+        for reply in outcome.replies:
+            blocks = reply_blocks(reply, outcome.flow)
+            if channel.startswith("D"):
+                client.chat_postMessage(channel=channel, text=fallback_text(reply), blocks=blocks)
+            elif respond is not None:
+                respond(
+                    text=fallback_text(reply),
+                    blocks=blocks,
+                    response_type="ephemeral" if reply.private else "in_channel",
+                    replace_original=False,
+                )
+            elif reply.private:
+                client.chat_postEphemeral(
+                    channel=channel, user=user, text=fallback_text(reply), blocks=blocks
+                )
+            else:
+                client.chat_postMessage(channel=channel, text=fallback_text(reply), blocks=blocks)
+        self.notify(client, outcome.notices, outcome.flow)
+
+    def direct(self, client: WebClient, user_id: str, reply: Reply, flow: str | None) -> None:
+        channel = client.conversations_open(users=user_id)["channel"]["id"]
+        client.chat_postMessage(
+            channel=channel, text=fallback_text(reply), blocks=reply_blocks(reply, flow)
+        )
+
+    def notify(self, client: WebClient, notices: tuple[Notice, ...] | list[Notice],
+               flow: str | None) -> None:
+        """Notices as direct messages to the people they are for."""
+        bot = self.engine.config.bot
+        for notice in notices:
+            if notice.audience is Audience.CENTRAL_OFFICE:
+                emails = list(bot.central_office)
+            elif notice.audience is Audience.PRIVACY_OFFICER:
+                emails = list(bot.privacy_officers)
+            else:
+                person = self.engine.directory.staff(notice.person_key or "")
+                emails = [person.email] if person is not None and person.email else []
+            if not emails:
+                log.warning("a notice for %s has nobody to go to", notice.audience.value)
+            for email in emails:
+                user_id = self.user_id_for(client, email)
+                if user_id is not None:
+                    try:
+                        self.direct(client, user_id, notice.reply, flow)
+                    except SlackApiError as exc:
+                        log.warning("a notice could not be sent: %s", exc.response.get("error"))
+
+
+def create_app(
+    front: SlackFront,
+    *,
+    signing_secret: str,
+    client: WebClient,
+    process_before_response: bool = True,
+    listener_executor: Executor | None = None,
+) -> App:
+    """The Slack app, built once: middleware for who is asking, then the listeners."""
+    app = App(
+        signing_secret=signing_secret,
+        client=client,
+        token_verification_enabled=False,
+        process_before_response=process_before_response,
+        listener_executor=listener_executor,
+        logger=logging.getLogger("provisioner.bot.slack.bolt"),
+        request_verification_enabled=True,
+    )
+    engine = front.engine
+    def background(work: Callable[[], object]) -> None:
+        """Work after the acknowledgement, outside a listener (the refusal's delivery)."""
+        if listener_executor is not None:
+            listener_executor.submit(_safely, work)
+        else:
+            threading.Thread(target=_safely, args=(work,), daemon=True).start()
+
+    # -- authorisation: who is asking -------------------------------------------------------
+
+    @app.middleware
+    def resolve_asker(
+        req: BoltRequest, context: BoltContext, body: dict[str, Any], next: Callable[[], None]
+    ) -> BoltResponse | None:
+        event = body.get("event") or {}
+        user_id = context.user_id
+        if body.get("type") == "url_verification" or not user_id:
+            next()
+            return None
+        if event and (event.get("bot_id") or event.get("subtype")):
+            next()  # the bot's own messages and edits: the listener ignores them
+            return None
+        client = context.client
+        assert client is not None
+        channel = str(
+            body.get("channel_id") or event.get("channel") or (body.get("channel") or {}).get("id")
+            or ""
+        )
+        who = Incoming("slack", user_id, channel, front.email_of(client, user_id))
+        asker = front.asker_of(who)
+        if asker is None:
+            outcome = engine.refuse_unknown(who)
+            reply = outcome.replies[0]
+            if body.get("command"):
+                return BoltResponse(
+                    status=200,
+                    body={"response_type": "ephemeral", "text": reply.text},
+                    headers={"content-type": "application/json"},
+                )
+            response_url = body.get("response_url")
+            if response_url:  # a button: answer where it was pressed
+                background(lambda: WebhookClient(str(response_url)).send(
+                    text=reply.text, response_type="ephemeral", replace_original=False))
+            elif channel.startswith("D"):  # a direct message: answer there
+                background(lambda: client.chat_postMessage(channel=channel, text=reply.text))
+            else:
+                background(lambda: front.direct(client, user_id, reply, None))
+            return BoltResponse(status=200, body="")
+        context["who"] = who
+        context["asker"] = asker
+        next()
+        return None
+
+    # -- slash commands ---------------------------------------------------------------------
+
+    def handle_command(command: dict[str, Any], context: BoltContext,
+                       client: WebClient, respond: Respond) -> None:
+        name, text = str(command["command"]), str(command.get("text") or "").strip()
+        if name in ("/uitdienst", "/offboard") and not text and command.get("trigger_id"):
+            language: Language = "en" if name == "/offboard" else "nl"
+            client.views_open(trigger_id=command["trigger_id"],
+                              view=offboarding_modal(language, str(command["channel_id"])))
+            return
+        who: Incoming = context["who"]
+        if engine.flow_for_command(name) is None:
+            outcome = engine.message(who, "help")
+        else:
+            outcome = engine.command(who, name, text)
+        front.to_channel(client, who.channel, outcome, who.user, respond)
+
+    # -- direct messages --------------------------------------------------------------------
+
+    app.command(re.compile(r"^/[a-z]+$"))(ack=_ack, lazy=[handle_command])
+
+    def handle_message(event: dict[str, Any], context: BoltContext, client: WebClient) -> None:
+        if event.get("channel_type") != "im" or event.get("bot_id") or event.get("subtype"):
+            return
+        who: Incoming = context["who"]
+        outcome = engine.message(who, str(event.get("text") or ""))
+        front.to_channel(client, who.channel, outcome, who.user, None)
+
+    app.event("message")(ack=_ack, lazy=[handle_message])
+
+    # -- buttons ----------------------------------------------------------------------------
+
+    def handle_press(action: dict[str, Any], context: BoltContext, client: WebClient,
+                     respond: Respond) -> None:
+        flow, name = parse_action_id(str(action["action_id"]))
+        who: Incoming = context["who"]
+        outcome = engine.press(who, flow, name, str(action.get("value") or ""))
+        front.to_channel(client, who.channel, outcome, who.user, respond)
+
+    app.action(re.compile(r"^[a-z_]+:[a-z_]+"))(ack=_ack, lazy=[handle_press])
+
+    # -- the offboarding form ---------------------------------------------------------------
+
+    def handle_offboarding_modal(view: dict[str, Any], context: BoltContext,
+                                 client: WebClient) -> None:
+        who: Incoming = context["who"]
+        channel = client.conversations_open(users=who.user)["channel"]["id"]
+        in_dm = Incoming("slack", who.user, str(channel), who.email)
+        english = str(view.get("private_metadata", "")).startswith("en|")
+        text = ("offboard " if english else "") + modal_text(view["state"]["values"])
+        outcome = engine.command(in_dm, "/offboard" if english else "/uitdienst", text)
+        front.to_channel(client, str(channel), outcome, who.user, None)
+
+    app.view(OFFBOARDING_MODAL)(ack=_ack, lazy=[handle_offboarding_modal])
+
+    @app.error
+    def handle_error(error: Exception) -> None:
+        incident = uuid.uuid4().hex[:8]
+        log.error("slack listener failed (incident %s): %s", incident, type(error).__name__)
+
+    return app
+
+
+def _ack(ack: Ack) -> None:
+    """Acknowledge at once; the lazy listener does the work after the answer has left."""
+    ack()
+
+
+def _safely(work: Callable[[], object]) -> None:
+    try:
+        work()
+    except Exception as exc:  # background delivery: nobody to raise to
+        log.error("background slack work failed: %s", type(exc).__name__)

@@ -1,0 +1,1 @@
+"""On-premises Active Directory (LDAP over TLS) and the school file shares (SMB), see docs/ad.md."""

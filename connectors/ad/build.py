@@ -1,0 +1,72 @@
+"""From an ``ADTargetConfig`` to a ready :class:`ADTarget` (secrets from env or file)."""
+
+from __future__ import annotations
+
+import os
+
+from connectors.ad.client import ADClient, LdapSettings
+from connectors.ad.shares import FileShares, LocalShares, SmbSettings
+from connectors.ad.target import ADTarget, ShareOptions
+from provisioner.config import ADTargetConfig, Config
+from provisioner.errors import ConfigError
+
+
+def bind_password(target: ADTargetConfig) -> str:
+    """The service account's password: the file named in the config, else the variable."""
+    if target.bind_password_file is not None:
+        try:
+            password = target.bind_password_file.read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            raise ConfigError(
+                f"target {target.name}: cannot read bind_password_file: {exc.strerror}"
+            ) from None
+        if password:
+            return password
+    password = os.environ.get(target.bind_password_env, "")
+    if not password:
+        raise ConfigError(
+            f"target {target.name}: set the environment variable {target.bind_password_env} "
+            "(or bind_password_file) to the service account's password"
+        )
+    return password
+
+
+def build_ad_target(config: Config, target: ADTargetConfig, *, dry_run: bool) -> ADTarget:
+    password = bind_password(target)
+    client = ADClient(
+        LdapSettings(
+            host=target.host,
+            port=target.port or (389 if target.start_tls else 636),
+            bind_user=target.bind_user,
+            bind_password=password,
+            start_tls=target.start_tls,
+            ca_file=target.ca_file,
+            server_name=target.tls_server_name,
+            page_size=target.page_size,
+        ),
+        dry_run=dry_run,
+    )
+    shares = None
+    options = ShareOptions()
+    if target.file_shares is not None:
+        fs = target.file_shares
+        local = (
+            LocalShares(fs.local.shares_file, fs.local.share_root, fs.local.smb_conf)
+            if fs.local is not None
+            else None
+        )
+        shares = FileShares(
+            SmbSettings(fs.server, fs.netbios_domain, fs.user, password, local), dry_run=dry_run
+        )
+        options = ShareOptions(share_template=fs.share_template)
+    return ADTarget(
+        target.name,
+        client,
+        base_dn=target.base_dn,
+        domain=config.board.domain,
+        pupil_domain=config.board.pupil_domain,
+        managed_ou=target.managed_ou,
+        authoritative_groups=target.authoritative_groups,
+        shares=shares,
+        share_options=options,
+    )

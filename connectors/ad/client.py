@@ -1,0 +1,292 @@
+"""The LDAP transport of the AD target: TLS, bind, paged searches, error translation.
+
+- Only LDAPS (636) or StartTLS (389) with certificate validation; there is no setting for a
+  plain connection, and AD (and Samba) refuse a simple bind without TLS anyway.
+- One service account binds with a simple bind inside the TLS session.
+- Every LDAP result code becomes one of the typed errors of :mod:`provisioner.errors`, here
+  and nowhere else; transient ones (busy, unavailable, timeouts) are retried through the one
+  policy of :mod:`connectors.retry`.
+- Dry run stops at the transport: :meth:`ADClient.write` refuses before anything is sent.
+- Log lines carry the operation and the result code, never a DN, a name or a password.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import ssl
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal, TypeVar
+
+from ldap3 import BASE, SIMPLE, SUBTREE, Connection, Server, Tls
+from ldap3.core import exceptions as ldap_errors
+
+from connectors.retry import retry_policy
+from provisioner.errors import (
+    AlreadyExistsError,
+    DryRunRejected,
+    FatalError,
+    NotFoundError,
+    RejectedError,
+    TransientError,
+)
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+Entry = dict[str, Any]  # attribute name -> value(s), plus "dn"
+
+
+@dataclass(frozen=True)
+class LdapSettings:
+    host: str
+    port: int
+    bind_user: str  # the service account, as UPN or DN
+    bind_password: str
+    start_tls: bool = False  # False: LDAPS
+    ca_file: Path | None = None  # None: the system's trust store
+    server_name: str | None = None  # the name in the certificate, when host is an address
+    page_size: int = 500
+    timeout: float = 30
+    max_attempts: int = 4
+    max_wait: float = 60
+
+
+class ADClient:
+    """One TLS connection to a domain controller, opened on first use."""
+
+    def __init__(self, settings: LdapSettings, *, dry_run: bool = False) -> None:
+        self.settings = settings
+        self.dry_run = dry_run
+        self._conn: Connection | None = None
+        self._lock = threading.RLock()
+        self._retry = retry_policy(settings.max_attempts, settings.max_wait, time.sleep)
+
+    # -- connection --------------------------------------------------------------------------
+
+    def _tls(self) -> Tls:
+        s = self.settings
+        return Tls(
+            validate=ssl.CERT_REQUIRED,
+            version=ssl.PROTOCOL_TLS_CLIENT,
+            ca_certs_file=str(s.ca_file) if s.ca_file else None,
+            valid_names=[s.server_name] if s.server_name else None,
+        )
+
+    def connection(self) -> Connection:
+        with self._lock:
+            if self._conn is not None and self._conn.bound and not self._conn.closed:
+                return self._conn
+            s = self.settings
+            server = Server(
+                s.host,
+                port=s.port,
+                use_ssl=not s.start_tls,
+                tls=self._tls(),
+                connect_timeout=s.timeout,
+                get_info="NO_INFO",
+            )
+            conn = Connection(
+                server,
+                user=s.bind_user,
+                password=s.bind_password,
+                authentication=SIMPLE,
+                raise_exceptions=True,
+                receive_timeout=s.timeout,
+                auto_referrals=False,
+            )
+            try:
+                self._call("connect", lambda: _open(conn, s.start_tls))
+            except BaseException:
+                conn.unbind()
+                raise
+            self._conn = conn
+            return conn
+
+    def close(self) -> None:
+        with self._lock:
+            if self._conn is not None:
+                with contextlib.suppress(ldap_errors.LDAPException):
+                    self._conn.unbind()
+                self._conn = None
+
+    # -- reading -------------------------------------------------------------------------------
+
+    def search(
+        self,
+        base: str,
+        search_filter: str,
+        attributes: Sequence[str],
+        *,
+        scope: Literal["BASE", "LEVEL", "SUBTREE"] = SUBTREE,
+    ) -> list[Entry]:
+        """Every entry that matches, fetched in pages of ``page_size`` (simple paged results
+        control); a missing base gives an empty list."""
+
+        def run() -> list[Entry]:
+            conn = self.connection()
+            found: list[Entry] = []
+            cookie: bytes | None = None
+            while True:
+                conn.search(
+                    base,
+                    search_filter,
+                    search_scope=scope,
+                    attributes=list(attributes),
+                    paged_size=self.settings.page_size,
+                    paged_cookie=cookie,
+                )
+                page = [
+                    {"dn": item["dn"], **_plain(item["raw_attributes"])}
+                    for item in conn.response or []
+                    if item.get("type") == "searchResEntry"
+                ]
+                found.extend(page)
+                control = (conn.result.get("controls") or {}).get("1.2.840.113556.1.4.319")
+                cookie = control["value"]["cookie"] if control else None
+                if not cookie:
+                    return found
+                if not page:  # (Samba keeps one cookie per search, so compare progress)
+                    raise TransientError("ldap search: an empty page that promised more")
+
+        try:
+            with self._lock:
+                return self._call("search", run)
+        except NotFoundError:
+            return []
+
+    def read_entry(self, dn: str, attributes: Sequence[str]) -> Entry:
+        found = self.search(dn, "(objectClass=*)", attributes, scope=BASE)
+        if not found:
+            raise NotFoundError("ldap: no such object")
+        return found[0]
+
+    # -- writing -------------------------------------------------------------------------------
+
+    def guard(self, what: str) -> None:
+        """Refuse a change in dry-run mode, before anything (even a lookup) is sent."""
+        if self.dry_run:
+            raise DryRunRejected(f"dry run: no {what} sent to the domain controller")
+
+    def write(self, what: str, call: Callable[[Connection], Any]) -> None:
+        """One change, refused in dry-run mode before anything is sent."""
+        self.guard(what)
+        with self._lock:
+            self._call(what, lambda: call(self.connection()))
+
+    def add(self, what: str, dn: str, classes: Sequence[str], attributes: dict[str, Any]) -> None:
+        self.write(what, lambda conn: conn.add(dn, list(classes), attributes))  # type: ignore[no-untyped-call]
+
+    def modify(self, what: str, dn: str, changes: dict[str, Any]) -> None:
+        self.write(what, lambda conn: conn.modify(dn, changes))  # type: ignore[no-untyped-call]
+
+    def delete(self, what: str, dn: str) -> None:
+        self.write(what, lambda conn: conn.delete(dn))  # type: ignore[no-untyped-call]
+
+    # -- errors ----------------------------------------------------------------------------------
+
+    def _call(self, what: str, call: Callable[[], T]) -> T:
+        for attempt in self._retry.copy():
+            with attempt:
+                try:
+                    return call()
+                except ldap_errors.LDAPException as exc:
+                    error = translate(what, exc)
+                    if isinstance(error, TransientError):
+                        self._conn = None  # reconnect on the next attempt
+                    raise error from None
+        raise AssertionError("unreachable: the retry policy re-raises the last error")
+
+
+def _open(conn: Connection, start_tls: bool) -> None:
+    conn.open()
+    if start_tls:
+        conn.start_tls()
+    conn.bind()
+
+
+def _plain(raw: dict[str, list[bytes]]) -> Entry:
+    """Raw attribute values: binary ones (GUID, SID) stay bytes, the rest become text."""
+    out: Entry = {}
+    for name, values in raw.items():
+        key = name.lower()
+        if key in ("objectguid", "objectsid"):
+            out[key] = values[0] if values else b""
+        else:
+            out[key] = [v.decode("utf-8", "replace") for v in values]
+    return out
+
+
+def first(entry: Entry, name: str, default: str = "") -> str:
+    values = entry.get(name.lower()) or []
+    return str(values[0]) if values else default
+
+
+def values(entry: Entry, name: str) -> list[str]:
+    return list(entry.get(name.lower()) or [])
+
+
+def iter_chunks(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+#: LDAP result codes (RFC 4511 and AD) by what the caller should do.
+TRANSIENT = {
+    "busy",
+    "unavailable",
+    "unwillingToPerform:retry",
+    "timeLimitExceeded",
+    "adminLimitExceeded",
+    "other:retry",
+}
+
+
+def translate(what: str, exc: ldap_errors.LDAPException) -> Exception:
+    """The one place where LDAP errors become the project's typed errors."""
+    if isinstance(exc, ldap_errors.LDAPOperationResult):
+        code = str(exc.description or exc.result)
+        message = f"ldap {what}: {code}"
+        if isinstance(exc, ldap_errors.LDAPEntryAlreadyExistsResult |
+                      ldap_errors.LDAPAttributeOrValueExistsResult):  # fmt: skip
+            return AlreadyExistsError(message)
+        if isinstance(exc, ldap_errors.LDAPNoSuchObjectResult):
+            return NotFoundError(message)
+        if isinstance(
+            exc,
+            ldap_errors.LDAPInvalidCredentialsResult
+            | ldap_errors.LDAPStrongerAuthRequiredResult
+            | ldap_errors.LDAPInsufficientAccessRightsResult
+            | ldap_errors.LDAPConfidentialityRequiredResult
+            | ldap_errors.LDAPInappropriateAuthenticationResult,
+        ):
+            return FatalError(message + " (check the service account and its rights)")
+        if isinstance(
+            exc,
+            ldap_errors.LDAPBusyResult
+            | ldap_errors.LDAPUnavailableResult
+            | ldap_errors.LDAPTimeLimitExceededResult
+            | ldap_errors.LDAPAdminLimitExceededResult,
+        ):
+            return TransientError(message)
+        # constraint violations (a password the policy refuses), bad syntax, object class
+        # violations, unwilling to perform: this object's data, not the connection
+        return RejectedError(message)
+    if isinstance(exc, ldap_errors.LDAPSocketOpenError | ldap_errors.LDAPStartTLSError):
+        text = str(exc)
+        if "certificate" in text.lower() or "hostname" in text.lower():
+            return FatalError(f"ldap {what}: the server's certificate is not trusted: {text}")
+        return TransientError(f"ldap {what}: cannot reach the domain controller")
+    if isinstance(
+        exc,
+        ldap_errors.LDAPSocketReceiveError
+        | ldap_errors.LDAPSocketSendError
+        | ldap_errors.LDAPSessionTerminatedByServerError
+        | ldap_errors.LDAPResponseTimeoutError,
+    ):
+        return TransientError(f"ldap {what}: connection lost")
+    return FatalError(f"ldap {what}: {type(exc).__name__}")

@@ -1,0 +1,680 @@
+"""Active Directory as a provisioning target: accounts, AGDLP groups, file shares and ACLs.
+
+Mapping (docs/ad.md):
+
+- an account is a ``user`` in ``OU=Staff`` or ``OU=Pupils`` of its location's OU; its
+  correlation key is ``employeeType:employeeID`` (``staff:100001``); ``userPrincipalName`` =
+  ``mail`` = ``<username>@<domain>``; ``sAMAccountName`` is the username cut to 20
+  characters (made unique with a number); ``title`` = role, ``department`` = locations;
+- enabled and disabled through the ``ACCOUNTDISABLE`` bit of ``userAccountControl``;
+- a new account gets a random password, set over the TLS connection, never logged or kept,
+  and must change it at first logon (``pwdLastSet`` = 0): nobody knows it. The person gets
+  their first password from the board's ICT desk (:meth:`ADTarget.reset_password`, after an
+  identity check) or from self-service password reset;
+- every access group of the policy is a **global** security group (AGDLP's "G") whose key is
+  kept in ``info``; with file shares, each access group's folder has a **domain-local** group
+  ("DL") that holds the global group and is the only principal on the folder's ACL;
+- a location is a share (site), an access group's folder is a library; the planner's
+  ``create_site``/``create_library``/``grant_library``/``revoke_library`` make the share,
+  the folder and its DL group, and nest the global group in it. A folder whose ACL differs
+  from the one wanted is reported without grants, so the next run sets it again (repair).
+
+Which groups are authoritative is configurable (``authoritative_groups``, key patterns): in
+those, a member the provisioner did not add is reported to the planner, which removes it
+and records it in the run's outcomes; in the others such members are left alone.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fnmatch
+import logging
+import secrets
+import string
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from ldap3 import BASE, MODIFY_ADD, MODIFY_DELETE, MODIFY_REPLACE, Connection
+from ldap3.core import exceptions as ldap_errors
+
+from connectors.ad import layout
+from connectors.ad.client import ADClient, Entry, first, values
+from connectors.ad.layout import Layout, filter_value, rdn
+from connectors.ad.shares import FileShares
+from provisioner.errors import AlreadyExistsError, NotFoundError, RejectedError
+from provisioner.targets import (
+    AccountSpec,
+    GroupSpec,
+    RemoteAccount,
+    RemoteGroup,
+    RemoteLibrary,
+    RemoteSite,
+    TargetSnapshot,
+)
+
+log = logging.getLogger(__name__)
+
+USER_ATTRIBUTES = (
+    "objectGUID", "cn", "sAMAccountName", "userPrincipalName", "mail", "displayName", "givenName",
+    "sn", "employeeID", "employeeType", "title", "department", "userAccountControl",
+)  # fmt: skip
+GROUP_ATTRIBUTES = (
+    "objectGUID", "objectSid", "info", "displayName", "description", "member",
+    "adminDescription", "sAMAccountName",
+)  # fmt: skip
+KINDS = ("staff", "pupil")
+GLOBAL_SECURITY = -2147483646  # 0x80000002
+DOMAIN_LOCAL_SECURITY = -2147483644  # 0x80000004
+
+
+def initial_password() -> str:
+    """A strong random password nobody sees: set once, must be changed at first logon."""
+    alphabet = string.ascii_letters + string.digits + "!#%+-=?"
+    core = "".join(secrets.choice(alphabet) for _ in range(24))
+    return core + secrets.choice(string.ascii_uppercase) + secrets.choice(string.digits) + "!"
+
+
+@dataclass(frozen=True)
+class ShareOptions:
+    share_template: str = "{brin6}"
+
+
+@dataclass
+class _Read:
+    """What one read of the directory saw, for the file-share part of the snapshot."""
+
+    groups: dict[str, Entry] = field(default_factory=dict)  # GUID -> entry
+    dn_to_guid: dict[str, str] = field(default_factory=dict)
+    accounts: set[str] = field(default_factory=set)  # GUIDs of the accounts it manages
+
+
+class ADTarget:
+    """A target connector for on-premises Active Directory and its file shares."""
+
+    supports_licences = False
+    supports_sessions = False  # AD cannot end Kerberos tickets already issued
+    batch_size = 50
+    parallel = 1
+    stored_attributes = frozenset({"kind", "role", "locations"})
+
+    def __init__(
+        self,
+        name: str,
+        client: ADClient,
+        *,
+        base_dn: str,
+        domain: str,
+        pupil_domain: str | None = None,
+        managed_ou: str = "Provisioner",
+        authoritative_groups: Sequence[str] = ("*",),
+        shares: FileShares | None = None,
+        share_options: ShareOptions | None = None,
+    ) -> None:
+        self.name = name
+        self.client = client
+        self.layout = Layout(base_dn, managed_ou)
+        self.domain = domain
+        self.pupil_domain = pupil_domain or domain
+        self.authoritative_groups = tuple(authoritative_groups)
+        self.shares = shares
+        self.share_options = share_options or ShareOptions()
+        #: a share per location, a folder per access group (the planner's library verbs)
+        self.supports_libraries = shares is not None
+        self._domain_sid: str | None = None
+        self._known_ous: set[str] = set()
+
+    def close(self) -> None:
+        self.client.close()
+        if self.shares is not None:
+            self.shares.close()
+
+    # -- reading -----------------------------------------------------------------------------
+
+    def read(self) -> TargetSnapshot:
+        users = self.client.search(
+            self.layout.base_dn, "(&(objectCategory=person)(objectClass=user))", USER_ATTRIBUTES
+        )
+        taken: set[str] = set()
+        accounts = []
+        dn_to_guid: dict[str, str] = {}
+        for user in users:
+            dn_to_guid[user["dn"].lower()] = layout.guid_text(user["objectguid"])
+            for name in (first(user, "sAMAccountName"), first(user, "userPrincipalName"),
+                         first(user, "mail")):  # fmt: skip
+                if name:
+                    taken.add(name.split("@")[0].lower())
+            managed = user["dn"].lower().endswith(self.layout.root.lower())
+            if first(user, "employeeType") in KINDS or managed:
+                accounts.append(self._account(user))
+        read = _Read(dn_to_guid=dn_to_guid, accounts={a.remote_id for a in accounts})
+        groups = self._read_groups(read)
+        sites, libraries = self._read_libraries(read) if self.shares else ([], [])
+        return TargetSnapshot(accounts, groups, frozenset(taken), sites, libraries)
+
+    def find_accounts(self, key: str) -> Sequence[RemoteAccount]:
+        kind, _, ident = key.partition(":")
+        found = self.client.search(
+            self.layout.base_dn,
+            f"(&(objectCategory=person)(objectClass=user)(employeeType={filter_value(kind)})"
+            f"(employeeID={filter_value(ident)}))",
+            USER_ATTRIBUTES,
+        )
+        return [self._account(user) for user in found]
+
+    def find_groups(self, key: str) -> Sequence[RemoteGroup]:
+        found = self.client.search(
+            self.layout.base_dn,
+            f"(&(objectClass=group)(info={filter_value(layout.GROUP_MARK + key)}))",
+            GROUP_ATTRIBUTES,
+        )
+        return [self._group(group, self._member_guids(group, {})) for group in found]
+
+    def find_by_name(self, text: str) -> Sequence[RemoteAccount]:
+        """Accounts whose display name is ``text`` exactly (any character is literal)."""
+        found = self.client.search(
+            self.layout.base_dn,
+            f"(&(objectCategory=person)(objectClass=user)(displayName={filter_value(text)}))",
+            USER_ATTRIBUTES,
+        )
+        return [self._account(user) for user in found]
+
+    def distinguished_name(self, remote_id: str) -> str:
+        return self._dn(remote_id)
+
+    # -- accounts ------------------------------------------------------------------------------
+
+    def create_account(self, spec: AccountSpec) -> str:
+        kind, _, ident = spec.key.partition(":")
+        if kind not in KINDS or not ident or not spec.username:
+            raise RejectedError("an account needs a staff: or pupil: key and a username")
+        self.client.guard("create_account")
+        if self.find_accounts(spec.key):
+            raise AlreadyExistsError(f"an account with key {spec.key} exists")
+        upn = self._upn(spec)
+        if self._exists(f"(userPrincipalName={filter_value(upn)})"):
+            raise AlreadyExistsError(f"username {spec.username} is in use")
+        sam = self._free_sam(spec.username, None)
+        parent = self.layout.account_ou(kind, layout.primary_location(dict(spec.attributes)))
+        self._ensure_ous(parent)
+        attributes = {
+            "sAMAccountName": sam,
+            "userPrincipalName": upn,
+            "employeeID": ident,
+            "employeeType": kind,
+            "userAccountControl": layout.UAC_NORMAL | layout.UAC_DISABLED,
+            **self._name_attributes(spec),
+        }
+        dn = f"{rdn('CN', spec.display_name)},{parent}"
+        try:
+            self._add(dn, ["top", "person", "organizationalPerson", "user"], attributes)
+        except AlreadyExistsError:  # another person with the same name in this OU
+            dn = f"{rdn('CN', f'{spec.display_name} ({sam})')},{parent}"
+            self._add(dn, ["top", "person", "organizationalPerson", "user"], attributes)
+        self._set_password(dn, initial_password(), must_change=True)
+        if spec.enabled:
+            self._set_uac(dn, enabled=True)
+        created = self.client.read_entry(dn, ["objectGUID"])
+        log.info("%s: account created", self.name)
+        return layout.guid_text(created["objectguid"])
+
+    def update_account(self, remote_id: str, spec: AccountSpec) -> None:
+        entry = self._user(remote_id)
+        dn = entry["dn"]
+        kind, _, ident = spec.key.partition(":")
+        changes: dict[str, object] = {**self._name_attributes(spec)}
+        if kind in KINDS and ident:
+            changes |= {"employeeType": kind, "employeeID": ident}
+        upn = self._upn(spec)
+        if upn.lower() != first(entry, "userPrincipalName").lower():
+            clash = self.client.search(
+                self.layout.base_dn, f"(userPrincipalName={filter_value(upn)})", ["objectGUID"]
+            )
+            if any(layout.guid_text(c["objectguid"]) != remote_id for c in clash):
+                raise AlreadyExistsError(f"username {spec.username} is in use")
+            changes["userPrincipalName"] = upn
+            changes["sAMAccountName"] = self._free_sam(spec.username, remote_id)
+        modify = {
+            name: [(MODIFY_REPLACE, [value] if value != "" else [])]
+            for name, value in changes.items()
+        }
+        self.client.modify("update_account", dn, modify)
+        self._place(entry, spec)
+
+    def set_enabled(self, remote_id: str, enabled: bool) -> None:
+        self._set_uac(self._dn(remote_id), enabled=enabled)
+
+    def reset_password(self, remote_id: str, password: str, *, must_change: bool = True) -> None:
+        """The ICT desk's reset (after checking who asks): over TLS, never logged."""
+        self._set_password(self._dn(remote_id), password, must_change=must_change)
+
+    def revoke_sessions(self, remote_id: str) -> None:
+        """AD has no session revocation; a disabled account gets no new tickets."""
+        self._dn(remote_id)
+
+    def delete_account(self, remote_id: str) -> None:
+        dn = self._dn(remote_id)
+        self.client.delete("delete_account", dn)
+
+    def assign_licences(self, remote_id: str, add: Sequence[str], remove: Sequence[str]) -> None:
+        raise RejectedError("Active Directory has no licences")
+
+    # -- groups ----------------------------------------------------------------------------------
+
+    def create_group(self, spec: GroupSpec) -> str:
+        self.client.guard("create_group")
+        if self.find_groups(spec.key):
+            raise AlreadyExistsError(f"a group with key {spec.key} exists")
+        return self._create_group(
+            layout.group_sam_name("GG", spec.key),
+            GLOBAL_SECURITY,
+            info=layout.GROUP_MARK + spec.key,
+            display_name=spec.display_name,
+            description=spec.description,
+        )
+
+    def add_members(self, group_remote_id: str, member_remote_ids: Sequence[str]) -> None:
+        group = self._entry(group_remote_id, ["member"])
+        have = {dn.lower() for dn in values(group, "member")}
+        new = [dn for dn in (self._dn(m) for m in member_remote_ids) if dn.lower() not in have]
+        if new:
+            self.client.modify("add_members", group["dn"], {"member": [(MODIFY_ADD, new)]})
+
+    def remove_members(self, group_remote_id: str, member_remote_ids: Sequence[str]) -> None:
+        group = self._entry(group_remote_id, ["member"])
+        have = {dn.lower(): dn for dn in values(group, "member")}
+        gone = []
+        for member in member_remote_ids:
+            try:
+                dn = self._dn(member)
+            except NotFoundError:
+                continue  # deleted meanwhile: no longer a member
+            if dn.lower() in have:
+                gone.append(have[dn.lower()])
+        if gone:
+            self.client.modify("remove_members", group["dn"], {"member": [(MODIFY_DELETE, gone)]})
+
+    # -- file shares (the planner's site and library verbs) ---------------------------------
+
+    def create_site(self, key: str, display_name: str) -> str:
+        """The location's share, its classes folder, and the DL group that may list them."""
+        shares = self._shares()
+        brin6 = key.removeprefix("site:")
+        share = layout.share_name(self.share_options.share_template, brin6)
+        if share not in shares.shares():
+            shares.create_share(share, self._admin_sid())
+        self._site_group(key, share)
+        shares.make_folder(share, layout.CLASSES_FOLDER)
+        self._ensure_list_acls(share)
+        return share
+
+    def create_library(self, site_id: str, key: str, display_name: str, description: str) -> str:
+        """The access group's folder and its domain-local group ("wijzigen", modify)."""
+        shares = self._shares()
+        path = layout.folder_of(key, display_name)
+        found = self._folder_groups(key)
+        if found:
+            group_id = layout.guid_text(found[0]["objectguid"])
+        else:
+            group_id = self._create_group(
+                layout.group_sam_name("DL", f"{site_id}_{path}_M"),
+                DOMAIN_LOCAL_SECURITY,
+                info=layout.FOLDER_MARK + key,
+                display_name=f"{site_id}\\{path} (wijzigen)",
+                description=f"Modify \\\\{site_id}\\{path}",
+                admin_description=f"{site_id}|{path}",
+            )
+        shares.make_folder(site_id, path)
+        self._set_folder_acl(site_id, path, group_id)
+        return group_id
+
+    def grant_library(self, library_id: str, group_id: str) -> None:
+        """Nest the access group in the folder's DL group (and in the location's list group),
+        then make the folder's ACL the wanted one again."""
+        share, path = self._folder(library_id)
+        self.add_members(library_id, [group_id])
+        site = self._site_groups().get(share)
+        if site is not None:
+            self.add_members(layout.guid_text(site["objectguid"]), [group_id])
+        shares = self._shares()
+        shares.make_folder(share, path)
+        self._set_folder_acl(share, path, library_id)
+        self._ensure_list_acls(share)
+
+    def revoke_library(self, library_id: str, grant_id: str) -> None:
+        """Take a principal out of the folder's DL group (and out of the list group when it
+        has no other folder at the location)."""
+        share, _ = self._folder(library_id)
+        self.remove_members(library_id, [grant_id])
+        grant_dn = self._dn(grant_id).lower()
+        still = any(
+            grant_dn in {dn.lower() for dn in values(group, "member")}
+            for group in self._all_folder_groups()
+            if first(group, "adminDescription").split("|")[0] == share
+        )
+        site = self._site_groups().get(share)
+        if site is not None and not still:
+            self.remove_members(layout.guid_text(site["objectguid"]), [grant_id])
+
+    # -- internals: accounts ---------------------------------------------------------------
+
+    def _account(self, user: Entry) -> RemoteAccount:
+        kind, ident = first(user, "employeeType"), first(user, "employeeID")
+        upn = first(user, "userPrincipalName")
+        uac = int(first(user, "userAccountControl", "0") or 0)
+        attributes = {
+            name: value
+            for name, value in (
+                ("kind", kind),
+                ("role", first(user, "title")),
+                ("locations", first(user, "department")),
+            )
+            if value
+        }
+        return RemoteAccount(
+            remote_id=layout.guid_text(user["objectguid"]),
+            key=f"{kind}:{ident}" if kind in KINDS and ident else None,
+            username=upn.split("@")[0] if upn else first(user, "sAMAccountName"),
+            display_name=first(user, "displayName"),
+            given_name=first(user, "givenName"),
+            family_name=first(user, "sn"),
+            enabled=not uac & layout.UAC_DISABLED,
+            attributes=attributes,
+        )
+
+    def _upn(self, spec: AccountSpec) -> str:
+        domain = self.pupil_domain if spec.key.startswith("pupil:") else self.domain
+        return f"{spec.username}@{domain}"
+
+    def _name_attributes(self, spec: AccountSpec) -> dict[str, str]:
+        upn = self._upn(spec)
+        attrs = spec.attributes
+        return {
+            "displayName": spec.display_name,
+            "givenName": spec.given_name,
+            "sn": spec.family_name,
+            "mail": upn,
+            "title": attrs.get("role", ""),
+            "department": attrs.get("locations", ""),
+        }
+
+    def _free_sam(self, username: str, own_id: str | None) -> str:
+        for attempt in range(100):
+            sam = layout.sam_account_name(username, attempt)
+            holders = self.client.search(
+                self.layout.base_dn, f"(sAMAccountName={filter_value(sam)})", ["objectGUID"]
+            )
+            if all(layout.guid_text(h["objectguid"]) == own_id for h in holders):
+                return sam
+        raise RejectedError("no free sAMAccountName for this username")
+
+    def _place(self, entry: Entry, spec: AccountSpec) -> None:
+        """Move the account to its location's OU (a location change, or an adopted account
+        outside the managed OUs), and rename it after its display name."""
+        dn = str(entry["dn"])
+        kind = spec.key.partition(":")[0]
+        location = layout.primary_location(dict(spec.attributes))
+        if kind not in KINDS or (location is None and kind == "staff"):
+            return  # no current location: the account stays where it is
+        parent = self.layout.account_ou(kind, location)
+        sam = first(entry, "sAMAccountName")
+        names = (spec.display_name.lower(), f"{spec.display_name} ({sam})".lower())
+        if _parent(dn).lower() == parent.lower() and first(entry, "cn").lower() in names:
+            return
+        self._ensure_ous(parent)
+
+        def move(conn: Connection) -> None:
+            try:
+                conn.modify_dn(dn, rdn("CN", spec.display_name), new_superior=parent)
+            except ldap_errors.LDAPEntryAlreadyExistsResult:  # a namesake lives there
+                conn.modify_dn(dn, rdn("CN", f"{spec.display_name} ({sam})"), new_superior=parent)
+
+        self.client.write("move_account", move)
+
+    def _set_password(self, dn: str, password: str, *, must_change: bool) -> None:
+        encoded = f'"{password}"'.encode("utf-16-le")
+        self.client.modify("set_password", dn, {"unicodePwd": [(MODIFY_REPLACE, [encoded])]})
+        expiry = "0" if must_change else "-1"  # 0: must change at next logon
+        self.client.modify("password_expiry", dn, {"pwdLastSet": [(MODIFY_REPLACE, [expiry])]})
+
+    def _set_uac(self, dn: str, *, enabled: bool) -> None:
+        current = int(first(self.client.read_entry(dn, ["userAccountControl"]),
+                            "userAccountControl", "512"))  # fmt: skip
+        wanted = current & ~layout.UAC_PASSWD_NOTREQD | layout.UAC_NORMAL
+        wanted = wanted & ~layout.UAC_DISABLED if enabled else wanted | layout.UAC_DISABLED
+        if wanted != current:
+            self.client.modify(
+                "set_enabled", dn, {"userAccountControl": [(MODIFY_REPLACE, [wanted])]}
+            )
+
+    # -- internals: objects by GUID -----------------------------------------------------------
+
+    def _entry(self, remote_id: str, attributes: Sequence[str]) -> Entry:
+        try:
+            guid_filter = layout.guid_filter(remote_id)
+        except ValueError:
+            raise NotFoundError(f"{remote_id} is not an AD object id") from None
+        found = self.client.search(self.layout.base_dn, guid_filter, list(attributes))
+        if not found:
+            raise NotFoundError(f"no object {remote_id}")
+        return found[0]
+
+    def _dn(self, remote_id: str) -> str:
+        return str(self._entry(remote_id, ["objectGUID"])["dn"])
+
+    def _user(self, remote_id: str) -> Entry:
+        return self._entry(remote_id, USER_ATTRIBUTES)
+
+    def _exists(self, search_filter: str) -> bool:
+        return bool(self.client.search(self.layout.base_dn, search_filter, ["objectGUID"]))
+
+    def _add(self, dn: str, classes: list[str], attributes: dict[str, object]) -> None:
+        clean = {name: value for name, value in attributes.items() if value not in ("", None)}
+        self.client.add("add", dn, classes, clean)
+
+    def _ensure_ous(self, dn: str) -> None:
+        for ou in self.layout.ou_chain(dn):
+            if ou.lower() in self._known_ous:
+                continue
+            found = self.client.search(ou, "(objectClass=organizationalUnit)", ["ou"], scope=BASE)
+            if not found:
+                with contextlib.suppress(AlreadyExistsError):
+                    self._add(ou, ["top", "organizationalUnit"], {})
+            self._known_ous.add(ou.lower())
+
+    # -- internals: groups -----------------------------------------------------------------
+
+    def _create_group(
+        self,
+        sam: str,
+        group_type: int,
+        *,
+        info: str,
+        display_name: str,
+        description: str,
+        admin_description: str = "",
+    ) -> str:
+        parent = self.layout.groups_ou
+        self._ensure_ous(parent)
+        attributes: dict[str, object] = {
+            "sAMAccountName": sam,
+            "groupType": group_type,
+            "info": info,
+            "displayName": display_name,
+            "description": description,
+            "adminDescription": admin_description,
+        }
+        dn = f"{rdn('CN', sam)},{parent}"
+        self._add(dn, ["top", "group"], attributes)
+        return layout.guid_text(self.client.read_entry(dn, ["objectGUID"])["objectguid"])
+
+    def _group(self, group: Entry, members: frozenset[str]) -> RemoteGroup:
+        return RemoteGroup(
+            remote_id=layout.guid_text(group["objectguid"]),
+            key=first(group, "info").removeprefix(layout.GROUP_MARK) or None,
+            display_name=first(group, "displayName"),
+            description=first(group, "description"),
+            members=members,
+        )
+
+    def _member_guids(self, group: Entry, known: dict[str, str]) -> frozenset[str]:
+        out = set()
+        for dn in values(group, "member"):
+            guid = known.get(dn.lower())
+            if guid is None:
+                try:
+                    entry = self.client.read_entry(dn, ["objectGUID"])
+                except NotFoundError:
+                    continue
+                guid = layout.guid_text(entry["objectguid"])
+                known[dn.lower()] = guid
+            out.add(guid)
+        return frozenset(out)
+
+    def _authoritative(self, key: str) -> bool:
+        return any(fnmatch.fnmatchcase(key, pattern) for pattern in self.authoritative_groups)
+
+    def _read_groups(self, read: _Read) -> list[RemoteGroup]:
+        found = self.client.search(
+            self.layout.base_dn, "(&(objectClass=group)(info=provisioner:*))", GROUP_ATTRIBUTES
+        )
+        for group in found:
+            guid = layout.guid_text(group["objectguid"])
+            read.groups[guid] = group
+            read.dn_to_guid[group["dn"].lower()] = guid
+        groups = []
+        for group in found:
+            info = first(group, "info")
+            if not info.startswith(layout.GROUP_MARK):
+                continue
+            members = self._member_guids(group, read.dn_to_guid)
+            key = info.removeprefix(layout.GROUP_MARK)
+            if not self._authoritative(key):
+                # not authoritative: members added by hand stay, and the planner never sees them
+                members = frozenset(m for m in members if m in read.accounts)
+            groups.append(self._group(group, members))
+        return groups
+
+    def _all_folder_groups(self) -> list[Entry]:
+        return self.client.search(
+            self.layout.groups_ou,
+            f"(&(objectClass=group)(info={filter_value(layout.FOLDER_MARK)}*))",
+            GROUP_ATTRIBUTES,
+        )
+
+    def _folder_groups(self, key: str) -> list[Entry]:
+        return self.client.search(
+            self.layout.groups_ou,
+            f"(&(objectClass=group)(info={filter_value(layout.FOLDER_MARK + key)}))",
+            GROUP_ATTRIBUTES,
+        )
+
+    def _site_groups(self) -> dict[str, Entry]:
+        """The list groups by share name."""
+        found = self.client.search(
+            self.layout.groups_ou,
+            f"(&(objectClass=group)(info={filter_value(layout.SITE_MARK)}*))",
+            GROUP_ATTRIBUTES,
+        )
+        return {first(group, "adminDescription"): group for group in found}
+
+    def _site_group(self, key: str, share: str) -> Entry:
+        groups = self._site_groups()
+        if share not in groups:
+            self._create_group(
+                layout.group_sam_name("DL", f"{share}_List"),
+                DOMAIN_LOCAL_SECURITY,
+                info=layout.SITE_MARK + key,
+                display_name=f"{share} (lijst)",
+                description=f"List \\\\{share} and its {layout.CLASSES_FOLDER} folder",
+                admin_description=share,
+            )
+            groups = self._site_groups()
+        return groups[share]
+
+    def _folder(self, library_id: str) -> tuple[str, str]:
+        entry = self._entry(library_id, ["adminDescription", "info"])
+        share, _, path = first(entry, "adminDescription").partition("|")
+        if not first(entry, "info").startswith(layout.FOLDER_MARK) or not path:
+            raise NotFoundError(f"{library_id} is not a folder group")
+        return share, path
+
+    # -- internals: shares and ACLs ---------------------------------------------------------
+
+    def _shares(self) -> FileShares:
+        if self.shares is None:
+            raise RejectedError("file shares are not configured for this target")
+        return self.shares
+
+    def _domain(self) -> str:
+        if self._domain_sid is None:
+            entry = self.client.read_entry(self.layout.base_dn, ["objectSid"])
+            self._domain_sid = layout.sid_text(entry["objectsid"])
+            if self.shares is not None:
+                self.shares.domain_sid = self._domain_sid
+        return self._domain_sid
+
+    def _admin_sid(self) -> str:
+        return f"{self._domain()}-512"  # Domain Admins
+
+    def _sid(self, guid: str) -> str:
+        return layout.sid_text(self._entry(guid, ["objectSid"])["objectsid"])
+
+    def _set_folder_acl(self, share: str, path: str, group_id: str) -> None:
+        wanted = layout.folder_acl(self._admin_sid(), self._sid(group_id))
+        self._shares().set_acl(share, path, layout.acl_sddl(wanted))
+
+    def _ensure_list_acls(self, share: str) -> None:
+        site = self._site_groups().get(share)
+        if site is None:
+            return
+        wanted = layout.list_acl(self._admin_sid(), layout.sid_text(site["objectsid"]))
+        for path in ("", layout.CLASSES_FOLDER):
+            if not self._acl_is(share, path, wanted):  # nothing here is inherited below
+                self._shares().set_acl(share, path, layout.acl_sddl(wanted), propagate=False)
+
+    def _acl_is(self, share: str, path: str, wanted: frozenset[layout.Ace]) -> bool:
+        sddl = self._shares().acl(share, path)
+        parsed = layout.parse_dacl(sddl, self._domain()) if sddl else None
+        return parsed is not None and parsed[0] and parsed[1] == wanted
+
+    def _read_libraries(self, read: _Read) -> tuple[list[RemoteSite], list[RemoteLibrary]]:
+        shares = self._shares()
+        offered = shares.shares()
+        sites, libraries = [], []
+        admin = self._admin_sid()
+        folder_groups = self._all_folder_groups()
+        access_groups = {
+            first(group, "info").removeprefix(layout.GROUP_MARK): guid
+            for guid, group in read.groups.items()
+            if first(group, "info").startswith(layout.GROUP_MARK)
+        }
+        for share, site in self._site_groups().items():
+            key = first(site, "info").removeprefix(layout.SITE_MARK)
+            if share not in offered:
+                continue
+            listing = layout.list_acl(admin, layout.sid_text(site["objectsid"]))
+            list_ok = all(self._acl_is(share, p, listing) for p in ("", layout.CLASSES_FOLDER))
+            sites.append(RemoteSite(share, key))
+            for group in folder_groups:
+                folder_share, _, path = first(group, "adminDescription").partition("|")
+                if folder_share != share:
+                    continue
+                folder_key = first(group, "info").removeprefix(layout.FOLDER_MARK)
+                guid = layout.guid_text(group["objectguid"])
+                wanted = layout.folder_acl(admin, layout.sid_text(group["objectsid"]))
+                members = self._member_guids(group, read.dn_to_guid)
+                if not self._authoritative(folder_key):
+                    members = frozenset(m for m in members if m in read.groups)
+                ok = list_ok and self._acl_is(share, path, wanted)
+                # a wrong or missing ACL: the access group is reported as not granted, so the
+                # planner grants it again (which sets the ACL); other members stay visible,
+                # so the planner revokes those in the same run
+                own = access_groups.get(folder_key)
+                grants = {m: m for m in members if ok or m != own}
+                libraries.append(RemoteLibrary(guid, folder_key, key, grants))
+        return sites, libraries
+
+
+def _parent(dn: str) -> str:
+    parts = layout.split_dn(dn)
+    return ",".join(parts[1:])

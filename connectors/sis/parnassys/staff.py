@@ -1,0 +1,313 @@
+"""Staff accounts in ParnasSys, kept in step with HR by the location leader
+(``type = "sis-staff"``, ``system = "parnassys"``); see :mod:`connectors.sis.staff`.
+
+ParnasSys offers no write interface to suppliers (research section 4: only the read-only
+generic interface; no target connector exists). So every change becomes a tracked manual
+task (:mod:`provisioner.tasks`) for the location leader, with the exact thing to do:
+
+- a joiner: "create the medewerker" with name, personeelsnummer, work e-mail and the
+  function of their level (``sis_roles``);
+- a leaver: "set the medewerker to niet-actief" (the leaver procedure, 002 §12 step 1; the
+  Basispoort login follows with the nightly sync), due the day of the run;
+- a changed name: "correct the name".
+
+A task is opened once: while it is open, the next runs find the same task (``open_task`` is
+idempotent per kind, system and person), and the account is reported as it will be once the
+task is done (a joiner as account ``task:<id>``, a corrected name as corrected, a leaver as
+inactive), so the plan does not repeat the step every night; the ledger (``state_file``)
+keeps what each open task is for. A returner whose deactivation task is still open gets
+that task cancelled. Reading is ``getMedewerkers`` per BRIN through the
+board's ParnasSys source configuration. A medewerker is keyed by ``personeelsnummer`` when
+the interface gives one (*assumed*: not in the public evidence); otherwise by its ``email``:
+the work address ``<username>@<domain>`` the provisioner gave that person. Once ParnasSys
+no longer lists a leaver, they are gone. When a task is closed its note is dropped: a
+medewerker ParnasSys still lists as active after "done" gets a new task (the change did not
+happen); a joiner appears under their own id once made, and is linked by their key.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import time
+import xml.etree.ElementTree as ET
+from collections.abc import Callable, Sequence
+from collections.abc import Set as AbstractSet
+from datetime import date
+from typing import NamedTuple
+
+import httpx
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from connectors.sis.parnassys.source import (
+    GET_STAFF,
+    ParnasSysClient,
+    _items,
+    _text,
+    school_year,
+)
+from connectors.sis.staff import GroupLedger, LedgerGroups, joined
+from provisioner.config import ParnasSysSourceConfig, SisStaffTargetConfig
+from provisioner.errors import AlreadyExistsError, ConfigError, NotFoundError
+from provisioner.store.tables import AccountName
+from provisioner.targets import AccountSpec, RemoteAccount, TargetSnapshot
+
+SYSTEM = "parnassys"
+ASSIGNEE = "location_leader"
+CREATE, DEACTIVATE, UPDATE = (
+    "sis_account_create",
+    "sis_account_deactivate",
+    "sis_account_update",
+)
+
+
+class _Medewerker(NamedTuple):
+    remote_id: str  # <BRIN4>_<id>, as the vendor's connector builds it
+    key: str | None
+    location: str | None  # a configured BRIN6 of the BRIN4
+    given: str
+    family: str
+    email: str
+
+
+class ParnasSysStaffTarget(LedgerGroups):
+    """ParnasSys staff accounts: read with ``getMedewerkers``, changed by hand (tasks)."""
+
+    parallel = 1
+    #: no attribute is compared: ParnasSys shows no function to compare with
+    stored_attributes = frozenset[str]()
+
+    def __init__(
+        self,
+        name: str,
+        config: SisStaffTargetConfig,
+        source: ParnasSysSourceConfig,
+        locations: AbstractSet[str],
+        domain: str,
+        sessions: sessionmaker[Session],
+        *,
+        key: str | None = None,
+        transport: httpx.BaseTransport | None = None,
+        dry_run: bool = False,
+        today: date | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        from provisioner.tasks import ManualTasks
+
+        self.name = name
+        self.config = config
+        self.source = source
+        self.dry_run = dry_run
+        self.domain = domain.lower()
+        self.locations = frozenset(locations)
+        self.today = today
+        self.ledger = GroupLedger(config.state_file)
+        self.sessions = sessions
+        self.tasks = ManualTasks(sessions)
+        supplier_key = key if key is not None else os.environ.get(source.key_env)
+        if not supplier_key:
+            raise ConfigError(
+                f"target {name}: set the environment variable {source.key_env} "
+                "to the ParnasSys supplier key"
+            )
+        self._client = ParnasSysClient(source, supplier_key, transport=transport, sleep=sleep)
+        self._staff: dict[str, _Medewerker] = {}
+
+    @property
+    def _day(self) -> date:
+        return self.today or date.today()
+
+    # -- reading ------------------------------------------------------------------------------
+
+    def read(self) -> TargetSnapshot:
+        with self.sessions() as session:
+            by_username = {
+                row.username.lower(): row.key
+                for row in session.execute(select(AccountName)).scalars()
+            }
+        year = school_year(self._day)
+        staff: dict[str, _Medewerker] = {}
+        with self._client.client() as http:
+            for raw in self.source.brins:
+                brin = raw.strip().upper()
+                answer = self._client.call(http, GET_STAFF, brin, year)
+                for element in _items(answer, "medewerkers/medewerker"):
+                    medewerker = self._medewerker(brin, element, by_username)
+                    if medewerker is not None:
+                        staff[medewerker.remote_id] = medewerker
+        self._staff = staff
+        open_tasks = {task.id for task in self.tasks.list() if task.system == SYSTEM}
+        notes = self.ledger.notes()
+        for remote_id, note in notes.items():
+            if note["task"] not in open_tasks:
+                self.ledger.drop_note(remote_id)
+        notes = {rid: n for rid, n in notes.items() if n["task"] in open_tasks}
+        accounts: list[RemoteAccount] = []
+        for m in staff.values():
+            account = RemoteAccount(
+                remote_id=m.remote_id,
+                key=m.key,
+                username=m.email.partition("@")[0],
+                display_name=joined(m.given, m.family),
+                given_name=m.given,
+                family_name=m.family,
+                enabled=notes.get(m.remote_id, {}).get("kind") != DEACTIVATE,
+            )
+            changed = notes.get(m.remote_id)
+            if changed is not None and changed["kind"] == UPDATE:
+                account = dataclasses.replace(
+                    account,
+                    display_name=changed["display_name"],
+                    given_name=changed["given_name"],
+                    family_name=changed["family_name"],
+                )
+            accounts.append(account)
+        for remote_id, note in notes.items():
+            if note["kind"] == CREATE:
+                accounts.append(
+                    RemoteAccount(
+                        remote_id=remote_id,
+                        key=note["key"],
+                        username=note["username"],
+                        display_name=note["display_name"],
+                        given_name=note["given_name"],
+                        family_name=note["family_name"],
+                        enabled=True,
+                    )
+                )
+        taken = frozenset(a.username.lower() for a in accounts if a.username)
+        return TargetSnapshot(accounts, self.ledger.groups(), taken)
+
+    def _medewerker(
+        self, brin: str, element: ET.Element, by_username: dict[str, str]
+    ) -> _Medewerker | None:
+        staff_id = _text(element, "id")
+        if not staff_id:
+            return None
+        email = _text(element, "email").lower()
+        number = _text(element, "personeelsnummer")
+        key: str | None = f"staff:{number}" if number else None
+        local, _, domain = email.partition("@")
+        if key is None and domain == self.domain:
+            key = by_username.get(local)
+        ours = sorted(loc for loc in self.locations if loc.startswith(brin))
+        return _Medewerker(
+            remote_id=f"{brin}_{staff_id}",
+            key=key,
+            location=ours[0] if ours else None,
+            given=_text(element, "roepNaam") or _text(element, "firstName"),
+            family=_text(element, "achternaam") or _text(element, "lastName"),
+            email=email,
+        )
+
+    def find_accounts(self, key: str) -> Sequence[RemoteAccount]:
+        return [a for a in self.read().accounts if a.key == key]
+
+    # -- the manual tasks ---------------------------------------------------------------------
+
+    def create_account(self, spec: AccountSpec) -> str:
+        self.guard()
+        if any(m.key == spec.key for m in self._staff.values()):
+            raise AlreadyExistsError(f"ParnasSys lists a medewerker for {spec.key}")
+        number = spec.key.removeprefix("staff:")
+        function = spec.attributes.get("sis_role") or spec.attributes.get("role", "")
+        email = f"{spec.username}@{self.domain}"
+        task = self.tasks.open(
+            kind=CREATE,
+            system=SYSTEM,
+            title=f"ParnasSys: create the medewerker {spec.display_name}",
+            instructions=(
+                f"In ParnasSys, add a medewerker: roepnaam {spec.given_name}, achternaam "
+                f"{spec.family_name}, personeelsnummer {number}, e-mail {email}, with a "
+                f"dienstverband as {function} at your school. Then mark this task done."
+            ),
+            assignee=ASSIGNEE,
+            origin=f"target:{self.name}",
+            actor=f"target:{self.name}",
+            person_key=spec.key,
+            location=next(iter(spec.attributes.get("locations", "").split()), None),
+            due_on=self._day,
+        )
+        remote_id = f"task:{task.id}"
+        self.ledger.note(remote_id, {"task": task.id, "kind": CREATE, **_names(spec)})
+        return remote_id
+
+    def update_account(self, remote_id: str, spec: AccountSpec) -> None:
+        self.guard()
+        if remote_id.startswith("task:"):  # not made yet: the create task says what to make
+            raise NotFoundError(f"{remote_id} is a pending task, not a medewerker yet")
+        medewerker = self._known(remote_id)
+        task = self.tasks.open(
+            kind=UPDATE,
+            system=SYSTEM,
+            title=f"ParnasSys: correct the name of {medewerker.given} {medewerker.family}",
+            instructions=(
+                f"In ParnasSys, change the medewerker {medewerker.given} {medewerker.family} "
+                f"({medewerker.email or 'no e-mail'}) to roepnaam {spec.given_name}, "
+                f"achternaam {spec.family_name}, as HR has it. Then mark this task done."
+            ),
+            assignee=ASSIGNEE,
+            origin=f"target:{self.name}",
+            actor=f"target:{self.name}",
+            person_key=spec.key,
+            location=medewerker.location,
+            due_on=self._day,
+        )
+        self.ledger.note(remote_id, {"task": task.id, "kind": UPDATE, **_names(spec)})
+
+    def set_enabled(self, remote_id: str, enabled: bool) -> None:
+        self.guard()
+        if remote_id.startswith("task:"):
+            raise NotFoundError(f"{remote_id} is a pending task, not a medewerker yet")
+        medewerker = self._known(remote_id)
+        note = self.ledger.notes().get(remote_id)
+        if enabled:  # back before the location leader acted: the task is no longer needed
+            if note is not None and note["kind"] == DEACTIVATE:
+                self.tasks.cancel(
+                    note["task"],
+                    actor=f"target:{self.name}",
+                    reason="HR says this person works here again",
+                )
+                self.ledger.drop_note(remote_id)
+            return
+        who = f"{medewerker.given} {medewerker.family} ({medewerker.email or 'no e-mail'})"
+        task = self.tasks.open(
+            kind=DEACTIVATE,
+            system=SYSTEM,
+            title=f"ParnasSys: set {who} to niet-actief",
+            instructions=(
+                f"{who} no longer works at your school according to HR (leaver procedure, "
+                "step 1). In ParnasSys, end the medewerker's dienstverband on their last "
+                "working day so they become niet-actief; the Basispoort login disappears after "
+                "the nightly sync. Do it today, then mark this task done."
+            ),
+            assignee=ASSIGNEE,
+            origin=f"target:{self.name}",
+            actor=f"target:{self.name}",
+            person_key=medewerker.key,
+            location=medewerker.location,
+            due_on=self._day,
+        )
+        self.ledger.note(remote_id, {"task": task.id, "kind": DEACTIVATE})
+
+    def delete_account(self, remote_id: str) -> None:
+        """ParnasSys keeps staff records; deactivation was the step (see the module)."""
+        self.guard()
+        self.ledger.forget_member(remote_id)
+
+    def _known(self, remote_id: str) -> _Medewerker:
+        medewerker = self._staff.get(remote_id)
+        if medewerker is None:
+            raise NotFoundError(f"ParnasSys lists no medewerker {remote_id}")
+        return medewerker
+
+
+def _names(spec: AccountSpec) -> dict[str, str]:
+    return {
+        "key": spec.key,
+        "username": spec.username,
+        "display_name": spec.display_name,
+        "given_name": spec.given_name,
+        "family_name": spec.family_name,
+    }

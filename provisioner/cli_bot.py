@@ -1,0 +1,82 @@
+"""``provisioner bot``: the chat bot from the terminal.
+
+    provisioner bot console --as l.leider@bestuur.nl            # talk to the bot
+    provisioner bot console --as l.leider@bestuur.nl --json     # one JSON object per reply
+
+Type a message, or the number of a button to press it. In ``--json`` mode a line may also be
+a JSON object ``{"action": "confirm", "value": "staff:100123"}`` (a button press); every
+reply is one JSON object on its own line (``text``, ``facts``, ``buttons``, ``data``,
+``private``), and messages the bot sends to other people are objects with a ``to`` key.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+app = typer.Typer(help="The chat bot: offboarding, photo consent and breach reports.")
+
+
+@app.command("console")
+def console(
+    as_email: Annotated[
+        str, typer.Option("--as", help="Talk as this staff member (their work e-mail address).")
+    ],
+    config: Annotated[
+        Path,
+        typer.Option(
+            "--config", "-c", envvar="PROVISIONER_CONFIG", help="The board's provisioner.toml."
+        ),
+    ] = Path("provisioner.toml"),
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per reply.")] = False,
+) -> None:
+    """Talk to the bot in the terminal: the same conversations as in Slack."""
+    from bot.console import Console, render_text
+    from provisioner.config import database_url, load_config
+    from provisioner.store.db import ensure_current, make_engine, session_factory
+
+    board = load_config(config)
+    engine = make_engine(database_url(board, config.parent))
+    ensure_current(engine)
+    chat = Console(board, session_factory(engine), as_email=as_email)
+    interactive = sys.stdin.isatty() and not as_json
+    if interactive:
+        typer.echo("Typ een bericht (of het nummer van een knop); Ctrl-D stopt.")
+
+    def show(replies: list[dict[str, Any]], seen_notices: int) -> int:
+        for reply in replies:
+            print(json.dumps(reply, ensure_ascii=False) if as_json else render_text(reply))
+        for notice in chat.notices[seen_notices:]:
+            if as_json:
+                print(json.dumps(notice, ensure_ascii=False))
+            else:
+                print(f"(to {notice['to']}) " + render_text(notice, first_number=0))
+        sys.stdout.flush()
+        return len(chat.notices)
+
+    seen = 0
+    while True:
+        if interactive:
+            typer.echo("> ", nl=False)
+        line = sys.stdin.readline()
+        if not line:
+            break
+        text = line.strip()
+        if not text:
+            continue
+        buttons = chat.buttons()
+        if text.isdigit() and 1 <= int(text) <= len(buttons):
+            button = buttons[int(text) - 1]
+            replies = chat.press(button["action"], button["value"], flow=button["flow"])
+        elif as_json and text.startswith("{"):
+            pressed = json.loads(text)
+            replies = chat.press(
+                str(pressed["action"]), str(pressed.get("value", "")), flow=pressed.get("flow")
+            )
+        else:
+            replies = chat.say(text)
+        seen = show(replies, seen)

@@ -1,0 +1,1 @@
+"""Privacy: photo and video consent (toestemming beeldmateriaal) and data breaches (datalekken)."""

@@ -1,0 +1,1 @@
+"""Reports for the people who run the provisioner: the morning report (``morning.py``)."""

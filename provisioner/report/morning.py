@@ -1,0 +1,355 @@
+"""The morning report (ochtendrapport): after each nightly run, a short summary for IT.
+
+It says what changed, what failed and why, what the safety gate stopped and how to approve
+it, how many manual tasks are open (per location and system) and which data-breach deadlines
+are coming up. It goes to a Slack channel and by e-mail, so it holds nothing the channel's
+members may not see: counts, run ids, target names, reasons by kind and breach ids; never a
+name, an e-mail address or a person's key. Details stay behind ``provisioner runs show``.
+
+- :func:`gather` reads the facts from the state store (the run, its outcomes, the manual
+  tasks, the breach register);
+- :func:`build_morning_report` is pure: facts in, subject + text + Slack blocks out;
+- :func:`send_to_slack`, :func:`send_by_email` and :func:`deliver` send it.
+"""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+import ssl
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from email.message import EmailMessage
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from provisioner.config import Config, ReportConfig
+from provisioner.logging_setup import scrub
+from provisioner.secrets import read_secret
+from provisioner.store.tables import SyncOutcome, SyncRun
+
+log = logging.getLogger(__name__)
+
+AMSTERDAM = ZoneInfo("Europe/Amsterdam")
+CHANGES = ("created", "adopted", "updated", "enabled", "disabled", "deleted")
+FAILURES = ("failed", "rejected")
+#: Slack refuses a section longer than this.
+SLACK_SECTION_LIMIT = 2900
+
+
+@dataclass(frozen=True)
+class Deadline:
+    breach_id: str
+    kind: str
+    due_at: datetime
+
+
+@dataclass(frozen=True)
+class ReportFacts:
+    """Everything the report says, already free of personal data."""
+
+    board: str
+    run_id: str | None
+    status: str | None = None
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    #: target -> outcome -> number of objects
+    outcomes: Mapping[str, Mapping[str, int]] = field(default_factory=dict)
+    #: target -> kind of reason ("rejected", "temporarily unavailable", ...) -> objects
+    failures: Mapping[str, Mapping[str, int]] = field(default_factory=dict)
+    stop_reasons: Sequence[str] = ()
+    problems: int = 0
+    #: (location or "board", system) -> open manual tasks
+    open_tasks: Mapping[tuple[str, str], int] = field(default_factory=dict)
+    deadlines: Sequence[Deadline] = ()
+    deadlines_within: timedelta = timedelta(days=7)
+
+
+@dataclass(frozen=True)
+class MorningReport:
+    subject: str
+    text: str
+    blocks: list[dict[str, Any]]
+
+
+# -- facts ----------------------------------------------------------------------------------
+
+
+def _aware(moment: datetime | None) -> datetime | None:
+    if moment is None:
+        return None
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
+
+
+#: The kinds of reason the executor writes before a colon (see ``executor._describe``).
+REASON_KINDS = frozenset(
+    {"temporarily unavailable", "not found", "already exists", "rejected", "not sent"}
+)
+
+
+def reason_kind(reason: str) -> str:
+    """'rejected: Graph said ... jan.jansen ...' -> 'rejected': the kind, never the details.
+    Known kinds and error class names pass; anything else is 'other'."""
+    kind = reason.partition(":")[0].strip()
+    if kind in REASON_KINDS or (kind.isidentifier() and kind.endswith("Error")):
+        return kind
+    return "other"
+
+
+def latest_full_run(session: Session) -> SyncRun | None:
+    """The newest run of the whole board (not one person's, not a dry run)."""
+    return session.execute(
+        select(SyncRun)
+        .where(SyncRun.scope.is_(None), SyncRun.dry_run.is_(False))
+        .order_by(SyncRun.started_at.desc())
+        .limit(1)
+    ).scalar_one_or_none()
+
+
+def _open_tasks(sessions: sessionmaker[Session]) -> dict[tuple[str, str], int]:
+    from provisioner.tasks import ManualTasks
+
+    counts: Counter[tuple[str, str]] = Counter(
+        (task.location or "board", task.system) for task in ManualTasks(sessions).list()
+    )
+    return dict(sorted(counts.items()))
+
+
+def _deadlines(sessions: sessionmaker[Session], now: datetime, within: timedelta) -> list[Deadline]:
+    """Data-breach deadlines (meldplicht) due within ``within``, soonest first."""
+    from provisioner.privacy.breaches import BreachRegister
+
+    items = BreachRegister(sessions).upcoming_deadlines(now, within=within)
+    deadlines = [
+        Deadline(str(item.breach_id), str(item.kind), _aware(item.due_at) or now)
+        for item in items
+    ]
+    return sorted(deadlines, key=lambda d: d.due_at)
+
+
+def gather(
+    sessions: sessionmaker[Session],
+    config: Config,
+    *,
+    run_id: str | None = None,
+    now: datetime | None = None,
+) -> ReportFacts:
+    """The facts of the report on ``run_id`` (default: the newest full run)."""
+    now = now or datetime.now(UTC)
+    within = timedelta(days=config.report.deadlines_within_days)
+    with sessions() as session:
+        run = session.get(SyncRun, run_id) if run_id else latest_full_run(session)
+        if run_id and run is None:
+            from provisioner.errors import ConfigError
+
+            raise ConfigError(f"there is no run {run_id}")
+        outcomes: dict[str, dict[str, int]] = {}
+        failures: dict[str, Counter[str]] = {}
+        if run is not None:
+            rows = session.execute(
+                select(SyncOutcome.target, SyncOutcome.outcome, func.count())
+                .where(SyncOutcome.run_id == run.id)
+                .group_by(SyncOutcome.target, SyncOutcome.outcome)
+            ).all()
+            for target, outcome, count in rows:
+                outcomes.setdefault(target, {})[outcome] = count
+            for target, reason in session.execute(
+                select(SyncOutcome.target, SyncOutcome.reason).where(
+                    SyncOutcome.run_id == run.id, SyncOutcome.outcome.in_(FAILURES)
+                )
+            ):
+                failures.setdefault(target, Counter())[reason_kind(reason)] += 1
+    return ReportFacts(
+        board=config.board.name,
+        run_id=run.id if run else None,
+        status=run.status if run else None,
+        started_at=_aware(run.started_at) if run else None,
+        finished_at=_aware(run.finished_at) if run else None,
+        outcomes=outcomes,
+        failures={t: dict(c) for t, c in failures.items()},
+        stop_reasons=[scrub(r) for r in run.stop_reasons] if run else [],
+        problems=len(run.problems) if run else 0,
+        open_tasks=_open_tasks(sessions),
+        deadlines=_deadlines(sessions, now, within),
+        deadlines_within=within,
+    )
+
+
+# -- the report (pure) ------------------------------------------------------------------------
+
+
+def _local(moment: datetime) -> str:
+    return f"{moment.astimezone(AMSTERDAM):%Y-%m-%d %H:%M}"
+
+
+def _counts(counts: Mapping[str, int], order: Sequence[str] = ()) -> str:
+    keys = [k for k in order if counts.get(k)] + sorted(k for k in counts if k not in order)
+    return ", ".join(f"{counts[k]} {k}" for k in keys if counts[k])
+
+
+def _sections(facts: ReportFacts) -> list[tuple[str, list[str]]]:
+    """(heading, lines) per part of the report; empty parts are left out."""
+    parts: list[tuple[str, list[str]]] = []
+    if facts.run_id is None:
+        parts.append(("Run", ["No sync has run yet."]))
+    else:
+        when = ""
+        if facts.started_at:
+            when = f", started {_local(facts.started_at)}"
+            if facts.finished_at:
+                when += f", finished {_local(facts.finished_at)}"
+        parts.append(("Run", [f"{facts.run_id}: {facts.status}{when}"]))
+
+        changed = [
+            f"{target}: {_counts({k: v for k, v in counts.items() if k in CHANGES}, CHANGES)}"
+            for target, counts in sorted(facts.outcomes.items())
+            if any(counts.get(k) for k in CHANGES)
+        ]
+        parts.append(("What changed", changed or ["Nothing: every target was in step."]))
+
+        failed = []
+        for target, kinds in sorted(facts.failures.items()):
+            total = sum(kinds.values())
+            failed.append(f"{target}: {total} ({_counts(kinds)})")
+        skipped = {t: c.get("skipped", 0) for t, c in facts.outcomes.items() if c.get("skipped")}
+        for target, count in sorted(skipped.items()):
+            failed.append(f"{target}: {count} left as they were (see the run for why)")
+        if facts.problems:
+            failed.append(f"{facts.problems} source records or issues to look at")
+        if failed:
+            failed.append(f"Details: provisioner runs show {facts.run_id}")
+            parts.append(("What failed and why", failed))
+
+        if facts.status == "stopped":
+            parts.append(
+                (
+                    "Stopped by the safety gate",
+                    [
+                        *facts.stop_reasons,
+                        "Nothing was changed. When the sources are right, approve this plan:",
+                        f"provisioner sync --approve {facts.run_id}",
+                    ],
+                )
+            )
+
+    if facts.open_tasks:
+        total = sum(facts.open_tasks.values())
+        lines = [f"{total} open"] + [
+            f"{location} {system}: {count}"
+            for (location, system), count in sorted(facts.open_tasks.items())
+        ]
+        parts.append(("Manual tasks", lines))
+
+    days = facts.deadlines_within.days
+    if facts.deadlines:
+        parts.append(
+            (
+                f"Data-breach deadlines in the next {days} days",
+                [f"{d.breach_id} {d.kind}: due {_local(d.due_at)}" for d in facts.deadlines],
+            )
+        )
+    return parts
+
+
+def build_morning_report(facts: ReportFacts) -> MorningReport:
+    """The report as a mail subject, plain text and Slack Block Kit blocks."""
+    status = facts.status or "no run"
+    subject = f"Provisioner {facts.board}: {status}"
+    if facts.run_id:
+        subject += f" ({facts.run_id})"
+    sections = _sections(facts)
+    text_parts = [subject, ""]
+    blocks: list[dict[str, Any]] = [
+        {"type": "header", "text": {"type": "plain_text", "text": subject[:150]}}
+    ]
+    for heading, lines in sections:
+        text_parts += [f"{heading}:", *(f"  {line}" for line in lines), ""]
+        body = f"*{heading}*\n" + "\n".join(lines)
+        if len(body) > SLACK_SECTION_LIMIT:
+            body = body[:SLACK_SECTION_LIMIT] + "\n…"
+        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": body}})
+    return MorningReport(subject=subject, text="\n".join(text_parts).rstrip() + "\n", blocks=blocks)
+
+
+# -- sending ----------------------------------------------------------------------------------
+
+
+class DeliveryError(Exception):
+    """The report could not be sent to one of its destinations."""
+
+
+def send_to_slack(report: MorningReport, *, token: str, channel: str, base_url: str) -> None:
+    from slack_sdk import WebClient
+    from slack_sdk.errors import SlackApiError
+
+    client = WebClient(token=token, base_url=base_url)
+    try:
+        client.chat_postMessage(channel=channel, text=report.text, blocks=report.blocks)
+    except SlackApiError as exc:
+        raise DeliveryError(f"Slack refused the report: {exc.response.get('error')}") from exc
+    except OSError as exc:
+        raise DeliveryError(f"Slack could not be reached: {type(exc).__name__}") from exc
+
+
+def send_by_email(report: MorningReport, settings: ReportConfig) -> None:
+    message = EmailMessage()
+    message["Subject"] = report.subject
+    message["From"] = settings.email_from
+    message["To"] = ", ".join(settings.email_to)
+    message.set_content(report.text)
+    password = read_secret(settings.smtp_password_env)
+    try:
+        smtp: smtplib.SMTP
+        if settings.smtp_security == "tls":
+            context = ssl.create_default_context()
+            smtp = smtplib.SMTP_SSL(settings.smtp_host, settings.smtp_port, context=context)
+        else:
+            smtp = smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=30)
+        with smtp:
+            if settings.smtp_security == "starttls":
+                smtp.starttls(context=ssl.create_default_context())
+            if settings.smtp_username and password:
+                smtp.login(settings.smtp_username, password)
+            smtp.send_message(message)
+    except (smtplib.SMTPException, OSError) as exc:
+        raise DeliveryError(f"the mail server did not take the report: {exc}") from exc
+
+
+def deliver(config: Config, report: MorningReport) -> dict[str, str]:
+    """Send the report wherever it is configured: destination -> 'sent', 'not configured' or
+    why it failed. A failure of one destination does not keep the other from getting it."""
+    results: dict[str, str] = {}
+    settings = config.report
+    token = config.bot.slack.secret("bot_token")
+    if not settings.slack_channel:
+        results["slack"] = "not configured"
+    elif not token:
+        results["slack"] = "no bot token (PROVISIONER_SLACK_BOT_TOKEN)"
+    else:
+        try:
+            send_to_slack(
+                report,
+                token=token,
+                channel=settings.slack_channel,
+                base_url=config.bot.slack.api_url,
+            )
+            results["slack"] = "sent"
+        except DeliveryError as exc:
+            results["slack"] = str(exc)
+    if not settings.email_to:
+        results["email"] = "not configured"
+    else:
+        try:
+            send_by_email(report, settings)
+            results["email"] = "sent"
+        except DeliveryError as exc:
+            results["email"] = str(exc)
+    for destination, result in results.items():
+        level = logging.INFO if result in ("sent", "not configured") else logging.ERROR
+        log.log(level, "morning report to %s: %s", destination, result)
+    return results

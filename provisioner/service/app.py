@@ -1,0 +1,265 @@
+"""The ``provisioner serve`` process: one object that starts, runs and stops everything.
+
+Threads, each a plain loop that waits on one stop event:
+
+- ``schedule``: looks at the schedule every ``service.poll_seconds``; when the nightly moment
+  is due (or at start with ``--run-now``) it runs the nightly job under the nightly lease;
+- ``bot-tick``: every ``service.tick_seconds`` calls ``BotRuntime.tick(now)`` (scheduled
+  offboarding steps, deadline reminders) when the Slack bot is configured;
+- ``http``: health, readiness, metrics and Slack's HTTP mode (:mod:`provisioner.service.http`).
+
+The database decides what the process may do: a schema from a newer release stops the
+process (exit 3, nothing touched); an older schema is migrated at start with ``--migrate``,
+otherwise the process waits, not ready, until ``provisioner db upgrade`` has run.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import tomllib
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from provisioner.config import Config, database_url, load_config
+from provisioner.execution.locks import LockHeld
+from provisioner.logging_setup import correlation
+from provisioner.service.http import make_server, serve_in_background
+from provisioner.service.nightly import last_full_run_started, run_nightly
+from provisioner.service.schedule import due_moment, next_moment
+from provisioner.store.db import (
+    DatabaseFromTheFuture,
+    SchemaStatus,
+    current_revision,
+    make_engine,
+    schema_status,
+    session_factory,
+    upgrade,
+)
+
+log = logging.getLogger("provisioner.serve")
+Clock = Callable[[], datetime]
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class ServeOptions:
+    host: str | None = None
+    port: int | None = None
+    migrate: bool = False
+    run_now: bool = False
+
+
+class Service:
+    def __init__(self, config_path: Path, options: ServeOptions, clock: Clock = _now) -> None:
+        self.config_path = config_path
+        self.options = options
+        self.clock = clock
+        self.config: Config = load_config(config_path)
+        self.engine: Engine = make_engine(database_url(self.config, config_path.parent))
+        self.sessions: sessionmaker[Session] = session_factory(self.engine)
+        self.zone = ZoneInfo(self.config.schedule.timezone)
+        self.bot: Any = None
+        self.fatal: Exception | None = None
+        self._stop = threading.Event()
+        self._stopping = threading.Lock()
+        self._stopped = False
+        self._threads: list[threading.Thread] = []
+        self._run_now_pending = options.run_now
+        self.server = make_server(
+            options.host or self.config.service.host,
+            self.config.service.port if options.port is None else options.port,
+            self,
+            lambda: self.bot,
+        )
+
+    # -- probes ---------------------------------------------------------------------------
+
+    def healthy(self) -> tuple[bool, str]:
+        if self.fatal is not None:
+            return False, f"stopping: {self.fatal}"
+        dead = [t.name for t in self._threads if not t.is_alive()]
+        if dead:
+            return False, f"stopped threads: {', '.join(dead)}"
+        return True, "ok"
+
+    def ready(self) -> tuple[bool, str]:
+        try:
+            status = schema_status(self.engine)
+        except Exception as exc:  # the probe reports, it does not crash
+            return False, f"the database cannot be reached ({type(exc).__name__})"
+        if status is SchemaStatus.CURRENT:
+            return True, "ready"
+        if status is SchemaStatus.AHEAD:
+            return False, "the database was upgraded by a newer release"
+        return False, "the database schema is older than this release: run provisioner db upgrade"
+
+    # -- life cycle -----------------------------------------------------------------------
+
+    @property
+    def port(self) -> int:
+        return int(self.server.server_port)
+
+    def prepare(self) -> None:
+        """Check the schema before anything starts: refuse a future one, migrate if asked."""
+        status = schema_status(self.engine)
+        if status is SchemaStatus.AHEAD:
+            revision = current_revision(self.engine)
+            assert revision is not None
+            raise DatabaseFromTheFuture(revision)
+        if status is SchemaStatus.BEHIND:
+            if self.options.migrate:
+                upgrade(self.engine)
+            else:
+                log.warning(
+                    "the database schema is older than this release; not ready until "
+                    "'provisioner db upgrade' has run (or start with --migrate)"
+                )
+
+    def start(self) -> None:
+        self.prepare()
+        self._threads.append(serve_in_background(self.server))
+        self._start_thread("schedule", self._schedule_loop)
+        self._start_bot()
+        log.info(
+            "serving on port %d; next scheduled sync %s",
+            self.port,
+            self._next_moment_text(),
+        )
+
+    def wait(self) -> None:
+        while not self._stop.wait(1):
+            pass
+
+    def stop(self) -> None:
+        with self._stopping:
+            if self._stopped:
+                return
+            self._stopped = True
+        self._stop.set()
+        log.info("stopping")
+        self.server.shutdown()
+        self.server.server_close()
+        if self.bot is not None:
+            try:
+                self.bot.close()
+            except Exception:
+                log.exception("the bot did not close cleanly")
+        for thread in self._threads:
+            if thread is not threading.current_thread():
+                thread.join(timeout=10)
+        self.engine.dispose()
+
+    def _start_thread(self, name: str, loop: Callable[[], None]) -> None:
+        def guarded() -> None:
+            try:
+                loop()
+            except Exception as exc:
+                log.exception("the %s thread stopped", name)
+                self._fail(exc)
+
+        thread = threading.Thread(target=guarded, name=name, daemon=True)
+        thread.start()
+        self._threads.append(thread)
+
+    def _fail(self, exc: Exception) -> None:
+        self.fatal = exc
+        self._stop.set()
+
+    # -- the schedule -----------------------------------------------------------------------
+
+    def _next_moment_text(self) -> str:
+        if not self.config.schedule.enabled:
+            return "never (schedule.enabled = false)"
+        moment = next_moment(self.config.schedule.sync, self.zone, self.clock())
+        return f"{moment:%Y-%m-%d %H:%M %Z}"
+
+    def _due(self) -> datetime | None:
+        schedule = self.config.schedule
+        return due_moment(
+            schedule.sync,
+            self.zone,
+            self.clock(),
+            catch_up=timedelta(hours=schedule.catch_up_hours),
+            last_full_run=last_full_run_started(self.sessions),
+        )
+
+    def _schedule_loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.check_schedule()
+            except DatabaseFromTheFuture as exc:
+                log.error("%s", exc)
+                self._fail(exc)
+                return
+            except Exception:
+                log.exception("looking at the schedule failed; trying again")
+            self._stop.wait(self.config.service.poll_seconds)
+
+    def check_schedule(self) -> None:
+        """Run the nightly job when it is due (or asked for with --run-now)."""
+        status = schema_status(self.engine)
+        if status is SchemaStatus.AHEAD:
+            revision = current_revision(self.engine)
+            assert revision is not None
+            raise DatabaseFromTheFuture(revision)
+        if status is SchemaStatus.BEHIND:
+            log.info("waiting for the database schema to be upgraded")
+            return
+        still_due: Callable[[], bool] | None
+        if self._run_now_pending:
+            self._run_now_pending = False
+            still_due = None
+            log.info("running the nightly job now, as asked")
+        elif self.config.schedule.enabled and self._due() is not None:
+            still_due = lambda: self._due() is not None  # noqa: E731
+        else:
+            return
+        try:
+            result = run_nightly(self.config_path, self.sessions, still_due=still_due)
+        except LockHeld as exc:
+            log.info("another process is running the nightly sync (holder: %s)", exc.run_id)
+            return
+        if result is not None:
+            log.info("next scheduled sync %s", self._next_moment_text())
+
+    # -- the bot ----------------------------------------------------------------------------
+
+    def _has_bot_section(self) -> bool:
+        """The bot runs when the file has a ``[bot]`` table (the model always has defaults)."""
+        return "bot" in tomllib.loads(self.config_path.read_text(encoding="utf-8"))
+
+    def _start_bot(self) -> None:
+        if not self._has_bot_section():
+            log.info("no [bot] in the configuration: the chat bot is off")
+            return
+        from bot.runtime import BotRuntime
+
+        self.bot = BotRuntime(self.config, self.sessions)
+        slack = self.config.bot.slack
+        if slack.secret("app_token"):
+            self.bot.start_socket_mode()
+            log.info("the chat bot is connected to Slack in Socket Mode")
+        elif slack.secret("bot_token"):
+            log.info("the chat bot answers Slack at POST /slack/events")
+        else:
+            log.info("no Slack credentials: the bot's scheduled steps run, Slack is off")
+        self._start_thread("bot-tick", self._tick_loop)
+
+    def _tick_loop(self) -> None:
+        while not self._stop.wait(self.config.service.tick_seconds):
+            with correlation(prefix="tick"):
+                try:
+                    self.bot.tick(self.clock())
+                except Exception:
+                    log.exception("the bot's scheduled steps failed; trying again next tick")

@@ -1,0 +1,331 @@
+"""A real Samba AD domain controller on loopback, for the AD connector's tests.
+
+Register it in a test module with ``pytest_plugins = ["tests.samba_dc"]`` and ask for the
+``samba_dc`` fixture. Once per test session it provisions a throwaway domain SCHOOL.TEST into
+a temporary directory (nothing under /etc is touched), starts ``samba -i -M single`` as a
+child of the test run, creates the provisioner's service account and an empty share include
+file, and stops every process it started at the end (by process group and by id).
+
+Samba's LDAP, Kerberos and SMB ports are fixed (389, 636, 88, 445, ...), so one DC runs per
+machine (network namespace) at a time. When Samba is missing the fixture installs it with
+``scripts/ensure-samba.sh``; when the environment variable ``CI`` is set it FAILS instead of
+skipping, so CI proves the connector against a real DC.
+
+Timings on the 2-core development machine: provision 5-7 s, start to first LDAPS bind 1-3 s.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import secrets
+import shutil
+import signal
+import socket
+import ssl
+import subprocess
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+
+import pytest
+from ldap3 import MODIFY_ADD, MODIFY_REPLACE, SIMPLE, Connection, Server, Tls
+
+REPO = Path(__file__).resolve().parent.parent
+REALM = "SCHOOL.TEST"
+DOMAIN = "SCHOOL"
+BASE_DN = "DC=school,DC=test"
+HOST_NAME = "DC1.school.test"  # the name in Samba's self-signed certificate
+TOOLS = ("samba", "samba-tool", "smbclient", "smbcacls", "smbcontrol")
+LDAPS_PORT = 636
+SERVICE_USER = "svc-provisioner"
+
+
+@dataclass(frozen=True)
+class SambaDC:
+    """A running throwaway domain controller and what a test needs to reach it."""
+
+    root: Path
+    admin_password: str
+    service_password: str
+    #: seconds from provisioning start to ready, and from process start to the first bind
+    provision_seconds: float
+    start_seconds: float
+
+    realm: str = REALM
+    domain: str = DOMAIN
+    base_dn: str = BASE_DN
+    host_name: str = HOST_NAME
+    host: str = "127.0.0.1"
+    service_user: str = SERVICE_USER
+
+    @property
+    def ca_file(self) -> Path:
+        return self.root / "private" / "tls" / "ca.pem"
+
+    @property
+    def smb_conf(self) -> Path:
+        return self.root / "etc" / "smb.conf"
+
+    @property
+    def shares_conf(self) -> Path:
+        """The include file the connector writes its per-location shares to."""
+        return self.root / "etc" / "shares.conf"
+
+    @property
+    def share_root(self) -> Path:
+        """Share folders: a world-traversable link target, because smbd opens files as the
+        logged-in user and pytest's temporary directories are private to root."""
+        return (self.root / "shares").resolve()
+
+    @property
+    def service_bind(self) -> str:
+        return f"{self.service_user}@{self.realm.lower()}"
+
+    def admin_connection(self) -> Connection:
+        """An LDAPS connection as Administrator, for test set-up and hand-made drift."""
+        return _connect(self, f"Administrator@{self.realm.lower()}", self.admin_password)
+
+
+def _tls(root: Path) -> Tls:
+    return Tls(
+        validate=ssl.CERT_REQUIRED,
+        ca_certs_file=str(root / "private" / "tls" / "ca.pem"),
+        valid_names=[HOST_NAME],
+    )
+
+
+def _connect(dc: SambaDC, user: str, password: str) -> Connection:
+    server = Server(dc.host, port=LDAPS_PORT, use_ssl=True, tls=_tls(dc.root), connect_timeout=5)
+    return Connection(
+        server, user=user, password=password, authentication=SIMPLE, auto_bind=True,
+        raise_exceptions=True,
+    )  # fmt: skip
+
+
+def _samba_available() -> bool:
+    return all(shutil.which(tool) for tool in TOOLS)
+
+
+def ensure_samba() -> None:
+    """Samba installed, or a test failure that says why (never a skip in CI)."""
+    if _samba_available():
+        return
+    if os.environ.get("CI"):
+        pytest.fail("Samba AD DC is not installed in CI: .ci/run must run scripts/ensure-samba.sh")
+    if os.geteuid() != 0:
+        pytest.fail("Samba AD DC is not installed: run 'sudo sh scripts/ensure-samba.sh'")
+    done = subprocess.run(
+        ["sh", str(REPO / "scripts" / "ensure-samba.sh")], capture_output=True, text=True
+    )
+    if done.returncode != 0 or not _samba_available():
+        pytest.fail(f"installing Samba failed: {done.stderr.strip()[-500:]}")
+
+
+def _port_in_use(port: int) -> bool:
+    with socket.socket() as probe:
+        probe.settimeout(0.2)
+        return probe.connect_ex(("127.0.0.1", port)) == 0
+
+
+def provision(root: Path, admin_password: str) -> None:
+    """A new domain in ``root``; options keep every service on loopback and off /etc."""
+    root.mkdir(parents=True)
+    (root / "run").mkdir()
+    empty = root / "empty.conf"  # so nothing of /etc/samba/smb.conf leaks into the domain
+    empty.write_text("")
+    options = {
+        "interfaces": "lo",
+        "bind interfaces only": "yes",
+        "server services": "-dns -dnsupdate -nbt -wrepl -ntp_signd",
+        "disable netbios": "yes",
+        "log file": f"{root}/log.%m",
+        "pid directory": f"{root}/run",
+        "ncalrpc dir": f"{root}/run/ncalrpc",
+        "dns update command": "/bin/true",
+        "spn update command": "/bin/true",
+        "dns forwarder": "127.0.0.1",
+    }
+    command = [
+        "samba-tool", "domain", "provision", f"--configfile={empty}",
+        f"--targetdir={root}", f"--realm={REALM}", f"--domain={DOMAIN}", "--server-role=dc",
+        "--dns-backend=NONE", "--use-rfc2307", "--host-name=dc1", "--host-ip=127.0.0.1",
+        f"--adminpass={admin_password}",
+        *(f"--option={name}={value}" for name, value in options.items()),
+    ]  # fmt: skip
+    done = subprocess.run(command, capture_output=True, text=True)
+    if done.returncode != 0:
+        pytest.fail(f"samba-tool domain provision failed: {done.stderr.strip()[-800:]}")
+    # The connector's shares live in an include file; an include inside [global] would pull
+    # the rest of [global] into the last share, so it goes in a [global] block of its own.
+    conf = root / "etc" / "smb.conf"
+    (root / "etc" / "shares.conf").write_text("")
+    shares = Path(tempfile.mkdtemp(prefix="samba-shares-"))
+    shares.chmod(0o755)
+    (root / "shares").symlink_to(shares)
+    with conf.open("a", encoding="utf-8") as handle:
+        handle.write(f"\n[global]\n\tinclude = {root}/etc/shares.conf\n")
+
+
+class _Process:
+    """``samba -i`` in its own process group, so stopping it stops every child it forks."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.log = (root / "samba-foreground.log").open("wb")
+        self.popen = subprocess.Popen(
+            ["samba", "-i", "-M", "single", "-s", str(root / "etc" / "smb.conf")],
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+    def wait_ready(self, dc: SambaDC, timeout: float = 60) -> None:
+        deadline = time.monotonic() + timeout
+        last: Exception | None = None
+        while time.monotonic() < deadline:
+            if self.popen.poll() is not None:
+                pytest.fail(f"samba exited with {self.popen.returncode}: see {self.log.name}")
+            if dc.ca_file.exists() and _port_in_use(LDAPS_PORT) and _port_in_use(445):
+                try:
+                    dc.admin_connection().unbind()
+                    if _winbind_ready():  # smbd maps users to ids through winbindd
+                        return
+                except Exception as exc:  # not up yet: the TLS key pair is made at first start
+                    last = exc
+            time.sleep(0.2)
+        self.stop()
+        pytest.fail(f"samba did not answer LDAPS within {timeout} s: {last}")
+
+    def stop(self) -> None:
+        """SIGTERM to the group, then SIGKILL to whatever of ours is left (by process id)."""
+        if self.popen.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.popen.pid, signal.SIGTERM)
+            try:
+                self.popen.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.popen.pid, signal.SIGKILL)
+                self.popen.wait(timeout=10)
+        for pid in _our_processes(self.root):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        self.log.close()
+        shutil.rmtree((self.root / "shares").resolve(), ignore_errors=True)
+
+
+def _winbind_ready() -> bool:
+    """winbindd answers on its fixed socket (/run/samba/winbindd: libwbclient ignores the
+    ``winbindd socket directory`` option, so it is left at its default)."""
+    if shutil.which("wbinfo") is None:
+        return True
+    return subprocess.run(["wbinfo", "-p"], capture_output=True).returncode == 0
+
+
+def _our_processes(root: Path) -> list[int]:
+    """Samba helpers that left the group (samba-dcerpcd): found by our private config path."""
+    marker = str(root / "etc" / "smb.conf").encode()
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            if marker in (entry / "cmdline").read_bytes():
+                pids.append(int(entry.name))
+        except OSError:
+            continue
+    return pids
+
+
+def _add_service_account(dc: SambaDC) -> None:
+    """The provisioner's service account. In the test domain it is a Domain Admin; on a
+    production domain delegate it the OU and the file shares instead (docs/ad.md)."""
+    conn = dc.admin_connection()
+    dn = f"CN={SERVICE_USER},CN=Users,{BASE_DN}"
+    conn.add(
+        dn,
+        ["top", "person", "organizationalPerson", "user"],
+        {"sAMAccountName": SERVICE_USER, "userPrincipalName": dc.service_bind},
+    )
+    password = f'"{dc.service_password}"'.encode("utf-16-le")
+    conn.modify(dn, {"unicodePwd": [(MODIFY_REPLACE, [password])]})
+    conn.modify(dn, {"userAccountControl": [(MODIFY_REPLACE, [0x200 | 0x10000])]})
+    conn.modify(f"CN=Domain Admins,CN=Users,{BASE_DN}", {"member": [(MODIFY_ADD, [dn])]})
+    conn.unbind()
+
+
+LOCK_FILE = Path(tempfile.gettempdir()) / "school-provisioner-samba-dc.lock"
+LOCK_WAIT = 900  # seconds: another test run on this machine may hold the only DC
+
+
+def _take_machine_lock() -> IO[str]:
+    """One Samba DC per machine (fixed ports): a second test run waits for the first."""
+    handle = LOCK_FILE.open("a+")
+    deadline = time.monotonic() + LOCK_WAIT
+    while True:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return handle
+        except BlockingIOError:
+            if time.monotonic() > deadline:
+                handle.close()
+                pytest.fail(f"another test run held {LOCK_FILE} for {LOCK_WAIT} s")
+            time.sleep(1)
+
+
+def start_samba_dc(root: Path) -> tuple[SambaDC, _Process]:
+    ensure_samba()
+    for port in (389, LDAPS_PORT, 445):
+        if _port_in_use(port):
+            pytest.fail(f"port {port} on 127.0.0.1 is in use: is another Samba DC running?")
+    began = time.monotonic()
+    admin_password = "Adm1n-" + secrets.token_urlsafe(12)
+    provision(root, admin_password)
+    provisioned = time.monotonic()
+    process = _Process(root)
+    dc = SambaDC(
+        root=root,
+        admin_password=admin_password,
+        service_password="Svc-" + secrets.token_urlsafe(16) + "1!",
+        provision_seconds=provisioned - began,
+        start_seconds=0.0,
+    )
+    process.wait_ready(dc)
+    dc = SambaDC(
+        root=root,
+        admin_password=dc.admin_password,
+        service_password=dc.service_password,
+        provision_seconds=dc.provision_seconds,
+        start_seconds=time.monotonic() - provisioned,
+    )
+    try:
+        _add_service_account(dc)
+    except Exception:
+        process.stop()
+        raise
+    return dc, process
+
+
+@pytest.fixture(scope="session")
+def samba_dc(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SambaDC]:
+    """One Samba AD DC for the whole test session."""
+    root = tmp_path_factory.mktemp("samba") / "dc"
+    lock = _take_machine_lock()
+    try:
+        dc, process = start_samba_dc(root)
+    except BaseException:
+        lock.close()
+        raise
+    print(  # shown with -s: how long the fixture took (the report asks for it)
+        f"\nsamba_dc: provisioned in {dc.provision_seconds:.1f} s, "
+        f"ready {dc.start_seconds:.1f} s after start"
+    )
+    try:
+        yield dc
+    finally:
+        process.stop()
+        lock.close()  # releases the machine lock

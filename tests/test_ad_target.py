@@ -1,0 +1,213 @@
+"""The AD connector against a real Samba AD DC: conformance, escaping, TLS, paging."""
+
+from __future__ import annotations
+
+import ssl
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+from ldap3 import SIMPLE, Connection, Server, Tls
+from ldap3.core.exceptions import LDAPStrongerAuthRequiredResult
+
+from connectors.ad.client import ADClient, LdapSettings
+from connectors.ad.target import ADTarget
+from provisioner.errors import AlreadyExistsError, FatalError
+from provisioner.targets import AccountSpec, Target
+from tests.conformance import TargetConformance
+
+if TYPE_CHECKING:
+    from tests.samba_dc import SambaDC
+
+pytest_plugins = ["tests.samba_dc"]
+pytestmark = pytest.mark.slow
+
+CONFORMANCE_OU = "Conformance"
+TREE_DELETE = ("1.2.840.113556.1.4.805", True, None)
+
+
+def make_client(dc: SambaDC, *, dry_run: bool = False, **settings: object) -> ADClient:
+    values: dict[str, object] = {
+        "host": dc.host,
+        "port": 636,
+        "bind_user": dc.service_bind,
+        "bind_password": dc.service_password,
+        "ca_file": dc.ca_file,
+        "server_name": dc.host_name,
+        **settings,
+    }
+    return ADClient(LdapSettings(**values), dry_run=dry_run)  # type: ignore[arg-type]
+
+
+def make_target(
+    dc: SambaDC, managed_ou: str, *, dry_run: bool = False, **options: object
+) -> ADTarget:
+    return ADTarget(
+        "ad",
+        make_client(dc, dry_run=dry_run, page_size=3),  # tiny pages: every read pages
+        base_dn=dc.base_dn,
+        domain="example.nl",
+        managed_ou=managed_ou,
+        **options,  # type: ignore[arg-type]
+    )
+
+
+def wipe(dc: SambaDC, managed_ou: str) -> None:
+    """Remove the managed OU and everything in it (tree delete), as admin."""
+    conn = dc.admin_connection()
+    conn.raise_exceptions = False
+    conn.delete(f"OU={managed_ou},{dc.base_dn}", controls=[TREE_DELETE])
+    conn.unbind()
+
+
+class TestADConformance(TargetConformance):
+    """The shared suite, through the real engine, against Samba (accounts and groups)."""
+
+    @pytest.fixture(autouse=True)
+    def _domain(self, samba_dc: SambaDC) -> Iterator[None]:
+        self.dc = samba_dc
+        self.opened: list[ADTarget] = []
+        wipe(samba_dc, CONFORMANCE_OU)
+        yield
+        for target in self.opened:
+            target.close()
+
+    def make_target(self, path: Path, dry_run: bool) -> Target:
+        target = make_target(self.dc, CONFORMANCE_OU, dry_run=dry_run)
+        self.opened.append(target)
+        return target
+
+
+HAZARDS = [
+    ("Seán", "O'Brien"),
+    ("Anne-Fleur", "van 't Hek"),
+    ("Jan", "Smit, Jr."),
+    ("Ömer", "Çelik"),
+    ("*)(cn=*", "*)(cn=*"),
+    (' #Eva+"Lu"', "<de> Wit; \\Smit, Jr. O'Brien-Çelik *)(cn=*"),
+]
+
+
+@pytest.fixture
+def hazard_target(samba_dc: SambaDC) -> Iterator[ADTarget]:
+    wipe(samba_dc, "Hazards")
+    target = make_target(samba_dc, "Hazards")
+    yield target
+    target.close()
+
+
+@pytest.mark.parametrize(("given", "family"), HAZARDS)
+def test_names_with_every_escaping_hazard_round_trip(
+    hazard_target: ADTarget, given: str, family: str
+) -> None:
+    target = hazard_target
+    display = f"{given} {family}"
+    # a namesake that a broken filter would also match
+    target.create_account(AccountSpec("staff:8000", "other.person", "Other Person", "O", "P", True))
+    spec = AccountSpec(
+        "staff:8001", "hazard", display, given, family, True, {"locations": "07XY00"}
+    )
+    remote_id = target.create_account(spec)
+
+    (found,) = target.find_accounts("staff:8001")
+    assert (found.remote_id, found.display_name, found.given_name, found.family_name) == (
+        remote_id, display, given, family,
+    )  # fmt: skip
+    assert [a.remote_id for a in target.find_by_name(display)] == [remote_id]
+    assert target.find_by_name("*") == []  # a literal star matches nobody
+    assert target.distinguished_name(remote_id).endswith(
+        "OU=Staff,OU=07XY00,OU=Hazards,DC=school,DC=test"
+    )
+
+    changed = AccountSpec(
+        "staff:8001", "hazard", f"{display} II", given, f"{family} II", True,
+        {"locations": "07XY01"},
+    )  # fmt: skip
+    target.update_account(remote_id, changed)
+    (found,) = target.find_accounts("staff:8001")
+    assert (found.display_name, found.family_name) == (f"{display} II", f"{family} II")
+    assert [a.remote_id for a in target.find_by_name(f"{display} II")] == [remote_id]
+    assert ",OU=07XY01," in target.distinguished_name(remote_id)  # moved with its location
+
+    target.set_enabled(remote_id, False)
+    (found,) = target.find_accounts("staff:8001")
+    assert not found.enabled
+    assert {a.key for a in target.read().accounts} == {"staff:8000", "staff:8001"}
+
+
+def test_sam_account_names_are_short_and_unique(hazard_target: ADTarget, samba_dc: SambaDC) -> None:
+    target = hazard_target
+    first_id = target.create_account(
+        AccountSpec("staff:8101", "anne-fleur.vanthek-bakker", "A B", "A", "B", True)
+    )
+    second_id = target.create_account(
+        AccountSpec("staff:8102", "anne-fleur.vanthek-bakkers", "A C", "A", "C", True)
+    )
+    conn = samba_dc.admin_connection()
+    names = []
+    for remote_id in (first_id, second_id):
+        conn.search(target.distinguished_name(remote_id), "(objectClass=*)", "BASE",
+                    attributes=["sAMAccountName", "userPrincipalName"])  # fmt: skip
+        entry = conn.entries[0]
+        names.append(str(entry.sAMAccountName))
+        assert str(entry.userPrincipalName).startswith("anne-fleur.vanthek-bakker")
+    assert names == ["anne-fleur.vanthek-b", "anne-fleur.vanthek2"]
+    assert all(len(name) <= 20 for name in names)
+    with pytest.raises(AlreadyExistsError):  # the same UPN twice
+        target.create_account(
+            AccountSpec("staff:8103", "anne-fleur.vanthek-bakker", "A D", "A", "D", True)
+        )
+
+
+def test_a_new_account_must_change_its_unknown_password(
+    hazard_target: ADTarget, samba_dc: SambaDC
+) -> None:
+    remote_id = hazard_target.create_account(
+        AccountSpec("staff:8201", "new.person", "New Person", "New", "Person", True)
+    )
+    conn = samba_dc.admin_connection()
+    conn.search(hazard_target.distinguished_name(remote_id), "(objectClass=*)", "BASE",
+                attributes=["pwdLastSet", "userAccountControl"])  # fmt: skip
+    entry = conn.entries[0]
+    assert entry.pwdLastSet.raw_values == [b"0"]  # must change at first logon
+    assert int(entry.userAccountControl.value) == 0x200  # enabled, a password is required
+
+
+def test_plain_simple_bind_is_refused_by_the_server(samba_dc: SambaDC) -> None:
+    conn = Connection(
+        Server(samba_dc.host, port=389), user=samba_dc.service_bind,
+        password=samba_dc.service_password, authentication=SIMPLE, raise_exceptions=True,
+    )  # fmt: skip
+    with pytest.raises(LDAPStrongerAuthRequiredResult):
+        conn.bind()
+    conn.unbind()
+
+
+def test_an_untrusted_certificate_stops_the_target(samba_dc: SambaDC) -> None:
+    client = make_client(samba_dc, ca_file=None, max_attempts=1)  # the system store lacks it
+    with pytest.raises(FatalError, match="certificate"):
+        client.search(samba_dc.base_dn, "(objectClass=domain)", ["dc"])
+    wrong_name = make_client(samba_dc, server_name="other.school.test", max_attempts=1)
+    with pytest.raises(FatalError):
+        wrong_name.search(samba_dc.base_dn, "(objectClass=domain)", ["dc"])
+
+
+def test_start_tls_with_validation_works(samba_dc: SambaDC) -> None:
+    client = make_client(samba_dc, port=389, start_tls=True)
+    assert client.search(samba_dc.base_dn, "(objectClass=domain)", ["dc"])
+    assert client.connection().tls_started
+    client.close()
+
+
+def test_paged_search_returns_every_entry(samba_dc: SambaDC) -> None:
+    users = f"CN=Users,{samba_dc.base_dn}"
+    whole = make_client(samba_dc, page_size=1000).search(users, "(objectClass=user)", ["cn"])
+    paged = make_client(samba_dc, page_size=2).search(users, "(objectClass=user)", ["cn"])
+    assert len(whole) >= 4  # Administrator, Guest, krbtgt, the service account
+    assert sorted(e["dn"] for e in paged) == sorted(e["dn"] for e in whole)
+
+
+def test_tls_context_validates(samba_dc: SambaDC) -> None:
+    tls: Tls = make_client(samba_dc)._tls()
+    assert tls.validate == ssl.CERT_REQUIRED

@@ -1,0 +1,352 @@
+"""Offboarding in chat: signed Slack requests to the app, the calls it made to the fake Slack
+Web API, the console on the same flow, and the core engine's effect on the targets."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from bot.slack_emulator import Call
+from connectors.reference.target import ReferenceTarget
+from provisioner.directory import StaffEntry
+from provisioner.store.tables import AuditEvent, Override
+from provisioner.tasks import ManualTasks, TaskStatus
+from tests.board import TODAY
+from tests.slack_harness import BotBoard, bot_board
+
+LEADER = "U0LEADER"
+TEACHER = "U0TEACHER"
+
+
+@pytest.fixture
+def bb(tmp_path: Path) -> Iterator[BotBoard]:
+    with bot_board(tmp_path) as board:
+        leader = board.staff_with_role("location_leader", "07XY00")
+        teacher = board.staff_with_role("teacher", "07XY00")
+        board.slack.add_user(LEADER, leader.email, name="leader")
+        board.slack.add_user(TEACHER, teacher.email, name="teacher")
+        yield board
+
+
+def texts(calls: list[Call]) -> list[str]:
+    return [str(c.args.get("text", "")) for c in calls]
+
+
+def buttons(call: Call) -> list[dict[str, Any]]:
+    return [e for b in call.args.get("blocks", []) if b["type"] == "actions"
+            for e in b["elements"]]
+
+
+def send(bb: BotBoard, request: tuple[bytes, dict[str, str]]) -> int:
+    status, _, _ = bb.post(*request)
+    assert bb.runtime.wait_idle()
+    return status
+
+
+def last_seq(bb: BotBoard) -> int:
+    from sqlalchemy import func
+
+    with bb.board.sessions()() as session:
+        return int(session.execute(select(func.max(AuditEvent.seq))).scalar() or 0)
+
+
+def events_since(bb: BotBoard, seq: int, key: str) -> list[AuditEvent]:
+    with bb.board.sessions()() as session:
+        return list(session.execute(
+            select(AuditEvent).where(AuditEvent.seq > seq, AuditEvent.object_key == key)
+            .order_by(AuditEvent.seq)).scalars())
+
+
+def colleague(bb: BotBoard, location: str, *, exclude: tuple[str, ...] = ()) -> StaffEntry:
+    """A teacher at ``location`` with a unique name and one open-ended post."""
+    for person in bb.staff():
+        names = bb.directory().find_staff(person.name.display)
+        if (len(person.posts) == 1 and person.posts[0].location == location
+                and person.posts[0].end is None and len(names) == 1
+                and person.posts[0].function_title in ("Groepsleerkracht", "Leerkracht")
+                and person.key not in exclude and person.email):
+            return person
+    raise LookupError(location)
+
+
+def test_dutch_slash_command_shows_plan_and_confirm_records_override_and_tasks(
+    bb: BotBoard,
+) -> None:
+    person = colleague(bb, "07XY00")
+    seq = last_seq(bb)
+    status = send(bb, bb.requests.slash(
+        "/uitdienst", f"{person.name.display} gaat per 1 december uit dienst", user=LEADER))
+    assert status == 200
+    summary = bb.slack.calls("response_url")[-1]
+    assert "uit dienst melden" in summary.args["text"]
+    assert summary.args["response_type"] == "ephemeral"
+    fields = [f["text"] for b in summary.args["blocks"] if b["type"] == "section"
+              for f in b.get("fields", [])]
+    assert any("Laatste werkdag" in f and "1 december 2026" in f for f in fields)
+    assert any("Mijn Vensters" in f for f in fields)
+    assert any("Verwijderen" in f and "31 december 2026" in f for f in fields)  # + grace 30
+    actions = buttons(summary)
+    assert [a["action_id"].split(":")[1] for a in actions] == ["confirm", "cancel"]
+
+    bb.slack.clear()
+    send(bb, bb.requests.action(actions[0]["action_id"], actions[0]["value"], user=LEADER))
+    answer = texts(bb.slack.calls("response_url"))
+    assert any("Vastgelegd" in t and "2 december 2026" in t for t in answer)
+    with bb.board.sessions()() as session:
+        override = session.execute(select(Override)).scalar_one()
+        assert (override.person_key, override.last_day) == (person.key, date(2026, 12, 1))
+        assert override.requested_by == f"chat:{LEADER}"
+    events = events_since(bb, seq, person.key)
+    assert {e.action for e in events} >= {"offboarding.requested", "task.opened", "chat.turn"}
+    assert {e.actor for e in events} == {f"chat:{LEADER}"}
+    tasks = ManualTasks(bb.board.sessions()).list(person_key=person.key)
+    assert sorted(t.kind for t in tasks) == [
+        "approve_deletion", "portal_access", "portal_access", "sis_account"]
+    # the central office got its tasks as direct messages, with buttons
+    to_office = [c for c in bb.slack.calls("chat.postMessage") if c.args["channel"] == "DCENTRAL"]
+    assert len(to_office) == 3
+    assert all(buttons(c) for c in to_office)
+
+
+def test_english_free_text_dm_and_ambiguous_name(bb: BotBoard) -> None:
+    twins = [p for p in bb.staff() if p.name.display == "Sanne Jansen"]
+    assert len(twins) == 2  # the demo board has two
+    send(bb, bb.requests.dm("Sanne Jansen is leaving, her last working day is 31-12",
+                            user=LEADER))
+    question = bb.slack.calls("chat.postMessage")[-1]
+    assert question.args["channel"] == "D0LEADER"
+    assert "Whom do you mean" in question.args["text"]
+    choices = buttons(question)
+    assert sorted(c["value"] for c in choices) == sorted(p.key for p in twins)
+    mine = next(c for c in choices if c["value"] == "staff:100004")  # works at 07XY00
+    send(bb, bb.requests.action(mine["action_id"], mine["value"], user=LEADER,
+                                channel="D0LEADER"))
+    summary = bb.slack.calls("chat.postMessage")[-1]
+    assert "This is what will happen" in summary.args["text"]
+    fields = " ".join(f["text"] for b in summary.args["blocks"] for f in b.get("fields", []))
+    assert "Thursday 31 December 2026" in fields
+    cancel = next(b for b in buttons(summary) if ":cancel:" in b["action_id"])
+    send(bb, bb.requests.action(cancel["action_id"], cancel["value"], user=LEADER,
+                                channel="D0LEADER"))
+    assert "Cancelled" in bb.slack.calls("chat.postMessage")[-1].args["text"]
+    with bb.board.sessions()() as session:
+        assert session.execute(select(Override)).first() is None
+
+
+@pytest.mark.parametrize(
+    ("user", "who", "text", "reason", "words"),
+    [
+        (TEACHER, "colleague", "{name} gaat per 1 december uit dienst", "not_allowed",
+         "Alleen de locatieleider"),
+        (LEADER, "elsewhere", "{name} gaat per 1 december uit dienst", "other_location",
+         "andere locatie"),
+        (LEADER, None, "Xavier Zwanenburg-Quist gaat morgen uit dienst", "not_found",
+         "vind niemand"),
+        (LEADER, "left", "{name} leaves tomorrow", "already_gone", "already left"),
+    ],
+)
+def test_refusals_have_a_clear_reason_and_are_audited(
+    bb: BotBoard, user: str, who: str | None, text: str, reason: str, words: str
+) -> None:
+    name = ""
+    if who == "colleague":
+        name = colleague(bb, "07XY00").name.display
+    elif who == "elsewhere":
+        name = colleague(bb, "07XY02").name.display
+    elif who == "left":
+        person = colleague(bb, "07XY00")
+        bb.board.edit_hr(person.employee_number,
+                         lambda row: {**row, "end_date": (TODAY - timedelta(days=3)).isoformat()})
+        bb.board.sync()
+        name = person.name.display
+    send(bb, bb.requests.slash("/uitdienst", text.format(name=name), user=user))
+    answer = bb.slack.calls("response_url")[-1].args
+    assert words in answer["text"]
+    assert answer["response_type"] == "ephemeral"
+    assert not buttons(bb.slack.calls("response_url")[-1])
+    with bb.board.sessions()() as session:
+        refused = session.execute(
+            select(AuditEvent).where(AuditEvent.action == "chat.refused")).scalars().all()
+        assert [(e.actor, e.reason) for e in refused] == [(f"chat:{user}",
+                                                           f"offboarding: {reason}")]
+        assert session.execute(select(Override)).first() is None
+
+
+def test_unknown_slack_user_gets_a_polite_refusal_and_nothing_else(bb: BotBoard) -> None:
+    bb.slack.add_user("U0STRANGER", "someone@elsewhere.example")
+    status, _, body = bb.post(*bb.requests.slash("/uitdienst", "Jan de Vries vandaag",
+                                                 user="U0STRANGER"))
+    assert bb.runtime.wait_idle()
+    assert status == 200
+    assert "niet als medewerker" in json.loads(body)["text"]
+    assert [c.method for c in bb.slack.calls()
+            if c.method not in ("auth.test",)] == ["users.info"]  # no other calls at all
+    send(bb, bb.requests.dm("hello", user="U0STRANGER"))
+    last = bb.slack.calls()[-1]
+    assert (last.method, last.args["channel"]) == ("chat.postMessage", "D0STRANGER")
+    with bb.board.sessions()() as session:
+        events = session.execute(
+            select(AuditEvent).where(AuditEvent.actor == "chat:U0STRANGER")).scalars().all()
+    assert [e.action for e in events] == ["chat.refused", "chat.refused"]
+
+
+def test_bad_signature_is_rejected(bb: BotBoard) -> None:
+    body, headers = bb.requests.slash("/uitdienst", "x", user=LEADER)
+    headers["X-Slack-Signature"] = "v0=" + "0" * 64
+    status, _, _ = bb.post(body, headers)
+    assert status == 401
+    old_body, old_headers = bb.requests.slash("/uitdienst", "x", user=LEADER,
+                                              timestamp=int(datetime.now().timestamp()) - 600)
+    assert bb.post(old_body, old_headers)[0] == 401
+    assert bb.slack.calls("users.info") == []
+
+
+def test_slash_command_without_text_opens_a_modal_whose_submit_continues_in_dm(
+    bb: BotBoard,
+) -> None:
+    person = colleague(bb, "07XY00")
+    send(bb, bb.requests.slash("/offboard", "", user=LEADER))
+    opened = bb.slack.calls("views.open")[-1].args
+    assert opened["view"]["callback_id"] == "offboarding-modal"
+    send(bb, bb.requests.view_submission(
+        "offboarding-modal",
+        {"person": {"name": {"type": "plain_text_input", "value": person.name.display}},
+         "day": {"last_day": {"type": "datepicker", "selected_date": "2026-12-18"}}},
+        user=LEADER, private_metadata=opened["view"]["private_metadata"]))
+    summary = bb.slack.calls("chat.postMessage")[-1].args
+    assert summary["channel"] == "D0LEADER"
+    assert "This is what will happen" in summary["text"]
+
+
+def test_console_runs_the_same_flow_and_central_office_closes_tasks(bb: BotBoard) -> None:
+    person = colleague(bb, "07XY00")
+    leader = bb.staff_with_role("location_leader", "07XY00")
+    chat = bb.console(str(leader.email))
+    first = chat.say(f"/uitdienst {person.name.display} per 4 december")
+    assert first[0]["data"]["person_key"] == person.key
+    assert first[0]["data"]["last_day"] == "2026-12-04"
+    done = chat.press("confirm", person.key)
+    assert done[0]["data"]["confirmed"] is True
+    sis_task = next(r for r in done if r["data"].get("kind") == "sis_account")  # the leader's
+    office = bb.console(str(bb.central_office.email))
+    for notice in chat.notices:
+        assert notice["to"] == "central_office"
+        button = notice["buttons"][0]
+        answer = office.press(button["action"], button["value"], flow=button["flow"])
+        assert answer[0]["data"]["status"] == "done"
+    # the central office may not close the leader's SIS task; the leader may
+    refused = office.press("task_done", str(sis_task["data"]["task"]), flow="offboarding")
+    assert refused[0]["data"]["refused"] == "not_allowed"
+    chat.press(sis_task["buttons"][0]["action"], sis_task["buttons"][0]["value"])
+    assert [t.status for t in ManualTasks(bb.board.sessions()).list(
+        person_key=person.key, status=None)].count(TaskStatus.DONE) == 4
+
+
+def test_confirmed_offboarding_disables_the_person_in_the_targets_at_once(
+    bb: BotBoard,
+) -> None:
+    person = colleague(bb, "07XY00")
+    target = ReferenceTarget("directory", bb.board.directory)
+    try:
+        before = {a.key: a.enabled for a in target.read().accounts}
+    finally:
+        target.close()
+    assert before[person.key] is True
+    leader = bb.staff_with_role("location_leader", "07XY00")
+    seq = last_seq(bb)
+    send(bb, bb.requests.slash("/uitdienst", f"{person.name.display} gisteren", user=LEADER))
+    confirm = buttons(bb.slack.calls("response_url")[-1])[0]
+    send(bb, bb.requests.action(confirm["action_id"], confirm["value"], user=LEADER))
+    answer = bb.slack.calls("response_url")
+    assert any("Klaar" in t and "geblokkeerd" in t for t in texts(answer))
+    target = ReferenceTarget("directory", bb.board.directory)
+    try:
+        after = {a.key: a for a in target.read().accounts}
+    finally:
+        target.close()
+    assert after[person.key].enabled is False
+    assert after[leader.key].enabled is True  # only that person
+    events = events_since(bb, seq, person.key)
+    by_action = {e.action: e for e in events}
+    assert {"offboarding.requested", "task.opened", "offboarding.run"} <= set(by_action)
+    assert any("disable" in e.action for e in events), sorted(by_action)
+    assert {e.actor for e in events} == {f"chat:{LEADER}"}
+    assert json.loads(by_action["offboarding.run"].change)["status"] == "applied"
+    kinds = {t.kind for t in ManualTasks(bb.board.sessions()).list(person_key=person.key)}
+    assert "sis_account" in kinds
+
+
+def test_scheduled_offboarding_runs_on_tick_after_the_last_day_and_tells_requester(
+    bb: BotBoard,
+) -> None:
+    person = colleague(bb, "07XY00")
+    chat = bb.console(str(bb.staff_with_role("location_leader", "07XY00").email))
+    chat.say(f"{person.name.display} gaat morgen uit dienst")
+    assert chat.press("confirm", person.key)[0]["data"]["scheduled_for"] == "2026-11-24"
+    bb.slack.clear()
+    bb.runtime.tick(bb.now)  # the day has not come: nothing runs
+    assert bb.slack.calls("chat.postMessage") == []
+    bb.now = bb.now + timedelta(days=2)
+    bb.runtime.tick(bb.now)
+    told = [c for c in bb.slack.calls("chat.postMessage") if c.args["channel"] == "D0LEADER"]
+    assert any("Klaar" in t for t in texts(told))
+    bb.slack.clear()
+    bb.runtime.tick(bb.now)  # once only
+    assert bb.slack.calls("chat.postMessage") == []
+
+
+def test_rate_limit_per_user(tmp_path: Path) -> None:
+    with bot_board(tmp_path, bot_extra="rate_limit_per_minute = 3", staff=30,
+                   pupils=60) as board:
+        leader = board.staff_with_role("location_leader")
+        chat = board.console(str(leader.email))
+        answers = [chat.say("hallo")[0]["data"] for _ in range(4)]
+        assert [a.get("refused") for a in answers] == [None, None, None, "rate_limited"]
+        other = board.console(str(board.central_office.email))
+        assert other.say("hallo")[0]["data"].get("refused") is None
+
+
+def test_logs_hold_no_names_or_email_addresses(
+    bb: BotBoard, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level("INFO")  # production runs at WARNING; the Slack client logs bodies at DEBUG
+    person = colleague(bb, "07XY00")
+    bb.slack.add_user("U0STRANGER", "stranger@elsewhere.example")
+    send(bb, bb.requests.dm(f"{person.name.display} gaat per 1 december uit dienst",
+                            user=LEADER))
+    send(bb, bb.requests.dm("hallo", user="U0STRANGER"))
+    send(bb, bb.requests.dm("hallo", user="U0GHOST"))  # unknown to Slack: a warning
+    confirm = next(buttons(c)[0] for c in bb.slack.calls("chat.postMessage")
+                   if c.args["channel"] == "D0LEADER")
+    send(bb, bb.requests.action(confirm["action_id"], confirm["value"], user=LEADER,
+                                channel="D0LEADER"))
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    assert "users.info failed" in logged  # the log is captured
+    for secret in (person.name.family, str(person.email), "stranger@elsewhere.example"):
+        assert secret not in logged
+
+
+def test_command_line_console_prints_one_json_object_per_reply(bb: BotBoard) -> None:
+    from typer.testing import CliRunner
+
+    from provisioner.cli import app
+
+    person = colleague(bb, "07XY00")
+    leader = bb.staff_with_role("location_leader", "07XY00")
+    lines = f"/uitdienst {person.name.display} per 4 december\n2\n"  # 2: the cancel button
+    result = CliRunner().invoke(
+        app, ["bot", "console", "--as", str(leader.email), "--json",
+              "-c", str(bb.board.config_path)],
+        input=lines, env={"PROVISIONER_DATABASE_URL": bb.board.db_url},
+    )
+    assert result.exit_code == 0, result.output
+    replies = [json.loads(line) for line in result.output.splitlines() if line.startswith("{")]
+    assert replies[0]["data"]["person_key"] == person.key
+    assert [b["action"] for b in replies[0]["buttons"]] == ["confirm", "cancel"]
+    assert replies[1]["data"] == {"cancelled": True}

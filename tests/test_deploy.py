@@ -1,0 +1,286 @@
+"""The deployment files, checked statically (no container engine or registry is reachable):
+the compose file against the Compose Specification schema, the Kubernetes manifests against
+the Kubernetes schemas, the systemd units with ``systemd-analyze verify``, the image's pins,
+the Slack app manifest, and the example configurations against the configuration model."""
+
+from __future__ import annotations
+
+import copy
+import importlib.resources
+import json
+import re
+import shutil
+import subprocess
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import kubernetes_validate
+import pytest
+import yaml
+
+from provisioner.config import load_config
+
+ROOT = Path(__file__).parent.parent
+DEPLOY = ROOT / "deploy"
+K8S_VERSION = "1.30.0"  # the oldest Kubernetes still in support when this was written
+
+
+def compose() -> dict[str, Any]:
+    data: dict[str, Any] = yaml.safe_load((DEPLOY / "compose.yaml").read_text(encoding="utf-8"))
+    return data
+
+
+def compose_errors(data: dict[str, Any]) -> list[str]:
+    schema_file = importlib.resources.files("check_jsonschema.builtin_schemas.vendor").joinpath(
+        "compose-spec.json"
+    )
+    schema = json.loads(schema_file.read_text(encoding="utf-8"))
+    validator = jsonschema.validators.validator_for(schema)(schema)  # draft 2020-12
+    return [f"{list(e.absolute_path)}: {e.message}" for e in validator.iter_errors(data)]
+
+
+def k8s_documents() -> list[tuple[str, dict[str, Any]]]:
+    found = []
+    for path in sorted((DEPLOY / "kubernetes").glob("*.yaml")):
+        for document in yaml.safe_load_all(path.read_text(encoding="utf-8")):
+            if document:
+                found.append((path.name, document))
+    return found
+
+
+def by_kind(kind: str) -> list[dict[str, Any]]:
+    return [doc for _, doc in k8s_documents() if doc["kind"] == kind]
+
+
+# -- compose ------------------------------------------------------------------------------------
+
+
+def test_the_compose_file_follows_the_compose_specification() -> None:
+    assert compose_errors(compose()) == []
+    broken = copy.deepcopy(compose())
+    broken["services"]["serve"]["restart_policy"] = "always"  # not a Compose key
+    broken["services"]["db"]["healthcheck"]["test"] = 42  # a string or a list
+    assert len(compose_errors(broken)) >= 2
+
+
+def test_compose_starts_the_database_then_migrates_then_serves() -> None:
+    services = compose()["services"]
+    assert services["migrate"]["command"] == ["db", "upgrade"]
+    assert services["migrate"]["depends_on"]["db"]["condition"] == "service_healthy"
+    assert services["serve"]["command"] == ["serve"]
+    assert (
+        services["serve"]["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
+    )
+    assert "/readyz" in " ".join(services["serve"]["healthcheck"]["test"])
+
+
+def test_compose_hands_secrets_over_as_files_only() -> None:
+    data = compose()
+    declared = set(data["secrets"])
+    for name in ("migrate", "serve"):
+        service = data["services"][name]
+        assert set(service["secrets"]) <= declared
+        for variable, value in service["environment"].items():
+            if re.search(r"SECRET|TOKEN|PASSWORD", variable):
+                assert variable.endswith("_FILE"), variable
+                assert value.removeprefix("/run/secrets/") in service["secrets"], variable
+    assert data["services"]["db"]["environment"]["POSTGRES_PASSWORD_FILE"] == (
+        "/run/secrets/db_password"
+    )
+
+
+# -- Kubernetes -----------------------------------------------------------------------------------
+
+
+def test_the_kubernetes_manifests_follow_the_kubernetes_schemas() -> None:
+    documents = k8s_documents()
+    assert {doc["kind"] for _, doc in documents} >= {
+        "Deployment",
+        "CronJob",
+        "ConfigMap",
+        "Secret",
+        "Service",
+    }
+    for _name, document in documents:
+        kubernetes_validate.validate(document, K8S_VERSION, strict=True)
+    [deployment] = by_kind("Deployment")
+    broken = copy.deepcopy(deployment)
+    broken["spec"]["template"]["spec"]["containers"][0]["livenessProbe"]["httpGet"]["paht"] = "/"
+    with pytest.raises(kubernetes_validate.ValidationError):
+        kubernetes_validate.validate(broken, K8S_VERSION, strict=True)
+
+
+def test_the_deployment_probes_migrates_and_runs_as_non_root() -> None:
+    [deployment] = by_kind("Deployment")
+    pod = deployment["spec"]["template"]["spec"]
+    [serve] = pod["containers"]
+    assert serve["args"] == ["serve"]
+    assert serve["livenessProbe"]["httpGet"]["path"] == "/healthz"
+    assert serve["readinessProbe"]["httpGet"]["path"] == "/readyz"
+    assert [c["args"] for c in pod["initContainers"]] == [["db", "upgrade"]]
+    assert pod["securityContext"]["runAsNonRoot"] is True
+    assert serve["securityContext"]["readOnlyRootFilesystem"] is True
+    [cronjob] = by_kind("CronJob")
+    assert cronjob["spec"]["timeZone"] == "Europe/Amsterdam"
+    assert cronjob["spec"]["concurrencyPolicy"] == "Forbid"
+    job_pod = cronjob["spec"]["jobTemplate"]["spec"]["template"]["spec"]
+    assert job_pod["containers"][0]["args"] == ["nightly"]
+
+
+def test_kubernetes_secrets_come_from_the_secret_object() -> None:
+    [secret] = by_kind("Secret")
+    keys = set(secret["stringData"])
+    for workload in by_kind("Deployment") + by_kind("CronJob"):
+        text = json.dumps(workload)
+        assert secret["metadata"]["name"] in text
+        for value in re.findall(r"/run/secrets/([a-z0-9_]+)", text):
+            assert value in keys, value
+        variables = re.findall(r'"name": "(PROVISIONER_[A-Z_]+)"', text)
+        secret_like = [v for v in variables if re.search(r"SECRET|TOKEN|PASSWORD", v)]
+        assert secret_like and all(v.endswith("_FILE") for v in secret_like)
+
+
+def test_the_configmap_holds_a_valid_configuration(tmp_path: Path) -> None:
+    [configmap] = by_kind("ConfigMap")
+    path = tmp_path / "provisioner.toml"
+    path.write_text(configmap["data"]["provisioner.toml"], encoding="utf-8")
+    config = load_config(path)
+    assert config.schedule.timezone == "Europe/Amsterdam"
+    assert "password" not in configmap["data"]["provisioner.toml"].split("#")[0].lower()
+
+
+# -- systemd ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.skipif(shutil.which("systemd-analyze") is None, reason="systemd-analyze is absent")
+def test_the_systemd_units_verify(tmp_path: Path) -> None:
+    executable = shutil.which("provisioner") or str(
+        Path(__import__("sys").executable).parent / "provisioner"
+    )
+    units = sorted((DEPLOY / "systemd").iterdir())
+    assert {u.name for u in units} == {
+        "provisioner.service",
+        "provisioner-nightly.service",
+        "provisioner-nightly.timer",
+    }
+    for unit in units:  # the install path of the docs, here: this checkout's virtualenv
+        text = unit.read_text(encoding="utf-8")
+        (tmp_path / unit.name).write_text(
+            text.replace("/opt/school-provisioner/bin/provisioner", executable), encoding="utf-8"
+        )
+    done = subprocess.run(
+        ["systemd-analyze", "verify", *sorted(str(p) for p in tmp_path.iterdir())],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0 and done.stderr.strip() == "", done.stderr
+    # ...and the check can fail: a unit with a setting systemd does not understand
+    (tmp_path / "provisioner.service").write_text(
+        units[1].read_text(encoding="utf-8").replace("Type=exec", "Type=sometimes"),
+        encoding="utf-8",
+    )
+    bad = subprocess.run(
+        ["systemd-analyze", "verify", str(tmp_path / "provisioner.service")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert "Type" in bad.stderr or bad.returncode != 0
+
+
+def test_the_timer_and_the_units_run_what_the_docs_say() -> None:
+    timer = (DEPLOY / "systemd" / "provisioner-nightly.timer").read_text(encoding="utf-8")
+    assert "OnCalendar=*-*-* 05:00:00 Europe/Amsterdam" in timer
+    assert "Persistent=true" in timer  # a night missed while the server was off runs at boot
+    oneshot = (DEPLOY / "systemd" / "provisioner-nightly.service").read_text(encoding="utf-8")
+    assert "Type=oneshot" in oneshot and "provisioner nightly" in oneshot
+    service = (DEPLOY / "systemd" / "provisioner.service").read_text(encoding="utf-8")
+    assert "provisioner serve --migrate" in service and "User=provisioner" in service
+    assert "RestartPreventExitStatus=3" in service
+
+
+# -- the image ------------------------------------------------------------------------------------
+
+
+def _name(requirement: str) -> str:
+    return re.split(r"[<>=!~\[; ]", requirement, maxsplit=1)[0].lower().replace("_", "-")
+
+
+def test_the_image_is_non_root_and_installs_pinned_dependencies() -> None:
+    dockerfile = (DEPLOY / "Dockerfile").read_text(encoding="utf-8")
+    assert re.search(r"^USER 10001", dockerfile, re.MULTILINE)
+    assert dockerfile.count("--constraint") == 2  # building the wheels and installing them
+    assert "--no-index" in dockerfile  # the final image installs only the wheels built here
+    assert 'ENTRYPOINT ["provisioner"]' in dockerfile and 'CMD ["serve"]' in dockerfile
+    pins = {}
+    for line in (DEPLOY / "constraints.txt").read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.startswith("#"):
+            name, _, version = line.partition("==")
+            assert version, f"not pinned: {line}"
+            pins[_name(name)] = version
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    wanted = {_name(r) for r in project["project"]["dependencies"]}
+    missing = sorted(wanted - set(pins))
+    assert missing == [], f"run sh deploy/lock-dependencies.sh: {missing} are not pinned"
+
+
+# -- Slack -----------------------------------------------------------------------------------------
+
+
+def test_the_slack_app_manifest_has_the_commands_scopes_and_events() -> None:
+    from bot.slack_app import COMMANDS
+
+    for name, socket_mode in (
+        ("app-manifest.yaml", False),
+        ("app-manifest.socket-mode.yaml", True),
+    ):
+        manifest = yaml.safe_load((DEPLOY / "slack" / name).read_text(encoding="utf-8"))
+        commands = [c["command"] for c in manifest["features"]["slash_commands"]]
+        assert sorted(commands) == sorted(COMMANDS)
+        assert manifest["oauth_config"]["scopes"]["bot"] == [
+            "users:read",
+            "users:read.email",
+            "chat:write",
+            "commands",
+            "im:history",
+            "im:write",
+        ]
+        settings = manifest["settings"]
+        assert settings["event_subscriptions"]["bot_events"] == ["message.im"]
+        assert settings["interactivity"]["is_enabled"] is True
+        assert settings["socket_mode_enabled"] is socket_mode
+        urls = re.findall(r'https://[^"\s]+', json.dumps(manifest))
+        if socket_mode:
+            assert urls == []
+        else:
+            assert urls and all(u.endswith("/slack/events") for u in urls)
+
+
+# -- the example configuration ---------------------------------------------------------------
+
+
+def test_the_board_example_loads_and_names_every_secret_the_deployments_provide() -> None:
+    config = load_config(DEPLOY / "provisioner.board.example.toml")
+    assert config.sources.hr.type == "afas"
+    assert config.sources.sis is not None and config.sources.sis.type == "somtoday"
+    assert sorted(t.type for t in config.targets) == ["ad", "m365"]
+    variables = {
+        config.sources.hr.token_env,  # type: ignore[union-attr]
+        config.sources.sis.client_secret_env,  # type: ignore[union-attr]
+        config.report.smtp_password_env,
+        config.bot.slack.bot_token_env,
+        config.bot.slack.signing_secret_env,
+        *(
+            getattr(t, "client_secret_env", None) or getattr(t, "bind_password_env", "")
+            for t in config.targets
+        ),
+    }
+    provided = set(compose()["x-provisioner"]["environment"])
+    for variable in sorted(variables):
+        assert f"{variable}_FILE" in provided, variable
+    text = (DEPLOY / "provisioner.board.example.toml").read_text(encoding="utf-8")
+    settings = [line for line in text.splitlines() if "=" in line and not line.startswith("#")]
+    assert not any(re.match(r"\s*\w*(password|secret|token)\s*=", s) for s in settings)

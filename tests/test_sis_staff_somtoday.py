@@ -1,0 +1,202 @@
+"""Staff accounts in Somtoday follow HR: through the engine into the Somtoday emulator's HRM
+Webservice, which enforces its write rules (complete records, end date with a reason,
+``actief`` left empty, code tables)."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator
+from datetime import date, timedelta
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from connectors.sis.somtoday.emulator import SomtodayEmulator
+from connectors.sis.somtoday.staff import HrmPerson, SomtodayStaffTarget, hrm_envelope
+from provisioner.config import SisStaffTargetConfig, SomtodaySourceConfig
+from provisioner.domain.models import Employment, PersonName, StaffMember
+from provisioner.errors import DryRunRejected, FatalError, RejectedError
+from provisioner.execution.engine import Engine, RunReport, SyncRequest
+from provisioner.store.db import make_engine, session_factory, upgrade
+from provisioner.store.tables import JournalEntry
+from provisioner.targets import AccountSpec
+from tests.conformance import SCHOOL, StaticHr, board_config
+
+TODAY = date(2026, 11, 23)
+ROLES = {"teacher": "Leerkracht", "director": "Directeur"}
+COMPLETE = ("afkorting", "externMedewerkerNummer", "achternaam", "voorletters", "geslacht",
+            "gebruikersnaam", "wachtwoord", "email", "functie", "datumInDienst",
+            "datumUitDienst", "redenUitDienst")  # fmt: skip
+
+
+@dataclasses.dataclass
+class World:
+    emu: SomtodayEmulator
+    sessions: sessionmaker[Session]
+    path: Path
+
+    def target(self, *, dry_run: bool = False, **change: object) -> SomtodayStaffTarget:
+        config = SisStaffTargetConfig(
+            type="sis-staff",
+            name="somtoday-staff",
+            system="somtoday",
+            hrm_url=self.emu.hrm_url,
+            hrm_username=self.emu.hrm_username,
+            hrm_brin=SCHOOL[:4],
+            state_file=self.path / "groups.json",
+            sis_roles=ROLES,
+        ).model_copy(update=change)
+        source = SomtodaySourceConfig(
+            type="somtoday",
+            api_url=self.emu.api_url,
+            token_url=self.emu.token_url,
+            organisation=self.emu.organisation,
+            client_id=self.emu.client_id,
+        )
+        return SomtodayStaffTarget(
+            "somtoday-staff", config, source, {SCHOOL}, "example.nl",
+            client_secret=self.emu.client_secret, hrm_password=self.emu.hrm_password,
+            dry_run=dry_run, today=self.emu.today, sleep=lambda _: None,
+        )  # fmt: skip
+
+    def sync(self, staff: list[StaffMember]) -> RunReport:
+        target = self.target()
+        settings = {"somtoday-staff": {"include_pupils": False, "sis_roles": ROLES}}
+        engine = Engine(
+            board_config(), self.sessions, [StaticHr(staff)], [target], target_settings=settings
+        )
+        try:
+            return engine.sync(SyncRequest(today=self.emu.today))
+        finally:
+            target.close()
+
+
+@pytest.fixture
+def world(tmp_path: Path) -> Iterator[World]:
+    store = make_engine(f"sqlite:///{tmp_path / 'store.db'}")
+    upgrade(store)
+    with SomtodayEmulator(today=TODAY) as emu:
+        emu.add_vestiging(SCHOOL, "OBS Proef")
+        yield World(emu, session_factory(store), tmp_path)
+
+
+def person(number: str, given: str, prefix: str, family: str, title: str = "Leerkracht",
+           end: date | None = None) -> StaffMember:  # fmt: skip
+    employment = Employment(SCHOOL, title, date(2020, 8, 1), end)
+    return StaffMember(number, PersonName(given, prefix, family), (employment,))
+
+
+def test_a_joiner_gets_a_somtoday_account_with_the_function_of_their_level(world: World) -> None:
+    staff = [
+        person("5001", "Anne-Fleur", "van 't", "Hek"),
+        person("5002", "Jan", "de", "Vries", "Directeur"),
+    ]
+    report = world.sync(staff)
+    assert report.status == "applied", report.as_json()
+    teacher = world.emu.medewerker("5001")
+    assert teacher is not None
+    assert (teacher["roepnaam"], teacher["voorvoegsel"], teacher["achternaam"]) == (
+        "Anne-Fleur", "van 't", "Hek",
+    )  # fmt: skip
+    assert teacher["functie"] == "Leerkracht" and teacher["voorletters"] == "A.F."
+    assert teacher["gebruikersnaam"] == "anne-fleur.vanthek"
+    assert teacher["emailadres"] == "anne-fleur.vanthek@example.nl"
+    assert "datum_uit_dienst" not in teacher
+    director = world.emu.medewerker("5002")
+    assert director is not None and director["functie"] == "Directeur"
+    # every call carried the complete record, the password too, and never 'actief'
+    for call in world.emu.hrm_calls:
+        assert set(COMPLETE) <= set(call)
+        assert "actief" not in call
+    assert world.sync(staff).total == 0
+
+
+def test_a_leaver_is_made_inactive_through_the_end_date_with_a_complete_record(
+    world: World,
+) -> None:
+    staff = [person("5003", "Sanne", "", "Jansen")]
+    world.sync(staff)
+    leaver = [person("5003", "Sanne", "", "Jansen", end=TODAY - timedelta(days=3))]
+    report = world.sync(leaver)
+    assert report.status == "applied", report.as_json()
+    assert report.counts.get("disable_account") == 1
+    record = world.emu.medewerker("5003")
+    assert record is not None
+    assert record["datum_uit_dienst"] == (TODAY - timedelta(days=1)).isoformat()
+    assert record["reden_uit_dienst"] == "Onbekend"
+    # the rest of the record survived the write: it was sent complete
+    assert record["gebruikersnaam"] == "sanne.jansen" and record["functie"] == "Leerkracht"
+    assert record["emailadres"] == "sanne.jansen@example.nl"
+    target = world.target()
+    (account,) = target.read().accounts
+    assert not account.enabled
+    assert world.sync(leaver).total == 0
+    # Connect lists staff in service in the school year: gone after the next 1 August
+    world.emu.today = date(2027, 8, 2)
+    assert world.target().read().accounts == []
+
+
+def test_the_emulator_blanks_what_a_write_leaves_out(world: World) -> None:
+    world.sync([person("5004", "Ömer", "", "Çelik")])
+    before = world.emu.medewerker("5004")
+    assert before is not None and before["emailadres"] == "omer.celik@example.nl"
+    partial = HrmPerson("5004", "Ömer", "", "Çelik", "omer.celik", email="", functie="")
+    body = hrm_envelope(partial, world.emu.hrm_username, world.emu.hrm_password, SCHOOL[:4])
+    assert httpx.post(world.emu.hrm_url, content=body).status_code == 200
+    after = world.emu.medewerker("5004")
+    assert after is not None
+    assert "emailadres" not in after and "functie" not in after  # blanked, so Connect omits them
+    assert after["uuid"] == before["uuid"]
+
+
+def test_the_write_rules_are_enforced(world: World) -> None:
+    world.sync([person("5005", "Jan", "", "Smit")])
+    target = world.target(reden_uit_dienst="")
+    target.read()
+    with pytest.raises(RejectedError, match="reden uit dienst"):
+        target.set_enabled("5005", False)  # an end date needs a reason
+    bogus = HrmPerson("5006", "Eva", "vander", "Bos", "eva.bos", "e@x.nl", "Leerkracht")
+    body = hrm_envelope(bogus, world.emu.hrm_username, world.emu.hrm_password, SCHOOL[:4])
+    answer = httpx.post(world.emu.hrm_url, content=body)
+    assert answer.status_code == 500 and b"voorvoegsel" in answer.content
+    actief = body.replace(b"<redenUitDienst />", b"<redenUitDienst /><actief>1</actief>")
+    assert b"moet leeg blijven" in httpx.post(world.emu.hrm_url, content=actief).content
+
+
+def test_an_unknown_function_rejects_only_that_person(world: World) -> None:
+    world.emu.functies.discard("Directeur")
+    report = world.sync(
+        [person("5007", "Jan", "", "Smit"), person("5008", "Piet", "", "Bos", "Directeur")]
+    )
+    assert report.status == "partial"
+    assert world.emu.medewerker("5007") is not None
+    assert world.emu.medewerker("5008") is None
+    with world.sessions() as session:
+        failed = session.execute(
+            select(JournalEntry.object_key, JournalEntry.error).where(
+                JournalEntry.status == "failed"
+            )
+        ).all()
+    assert {key for key, _ in failed} == {"staff:5008"}  # its create and its memberships
+    assert any("Functie 'Directeur' bestaat niet" in (error or "") for _, error in failed)
+
+
+def test_a_wrong_hrm_password_stops_the_target(world: World) -> None:
+    target = world.target()
+    target._password = "wrong"  # as if the environment held an old password
+    target.read()
+    spec = AccountSpec("staff:5009", "jan.smit", "Jan Smit", "Jan", "Smit", True, {})
+    with pytest.raises(FatalError, match="Authenticatie"):
+        target.create_account(spec)
+
+
+def test_dry_run_writes_nothing(world: World) -> None:
+    target = world.target(dry_run=True)
+    target.read()
+    spec = AccountSpec("staff:5010", "jan.smit", "Jan Smit", "Jan", "Smit", True, {})
+    with pytest.raises(DryRunRejected):
+        target.create_account(spec)
+    assert world.emu.hrm_calls == []
