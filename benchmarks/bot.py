@@ -45,9 +45,9 @@ from bot.slack_emulator import SlackEmulator, SlackRequests  # noqa: E402
 from provisioner.config import load_config  # noqa: E402
 from provisioner.demo.generator import generate_board  # noqa: E402
 from provisioner.directory import Directory  # noqa: E402
-from provisioner.execution.engine import Engine, SyncRequest  # noqa: E402
+from provisioner.execution.engine import SyncRequest  # noqa: E402
 from provisioner.store.db import make_engine, session_factory, upgrade  # noqa: E402
-from provisioner.wiring import build_sources, build_targets, target_settings  # noqa: E402
+from provisioner.wiring import run_sync  # noqa: E402
 
 TODAY = date(2026, 11, 22)
 REQUESTS = 200
@@ -69,9 +69,7 @@ def main() -> int:
         engine = make_engine(f"sqlite:///{Path(folder) / 'provisioner.db'}")
         upgrade(engine)
         sessions = session_factory(engine)
-        Engine(config, sessions, build_sources(config),
-               build_targets(config, dry_run=False, stack=stack),
-               target_settings=target_settings(config)).sync(SyncRequest(today=TODAY))
+        run_sync(config, sessions, SyncRequest(today=TODAY))
 
         slack = stack.enter_context(SlackEmulator())
         staff = [s for s in _staff(sessions) if s.email][:20]

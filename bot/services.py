@@ -6,14 +6,13 @@ with the requester as actor. Sources and targets are built per run and closed af
 
 from __future__ import annotations
 
-from contextlib import ExitStack
 from datetime import date
 from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from provisioner.config import Config
-from provisioner.execution.engine import Engine, RunReport, SyncRequest
+from provisioner.execution.engine import RunReport, SyncRequest
 
 
 class CoreSync:
@@ -24,17 +23,11 @@ class CoreSync:
         self.sessions = sessions
 
     def __call__(self, person_key: str, actor: str, today: date) -> RunReport:
-        from provisioner.wiring import build_sources, build_targets, target_settings
+        from provisioner.wiring import run_sync
 
-        with ExitStack() as stack:
-            engine = Engine(
-                self.config,
-                self.sessions,
-                build_sources(self.config),
-                build_targets(self.config, dry_run=False, stack=stack),
-                target_settings=target_settings(self.config),
-            )
-            return engine.sync(SyncRequest(scope=person_key, actor=actor, today=today))
+        return run_sync(
+            self.config, self.sessions, SyncRequest(scope=person_key, actor=actor, today=today)
+        )
 
 
 def default_services(config: Config, sessions: sessionmaker[Session]) -> dict[str, Any]:

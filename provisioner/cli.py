@@ -30,7 +30,7 @@ from provisioner.cli_report import report_app
 from provisioner.cli_serve import nightly_app, serve_app
 from provisioner.config import Config, database_url, load_config
 from provisioner.errors import ConfigError
-from provisioner.execution.engine import Engine, RunReport, SyncRequest
+from provisioner.execution.engine import RunReport, SyncRequest
 from provisioner.execution.locks import LockHeld
 from provisioner.planning.models import OpType
 from provisioner.store.db import ensure_current, make_engine, session_factory, upgrade
@@ -145,21 +145,14 @@ def _run_sync(
     as_json: bool,
     prepare: Callable[[Config, ExitStack], Config] | None = None,
 ) -> RunReport:
-    from provisioner.wiring import build_sources, build_targets, target_settings
+    from provisioner.wiring import run_sync
 
     config, sessions = _open(config_path)
     with ExitStack() as stack:
         if prepare is not None:
             config = prepare(config, stack)
-        engine = Engine(
-            config,
-            sessions,
-            build_sources(config),
-            build_targets(config, dry_run=request.dry_run, stack=stack, sessions=sessions),
-            target_settings=target_settings(config),
-        )
         with _progress(not as_json) as progress:
-            return engine.sync(request, progress=progress)
+            return run_sync(config, sessions, request, progress)
 
 
 def _show_report(report: RunReport, *, show_operations: int = 0) -> None:
@@ -236,6 +229,9 @@ def demo(
             help="Read pupils from: oneroster, somtoday, parnassys or magister (an emulator)."
         ),
     ] = "oneroster",
+    sis_staff: Annotated[
+        bool, typer.Option(help="Also keep staff accounts in that SIS in step with HR.")
+    ] = False,
     as_json: JsonOption = False,
 ) -> None:
     """Generate a realistic demo board (once) and run a full sync of it.
@@ -277,7 +273,9 @@ def demo(
     today = today_in_amsterdam()
 
     def systems(config: Config, stack: ExitStack) -> Config:
-        return serve_systems(config, directory, hr=hr, sis=sis, today=today, stack=stack)
+        return serve_systems(
+            config, directory, hr=hr, sis=sis, today=today, stack=stack, sis_staff=sis_staff
+        )
 
     report = _run_sync(config_path, SyncRequest(), as_json, prepare=systems)
     if as_json:

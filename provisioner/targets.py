@@ -118,6 +118,8 @@ class Target(Protocol):
     supports_sessions: bool
     #: Optional: the attribute names of ``AccountSpec.attributes`` the target stores (and so
     #: reports back); the planner compares only these. Absent: all of them.
+    #: Optional: ``supports_groups = False`` for a target without access groups (a SIS, where
+    #: access follows the role): no group or membership operations are planned for it.
     #: Optional: ``batch_size``, how many members one ``add_members`` call may take (20).
     #: Optional: ``supports_libraries`` with ``create_site(key, display_name) -> id``,
     #: ``create_library(site_id, key, display_name, description) -> id``,

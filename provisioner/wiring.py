@@ -33,6 +33,8 @@ from provisioner.targets import Target
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session, sessionmaker
 
+    from provisioner.execution.engine import Progress, RunReport, SyncRequest
+
 
 def build_sources(config: Config) -> list[Source]:
     sources: list[Source] = []
@@ -200,3 +202,27 @@ def target_settings(config: Config) -> dict[str, dict[str, Any]]:
         }
         for t in config.targets
     }
+
+
+def run_sync(
+    config: Config,
+    sessions: sessionmaker[Session],
+    request: SyncRequest,
+    progress: Progress | None = None,
+) -> RunReport:
+    """One run of the core engine with the board's configured sources and targets.
+
+    The nightly job, ``provisioner sync``, ``serve`` and the chat bot's offboarding all come
+    here, so a person offboarded from chat goes through exactly the nightly code path.
+    """
+    from provisioner.execution.engine import Engine
+
+    with ExitStack() as stack:
+        engine = Engine(
+            config,
+            sessions,
+            build_sources(config),
+            build_targets(config, dry_run=request.dry_run, stack=stack, sessions=sessions),
+            target_settings=target_settings(config),
+        )
+        return engine.sync(request, progress=progress)

@@ -3,9 +3,9 @@
 ``provisioner demo --hr afas --sis somtoday`` generates the board's files as always, then
 starts the chosen systems' emulators in this process, seeded from those files, and points
 the board's sources at them for the run. The emulators' demo credentials are put in this
-process's environment, where a real board keeps its secrets. With Somtoday, Magister or
-ParnasSys the board also gets a ``sis-staff`` target: staff accounts in the SIS follow HR
-(ParnasSys: as manual tasks for the location leaders).
+process's environment, where a real board keeps its secrets. With ``--sis-staff`` and
+Somtoday, Magister or ParnasSys the board also gets a ``sis-staff`` target: staff accounts in
+the SIS follow HR (ParnasSys: as manual tasks for the location leaders).
 """
 
 from __future__ import annotations
@@ -39,20 +39,29 @@ SIS_ROLES = {
 
 
 def serve_systems(
-    config: Config, folder: Path, *, hr: str, sis: str, today: date, stack: ExitStack
+    config: Config,
+    folder: Path,
+    *,
+    hr: str,
+    sis: str,
+    today: date,
+    stack: ExitStack,
+    sis_staff: bool = False,
 ) -> Config:
     """Start the emulators for ``hr`` and ``sis`` (closed with ``stack``); the configuration
-    that reads from them. ``csv``/``oneroster`` keep the files."""
+    that reads from them. ``csv``/``oneroster`` keep the files. ``sis_staff``: also a
+    ``sis-staff`` target for that SIS."""
     sources = config.sources
     update: dict[str, SourceConfig | None] = {}
     if hr != "csv":
         update["hr"] = _hr(hr, folder, stack)
     targets = list(config.targets)
+    staff: dict[str, str] = {}  # the sis-staff target's settings for the emulator
     if sis != "oneroster":
-        staff: dict[str, str] = {}
         update["sis"] = _sis(sis, folder, today, config, stack, staff)
         if sis == "somtoday":
             update["consent"] = None  # Somtoday holds the consents itself
+    if sis != "oneroster" and sis_staff:
         targets.append(
             SisStaffTargetConfig(
                 type="sis-staff",

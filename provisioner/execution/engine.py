@@ -412,7 +412,12 @@ class Engine:
         for snapshot in snapshots.values():
             taken |= snapshot.taken_names
             for account in snapshot.accounts:  # adopt the names of accounts that exist already
-                if account.key and account.key in desired.accounts and account.key not in existing:
+                if (
+                    account.key
+                    and account.username  # a SIS staff record may have no user name
+                    and account.key in desired.accounts
+                    and account.key not in existing
+                ):
                     existing[account.key] = account.username.lower()
         naming = self.config.naming
         requests = [
@@ -445,6 +450,8 @@ class Engine:
             licences=licences,
             sis_roles=settings.get("sis_roles", {}),
         )
+        if not getattr(target, "supports_groups", True):  # a SIS: access follows the role there
+            view = dataclasses.replace(view, groups={})
         with self.sessions() as session:
             links = load_links(session, target.name)
         options = PlanOptions(

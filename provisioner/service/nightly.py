@@ -11,7 +11,6 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,7 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from provisioner import metrics
 from provisioner.config import load_config
-from provisioner.execution.engine import Engine, RunReport, SyncRequest
+from provisioner.execution.engine import RunReport, SyncRequest
 from provisioner.logging_setup import correlation, new_correlation_id
 from provisioner.report.morning import build_morning_report, deliver, gather
 from provisioner.service.leader import nightly_lock
@@ -69,19 +68,11 @@ def observe(report: RunReport) -> None:
 
 
 def sync_board(config_path: Path, sessions: sessionmaker[Session]) -> RunReport:
-    """One full sync with the board's configured sources and targets."""
-    from provisioner.wiring import build_sources, build_targets, target_settings
+    """One full sync with the board's configured sources and targets: the path every sync
+    takes (``provisioner sync``, the bot's offboarding)."""
+    from provisioner.wiring import run_sync
 
-    config = load_config(config_path)
-    with ExitStack() as stack:
-        engine = Engine(
-            config,
-            sessions,
-            build_sources(config),
-            build_targets(config, dry_run=False, stack=stack),
-            target_settings=target_settings(config),
-        )
-        return engine.sync(SyncRequest())
+    return run_sync(load_config(config_path), sessions, SyncRequest())
 
 
 def run_nightly(
