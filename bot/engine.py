@@ -34,6 +34,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.conversation import Asker, Flow, FlowContext, Language, Notice, Reply, Turn
 from bot.language import choose_language
+from provisioner import metrics
 from provisioner.audit.service import record
 from provisioner.config import Config
 from provisioner.directory import Directory
@@ -308,6 +309,10 @@ class ChatEngine:
         object_key: str | None = None,
         change: Mapping[str, Any] | None = None,
     ) -> None:
+        flow = str((change or {}).get("flow") or reason.split(":", 1)[0])
+        metrics.bot_requests_total.labels(
+            flow=flow if flow in self.flows else "none", outcome=action.removeprefix("chat.")
+        ).inc()
         with self.sessions() as session:
             record(
                 session,

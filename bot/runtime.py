@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from datetime import datetime
@@ -30,6 +31,7 @@ from bot.flows import available_flows
 from bot.flows.offboarding import run_due_offboardings
 from bot.services import default_services
 from bot.slack_app import SlackFront, create_app
+from provisioner import metrics
 from provisioner.config import Config
 from provisioner.errors import ConfigError
 
@@ -126,9 +128,11 @@ class BotRuntime:
         is checked by Bolt (401 when wrong or older than 5 minutes)."""
         if self._app is None:
             return 503, {"Content-Type": "text/plain"}, b"the Slack app is not configured"
+        started = time.perf_counter()
         response = self._app.dispatch(
             BoltRequest(body=body.decode("utf-8"), headers={k: v for k, v in headers.items()})
         )
+        metrics.bot_ack_seconds.observe(time.perf_counter() - started)
         out = {name: ", ".join(values) for name, values in response.headers.items()}
         payload = response.body if isinstance(response.body, str) else str(response.body)
         return response.status, out, payload.encode("utf-8")

@@ -12,10 +12,11 @@ from ldap3 import SIMPLE, Connection, Server, Tls
 from ldap3.core.exceptions import LDAPStrongerAuthRequiredResult
 
 from connectors.ad.client import ADClient, LdapSettings
-from connectors.ad.target import ADTarget
+from connectors.ad.shares import FileShares, LocalShares, SmbSettings
+from connectors.ad.target import ADTarget, ShareOptions
 from provisioner.errors import AlreadyExistsError, FatalError
 from provisioner.targets import AccountSpec, Target
-from tests.conformance import TargetConformance
+from tests.conformance import SCHOOL, TargetConformance, World, teacher
 
 if TYPE_CHECKING:
     from tests.samba_dc import SambaDC
@@ -72,11 +73,44 @@ class TestADConformance(TargetConformance):
         yield
         for target in self.opened:
             target.close()
+        wipe(samba_dc, CONFORMANCE_OU)  # keyed accounts anywhere in the domain are managed
 
     def make_target(self, path: Path, dry_run: bool) -> Target:
         target = make_target(self.dc, CONFORMANCE_OU, dry_run=dry_run)
         self.opened.append(target)
         return target
+
+
+class TestADConformanceWithShares(TestADConformance):
+    """The same suite with the file shares on: every sync also makes the location's share,
+    its folders, their DL groups and ACLs (the planner's site and library verbs)."""
+
+    def make_target(self, path: Path, dry_run: bool) -> Target:
+        dc = self.dc
+        shares = FileShares(
+            SmbSettings(
+                dc.host, dc.domain, dc.service_user, dc.service_password,
+                LocalShares(dc.shares_conf, dc.share_root, dc.smb_conf),
+            ),
+            dry_run=dry_run,
+        )  # fmt: skip
+        target = make_target(
+            dc, CONFORMANCE_OU, dry_run=dry_run, shares=shares,
+            share_options=ShareOptions(share_template="C{brin6}"),
+        )  # fmt: skip
+        self.opened.append(target)
+        return target
+
+    def test_the_location_share_and_folders_exist(self, world: World) -> None:
+        report = world.sync([teacher("5101", "Anne", "", "Bakker")])
+        assert report.status == "applied", report.as_json()
+        snapshot = world.target().read()
+        assert [site.key for site in snapshot.sites] == [f"site:{SCHOOL}"]
+        assert sorted(library.key for library in snapshot.libraries) == sorted(
+            f"loc:{SCHOOL}:{level}" for level in ("management", "care", "teachers", "staff")
+        )
+        assert all(library.grants for library in snapshot.libraries)
+        assert world.sync([teacher("5101", "Anne", "", "Bakker")]).total == 0
 
 
 HAZARDS = [
@@ -95,6 +129,7 @@ def hazard_target(samba_dc: SambaDC) -> Iterator[ADTarget]:
     target = make_target(samba_dc, "Hazards")
     yield target
     target.close()
+    wipe(samba_dc, "Hazards")
 
 
 @pytest.mark.parametrize(("given", "family"), HAZARDS)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import Engine, select
@@ -142,3 +142,34 @@ def test_a_manual_task_is_opened_once_closed_once_and_audited(
         ]
     with pytest.raises(ValueError, match="unknown assignee"):
         tasks.open(**{**task, "assignee": "everyone"})  # type: ignore[arg-type]
+
+
+def test_a_deletion_waits_while_its_approval_task_is_open(
+    sessions: sessionmaker[Session],
+) -> None:
+    target = ReferenceTarget("directory")
+    left = date(2026, 9, 30)  # long past the 30 days' grace on DAY
+    hr = StaticHr([teacher("1", "Sanne", "", "Bakker")])
+    sync = SyncEngine(board_config(), sessions, [hr], [target])
+    sync.sync(SyncRequest(today=left))
+    approval = ManualTasks(sessions).open(
+        kind="approve_deletion",
+        system="microsoft-365",
+        title="Approve the deletion",
+        instructions="Check that nothing needs keeping, then approve.",
+        assignee="central_office",
+        origin="chat:U1",
+        actor="chat:U1",
+        person_key="staff:1",
+    )
+    hr.staff = [teacher("1", "Sanne", "", "Bakker", end=left)]
+
+    assert sync.sync(SyncRequest(today=DAY)).targets[0].counts.get("disable_account") == 1
+    later = DAY + timedelta(days=31)  # the grace period after disabling has passed
+
+    held = sync.sync(SyncRequest(today=later))
+    assert held.targets[0].counts == {}
+    assert any("staff:1: deletion waits for its approval" in i for i in held.issues)
+
+    ManualTasks(sessions).complete(approval.id, actor="chat:U2")
+    assert sync.sync(SyncRequest(today=later)).targets[0].counts == {"delete_account": 1}

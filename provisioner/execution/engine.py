@@ -40,6 +40,7 @@ from provisioner.execution.executor import ExecutionResult, Executor, journal_pl
 from provisioner.planning.models import (
     AccountState,
     DesiredState,
+    IssueKind,
     Operation,
     OpType,
     Plan,
@@ -55,6 +56,7 @@ from provisioner.store.tables import (
     AccountName,
     AuditHead,
     JournalEntry,
+    ManualTaskRow,
     Override,
     SyncOutcome,
     SyncRun,
@@ -465,7 +467,42 @@ class Engine:
             stored_attributes=getattr(target, "stored_attributes", None),
             supports_libraries=bool(getattr(target, "supports_libraries", False)),
         )
-        return plan_target(target.name, view, snapshot, links.accounts, links.groups, options)
+        plan = plan_target(target.name, view, snapshot, links.accounts, links.groups, options)
+        return self._hold_unapproved_deletions(plan)
+
+    def _hold_unapproved_deletions(self, plan: Plan) -> Plan:
+        """A deletion waits while its approval (a manual task of the central office, opened
+        by an offboarding from chat) is open: the account stays disabled until approved."""
+        deletions = {op.key for op in plan.operations if op.type is OpType.DELETE_ACCOUNT}
+        if not deletions:
+            return plan
+        with self.sessions() as session:
+            waiting = set(
+                session.execute(
+                    select(ManualTaskRow.person_key).where(
+                        ManualTaskRow.kind == "approve_deletion",
+                        ManualTaskRow.status == "open",
+                        ManualTaskRow.person_key.in_(sorted(deletions)),
+                    )
+                ).scalars()
+            )
+        if not waiting:
+            return plan
+        return dataclasses.replace(
+            plan,
+            operations=tuple(
+                op
+                for op in plan.operations
+                if not (op.type is OpType.DELETE_ACCOUNT and op.key in waiting)
+            ),
+            issues=(
+                *plan.issues,
+                *(
+                    PlanIssue(IssueKind.AWAITING_APPROVAL, key, "deletion waits for its approval")
+                    for key in sorted(waiting)
+                ),
+            ),
+        )
 
     def _resume_interrupted(
         self, target: Target, run_id: str, actor: str, today: date

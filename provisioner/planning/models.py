@@ -51,6 +51,7 @@ class IssueKind(StrEnum):
     UNKNOWN_TEACHER = "unknown_teacher"
     AMBIGUOUS = "ambiguous"  # more than one remote object carries the key
     ORPHAN_KEPT = "orphan_kept"  # missing from sources, left alone this run
+    AWAITING_APPROVAL = "awaiting_approval"  # a deletion waits for the central office
 
 
 @dataclass(frozen=True, slots=True)
