@@ -477,14 +477,16 @@ class Engine:
         if not deletions:
             return plan
         with self.sessions() as session:
-            waiting = set(
-                session.execute(
+            waiting: set[str] = set(
+                key
+                for key in session.execute(
                     select(ManualTaskRow.person_key).where(
                         ManualTaskRow.kind == "approve_deletion",
                         ManualTaskRow.status == "open",
                         ManualTaskRow.person_key.in_(sorted(deletions)),
                     )
                 ).scalars()
+                if key is not None
             )
         if not waiting:
             return plan
