@@ -45,7 +45,10 @@ if TYPE_CHECKING:
     from tests.samba_dc import SambaDC
 
 pytest_plugins = ["tests.samba_dc"]
-pytestmark = pytest.mark.slow
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.filterwarnings("ignore:ssl.match_hostname:DeprecationWarning"),
+]
 
 TODAY = date(2026, 11, 23)
 LINDE, ANKER = "07XY00", "08AB00"
@@ -108,6 +111,7 @@ class DemoBoard:
     config: Config
     sessions: sessionmaker[Session]
     source: StaticSis = field(default_factory=StaticSis)
+    sams: dict[str, str] = field(default_factory=dict)
 
     def sync(self, config: Config | None = None) -> RunReport:
         config = config or self.config
@@ -118,9 +122,12 @@ class DemoBoard:
             return engine.sync(SyncRequest(today=TODAY))
 
     def target(self) -> ADTarget:
-        (target,) = build_targets(self.config, dry_run=False, stack=self.stack)
-        assert isinstance(target, ADTarget)
-        return target
+        """One connector for the test's own look-ups (the syncs build their own)."""
+        if not hasattr(self, "_target"):
+            (target,) = build_targets(self.config, dry_run=False, stack=self.stack)
+            assert isinstance(target, ADTarget)
+            self._target = target
+        return self._target
 
     @property
     def stack(self) -> ExitStack:
@@ -134,12 +141,15 @@ class DemoBoard:
             return {r.object_key: (r.outcome, r.reason) for r in rows.scalars()}
 
     def sam(self, key: str) -> str:
+        if key in self.sams:
+            return self.sams[key]
         target = self.target()
         (account,) = target.find_accounts(key)
         conn = self.dc.admin_connection()
         conn.search(target.distinguished_name(account.remote_id), "(objectClass=*)", "BASE",
                     attributes=["sAMAccountName"])  # fmt: skip
-        return str(conn.entries[0].sAMAccountName)
+        self.sams[key] = str(conn.entries[0].sAMAccountName)
+        return self.sams[key]
 
     def smb(self, user: str, share: str, command: str, password: str = PASSWORD) -> str:
         """``ok``, or the NT_STATUS the server answered (login or the command)."""

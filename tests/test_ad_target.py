@@ -22,7 +22,10 @@ if TYPE_CHECKING:
     from tests.samba_dc import SambaDC
 
 pytest_plugins = ["tests.samba_dc"]
-pytestmark = pytest.mark.slow
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.filterwarnings("ignore:ssl.match_hostname:DeprecationWarning"),
+]
 
 CONFORMANCE_OU = "Conformance"
 TREE_DELETE = ("1.2.840.113556.1.4.805", True, None)

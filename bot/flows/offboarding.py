@@ -41,7 +41,7 @@ from bot.conversation import (
 )
 from bot.dates import find_day
 from provisioner.audit.service import record
-from provisioner.config import Config, M365TargetConfig
+from provisioner.config import Config, M365TargetConfig, SisStaffTargetConfig
 from provisioner.directory import Directory, StaffEntry, fold
 from provisioner.domain.models import Role
 from provisioner.store.tables import AuditEvent, Override
@@ -370,15 +370,30 @@ class OffboardingFlow:
                 _t(lang, "HR heeft al een eerdere laatste werkdag; die geldt.",
                    "HR already has an earlier last working day; that one applies."),
             ))
-        facts.append((
-            _t(lang, "Leerlingadministratie", "Pupil administration (SIS)"),
-            _t(lang, f"account op niet-actief ({_sis_name(config)}, met de hand; taak "
-                     f"voor {_sis_assignee_label(ctx, person, lang)})",
-               f"account set to inactive ({_sis_name(config)}, by hand; task for "
-               f"{_sis_assignee_label(ctx, person, lang)})"),
-        ))
+        if _sis_staff_target(config) is None:  # no SIS staff connector: a task by hand
+            facts.append((
+                _t(lang, "Leerlingadministratie", "Pupil administration (SIS)"),
+                _t(lang, f"account op niet-actief ({_sis_name(config)}, met de hand; taak "
+                         f"voor {_sis_assignee_label(ctx, person, lang)})",
+                   f"account set to inactive ({_sis_name(config)}, by hand; task for "
+                   f"{_sis_assignee_label(ctx, person, lang)})"),
+            ))
         for target in config.targets:
-            if isinstance(target, M365TargetConfig):
+            if isinstance(target, SisStaffTargetConfig):
+                system = _SIS_NAMES[target.system]
+                facts.append((
+                    _t(lang, f"Leerlingadministratie ({target.name})",
+                       f"Pupil administration (SIS, {target.name})"),
+                    _t(lang, f"account op niet-actief in {system} met de einddatum "
+                             "(automatisch)", f"account set to inactive in {system} with the "
+                             "end date (automatic)")
+                    if target.system != "parnassys"
+                    else _t(lang, "account op niet-actief in ParnasSys: de synchronisatie "
+                                  "maakt de taak voor de locatieleider",
+                            "account set to inactive in ParnasSys: the sync opens the task "
+                            "for the location leader"),
+                ))
+            elif isinstance(target, M365TargetConfig):
                 facts.append((
                     f"Microsoft 365 ({target.name})",
                     _t(lang, "aanmelden geblokkeerd en sessies ingetrokken; groepen, licenties "
@@ -574,7 +589,7 @@ def open_offboarding_tasks(
     location = sorted(person_locations(person, ctx.now.date()))[0] if person.posts else None
     name = person.name.display
     sis = _sis_name(config)
-    tasks = [
+    tasks = [] if _sis_staff_target(config) is not None else [  # else the sync does it
         open_task(
             session,
             kind="sis_account",
@@ -838,10 +853,18 @@ def _describe(ctx: FlowContext, person: StaffEntry) -> str:
     return f"{person.name.display} ({post.function_title}, {where})"
 
 
+_SIS_NAMES = {"parnassys": "ParnasSys", "somtoday": "Somtoday", "magister": "Magister"}
+
+
 def _sis_name(config: Config) -> str:
     source = config.sources.sis
     kind = getattr(source, "type", "") if source is not None else ""
-    return {"parnassys": "ParnasSys", "somtoday": "Somtoday"}.get(kind, "SIS")
+    return _SIS_NAMES.get(kind, "SIS")
+
+
+def _sis_staff_target(config: Config) -> SisStaffTargetConfig | None:
+    """The connector that keeps staff accounts in the SIS, when the board has one."""
+    return next((t for t in config.targets if isinstance(t, SisStaffTargetConfig)), None)
 
 
 def _sis_assignee(ctx: FlowContext, person: StaffEntry) -> str:

@@ -1,0 +1,89 @@
+"""The ``ad`` target in the configuration file, and how its secret is found (no DC needed)."""
+
+from __future__ import annotations
+
+from contextlib import ExitStack
+from pathlib import Path
+
+import pytest
+
+from connectors.ad.build import bind_password
+from connectors.ad.target import ADTarget
+from provisioner.config import ADTargetConfig, load_config
+from provisioner.errors import ConfigError
+from provisioner.wiring import build_targets
+
+CONFIG = """
+[board]
+name = "Stichting Demo"
+domain = "bestuur.nl"
+
+[[locations]]
+brin6 = "07XY00"
+name = "OBS De Linde"
+
+[roles]
+Leerkracht = "teacher"
+
+[sources.hr]
+type = "hr-csv"
+path = "hr.csv"
+
+[[targets]]
+type = "ad"
+name = "ad"
+host = "127.0.0.1"
+tls_server_name = "dc1.bestuur.local"
+ca_file = "ad-ca.pem"
+base_dn = "DC=bestuur,DC=local"
+bind_user = "svc-provisioner@bestuur.local"
+authoritative_groups = ["class:*", "loc:*:care"]
+
+[targets.file_shares]
+server = "fs1.bestuur.local"
+netbios_domain = "BESTUUR"
+user = "svc-provisioner"
+share_template = "school-{brin6}"
+"""
+
+
+def test_an_ad_target_is_read_from_the_file_and_built(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "provisioner.toml"
+    path.write_text(CONFIG, encoding="utf-8")
+    config = load_config(path)
+    (target,) = config.targets
+    assert isinstance(target, ADTargetConfig)
+    assert target.ca_file == tmp_path / "ad-ca.pem"  # relative to the file
+    assert target.port is None and not target.start_tls  # LDAPS on 636
+    monkeypatch.setenv("PROVISIONER_AD_PASSWORD", "s3cret!")
+    with ExitStack() as stack:
+        (built,) = build_targets(config, dry_run=True, stack=stack)
+        assert isinstance(built, ADTarget)
+        assert built.client.settings.port == 636
+        assert built.client.settings.bind_password == "s3cret!"
+        assert built.supports_libraries
+        assert built.authoritative_groups == ("class:*", "loc:*:care")
+
+
+def test_the_password_comes_from_a_file_or_the_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    base = {"type": "ad", "name": "ad", "host": "dc", "base_dn": "DC=x", "bind_user": "svc@x"}
+    monkeypatch.delenv("PROVISIONER_AD_PASSWORD", raising=False)
+    with pytest.raises(ConfigError, match="PROVISIONER_AD_PASSWORD"):
+        bind_password(ADTargetConfig.model_validate(base))
+    secret = tmp_path / "secret"
+    secret.write_text("from-file\n")
+    with_file = ADTargetConfig.model_validate({**base, "bind_password_file": str(secret)})
+    assert bind_password(with_file) == "from-file"
+    monkeypatch.setenv("MY_AD_SECRET", "from-env")
+    with_env = ADTargetConfig.model_validate({**base, "bind_password_env": "MY_AD_SECRET"})
+    assert bind_password(with_env) == "from-env"
+
+
+def test_a_password_in_the_file_itself_is_refused() -> None:
+    base = {"type": "ad", "name": "ad", "host": "dc", "base_dn": "DC=x", "bind_user": "svc@x"}
+    with pytest.raises(ValueError, match="bind_password"):
+        ADTargetConfig.model_validate({**base, "bind_password": "plain"})
