@@ -65,6 +65,7 @@ def test_folders() -> None:
     assert layout.folder_of("loc:07XY00:care", "Zorg (IB)") == "Zorg"
     assert layout.folder_of("class:G5", "Groep 5") == "Groepen\\Groep 5"
     assert layout.folder_of("class:G7", 'Klas 7/a: "b"') == "Groepen\\Klas 7_a_ _b_"
+    assert layout.folder_of("class:G8", "8; deltree x") == "Groepen\\8_ deltree x"  # one command
 
 
 def test_an_acl_we_write_parses_back_equal() -> None:

@@ -56,6 +56,7 @@ PASSWORD = "Welkom-2026!Sch00l"
 ALLOWED = "ok"
 DENIED = "NT_STATUS_ACCESS_DENIED"
 START = date(2020, 8, 1)
+TREE_DELETE = ("1.2.840.113556.1.4.805", True, None)
 
 
 def staff(number: str, given: str, family: str, title: str, location: str = LINDE) -> StaffMember:
@@ -228,6 +229,8 @@ def board(samba_dc: SambaDC, tmp_path_factory: pytest.TempPathFactory) -> Iterat
             target.reset_password(account.remote_id, PASSWORD, must_change=False)
     yield demo
     demo.stack.close()
+    conn = samba_dc.admin_connection()  # keyed accounts anywhere in the domain are managed
+    conn.delete(f"OU=Provisioner,{samba_dc.base_dn}", controls=[TREE_DELETE])
 
 
 # -- who reaches what -------------------------------------------------------------------------

@@ -36,7 +36,8 @@ SAM_MAX = 20  # sAMAccountName of a user: at most 20 characters (AD limit)
 GROUP_SAM_MAX = 64
 #: Characters AD refuses in sAMAccountName.
 SAM_INVALID = re.compile(r"[\"/\\\[\]:;|=,+*?<>@\s]")
-FOLDER_INVALID = re.compile(r"[\"/\\:*?<>|\x00-\x1f]")
+#: Characters Windows refuses in a folder name, and ";" (smbclient's command separator).
+FOLDER_INVALID = re.compile(r"[\"/\\:*?<>|;\x00-\x1f]")
 
 #: Folder of each location-level access group, in the location's share.
 LEVEL_FOLDERS: dict[str, str] = {
