@@ -61,7 +61,10 @@ class Incoming:
 
     @property
     def conversation_id(self) -> str:
-        return f"{self.front}:{self.user}:{self.channel}"
+        """One open conversation per person, wherever they type: a ``/datalek`` started in
+        a channel continues in the direct message with the bot (Slack sends the bot no text
+        typed in channels), and a button finds its conversation from any channel."""
+        return f"{self.front}:{self.user}"
 
 
 @dataclass(frozen=True)
@@ -73,6 +76,7 @@ class Outcome:
     language: Language = "nl"
     flow: str | None = None  # the flow that answered (for button ids)
     asker: Asker | None = None
+    waiting: bool = False  # the flow waits for the person's next message
 
 
 @dataclass
@@ -251,7 +255,9 @@ class ChatEngine:
         else:
             self._save(who, flow.name, language, turn.state, now)
         self._audit_turn(actor, flow.name, f"press {action}" if kind == "press" else kind, turn)
-        return Outcome(turn.replies, turn.notices, language, flow.name, asker)
+        return Outcome(
+            turn.replies, turn.notices, language, flow.name, asker, turn.state is not None
+        )
 
     def _start_command(self, who: Incoming, command: str) -> Flow | None:
         self._forget(who.conversation_id)

@@ -22,6 +22,7 @@ go as direct messages. Nothing personal is logged: only ids and error types.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import re
 import threading
@@ -253,6 +254,14 @@ def create_app(
             outcome = engine.message(who, "help")
         else:
             outcome = engine.command(who, name, text)
+        asks = bool(outcome.replies) and "?" in outcome.replies[-1].text  # wants typed text
+        if outcome.waiting and asks and not who.channel.startswith("D"):
+            hint = Reply(
+                "Je kunt hierop antwoorden in je privégesprek met mij (Apps > de bot)."
+                if outcome.language == "nl"
+                else "You can answer in your direct messages with me (Apps > the bot)."
+            )
+            outcome = dataclasses.replace(outcome, replies=(*outcome.replies, hint))
         front.to_channel(client, who.channel, outcome, who.user, respond)
 
     # -- direct messages --------------------------------------------------------------------

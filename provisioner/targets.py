@@ -120,6 +120,8 @@ class Target(Protocol):
     #: reports back); the planner compares only these. Absent: all of them.
     #: Optional: ``supports_groups = False`` for a target without access groups (a SIS, where
     #: access follows the role): no group or membership operations are planned for it.
+    #: Optional: ``supports_end_dates = True``: ``set_enabled(remote_id, False, left_on=day)``
+    #: gets the last working day from HR (a SIS records the end of service, not just "off").
     #: Optional: ``batch_size``, how many members one ``add_members`` call may take (20).
     #: Optional: ``supports_libraries`` with ``create_site(key, display_name) -> id``,
     #: ``create_library(site_id, key, display_name, description) -> id``,

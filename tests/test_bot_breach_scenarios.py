@@ -156,3 +156,10 @@ def test_slack_in_a_channel_the_intake_is_ephemeral(world: tuple[BotBoard, Staff
     reply = bb.slack.calls("response_url")[-1]
     assert reply.args["response_type"] == "ephemeral"
     assert [c for c in bb.slack.calls("chat.postMessage") if c.args["channel"] == "C0GENERAL"] == []
+    assert "direct messages" in shown(bb.slack.calls("response_url")[-1])  # where to go on
+
+    # the intake goes on in the direct message with the bot, where Slack sends the bot text
+    send(bb, bb.requests.dm("this morning at 8:15", user=REPORTER))
+    follow_up = last_to(bb, "D" + REPORTER.removeprefix("U"))
+    assert "Whose data is it" in shown(follow_up)  # the next intake question, not "help"
+    send(bb, bb.requests.dm("stop", user=REPORTER))

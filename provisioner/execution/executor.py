@@ -441,9 +441,18 @@ class Executor:
             links.set_account(key, AccountLink(self._remote_id(key, links), None))
             return ""
         if op is OpType.DISABLE_ACCOUNT:
-            gone = self._with_heal(
-                key, links, lambda rid: target.set_enabled(rid, False), gone_ok=True
-            )
+            left_on = data.get("left_on")
+            if left_on and getattr(target, "supports_end_dates", False):  # a SIS: the HR date
+
+                def disable(rid: str) -> None:
+                    target.set_enabled(rid, False, left_on=date.fromisoformat(left_on))  # type: ignore[call-arg]
+
+            else:
+
+                def disable(rid: str) -> None:
+                    target.set_enabled(rid, False)
+
+            gone = self._with_heal(key, links, disable, gone_ok=True)
             if not gone:
                 links.set_account(key, AccountLink(self._remote_id(key, links), self.today))
             return "already gone" if gone else ""

@@ -299,7 +299,8 @@ def _plan_leaver(
     today = options.today
     why = f"left on {left_on.isoformat()}" if left_on else "no longer in any source"
     if remote.enabled:
-        ops.append(Operation(OpType.DISABLE_ACCOUNT, key, reason=why))
+        last = {"left_on": left_on.isoformat()} if left_on else {}
+        ops.append(Operation(OpType.DISABLE_ACCOUNT, key, data=last, reason=why))
         if options.supports_sessions:
             ops.append(Operation(OpType.REVOKE_SESSIONS, key, reason=why))
     else:
