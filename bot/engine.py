@@ -336,7 +336,13 @@ class ChatEngine:
         refused = next((r.data["refused"] for r in turn.replies if r.data.get("refused")), None)
         subject = next(
             (str(r.data["person_key"]) for r in turn.replies if r.data.get("person_key")), None
-        )
+        ) or next((f"class:{r.data['group']}" for r in turn.replies if r.data.get("group")), None)
+        answer = next((r.data for r in turn.replies if "allowed" in r.data), None)
+        if refused is None and answer is not None:  # a consent answer is part of the evidence
+            self._audit(actor, "chat.answered", reason=f"{flow}: {answer.get('reason', '')}",
+                        object_key=subject, change={"flow": flow, "allowed": answer["allowed"],
+                                                    "medium": answer.get("medium")})
+            return
         if refused is not None:
             self._audit(actor, "chat.refused", reason=f"{flow}: {refused}", object_key=subject,
                         change={"flow": flow, "step": kind})

@@ -144,6 +144,13 @@ def test_slack_english_dm_about_the_group(world: tuple[BotBoard, Cast]) -> None:
     missing = {p.key for p in expected.without}
     for pupil in cast.pupils:  # only the pupils without consent are named
         assert (pupil.name.display in shown) == (pupil.key in missing), pupil.key
+    with bb.board.sessions()() as session:  # the answer is evidence: who asked, what was said
+        event = session.execute(
+            select(AuditEvent).where(AuditEvent.actor == f"chat:{TEACHER}")
+            .order_by(AuditEvent.seq.desc()).limit(1)
+        ).scalar_one()  # fmt: skip
+    assert (event.action, event.object_key) == ("chat.answered", f"class:{cast.group.group_id}")
+    assert json.loads(event.change)["allowed"] is expected.allowed
 
 
 def test_slack_asks_for_the_medium_and_takes_the_button(world: tuple[BotBoard, Cast]) -> None:
