@@ -23,6 +23,7 @@ from rich.table import Table
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from provisioner.cli_ad import app as ad_app
 from provisioner.cli_bot import app as bot_app
 from provisioner.cli_breach import app as breach_app
 from provisioner.cli_consent import app as consent_app
@@ -51,6 +52,7 @@ app.add_typer(breach_app, name="breach")
 app.add_typer(serve_app, name="serve")
 app.add_typer(nightly_app, name="nightly")
 app.add_typer(report_app, name="report")
+app.add_typer(ad_app, name="ad")
 
 out = Console()
 err = Console(stderr=True)

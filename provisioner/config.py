@@ -352,7 +352,9 @@ class SisStaffTargetConfig(Strict):
     reden_uit_dienst: str = Field(
         default="Onbekend", description="Somtoday: redenUitDienst sent with an end date."
     )
-    state_file: Path = Field(description="Where the access groups the SIS does not keep are noted.")
+    state_file: Path | None = Field(
+        default=None, description="ParnasSys: where the changes waiting for a task are kept."
+    )
     sis_roles: dict[str, str] = Field(
         default_factory=dict, description="Role -> the SIS function (functie) of that level."
     )

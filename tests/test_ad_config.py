@@ -10,6 +10,7 @@ import pytest
 from connectors.ad.build import bind_password
 from connectors.ad.target import ADTarget
 from provisioner.config import ADTargetConfig, load_config
+from provisioner.config_check import check
 from provisioner.errors import ConfigError
 from provisioner.wiring import build_targets
 
@@ -87,3 +88,51 @@ def test_a_password_in_the_file_itself_is_refused() -> None:
     base = {"type": "ad", "name": "ad", "host": "dc", "base_dn": "DC=x", "bind_user": "svc@x"}
     with pytest.raises(ValueError, match="bind_password"):
         ADTargetConfig.model_validate({**base, "bind_password": "plain"})
+
+
+def ad_problems(path: Path) -> list[str]:
+    return [problem for problem in check(path) if problem.startswith("targets.ad")]
+
+
+def test_config_check_names_a_missing_password_and_ca_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "provisioner.toml"
+    path.write_text(CONFIG, encoding="utf-8")
+    monkeypatch.delenv("PROVISIONER_AD_PASSWORD", raising=False)
+    assert ad_problems(path) == [
+        "targets.ad: no bind password: set the environment variable PROVISIONER_AD_PASSWORD, "
+        "or configure bind_password_file",
+        f"targets.ad.ca_file: {tmp_path / 'ad-ca.pem'} does not exist",
+    ]
+    monkeypatch.setenv("PROVISIONER_AD_PASSWORD", "s3cret!")
+    (tmp_path / "ad-ca.pem").write_text("-----BEGIN CERTIFICATE-----\n")
+    assert ad_problems(path) == []
+
+
+def test_config_check_names_a_password_file_it_cannot_use(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "ad-ca.pem").write_text("-----BEGIN CERTIFICATE-----\n")
+    secret = tmp_path / "ad-secret"
+    path = tmp_path / "provisioner.toml"
+    path.write_text(
+        CONFIG.replace('bind_user = "svc', 'bind_password_file = "ad-secret"\nbind_user = "svc'),
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("PROVISIONER_AD_PASSWORD", "set, but the file wins")
+    assert ad_problems(path) == [f"targets.ad.bind_password_file: {secret} does not exist"]
+    secret.mkdir()  # a folder: reading fails
+    (problem,) = ad_problems(path)
+    assert problem.startswith(f"targets.ad.bind_password_file: cannot read {secret}: ")
+    secret.rmdir()
+    secret.write_text("\n")
+    assert ad_problems(path) == []  # empty file: the variable is used, as build does
+    monkeypatch.delenv("PROVISIONER_AD_PASSWORD")
+    assert ad_problems(path) == [
+        f"targets.ad.bind_password_file: {secret} is empty, and the environment variable "
+        "PROVISIONER_AD_PASSWORD is not set either"
+    ]
+    secret.write_text("from-file\n")
+    assert ad_problems(path) == []
+    assert all("from-file" not in problem for problem in check(path))

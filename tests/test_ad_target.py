@@ -11,7 +11,7 @@ import pytest
 from ldap3 import SIMPLE, Connection, Server, Tls
 from ldap3.core.exceptions import LDAPStrongerAuthRequiredResult
 
-from connectors.ad.client import ADClient, LdapSettings
+from connectors.ad.client import ADClient, LdapSettings, values
 from connectors.ad.shares import FileShares, LocalShares, SmbSettings
 from connectors.ad.target import ADTarget, ShareOptions
 from provisioner.errors import AlreadyExistsError, FatalError
@@ -250,3 +250,33 @@ def test_paged_search_returns_every_entry(samba_dc: SambaDC) -> None:
 def test_tls_context_validates(samba_dc: SambaDC) -> None:
     tls: Tls = make_client(samba_dc)._tls()
     assert tls.validate == ssl.CERT_REQUIRED
+
+
+def test_ranged_member_values_are_followed_to_the_end(samba_dc: SambaDC) -> None:
+    """AD answers a group with more than MaxValRange (1,500) members in ranges; Samba only
+    answers ranges that are asked for, so the test asks for ranges of 3 and proves that ldap3's
+    auto_range follows them inside the connector's paged search (tests/test_ad_ranges.py has
+    the many-range case on a fake AD)."""
+    wipe(samba_dc, "Ranges")
+    ou = f"OU=Ranges,{samba_dc.base_dn}"
+    conn = samba_dc.admin_connection()
+    conn.add(ou, ["top", "organizationalUnit"])
+    sizes = {"GG_seven": 7, "GG_three": 3, "GG_one": 1, "GG_five": 5}
+    contacts = [f"CN=contact{i},{ou}" for i in range(max(sizes.values()))]
+    for dn in contacts:
+        conn.add(dn, ["top", "person", "organizationalPerson", "contact"])
+    for name, size in sizes.items():
+        conn.add(f"CN={name},{ou}", ["top", "group"], {"sAMAccountName": name,
+                                                       "member": contacts[:size]})  # fmt: skip
+    conn.auto_range = False
+    conn.search(f"CN=GG_seven,{ou}", "(objectClass=*)", "BASE", attributes=["member;range=0-2"])
+    assert list(conn.response[0]["raw_attributes"]) == ["member;range=0-2"]  # a real range
+    conn.unbind()
+    try:
+        client = make_client(samba_dc, page_size=2)
+        found = client.search(ou, "(objectClass=group)", ["member;range=0-2"])
+        got = {e["dn"].split(",")[0][3:]: sorted(values(e, "member")) for e in found}
+        assert got == {name: sorted(contacts[:size]) for name, size in sizes.items()}
+        client.close()
+    finally:
+        wipe(samba_dc, "Ranges")

@@ -3,6 +3,11 @@
 - Only LDAPS (636) or StartTLS (389) with certificate validation; there is no setting for a
   plain connection, and AD (and Samba) refuse a simple bind without TLS anyway.
 - One service account binds with a simple bind inside the TLS session.
+- Searches are paged (simple paged results control). A multi-valued attribute with more
+  values than the DC's ``MaxValRange`` (1,500 on Windows AD: a large group's ``member``) comes
+  back in ranges (``member;range=0-1499``, then ``member;range=1500-*``); ldap3's
+  ``auto_range`` fetches the rest and merges it under the plain name. A range left unmerged
+  is an error, never a silently short member list.
 - Every LDAP result code becomes one of the typed errors of :mod:`provisioner.errors`, here
   and nowhere else; transient ones (busy, unavailable, timeouts) are retried through the one
   policy of :mod:`connectors.retry`.
@@ -98,6 +103,7 @@ class ADClient:
                 raise_exceptions=True,
                 receive_timeout=s.timeout,
                 auto_referrals=False,
+                auto_range=True,  # ranged retrieval of large multi-valued attributes
             )
             try:
                 self._call("connect", lambda: _open(conn, s.start_tls))
@@ -214,6 +220,8 @@ def _plain(raw: dict[str, list[bytes]]) -> Entry:
     out: Entry = {}
     for name, values in raw.items():
         key = name.lower()
+        if ";range=" in key:  # ldap3's auto_range did not finish it: never use a short list
+            raise FatalError(f"ldap search: ranged values of {key.partition(';')[0]} incomplete")
         if key in ("objectguid", "objectsid"):
             out[key] = values[0] if values else b""
         else:

@@ -74,6 +74,21 @@ def initial_password() -> str:
     return core + secrets.choice(string.ascii_uppercase) + secrets.choice(string.digits) + "!"
 
 
+#: letters and digits nobody misreads on a screen or over the phone (no 0/O, 1/l/I, 5/S)
+READABLE = "".join(c for c in string.ascii_letters + string.digits if c not in "0O1lI5S")
+
+
+def one_time_password() -> str:
+    """A password the ICT desk hands over once ("Kx7m-Pq4r-Zt9w-Hb3n"): 16 random characters
+    (about 90 bits) in four groups, with an upper, a lower case letter, a digit and a dash, so
+    AD's complexity rule accepts it; the person must change it at first logon."""
+    while True:
+        chars = [secrets.choice(READABLE) for _ in range(16)]
+        if (any(c.isupper() for c in chars) and any(c.islower() for c in chars)
+                and any(c.isdigit() for c in chars)):  # fmt: skip
+            return "-".join("".join(chars[i : i + 4]) for i in range(0, 16, 4))
+
+
 @dataclass(frozen=True)
 class ShareOptions:
     share_template: str = "{brin6}"

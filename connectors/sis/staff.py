@@ -11,34 +11,51 @@ inactive. How depends on the SIS (see each system's ``staff.py``):
   inactive through ``DatumUitDienst``;
 - ParnasSys: no write interface: every step is a manual task for the location leader.
 
+**End of service.** The targets set ``supports_end_dates``: the engine passes a leaver's last
+working day from HR (``left_on``) to ``set_enabled``, and that day is the end of service
+(datum uit dienst) written to the SIS. Without one (the person is no longer in any source)
+it is the day before the run.
+
 Neither Somtoday nor Magister can delete a staff record (they keep them as the school's
 administration), so ``delete_account`` sends nothing: the account stays inactive.
 
-**Access groups.** The engine plans the board's access groups (``loc:…``, ``class:…``) for
-every target. A SIS has no such groups: a staff member's access in the SIS follows their
-function and the SIS's own rosters (mentors, teachers of a class). The target therefore
-notes the groups and memberships it is asked for in a small local ledger (``state_file``)
-and sends nothing about them; the plan converges and the audit trail shows what was asked.
+**No access groups.** A SIS has none of the board's access groups (``loc:…``, ``class:…``):
+a staff member's access in the SIS follows their function and the SIS's own rosters
+(mentors, teachers of a class). The targets set ``supports_groups = False``, so the engine
+plans no group or membership operation for them; the group verbs of the target protocol are
+there only to complete it and are never called.
 """
 
 from __future__ import annotations
 
-import json
+import secrets
 import string
-import threading
-from collections.abc import Sequence
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any
+from collections.abc import Callable, Collection, Mapping, Sequence
+from datetime import date, timedelta
+from typing import Any, Generic, TypeVar
 
-from provisioner.errors import DryRunRejected, NotFoundError
-from provisioner.targets import GroupSpec, RemoteGroup
+import httpx
+
+from connectors.retry import retry_after, retry_policy
+from connectors.sis.soap import find_fault
+from provisioner.errors import (
+    AlreadyExistsError,
+    ConnectorError,
+    DryRunRejected,
+    FatalError,
+    NotFoundError,
+    RejectedError,
+    TransientError,
+)
+from provisioner.targets import AccountSpec, GroupSpec, RemoteAccount, RemoteGroup
 
 #: Lower-case words that start a Dutch surname's tussenvoegsel.
 PREFIX_WORDS = frozenset(
     {"van", "de", "der", "den", "het", "'t", "’t", "te", "ten", "ter", "in", "op", "aan", "uit",
      "'s", "d'", "la", "le", "du", "des", "da", "di", "dos", "del", "von", "zu", "vd", "v."}
 )  # fmt: skip
+MAX_ATTEMPTS = 5  # per write, the first included
+MAX_WAIT = 300.0  # seconds one write may spend waiting to be retried
 
 
 def split_prefix(family_with_prefix: str) -> tuple[str, str]:
@@ -60,123 +77,106 @@ def joined(*parts: str) -> str:
     return " ".join(p for p in parts if p)
 
 
-@dataclass
-class _Group:
-    key: str
-    display_name: str
-    description: str
-    members: set[str] = field(default_factory=set)
+def strong_password() -> str:
+    """A one-time password for interfaces that require one (staff sign in through SSO)."""
+    alphabet = string.ascii_letters + string.digits
+    return "".join(secrets.choice(alphabet) for _ in range(24)) + "!7a"
 
 
-class GroupLedger:
-    """The access groups a SIS does not keep, noted in a JSON file (see the module text);
-    and notes per account (ParnasSys: the changes waiting for a person, with their task)."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self._lock = threading.Lock()
-        self._groups: dict[str, _Group] = {}
-        self._notes: dict[str, dict[str, Any]] = {}
-        if path.exists():
-            raw: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
-            self._notes = dict(raw.get("notes", {}))
-            for remote_id, g in raw.get("groups", {}).items():
-                self._groups[remote_id] = _Group(
-                    g["key"], g["display_name"], g["description"], set(g["members"])
-                )
-
-    def groups(self) -> list[RemoteGroup]:
-        with self._lock:
-            return [
-                RemoteGroup(rid, g.key, g.display_name, g.description, frozenset(g.members))
-                for rid, g in self._groups.items()
-            ]
-
-    def create(self, spec: GroupSpec) -> str:
-        with self._lock:
-            remote_id = f"ledger:{spec.key}"
-            self._groups[remote_id] = _Group(spec.key, spec.display_name, spec.description)
-            self._save()
-            return remote_id
-
-    def change(self, remote_id: str, add: Sequence[str] = (), remove: Sequence[str] = ()) -> None:
-        with self._lock:
-            group = self._groups.get(remote_id)
-            if group is None:
-                raise NotFoundError(f"no group {remote_id}")
-            group.members.update(add)
-            group.members.difference_update(remove)
-            self._save()
-
-    def notes(self) -> dict[str, dict[str, Any]]:
-        with self._lock:
-            return {rid: dict(note) for rid, note in self._notes.items()}
-
-    def note(self, remote_id: str, note: dict[str, Any]) -> None:
-        with self._lock:
-            self._notes[remote_id] = dict(note)
-            self._save()
-
-    def drop_note(self, remote_id: str) -> None:
-        with self._lock:
-            if self._notes.pop(remote_id, None) is not None:
-                self._save()
-
-    def forget_member(self, remote_id: str) -> None:
-        with self._lock:
-            for group in self._groups.values():
-                group.members.discard(remote_id)
-            self._save()
-
-    def _save(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        data = {
-            "groups": {
-                rid: {
-                    "key": g.key,
-                    "display_name": g.display_name,
-                    "description": g.description,
-                    "members": sorted(g.members),
-                }
-                for rid, g in sorted(self._groups.items())
-            },
-            "notes": dict(sorted(self._notes.items())),
-        }
-        temporary = self.path.with_suffix(".tmp")
-        temporary.write_text(json.dumps(data, indent=1), encoding="utf-8")
-        temporary.replace(self.path)
+def end_of_service(left_on: date | None, today: date) -> date:
+    """The end of service (datum uit dienst) of a leaver: HR's last working day, else the
+    day before ``today`` (no date: the person is no longer in any source)."""
+    return left_on if left_on is not None else today - timedelta(days=1)
 
 
-class LedgerGroups:
-    """The group verbs of a SIS staff target, kept in its ledger; and the dry-run guard."""
+def write_error(
+    where: str,
+    outcome: httpx.Response | httpx.HTTPError,
+    *,
+    system: str,
+    login_words: Collection[str],
+    login_hint: str,
+    access_hint: str,
+    secrets_: Collection[str] = (),
+) -> ConnectorError:
+    """The typed error of a failed SOAP write to a SIS (Somtoday HRM, Magister).
+
+    No answer: a bad URL is fatal, anything else transient. A ``Server`` fault is transient;
+    a fault that names the login (``login_words``) is fatal; any other fault is about this
+    person's data and rejects only them. Without a fault: 401/403/404 are fatal, 408/429/5xx
+    transient with the server's ``Retry-After``, anything else fatal. ``secrets_`` are
+    blanked from the fault text.
+    """
+    if isinstance(outcome, httpx.HTTPError):
+        if isinstance(outcome, httpx.UnsupportedProtocol | httpx.InvalidURL):
+            return FatalError(f"{where}: bad {system} URL")
+        return TransientError(f"{where}: {system} could not be reached ({type(outcome).__name__})")
+    fault = find_fault(outcome.content)
+    wait = retry_after(outcome.headers)
+    if fault is not None:
+        text = fault.text
+        for secret in secrets_:
+            if secret:
+                text = text.replace(secret, "***")
+        said = f"{where}: {system} answered fault {fault.code}: {text}"
+        if fault.code.startswith("Server"):
+            return TransientError(said, wait)
+        if any(word in text.casefold() for word in login_words):
+            return FatalError(f"{said} ({login_hint})")
+        return RejectedError(said)
+    status = outcome.status_code
+    message = f"{where}: {system} answered HTTP {status}"
+    if status in (401, 403, 404):
+        return FatalError(f"{message}: {access_hint}")
+    if status in (408, 429) or status >= 500:
+        return TransientError(message, wait)
+    return FatalError(message)
+
+
+class SisStaffTarget:
+    """What every SIS staff target is: no access groups, licences or sessions; one write at
+    a time; the dry-run guard; records kept, never deleted."""
 
     name: str
     dry_run: bool
-    ledger: GroupLedger
+    today: date | None
+    parallel = 1
+    supports_groups = False
+    supports_end_dates = True
     supports_licences = False
     supports_sessions = False
-    batch_size = 20
     #: the planner compares only the SIS function
-    stored_attributes = frozenset({"sis_role"})
+    stored_attributes: frozenset[str] = frozenset({"sis_role"})
+
+    @property
+    def day(self) -> date:
+        """The day of the run (``today``, for tests and the demo, else the clock's)."""
+        return self.today or date.today()
 
     def guard(self) -> None:
         if self.dry_run:
             raise DryRunRejected(f"dry run: no writes to {self.name}")
 
+    def delete_account(self, remote_id: str) -> None:
+        """The SIS keeps staff records as the school's administration: the account stays
+        inactive and nothing is sent (see the module)."""
+        self.guard()
+
+    # -- the target protocol's group and licence verbs: never planned for a SIS ---------------
+
     def find_groups(self, key: str) -> Sequence[RemoteGroup]:
-        return [g for g in self.ledger.groups() if g.key == key]
+        """No access groups in a SIS (``supports_groups`` is False)."""
+        return []
 
     def create_group(self, spec: GroupSpec) -> str:
-        self.guard()
-        return self.ledger.create(spec)
+        """Never planned (``supports_groups`` is False)."""
+        raise FatalError(f"{self.name} keeps no access groups (supports_groups is False)")
 
     def add_members(self, group_remote_id: str, member_remote_ids: Sequence[str]) -> None:
-        self.guard()
-        self.ledger.change(group_remote_id, add=member_remote_ids)
+        """Never planned (``supports_groups`` is False)."""
 
     def remove_members(self, group_remote_id: str, member_remote_ids: Sequence[str]) -> None:
-        self.guard()
-        self.ledger.change(group_remote_id, remove=member_remote_ids)
+        """Never planned (``supports_groups`` is False)."""
 
     def revoke_sessions(self, remote_id: str) -> None:
         """Not offered by a SIS (``supports_sessions`` is False): never planned."""
@@ -185,9 +185,79 @@ class LedgerGroups:
         """A SIS has no licences (``supports_licences`` is False): never planned."""
 
 
-def strong_password() -> str:
-    """A one-time password for interfaces that require one (staff sign in through SSO)."""
-    import secrets
+Record = TypeVar("Record", bound=Mapping[str, Any])
+Payload = TypeVar("Payload")
 
-    alphabet = string.ascii_letters + string.digits
-    return "".join(secrets.choice(alphabet) for _ in range(24)) + "!7a"
+
+class CompleteRecordTarget(SisStaffTarget, Generic[Record, Payload]):
+    """Somtoday and Magister: a medewerker per HR employee number (``staff:<number>``, remote
+    id ``<number>``), read into ``records`` by ``read``; every write sends the **complete**
+    record (``Payload``), built from the spec or from what the SIS has, with the retry policy.
+
+    A subclass gives ``label`` and fills ``records`` in ``read``, and defines ``account``,
+    ``from_spec``, ``from_record``, ``with_end`` and ``post``.
+    """
+
+    label: str  # "Somtoday medewerker", for messages
+    records: dict[str, Record]
+    sleep: Callable[[float], None]
+
+    def account(self, number: str, record: Record) -> RemoteAccount:
+        raise NotImplementedError
+
+    def from_spec(self, number: str, spec: AccountSpec, record: Record | None) -> Payload:
+        """The complete record for ``spec``; ``record`` is what the SIS has (None: new)."""
+        raise NotImplementedError
+
+    def from_record(self, number: str, record: Record) -> Payload:
+        """The complete record as the SIS has it, to be sent back with one change."""
+        raise NotImplementedError
+
+    def with_end(self, payload: Payload, end: date | None) -> Payload:
+        """``payload`` with this end of service (None: in service)."""
+        raise NotImplementedError
+
+    def post(self, payload: Payload) -> None:
+        """One write; raises the typed error of a failure."""
+        raise NotImplementedError
+
+    def check_new(self, number: str, spec: AccountSpec) -> None:
+        """Before a create: refuse what the SIS would refuse (nothing by default)."""
+
+    # -- the account verbs ---------------------------------------------------------------------
+
+    def find_accounts(self, key: str) -> Sequence[RemoteAccount]:
+        number = key.removeprefix("staff:")
+        record = self.records.get(number)
+        return [self.account(number, record)] if record is not None else []
+
+    def create_account(self, spec: AccountSpec) -> str:
+        self.guard()
+        number = spec.key.removeprefix("staff:")
+        if number in self.records:
+            raise AlreadyExistsError(f"there is a {self.label} {number}")
+        self.check_new(number, spec)
+        self.send(self.from_spec(number, spec, None))
+        return number
+
+    def update_account(self, remote_id: str, spec: AccountSpec) -> None:
+        self.guard()
+        self.send(self.from_spec(remote_id, spec, self.record(remote_id)))
+
+    def set_enabled(self, remote_id: str, enabled: bool, left_on: date | None = None) -> None:
+        """In service again (no end date), or out of service on ``left_on``, HR's last
+        working day (see :func:`end_of_service`)."""
+        self.guard()
+        payload = self.from_record(remote_id, self.record(remote_id))
+        end = None if enabled else end_of_service(left_on, self.day)
+        self.send(self.with_end(payload, end))
+
+    def record(self, remote_id: str) -> Record:
+        record = self.records.get(remote_id)
+        if record is None:
+            raise NotFoundError(f"no {self.label} {remote_id}")
+        return record
+
+    def send(self, payload: Payload) -> None:
+        retrying = retry_policy(MAX_ATTEMPTS, MAX_WAIT, self.sleep)
+        retrying(self.post, payload)

@@ -47,8 +47,9 @@ from urllib.parse import quote, quote_plus
 
 import httpx
 
-from connectors.csv_common import Issue, Rejections, clean_text, parse_date
+from connectors.csv_common import Issue, Rejections, parse_date
 from connectors.retry import retry_after, retry_policy
+from connectors.sis.soap import child_text, local, parse_xml
 from provisioner.config import MagisterSourceConfig
 from provisioner.domain.models import ClassGroup, PersonName, Pupil, pupil_key
 from provisioner.errors import ConfigError, ConnectorError, FatalError, TransientError
@@ -79,24 +80,6 @@ MEDEWERKER_FIELDS = (
 
 
 # -- XML helpers ------------------------------------------------------------------------------
-
-
-def parse_xml(body: bytes) -> ET.Element:
-    """The root of an answer; a DTD is refused (no entity expansion from a server)."""
-    if b"<!DOCTYPE" in body[:2048].upper() or b"<!ENTITY" in body.upper():
-        raise ET.ParseError("a DTD is not accepted")
-    return ET.fromstring(body)
-
-
-def local(tag: str) -> str:
-    return tag.rpartition("}")[2]
-
-
-def child_text(element: ET.Element, name: str) -> str:
-    for child in element:
-        if local(child.tag) == name:
-            return clean_text(child.text or "")
-    return ""
 
 
 def items(root: ET.Element, outer: str, inner: str) -> Iterator[ET.Element]:

@@ -56,7 +56,7 @@ import os
 import ssl
 import time
 import xml.etree.ElementTree as ET
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Callable, Collection
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from datetime import date
@@ -66,6 +66,7 @@ import httpx
 
 from connectors.csv_common import Issue, Rejections, clean_text, not_a_date, parse_date
 from connectors.retry import retry_after, retry_policy
+from connectors.sis.soap import child, child_text, find_fault, items_at, local, parse_xml
 from provisioner.config import ParnasSysSourceConfig
 from provisioner.domain.models import ClassGroup, PersonName, Pupil, pupil_key
 from provisioner.errors import ConfigError, ConnectorError, FatalError, TransientError
@@ -109,29 +110,6 @@ def envelope(operation: str, supplier: str, key: str, brin: str, year: str) -> b
 
 
 # -- error translation: the one place faults and transport failures become errors ------------
-
-
-@dataclass(frozen=True, slots=True)
-class Fault:
-    """A SOAP 1.1 fault: ``code`` without its prefix (``Client``, ``Server``)."""
-
-    code: str
-    text: str
-
-
-def find_fault(body: bytes) -> Fault | None:
-    """The SOAP fault in an answer, or None when the answer is none (or no XML)."""
-    if b"Fault" not in body:
-        return None
-    try:
-        root = _parse(body)
-    except ET.ParseError:
-        return None
-    for element in root.iter():
-        if _local(element.tag) == "Fault":
-            code = _text(element, "faultcode").rpartition(":")[2]
-            return Fault(code, _text(element, "faultstring")[:200])
-    return None
 
 
 def translate(
@@ -191,42 +169,6 @@ def _redact(text: str, secrets: Collection[str]) -> str:
 # -- XML helpers ------------------------------------------------------------------------------
 
 
-def _parse(body: bytes) -> ET.Element:
-    """The root of an answer; a DTD is refused (no entity expansion from a server)."""
-    if b"<!DOCTYPE" in body[:2048].upper() or b"<!ENTITY" in body.upper():
-        raise ET.ParseError("a DTD is not accepted")
-    return ET.fromstring(body)
-
-
-def _local(tag: str) -> str:
-    return tag.rpartition("}")[2]
-
-
-def _child(element: ET.Element, name: str) -> ET.Element | None:
-    for child in element:
-        if _local(child.tag) == name:
-            return child
-    return None
-
-
-def _text(element: ET.Element, name: str) -> str:
-    """The clean text of child ``name``; '' when absent or empty."""
-    child = _child(element, name)
-    return clean_text(child.text or "") if child is not None else ""
-
-
-def _items(element: ET.Element | None, path: str) -> Iterator[ET.Element]:
-    """The elements at ``list/item`` under ``element`` (local names)."""
-    if element is None:
-        return
-    outer, _, inner = path.partition("/")
-    for holder in element:
-        if _local(holder.tag) == outer:
-            for item in holder:
-                if _local(item.tag) == inner:
-                    yield item
-
-
 def _date(value: str) -> date | None:
     """An ISO date; a date-time or a date with a zone (``2026-08-01+02:00``) is its date."""
     return parse_date(value[:10]) if len(value) >= 10 else None
@@ -279,11 +221,11 @@ class ParnasSysClient:
         if response.status_code != 200 or find_fault(response.content) is not None:
             raise translate(where, response, [self._key])
         try:
-            root = _parse(response.content)
+            root = parse_xml(response.content)
         except ET.ParseError:
             raise FatalError(f"{where}: the answer is not XML") from None
-        answer = next((e for e in root.iter() if _local(e.tag) == f"{operation}Response"), None)
-        result = _child(answer, "return") if answer is not None else None
+        answer = next((e for e in root.iter() if local(e.tag) == f"{operation}Response"), None)
+        result = child(answer, "return") if answer is not None else None
         if result is None:
             raise FatalError(f"{where}: the answer has no {operation}Response/return")
         return result
@@ -376,19 +318,19 @@ class ParnasSysSource:
 
     def _groups(self, brin: str, year: str, answer: ET.Element, state: _Read) -> None:
         year_ids = _year_ids(answer, year)
-        for element in _items(answer, "groepen/groep"):
-            group_id, title = _text(element, "id"), _text(element, "naam")
+        for element in items_at(answer, "groepen/groep"):
+            group_id, title = child_text(element, "id"), child_text(element, "naam")
             if not group_id:
                 state.log.note(GET_PUPILS, None, None, "groep/id", "a group has no id")
                 continue
             if title.casefold() == NOT_PLACED:
                 state.not_placed.add(group_id)
                 continue
-            ref = _text(element, "schooljaar")
+            ref = child_text(element, "schooljaar")
             if ref and year_ids and ref not in year_ids:
                 continue  # a group of another year, listed for an old placement
             state.group_ids.add(group_id)
-            brin6, reason = self._location(brin, _text(element, "dependancecode"))
+            brin6, reason = self._location(brin, child_text(element, "dependancecode"))
             field_name = "groep/dependancecode"
             if not title:
                 field_name, reason = "groep/naam", "the group has no naam"
@@ -416,19 +358,19 @@ class ParnasSysSource:
     # -- teachers -----------------------------------------------------------------------------
 
     def _teachers(self, answer: ET.Element, state: _Read) -> None:
-        staff = list(_items(answer, "medewerkers/medewerker"))
-        if staff and not any(_child(e, "groepen") is not None for e in staff):
+        staff = list(items_at(answer, "medewerkers/medewerker"))
+        if staff and not any(child(e, "groepen") is not None for e in staff):
             reason = (
                 "no medewerker has groepen: teachers get no class access from ParnasSys "
                 "(teacher-group links are not known to be in the generic interface)"
             )
             state.log.note(GET_STAFF, None, None, "medewerker/groepen", reason)
         for element in staff:
-            staff_id = _text(element, "id") or None
-            groups = [clean_text(g.text or "") for g in _items(element, "groepen/groep")]
+            staff_id = child_text(element, "id") or None
+            groups = [clean_text(g.text or "") for g in items_at(element, "groepen/groep")]
             if not groups:
                 continue  # not a teacher of any group: nothing of theirs is used
-            number = _text(element, "personeelsnummer")
+            number = child_text(element, "personeelsnummer")
             if not number:
                 reason = "teacher has no personeelsnummer: no group access"
                 state.log.note(GET_STAFF, None, staff_id, "personeelsnummer", reason)
@@ -448,8 +390,8 @@ class ParnasSysSource:
         self, brin: str, year: str, answer: ET.Element, state: _Read, duplicates: set[str]
     ) -> None:
         year_ids = _year_ids(answer, year)
-        for element in _items(answer, "leerlingen/leerling"):
-            pupil_id = _text(element, "id")
+        for element in items_at(answer, "leerlingen/leerling"):
+            pupil_id = child_text(element, "id")
             if not pupil_id:
                 state.log.reject(GET_PUPILS, None, None, None, [("id", "a pupil has no id")])
                 continue
@@ -477,21 +419,21 @@ class ParnasSysSource:
         state: _Read,
     ) -> tuple[Pupil | None, list[Issue]]:
         issues: list[Issue] = []
-        first_names = _text(element, "voornamen").split()
-        given = _text(element, "roepNaam") or (first_names[0] if first_names else "")
-        family, prefix = _text(element, "achternaam"), _text(element, "tussenvoegsel")
+        first_names = child_text(element, "voornamen").split()
+        given = child_text(element, "roepNaam") or (first_names[0] if first_names else "")
+        family, prefix = child_text(element, "achternaam"), child_text(element, "tussenvoegsel")
         if not family:
-            family = _text(element, "achternaamOfficieel")
-            prefix = _text(element, "tussenvoegselOfficieel")
+            family = child_text(element, "achternaamOfficieel")
+            prefix = child_text(element, "tussenvoegselOfficieel")
         if not given:
             issues.append(("roepNaam", "no given name (roepNaam or voornamen)"))
         if not family:
             issues.append(("achternaam", "no family name (achternaam)"))
-        raw_birth = _text(element, "geboortedatum")
+        raw_birth = child_text(element, "geboortedatum")
         birth = _date(raw_birth) if raw_birth else None
         if raw_birth and birth is None:
             issues.append(("geboortedatum", not_a_date(raw_birth)))
-        location, reason = self._location(brin, _text(element, "dependancecode"))
+        location, reason = self._location(brin, child_text(element, "dependancecode"))
         if reason is not None:
             issues.append(("dependancecode", reason))
         group_id = self._group(element, year_ids, state, issues)
@@ -514,12 +456,13 @@ class ParnasSysSource:
     ) -> str | None:
         """The pupil's current group (see the module text); problems go to ``issues``."""
         placements: list[_Placement] = []
-        for placement in _items(element, "groepsindelingen/groepsindeling"):
-            ref = _text(placement, "schooljaar")
+        for placement in items_at(element, "groepsindelingen/groepsindeling"):
+            ref = child_text(placement, "schooljaar")
             if ref and year_ids and ref not in year_ids:
                 continue  # an earlier or later school year
-            group_id = _text(placement, "groep")
-            raw_begin, raw_end = _text(placement, "vanafDatum"), _text(placement, "totDatum")
+            group_id = child_text(placement, "groep")
+            raw_begin = child_text(placement, "vanafDatum")
+            raw_end = child_text(placement, "totDatum")
             begin = _date(raw_begin) if raw_begin else None
             end = _date(raw_end) if raw_end else None
             count = len(issues)
@@ -564,9 +507,9 @@ def _year_ids(answer: ET.Element, year: str) -> set[str]:
     """The ids of ``schooljaren/schooljaar`` named ``year`` (spaces around '/' ignored)."""
     wanted = year.replace(" ", "")
     return {
-        _text(e, "id")
-        for e in _items(answer, "schooljaren/schooljaar")
-        if _text(e, "naam").replace(" ", "") == wanted
+        child_text(e, "id")
+        for e in items_at(answer, "schooljaren/schooljaar")
+        if child_text(e, "naam").replace(" ", "") == wanted
     }
 
 
@@ -574,9 +517,9 @@ def _enrolment(element: ET.Element, issues: list[Issue]) -> tuple[date | None, d
     """(start, end) over all ``inschrijving`` elements; problems go to ``issues``."""
     starts: list[date | None] = []
     ends: list[date | None] = []
-    for enrolment in _items(element, "inschrijvingen/inschrijving"):
-        raw_start = _text(enrolment, "datumInschrijving")
-        raw_end = _text(enrolment, "datumUitschrijving")
+    for enrolment in items_at(element, "inschrijvingen/inschrijving"):
+        raw_start = child_text(enrolment, "datumInschrijving")
+        raw_end = child_text(enrolment, "datumUitschrijving")
         start = _date(raw_start) if raw_start else None
         end = _date(raw_end) if raw_end else None
         if raw_start and start is None:

@@ -7,47 +7,49 @@ task (:mod:`provisioner.tasks`) for the location leader, with the exact thing to
 
 - a joiner: "create the medewerker" with name, personeelsnummer, work e-mail and the
   function of their level (``sis_roles``);
-- a leaver: "set the medewerker to niet-actief" (the leaver procedure, 002 §12 step 1; the
-  Basispoort login follows with the nightly sync), due the day of the run;
+- a leaver: "set the medewerker to niet-actief" by ending the dienstverband on the last
+  working day HR gives (the leaver procedure, 002 §12 step 1; the Basispoort login follows
+  with the nightly sync), due the day of the run;
 - a changed name: "correct the name".
 
 A task is opened once: while it is open, the next runs find the same task (``open_task`` is
 idempotent per kind, system and person), and the account is reported as it will be once the
 task is done (a joiner as account ``task:<id>``, a corrected name as corrected, a leaver as
-inactive), so the plan does not repeat the step every night; the ledger (``state_file``)
-keeps what each open task is for. A returner whose deactivation task is still open gets
-that task cancelled. Reading is ``getMedewerkers`` per BRIN through the
-board's ParnasSys source configuration. A medewerker is keyed by ``personeelsnummer`` when
-the interface gives one (*assumed*: not in the public evidence); otherwise by its ``email``:
-the work address ``<username>@<domain>`` the provisioner gave that person. Once ParnasSys
-no longer lists a leaver, they are gone. When a task is closed its note is dropped: a
-medewerker ParnasSys still lists as active after "done" gets a new task (the change did not
-happen); a joiner appears under their own id once made, and is linked by their key.
+inactive), so the plan does not repeat the step every night. Which steps wait is the list of
+open tasks; the names a waiting joiner or name correction will have are kept next to it in
+``state_file`` (:class:`PendingChanges`), as a task holds them only as text. A returner
+whose deactivation task is still open gets that task cancelled.
+
+Reading is ``getMedewerkers`` per BRIN through the board's ParnasSys source configuration.
+A medewerker is keyed by ``personeelsnummer`` when the interface gives one (*assumed*: not
+in the public evidence); otherwise by its ``email``: the work address ``<username>@<domain>``
+the provisioner gave that person. Once ParnasSys no longer lists a leaver, they are gone.
+When a task is closed its pending change is dropped: a medewerker ParnasSys still lists as
+active after "done" gets a new task (the change did not happen); a joiner appears under
+their own id once made, and is linked by their key.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
+import threading
 import time
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Sequence
 from collections.abc import Set as AbstractSet
 from datetime import date
-from typing import NamedTuple
+from pathlib import Path
+from typing import Any, NamedTuple
 
 import httpx
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from connectors.sis.parnassys.source import (
-    GET_STAFF,
-    ParnasSysClient,
-    _items,
-    _text,
-    school_year,
-)
-from connectors.sis.staff import GroupLedger, LedgerGroups, joined
+from connectors.sis.parnassys.source import GET_STAFF, ParnasSysClient, school_year
+from connectors.sis.soap import child_text, items_at
+from connectors.sis.staff import SisStaffTarget, joined
 from provisioner.config import ParnasSysSourceConfig, SisStaffTargetConfig
 from provisioner.errors import AlreadyExistsError, ConfigError, NotFoundError
 from provisioner.store.tables import AccountName
@@ -62,6 +64,40 @@ CREATE, DEACTIVATE, UPDATE = (
 )
 
 
+class PendingChanges:
+    """What each open ParnasSys task is for, per remote id: ``{"task": id, "kind": ...}``,
+    with the names of a joiner or a name correction (a JSON file; see the module)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._lock = threading.Lock()
+        self._changes: dict[str, dict[str, Any]] = {}
+        if path.exists():
+            raw: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+            self._changes = dict(raw.get("pending", {}))
+
+    def all(self) -> dict[str, dict[str, Any]]:
+        with self._lock:
+            return {rid: dict(change) for rid, change in self._changes.items()}
+
+    def note(self, remote_id: str, change: dict[str, Any]) -> None:
+        with self._lock:
+            self._changes[remote_id] = dict(change)
+            self._save()
+
+    def drop(self, remote_id: str) -> None:
+        with self._lock:
+            if self._changes.pop(remote_id, None) is not None:
+                self._save()
+
+    def _save(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        data = {"pending": dict(sorted(self._changes.items()))}
+        temporary = self.path.with_suffix(".tmp")
+        temporary.write_text(json.dumps(data, indent=1), encoding="utf-8")
+        temporary.replace(self.path)
+
+
 class _Medewerker(NamedTuple):
     remote_id: str  # <BRIN4>_<id>, as the vendor's connector builds it
     key: str | None
@@ -71,10 +107,9 @@ class _Medewerker(NamedTuple):
     email: str
 
 
-class ParnasSysStaffTarget(LedgerGroups):
+class ParnasSysStaffTarget(SisStaffTarget):
     """ParnasSys staff accounts: read with ``getMedewerkers``, changed by hand (tasks)."""
 
-    parallel = 1
     #: no attribute is compared: ParnasSys shows no function to compare with
     stored_attributes = frozenset[str]()
 
@@ -102,7 +137,9 @@ class ParnasSysStaffTarget(LedgerGroups):
         self.domain = domain.lower()
         self.locations = frozenset(locations)
         self.today = today
-        self.ledger = GroupLedger(config.state_file)
+        if config.state_file is None:
+            raise ConfigError(f"target {name}: set state_file (where the pending changes stay)")
+        self.pending = PendingChanges(config.state_file)
         self.sessions = sessions
         self.tasks = ManualTasks(sessions)
         supplier_key = key if key is not None else os.environ.get(source.key_env)
@@ -114,10 +151,6 @@ class ParnasSysStaffTarget(LedgerGroups):
         self._client = ParnasSysClient(source, supplier_key, transport=transport, sleep=sleep)
         self._staff: dict[str, _Medewerker] = {}
 
-    @property
-    def _day(self) -> date:
-        return self.today or date.today()
-
     # -- reading ------------------------------------------------------------------------------
 
     def read(self) -> TargetSnapshot:
@@ -126,22 +159,22 @@ class ParnasSysStaffTarget(LedgerGroups):
                 row.username.lower(): row.key
                 for row in session.execute(select(AccountName)).scalars()
             }
-        year = school_year(self._day)
+        year = school_year(self.day)
         staff: dict[str, _Medewerker] = {}
         with self._client.client() as http:
             for raw in self.source.brins:
                 brin = raw.strip().upper()
                 answer = self._client.call(http, GET_STAFF, brin, year)
-                for element in _items(answer, "medewerkers/medewerker"):
+                for element in items_at(answer, "medewerkers/medewerker"):
                     medewerker = self._medewerker(brin, element, by_username)
                     if medewerker is not None:
                         staff[medewerker.remote_id] = medewerker
         self._staff = staff
         open_tasks = {task.id for task in self.tasks.list() if task.system == SYSTEM}
-        notes = self.ledger.notes()
+        notes = self.pending.all()
         for remote_id, note in notes.items():
             if note["task"] not in open_tasks:
-                self.ledger.drop_note(remote_id)
+                self.pending.drop(remote_id)
         notes = {rid: n for rid, n in notes.items() if n["task"] in open_tasks}
         accounts: list[RemoteAccount] = []
         for m in staff.values():
@@ -177,16 +210,16 @@ class ParnasSysStaffTarget(LedgerGroups):
                     )
                 )
         taken = frozenset(a.username.lower() for a in accounts if a.username)
-        return TargetSnapshot(accounts, self.ledger.groups(), taken)
+        return TargetSnapshot(accounts, [], taken)
 
     def _medewerker(
         self, brin: str, element: ET.Element, by_username: dict[str, str]
     ) -> _Medewerker | None:
-        staff_id = _text(element, "id")
+        staff_id = child_text(element, "id")
         if not staff_id:
             return None
-        email = _text(element, "email").lower()
-        number = _text(element, "personeelsnummer")
+        email = child_text(element, "email").lower()
+        number = child_text(element, "personeelsnummer")
         key: str | None = f"staff:{number}" if number else None
         local, _, domain = email.partition("@")
         if key is None and domain == self.domain:
@@ -196,8 +229,8 @@ class ParnasSysStaffTarget(LedgerGroups):
             remote_id=f"{brin}_{staff_id}",
             key=key,
             location=ours[0] if ours else None,
-            given=_text(element, "roepNaam") or _text(element, "firstName"),
-            family=_text(element, "achternaam") or _text(element, "lastName"),
+            given=child_text(element, "roepNaam") or child_text(element, "firstName"),
+            family=child_text(element, "achternaam") or child_text(element, "lastName"),
             email=email,
         )
 
@@ -227,10 +260,10 @@ class ParnasSysStaffTarget(LedgerGroups):
             actor=f"target:{self.name}",
             person_key=spec.key,
             location=next(iter(spec.attributes.get("locations", "").split()), None),
-            due_on=self._day,
+            due_on=self.day,
         )
         remote_id = f"task:{task.id}"
-        self.ledger.note(remote_id, {"task": task.id, "kind": CREATE, **_names(spec)})
+        self.pending.note(remote_id, {"task": task.id, "kind": CREATE, **_names(spec)})
         return remote_id
 
     def update_account(self, remote_id: str, spec: AccountSpec) -> None:
@@ -252,16 +285,18 @@ class ParnasSysStaffTarget(LedgerGroups):
             actor=f"target:{self.name}",
             person_key=spec.key,
             location=medewerker.location,
-            due_on=self._day,
+            due_on=self.day,
         )
-        self.ledger.note(remote_id, {"task": task.id, "kind": UPDATE, **_names(spec)})
+        self.pending.note(remote_id, {"task": task.id, "kind": UPDATE, **_names(spec)})
 
-    def set_enabled(self, remote_id: str, enabled: bool) -> None:
+    def set_enabled(self, remote_id: str, enabled: bool, left_on: date | None = None) -> None:
+        """A task to end the dienstverband on ``left_on`` (HR's last working day), or the
+        cancellation of that task for a returner."""
         self.guard()
         if remote_id.startswith("task:"):
             raise NotFoundError(f"{remote_id} is a pending task, not a medewerker yet")
         medewerker = self._known(remote_id)
-        note = self.ledger.notes().get(remote_id)
+        note = self.pending.all().get(remote_id)
         if enabled:  # back before the location leader acted: the task is no longer needed
             if note is not None and note["kind"] == DEACTIVATE:
                 self.tasks.cancel(
@@ -269,32 +304,28 @@ class ParnasSysStaffTarget(LedgerGroups):
                     actor=f"target:{self.name}",
                     reason="HR says this person works here again",
                 )
-                self.ledger.drop_note(remote_id)
+                self.pending.drop(remote_id)
             return
         who = f"{medewerker.given} {medewerker.family} ({medewerker.email or 'no e-mail'})"
+        last_day = left_on.isoformat() if left_on is not None else "their last working day"
         task = self.tasks.open(
             kind=DEACTIVATE,
             system=SYSTEM,
             title=f"ParnasSys: set {who} to niet-actief",
             instructions=(
                 f"{who} no longer works at your school according to HR (leaver procedure, "
-                "step 1). In ParnasSys, end the medewerker's dienstverband on their last "
-                "working day so they become niet-actief; the Basispoort login disappears after "
-                "the nightly sync. Do it today, then mark this task done."
+                f"step 1). In ParnasSys, end the medewerker's dienstverband on {last_day} "
+                "so they become niet-actief; the Basispoort login disappears after the nightly "
+                "sync. Do it today, then mark this task done."
             ),
             assignee=ASSIGNEE,
             origin=f"target:{self.name}",
             actor=f"target:{self.name}",
             person_key=medewerker.key,
             location=medewerker.location,
-            due_on=self._day,
+            due_on=self.day,
         )
-        self.ledger.note(remote_id, {"task": task.id, "kind": DEACTIVATE})
-
-    def delete_account(self, remote_id: str) -> None:
-        """ParnasSys keeps staff records; deactivation was the step (see the module)."""
-        self.guard()
-        self.ledger.forget_member(remote_id)
+        self.pending.note(remote_id, {"task": task.id, "kind": DEACTIVATE})
 
     def _known(self, remote_id: str) -> _Medewerker:
         medewerker = self._staff.get(remote_id)

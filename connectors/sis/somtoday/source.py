@@ -157,6 +157,14 @@ class SomtodayClient(OAuthClient):
         retrying = retry_policy(MAX_ATTEMPTS, MAX_WAIT, self._sleep)
         return retrying(self.get_json, self._base + path, path, dict(params or {}))
 
+    def vestigingen(self) -> list[Any]:
+        """Every vestiging the client may read (``/connect/vestiging``)."""
+        answer = self.get(VESTIGINGEN)
+        listed = answer.get("vestigingen") if isinstance(answer, dict) else None
+        if not isinstance(listed, list):
+            raise FatalError(f"{VESTIGINGEN}: the answer has no 'vestigingen' list")
+        return listed
+
     def list_all(
         self, path: str, key: str, params: Mapping[str, str | int] | None = None
     ) -> list[Any]:
@@ -235,11 +243,7 @@ class SomtodaySource:
         today = self.today or date.today()
         state = _Read(Rejections(self.name))
         with self._client as client:
-            answer = client.get(VESTIGINGEN)
-            vestigingen = answer.get("vestigingen") if isinstance(answer, dict) else None
-            if not isinstance(vestigingen, list):
-                raise FatalError(f"{VESTIGINGEN}: the answer has no 'vestigingen' list")
-            for vestiging in vestigingen:
+            for vestiging in client.vestigingen():
                 brin6 = self._brin6(vestiging, state.log)
                 if brin6 is not None:
                     self._vestiging(client, str(vestiging["uuid"]), brin6, state, today)

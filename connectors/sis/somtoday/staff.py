@@ -30,9 +30,9 @@ Writing: the HRM Webservice (SOAP 1.1, ``createPerson`` in
   fresh random one (required; staff sign in through SSO);
 - ``actief`` left out ("leeg laten": the end date decides); ``functie`` = the SIS function of
   the person's level (``sis_roles``); ``datumInDienst`` as Somtoday has it, else the day of
-  the write; ``datumUitDienst`` empty while active. A leaver gets ``datumUitDienst`` = the day
-  before the run (the engine disables on the first day after the last working day; the HR
-  date itself does not reach a target) with ``redenUitDienst`` = ``reden_uit_dienst``.
+  the write; ``datumUitDienst`` empty while active. A leaver gets ``datumUitDienst`` = their
+  last working day in HR (the day before the run when HR has none) with ``redenUitDienst``
+  = ``reden_uit_dienst``.
 
 A fault about the data (an unknown functie or voorvoegsel, a taken afkorting) rejects that
 person only; a fault about the login is fatal for the target; a server fault is retried.
@@ -46,35 +46,26 @@ import os
 import time
 import uuid
 import xml.etree.ElementTree as ET
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping
 from collections.abc import Set as AbstractSet
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime
 from typing import Any
 
 import httpx
 
-from connectors.retry import retry_after, retry_policy
-from connectors.sis.parnassys.source import find_fault
+from connectors.sis.soap import find_fault
 from connectors.sis.somtoday.source import VESTIGINGEN, SomtodayClient
 from connectors.sis.staff import (
-    GroupLedger,
-    LedgerGroups,
+    CompleteRecordTarget,
     initials,
     joined,
     split_prefix,
     strong_password,
+    write_error,
 )
 from provisioner.config import SisStaffTargetConfig, SomtodaySourceConfig
-from provisioner.errors import (
-    AlreadyExistsError,
-    ConfigError,
-    ConnectorError,
-    FatalError,
-    NotFoundError,
-    RejectedError,
-    TransientError,
-)
+from provisioner.errors import ConfigError, ConnectorError, RejectedError
 from provisioner.targets import AccountSpec, RemoteAccount, TargetSnapshot
 
 SOAP_ENV = "http://schemas.xmlsoap.org/soap/envelope/"
@@ -92,8 +83,6 @@ BASE64 = (
 NETHERLANDS = "6030"  # Somtoday's land code of the Netherlands
 TEACHING_ROLES = frozenset({"director", "location_leader", "care_coordinator", "teacher", "intern"})
 TIMEOUT = 60.0
-MAX_ATTEMPTS = 5
-MAX_WAIT = 300.0
 AUTH_WORDS = ("authenticat", "usernametoken", "wachtwoord", "password", "brinnummer")
 
 
@@ -173,37 +162,17 @@ def translate(
 ) -> ConnectorError:
     """A ``Client`` fault about the login is fatal, any other ``Client`` fault rejects this
     person; a ``Server`` fault, 408/429/5xx and timeouts are transient; 401/403/404 fatal."""
-    if isinstance(outcome, httpx.HTTPError):
-        name = type(outcome).__name__
-        if isinstance(outcome, httpx.UnsupportedProtocol | httpx.InvalidURL):
-            return FatalError(f"{where}: bad HRM service URL")
-        return TransientError(f"{where}: the HRM service could not be reached ({name})")
-    fault = find_fault(outcome.content)
-    wait = retry_after(outcome.headers)
-    if fault is not None:
-        text = fault.text
-        for secret in secrets_:
-            if secret:
-                text = text.replace(secret, "***")
-        said = f"{where}: Somtoday HRM answered fault {fault.code}: {text}"
-        if fault.code.startswith("Server"):
-            return TransientError(said, wait)
-        if any(word in text.casefold() for word in AUTH_WORDS):
-            return FatalError(f"{said} (check hrm_username, its password and hrm_brin)")
-        return RejectedError(said)
-    status = outcome.status_code
-    message = f"{where}: Somtoday HRM answered HTTP {status}"
-    if status in (401, 403, 404):
-        return FatalError(f"{message}: check hrm_url and the login")
-    if status in (408, 429) or status >= 500:
-        return TransientError(message, wait)
-    return FatalError(message)
+    return write_error(
+        where, outcome, system="Somtoday HRM", login_words=AUTH_WORDS,
+        login_hint="check hrm_username, its password and hrm_brin",
+        access_hint="check hrm_url and the login", secrets_=secrets_,
+    )  # fmt: skip
 
 
-class SomtodayStaffTarget(LedgerGroups):
+class SomtodayStaffTarget(CompleteRecordTarget[dict[str, Any], HrmPerson]):
     """Somtoday staff accounts: read through Connect, written through the HRM Webservice."""
 
-    parallel = 1
+    label = "Somtoday medewerker"
 
     def __init__(
         self,
@@ -235,22 +204,17 @@ class SomtodayStaffTarget(LedgerGroups):
         self.domain = domain
         self.locations = frozenset(locations)
         self.today = today
-        self.ledger = GroupLedger(config.state_file)
+        self.sleep = sleep
+        self.records = {}  # afkorting -> Connect medewerker
         self._client = SomtodayClient(source, secret, transport=transport, sleep=sleep)
         self._password = password
         self._http = httpx.Client(transport=transport, timeout=TIMEOUT)
-        self._sleep = sleep
-        self._records: dict[str, dict[str, Any]] = {}  # afkorting -> Connect medewerker
         self._brins: dict[str, set[str]] = {}  # afkorting -> BRIN6s
         self._vestigingen: dict[str, dict[str, str]] = {}  # BRIN6 -> afkorting, naam
         self._taken: dict[str, str] = {}  # gebruikersnaam -> afkorting
 
     def close(self) -> None:
         self._http.close()
-
-    @property
-    def _day(self) -> date:
-        return self.today or date.today()
 
     # -- reading ------------------------------------------------------------------------------
 
@@ -260,11 +224,7 @@ class SomtodayStaffTarget(LedgerGroups):
         taken: dict[str, str] = {}
         vestigingen: dict[str, dict[str, str]] = {}
         with self._client as client:
-            answer = client.get(VESTIGINGEN)
-            listed = answer.get("vestigingen") if isinstance(answer, dict) else None
-            if not isinstance(listed, list):
-                raise FatalError(f"{VESTIGINGEN}: the answer has no 'vestigingen' list")
-            for vestiging in listed:
+            for vestiging in client.vestigingen():
                 codes = [b for b in vestiging.get("brins", []) if b in self.locations]
                 if not codes:
                     continue
@@ -285,12 +245,12 @@ class SomtodayStaffTarget(LedgerGroups):
                     if number:
                         records[number] = record
                         brins.setdefault(number, set()).add(brin6)
-        self._records, self._brins, self._taken = records, brins, taken
+        self.records, self._brins, self._taken = records, brins, taken
         self._vestigingen = vestigingen
-        accounts = [self._account(number, record) for number, record in records.items()]
-        return TargetSnapshot(accounts, self.ledger.groups(), frozenset(taken))
+        accounts = [self.account(number, record) for number, record in records.items()]
+        return TargetSnapshot(accounts, [], frozenset(taken))
 
-    def _account(self, number: str, record: Mapping[str, Any]) -> RemoteAccount:
+    def account(self, number: str, record: dict[str, Any]) -> RemoteAccount:
         given = str(record.get("roepnaam", ""))
         family = joined(str(record.get("voorvoegsel", "")), str(record.get("achternaam", "")))
         end = str(record.get("datum_uit_dienst", ""))[:10]
@@ -302,59 +262,22 @@ class SomtodayStaffTarget(LedgerGroups):
             display_name=joined(given, family),
             given_name=given,
             family_name=family,
-            enabled=not end or date.fromisoformat(end) >= self._day,
+            enabled=not end or date.fromisoformat(end) >= self.day,
             attributes={"sis_role": functie} if functie else {},
         )
 
-    def find_accounts(self, key: str) -> Sequence[RemoteAccount]:
-        number = key.removeprefix("staff:")
-        record = self._records.get(number)
-        return [self._account(number, record)] if record is not None else []
+    # -- records ------------------------------------------------------------------------------
 
-    # -- writing ------------------------------------------------------------------------------
-
-    def create_account(self, spec: AccountSpec) -> str:
-        self.guard()
-        number = spec.key.removeprefix("staff:")
-        if number in self._records:
-            raise AlreadyExistsError(f"Somtoday has a medewerker with afkorting {number}")
+    def check_new(self, number: str, spec: AccountSpec) -> None:
         owner = self._taken.get(spec.username.lower())
         if owner is not None and owner != number:
             raise RejectedError(f"gebruikersnaam {spec.username} is taken in Somtoday")
-        self._send(self._from_spec(spec, None))
-        return number
 
-    def update_account(self, remote_id: str, spec: AccountSpec) -> None:
-        self.guard()
-        record = self._records.get(remote_id)
-        if record is None:
-            raise NotFoundError(f"no Somtoday medewerker {remote_id}")
-        self._send(self._from_spec(spec, record))
-
-    def set_enabled(self, remote_id: str, enabled: bool) -> None:
-        self.guard()
-        record = self._records.get(remote_id)
-        if record is None:
-            raise NotFoundError(f"no Somtoday medewerker {remote_id}")
-        person = self._from_record(remote_id, record)
-        if enabled:
-            person.end, person.reason = "", ""
-        else:
-            person.end = (self._day - timedelta(days=1)).isoformat()
-            person.reason = self.config.reden_uit_dienst
-        self._send(person)
-
-    def delete_account(self, remote_id: str) -> None:
-        """Somtoday keeps staff records: the medewerker stays inactive (see the module)."""
-        self.guard()
-        self.ledger.forget_member(remote_id)
-
-    # -- records ------------------------------------------------------------------------------
-
-    def _from_spec(self, spec: AccountSpec, record: Mapping[str, Any] | None) -> HrmPerson:
+    def from_spec(
+        self, number: str, spec: AccountSpec, record: dict[str, Any] | None
+    ) -> HrmPerson:
         prefix, family = split_prefix(spec.family_name)
         locations = spec.attributes.get("locations", "").split()
-        number = spec.key.removeprefix("staff:")
         # an adopted medewerker keeps its gebruikersnaam; none at all: the afkorting (HRM doc)
         username = spec.username or number
         email = (
@@ -373,12 +296,12 @@ class SomtodayStaffTarget(LedgerGroups):
             email=email,
             functie=spec.attributes.get("sis_role", ""),
             sex=str(record.get("geslacht", "ONBEKEND")) if record else "ONBEKEND",
-            start=str(record.get("datum_in_dienst", ""))[:10] if record else "",
+            start=self._start(record),
             teaching=spec.attributes.get("role", "teacher") in TEACHING_ROLES,
             vestigingen=[self._vestigingen[b] for b in locations if b in self._vestigingen],
         )
 
-    def _from_record(self, number: str, record: Mapping[str, Any]) -> HrmPerson:
+    def from_record(self, number: str, record: dict[str, Any]) -> HrmPerson:
         return HrmPerson(
             number=number,
             given=str(record.get("roepnaam", "")),
@@ -388,7 +311,7 @@ class SomtodayStaffTarget(LedgerGroups):
             email=str(record.get("emailadres", "")),
             functie=str(record.get("functie", "")),
             sex=str(record.get("geslacht", "ONBEKEND")),
-            start=str(record.get("datum_in_dienst", ""))[:10],
+            start=self._start(record),
             end=str(record.get("datum_uit_dienst", ""))[:10],
             teaching=bool(record.get("is_docent", True)),
             vestigingen=[
@@ -398,17 +321,21 @@ class SomtodayStaffTarget(LedgerGroups):
             ],
         )
 
-    def _send(self, person: HrmPerson) -> None:
-        if not person.start:
-            person.start = self._day.isoformat()
-        body = hrm_envelope(
-            person, self.config.hrm_username or "", self._password, self.config.hrm_brin or ""
-        )
-        retrying = retry_policy(MAX_ATTEMPTS, MAX_WAIT, self._sleep)
-        retrying(self._post, body)
+    def with_end(self, payload: HrmPerson, end: date | None) -> HrmPerson:
+        if end is None:
+            return replace(payload, end="", reason="")
+        return replace(payload, end=end.isoformat(), reason=self.config.reden_uit_dienst)
 
-    def _post(self, body: bytes) -> None:
+    def _start(self, record: dict[str, Any] | None) -> str:
+        """datumInDienst as Somtoday has it, else the day of the write."""
+        start = str(record.get("datum_in_dienst", ""))[:10] if record else ""
+        return start or self.day.isoformat()
+
+    def post(self, payload: HrmPerson) -> None:
         where = "createPerson"
+        body = hrm_envelope(
+            payload, self.config.hrm_username or "", self._password, self.config.hrm_brin or ""
+        )
         headers = {"Content-Type": "text/xml; charset=utf-8", "SOAPAction": '""'}
         try:
             response = self._http.post(self.config.hrm_url or "", content=body, headers=headers)
