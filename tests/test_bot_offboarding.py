@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from prometheus_client import REGISTRY
 from sqlalchemy import select
 
 from bot.slack_emulator import Call
@@ -178,8 +179,14 @@ def test_refusals_have_a_clear_reason_and_are_audited(
         assert session.execute(select(Override)).first() is None
 
 
+def _metric(name: str, **labels: str) -> float:
+    return REGISTRY.get_sample_value(name, labels) or 0.0
+
+
 def test_unknown_slack_user_gets_a_polite_refusal_and_nothing_else(bb: BotBoard) -> None:
     bb.slack.add_user("U0STRANGER", "someone@elsewhere.example")
+    refused = _metric("provisioner_bot_requests_total", flow="none", outcome="refused")
+    acks = _metric("provisioner_bot_ack_seconds_count")
     status, _, body = bb.post(*bb.requests.slash("/uitdienst", "Jan de Vries vandaag",
                                                  user="U0STRANGER"))
     assert bb.runtime.wait_idle()
@@ -194,6 +201,9 @@ def test_unknown_slack_user_gets_a_polite_refusal_and_nothing_else(bb: BotBoard)
         events = session.execute(
             select(AuditEvent).where(AuditEvent.actor == "chat:U0STRANGER")).scalars().all()
     assert [e.action for e in events] == ["chat.refused", "chat.refused"]
+    # the metrics count both refusals and time both acknowledgements
+    assert _metric("provisioner_bot_requests_total", flow="none", outcome="refused") == refused + 2
+    assert _metric("provisioner_bot_ack_seconds_count") == acks + 2
 
 
 def test_bad_signature_is_rejected(bb: BotBoard) -> None:
