@@ -14,7 +14,7 @@ from provisioner.config_check import check
 from provisioner.errors import ConfigError
 from provisioner.wiring import build_targets
 
-CONFIG = """
+BOARD = """
 [board]
 name = "Stichting Demo"
 domain = "bestuur.nl"
@@ -29,7 +29,10 @@ Leerkracht = "teacher"
 [sources.hr]
 type = "hr-csv"
 path = "hr.csv"
-
+"""
+CONFIG = (
+    BOARD
+    + """
 [[targets]]
 type = "ad"
 name = "ad"
@@ -46,6 +49,7 @@ netbios_domain = "BESTUUR"
 user = "svc-provisioner"
 share_template = "school-{brin6}"
 """
+)
 
 
 def test_an_ad_target_is_read_from_the_file_and_built(

@@ -196,16 +196,18 @@ class ADClient:
     # -- errors ----------------------------------------------------------------------------------
 
     def _call(self, what: str, call: Callable[[], T]) -> T:
-        for attempt in self._retry.copy():
-            with attempt:
-                try:
-                    return call()
-                except ldap_errors.LDAPException as exc:
-                    error = translate(what, exc)
-                    if isinstance(error, TransientError):
-                        self._conn = None  # reconnect on the next attempt
-                    raise error from None
-        raise AssertionError("unreachable: the retry policy re-raises the last error")
+        """One logical call under the retry policy; each attempt's LDAP error is typed."""
+
+        def attempt() -> T:
+            try:
+                return call()
+            except ldap_errors.LDAPException as exc:
+                error = translate(what, exc)
+                if isinstance(error, TransientError):
+                    self._conn = None  # reconnect on the next attempt
+                raise error from None
+
+        return self._retry.copy()(attempt)
 
 
 def _open(conn: Connection, start_tls: bool) -> None:
@@ -220,8 +222,10 @@ def _plain(raw: dict[str, list[bytes]]) -> Entry:
     out: Entry = {}
     for name, values in raw.items():
         key = name.lower()
-        if ";range=" in key:  # ldap3's auto_range did not finish it: never use a short list
-            raise FatalError(f"ldap search: ranged values of {key.partition(';')[0]} incomplete")
+        if ";range=" in key:
+            if values:  # ldap3's auto_range did not finish it: never use a short list
+                raise FatalError(f"ldap search: ranged values of {name.partition(';')[0]} cut")
+            continue  # ldap3's empty stand-in for an asked-for range it merged under the name
         if key in ("objectguid", "objectsid"):
             out[key] = values[0] if values else b""
         else:

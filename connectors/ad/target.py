@@ -29,8 +29,6 @@ from __future__ import annotations
 import contextlib
 import fnmatch
 import logging
-import secrets
-import string
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -41,6 +39,7 @@ from connectors.ad import layout
 from connectors.ad.client import ADClient, Entry, first, values
 from connectors.ad.layout import Layout, filter_value, rdn
 from connectors.ad.shares import FileShares
+from connectors.passwords import initial_password
 from provisioner.errors import AlreadyExistsError, NotFoundError, RejectedError
 from provisioner.targets import (
     AccountSpec,
@@ -65,28 +64,6 @@ GROUP_ATTRIBUTES = (
 KINDS = ("staff", "pupil")
 GLOBAL_SECURITY = -2147483646  # 0x80000002
 DOMAIN_LOCAL_SECURITY = -2147483644  # 0x80000004
-
-
-def initial_password() -> str:
-    """A strong random password nobody sees: set once, must be changed at first logon."""
-    alphabet = string.ascii_letters + string.digits + "!#%+-=?"
-    core = "".join(secrets.choice(alphabet) for _ in range(24))
-    return core + secrets.choice(string.ascii_uppercase) + secrets.choice(string.digits) + "!"
-
-
-#: letters and digits nobody misreads on a screen or over the phone (no 0/O, 1/l/I, 5/S)
-READABLE = "".join(c for c in string.ascii_letters + string.digits if c not in "0O1lI5S")
-
-
-def one_time_password() -> str:
-    """A password the ICT desk hands over once ("Kx7m-Pq4r-Zt9w-Hb3n"): 16 random characters
-    (about 90 bits) in four groups, with an upper, a lower case letter, a digit and a dash, so
-    AD's complexity rule accepts it; the person must change it at first logon."""
-    while True:
-        chars = [secrets.choice(READABLE) for _ in range(16)]
-        if (any(c.isupper() for c in chars) and any(c.islower() for c in chars)
-                and any(c.isdigit() for c in chars)):  # fmt: skip
-            return "-".join("".join(chars[i : i + 4]) for i in range(0, 16, 4))
 
 
 @dataclass(frozen=True)

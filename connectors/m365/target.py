@@ -17,7 +17,6 @@ link (410) falls back to a full read.
 from __future__ import annotations
 
 import json
-import secrets
 import string
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -25,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from connectors.m365.client import BatchRequest, DeltaExpired, GraphClient
+from connectors.passwords import initial_password
 from provisioner.errors import AlreadyExistsError, NotFoundError, RejectedError
 from provisioner.targets import (
     AccountSpec,
@@ -70,13 +70,6 @@ def group_key(nickname: str) -> str | None:
             data.extend(raw[i].encode())
             i += 1
     return data.decode()
-
-
-def initial_password() -> str:
-    """A strong one-time password; the person sets their own at first sign-in. Never logged."""
-    alphabet = string.ascii_letters + string.digits + "!#%+-=?"
-    core = "".join(secrets.choice(alphabet) for _ in range(20))
-    return core + secrets.choice(string.ascii_uppercase) + secrets.choice(string.digits) + "!"
 
 
 @dataclass
