@@ -16,19 +16,26 @@ requests or handshakes are the client's business. An emulator subclasses
 
 from __future__ import annotations
 
+import csv
 import json
 import ssl
+import sys
 import threading
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from email.message import Message
+from html import escape
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any, Self, cast
 
 LOOPBACK = "127.0.0.1"
+PYTHON = f"Python/{sys.version.split()[0]}"  # the Server header's usual second word
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 JSON_TYPE = "application/json; charset=utf-8"
+XML_TYPE = "text/xml; charset=utf-8"
+SOAP_ENV = "http://schemas.xmlsoap.org/soap/envelope/"
 
 
 @dataclass
@@ -51,6 +58,27 @@ def json_answer(
     if payload:
         wire.setdefault("Content-Type", content_type)
     return Answer(status, wire, payload)
+
+
+def soap_fault(code: str, text: str, status: int = 500) -> Answer:
+    """A SOAP 1.1 fault answer; ``code`` uses the envelope's ``soap`` prefix (``soap:Client``)."""
+    body = (
+        f'<?xml version="1.0" encoding="utf-8"?><soap:Envelope xmlns:soap="{SOAP_ENV}">'
+        f"<soap:Body><soap:Fault><faultcode>{escape(code)}</faultcode>"
+        f"<faultstring>{escape(text)}</faultstring></soap:Fault></soap:Body></soap:Envelope>"
+    )
+    return Answer(status, {"Content-Type": XML_TYPE}, body.encode())
+
+
+def csv_rows(path: Path) -> list[dict[str, str]]:
+    """The rows of a CSV file to seed an emulator from (none when there is no file), values
+    stripped; columns without a header are left out."""
+    if not path.exists():
+        return []
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        return [
+            {k: (v or "").strip() for k, v in row.items() if k} for row in csv.DictReader(handle)
+        ]
 
 
 # (method, target: the path with its query, headers, body) -> the answer; None: drop it.
@@ -190,6 +218,28 @@ class LoopbackEmulator(_Startable):
         if self._server is None:
             raise RuntimeError("the emulator is not running")
         return self._server.url
+
+    @property
+    def url(self) -> str:
+        """The URL a client's configuration gives (an emulator under a path overrides it)."""
+        return self.root_url
+
+    def serve(
+        self,
+        respond: Respond,
+        *,
+        name: str,
+        server_version: str,
+        methods: Iterable[str] = ("GET", "POST"),
+        port: int = 0,
+    ) -> None:
+        """Serve ``respond`` on ``port`` (0: a free one), with ``Server: <server_version>
+        Python/<version>``; nothing when already serving. For ``start``."""
+        if self._server is None:
+            self._server = LoopbackServer(
+                respond, name=name, server_version=server_version, sys_version=PYTHON,
+                methods=methods,
+            ).start(port)  # fmt: skip
 
     def stop(self) -> None:
         if self._server is not None:

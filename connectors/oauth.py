@@ -102,15 +102,20 @@ class OAuthClient:
         translate: Translate,
         ca_file: Path | None = None,
         token_params: Mapping[str, str] | None = None,
+        token_form: Mapping[str, str] | None = None,
         transport: httpx.BaseTransport | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
+        """``token_params``: extra query parameters of the token request; ``token_form``:
+        extra fields of its form, after ``grant_type``, ``client_id`` and ``client_secret``
+        (Visma Connect's ``tenant_id``)."""
         self._token_url = token_url
         self._client_id = client_id
         self._secret = client_secret
         self._translate = translate
         self._ca_file = ca_file
         self._token_params = dict(token_params or {})
+        self._token_form = dict(token_form or {})
         self._transport = transport
         self._clock = clock
         self._token: str | None = None
@@ -163,6 +168,7 @@ class OAuthClient:
             where,
             params=self._token_params or None,
             data={
+                **self._token_form,
                 "grant_type": "client_credentials",
                 "client_id": self._client_id,
                 "client_secret": self._secret,

@@ -59,9 +59,7 @@ def test_offboarding_in_chat_blocks_sign_in_in_microsoft_365(tmp_path: Path) -> 
     assert _m365_user(folder, leaver.employee_number)["accountEnabled"] is True
 
     # with a SIS staff connector the SIS step is part of the sync, not a task by hand
-    somtoday = SisStaffTargetConfig(
-        type="sis-staff", name="somtoday-staff", system="somtoday", state_file=tmp_path / "s.json"
-    )
+    somtoday = SisStaffTargetConfig(type="sis-staff", name="somtoday-staff", system="somtoday")
     with_sis = config.model_copy(update={"targets": [*config.targets, somtoday]})
     ask = Console(with_sis, sessions, as_email=str(leader.email), services={})
     facts = dict(ask.say(f"/uitdienst {leaver.name.display} gisteren")[0]["facts"])

@@ -161,15 +161,15 @@ class SisWorld:
     system: str
     source: SourceConfig
     emulator: Any
-    staff_target: Callable[[Board, Path], Target]
+    staff_target: Callable[[Board, Path, date], Target]  # the board, a folder, the run's day
     withdraw: Callable[[Board, str, str], None]
     consent_from_sis: bool
 
 
-def _staff_config(system: str, path: Path, **extra: str) -> SisStaffTargetConfig:
+def _staff_config(system: str, **extra: Any) -> SisStaffTargetConfig:
     return SisStaffTargetConfig(
         type="sis-staff", name=f"{system}-staff", system=system,  # type: ignore[arg-type]
-        state_file=path / f"{system}-staff.json", sis_roles=SIS_ROLES, **extra,  # type: ignore[arg-type]
+        sis_roles=SIS_ROLES, **extra,
     )  # fmt: skip
 
 
@@ -192,15 +192,15 @@ def somtoday_world(board: Board, monkeypatch: pytest.MonkeyPatch) -> Iterator[Si
             organisation=emu.organisation, client_id=emu.client_id,
         )  # fmt: skip
 
-        def target(board: Board, path: Path) -> Target:
+        def target(board: Board, path: Path, day: date) -> Target:
             config = _staff_config(
-                "somtoday", path, hrm_url=emu.hrm_url, hrm_username=emu.hrm_username,
+                "somtoday", hrm_url=emu.hrm_url, hrm_username=emu.hrm_username,
                 hrm_brin=board.config.locations[0].brin6[:4],
             )  # fmt: skip
             locations = {loc.brin6 for loc in board.config.locations}
             return SomtodayStaffTarget(
                 config.name, config, source, locations, board.config.board.domain,
-                hrm_password=emu.hrm_password, today=emu.today,
+                hrm_password=emu.hrm_password, today=day,
             )  # fmt: skip
 
         def withdraw(board: Board, pupil: str, medium: str) -> None:
@@ -213,13 +213,13 @@ def somtoday_world(board: Board, monkeypatch: pytest.MonkeyPatch) -> Iterator[Si
 def parnassys_world(board: Board, monkeypatch: pytest.MonkeyPatch) -> Iterator[SisWorld]:
     with parnassys(board, monkeypatch) as source:
 
-        def target(board: Board, path: Path) -> Target:
+        def target(board: Board, path: Path, day: date) -> Target:
             assert isinstance(source, ParnasSysSourceConfig)
-            config = _staff_config("parnassys", path)
+            config = _staff_config("parnassys", state_file=path / "parnassys-staff.json")
             locations = {loc.brin6 for loc in board.config.locations}
             return ParnasSysStaffTarget(
                 config.name, config, source, locations, board.config.board.domain,
-                board.sessions(), today=TODAY,
+                board.sessions(), today=day,
             )  # fmt: skip
 
         yield SisWorld("parnassys", source, None, target, _withdraw_in_csv, consent_from_sis=False)
@@ -236,11 +236,11 @@ def magister_world(board: Board, monkeypatch: pytest.MonkeyPatch) -> Iterator[Si
             locations={name: brin6 for brin6, name in units.items()},
         )  # fmt: skip
 
-        def target(board: Board, path: Path) -> Target:
-            config = _staff_config("magister", path)
+        def target(board: Board, path: Path, day: date) -> Target:
+            config = _staff_config("magister")
             locations = {loc.brin6 for loc in board.config.locations}
             return MagisterStaffTarget(
-                config.name, config, source, locations, board.config.board.domain, today=TODAY
+                config.name, config, source, locations, board.config.board.domain, today=day
             )
 
         yield SisWorld("magister", source, emu, target, _withdraw_in_csv, consent_from_sis=False)
@@ -287,16 +287,21 @@ def _consent_history(board: Board, pupil: str, medium: str) -> list[str]:
 
 
 @pytest.mark.parametrize(
-    ("hr_server", "sis_world"),
-    [(afas, somtoday_world), (youforce, parnassys_world), (afas, magister_world)],
-    ids=["afas+somtoday", "youforce+parnassys", "afas+magister"],
+    ("hr_server", "sis_world", "days_ago"),
+    [(afas, somtoday_world, 3), (afas, somtoday_world, 0), (youforce, parnassys_world, 3),
+     (afas, magister_world, 3), (youforce, magister_world, 0)],
+    ids=["afas+somtoday", "afas+somtoday-last-day-today", "youforce+parnassys",
+         "afas+magister", "youforce+magister-last-day-today"],
 )  # fmt: skip
-def test_a_leaver_leaves_the_sis_too_and_a_withdrawn_consent_is_kept(
+def test_a_leaver_leaves_the_sis_on_the_hr_last_day_and_a_withdrawn_consent_is_kept(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     hr_server: Callable[..., Any],
     sis_world: Callable[..., Any],
+    days_ago: int,
 ) -> None:
+    """HR says the last working day was ``days_ago`` days before TODAY (0: TODAY itself);
+    the next run, the day after TODAY, ends the service in the SIS on exactly that day."""
     board = make_board(tmp_path / "board", pupils=60)
     leaver = board.teacher_number()
     with sis_world(board, monkeypatch) as world:
@@ -310,38 +315,36 @@ def test_a_leaver_leaves_the_sis_too_and_a_withdrawn_consent_is_kept(
 
         with hr_server(board, monkeypatch) as hr:
             first, accounts = sync_all(
-                board, configured(hr), world.staff_target(board, tmp_path), TODAY
+                board, configured(hr), world.staff_target(board, tmp_path, TODAY), TODAY
             )
         assert first.status == "applied", first.as_json()
         assert accounts[f"staff:{leaver}"]
         pupil, medium = _granted(board)
 
-        board.edit_hr(
-            leaver, lambda row: {**row, "end_date": (TODAY - timedelta(days=3)).isoformat()}
-        )
+        last_day = TODAY - timedelta(days=days_ago)
+        board.edit_hr(leaver, lambda row: {**row, "end_date": last_day.isoformat()})
         world.withdraw(board, pupil, medium)
         with hr_server(board, monkeypatch) as hr:
             config = configured(hr)
-            second, accounts = sync_all(board, config, world.staff_target(board, tmp_path), LATER)
+            staff_target = world.staff_target(board, tmp_path, LATER)
+            second, accounts = sync_all(board, config, staff_target, LATER)
             assert second.status == "applied", second.as_json()
-            third, _ = sync_all(board, config, world.staff_target(board, tmp_path), LATER)
+            third, _ = sync_all(board, config, world.staff_target(board, tmp_path, LATER), LATER)
 
         assert not accounts[f"staff:{leaver}"]  # the directory account is disabled
         staff_report = next(t for t in second.targets if t.name == f"{world.system}-staff")
         assert staff_report.counts.get("disable_account") == 1
         if world.system == "somtoday":
             record = world.emulator.medewerker(leaver)
-            assert record["datum_uit_dienst"] == (TODAY - timedelta(days=1)).isoformat()
+            assert record["datum_uit_dienst"] == last_day.isoformat()
         elif world.system == "magister":
-            assert (
-                world.emulator.medewerker(leaver)["DatumUitDienst"]
-                == (TODAY - timedelta(days=1)).isoformat()
-            )
+            assert world.emulator.medewerker(leaver)["DatumUitDienst"] == last_day.isoformat()
         else:
             tasks = ManualTasks(board.sessions()).list(person_key=f"staff:{leaver}")
             (task,) = [t for t in tasks if t.kind == "sis_account_deactivate"]
             assert task.assignee == "location_leader" and task.system == "parnassys"
             assert task.location in {loc.brin6 for loc in board.config.locations}
+            assert last_day.isoformat() in task.instructions
         history = _consent_history(board, pupil, medium)
         assert history[-1] == "withdrawn" and "granted" in history
         assert third.total == 0, third.as_json()  # converged: nothing asked twice

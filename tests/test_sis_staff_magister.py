@@ -16,14 +16,13 @@ from connectors.sis.magister.emulator import MagisterEmulator
 from connectors.sis.magister.source import MEDEWERKER_FIELDS
 from connectors.sis.magister.staff import MagisterStaffTarget, update_envelope
 from provisioner.config import MagisterSourceConfig, SisStaffTargetConfig
-from provisioner.domain.models import Employment, PersonName, StaffMember
+from provisioner.domain.models import StaffMember
 from provisioner.errors import DryRunRejected, FatalError, RejectedError
-from provisioner.execution.engine import Engine, RunReport, SyncRequest
-from provisioner.store.db import make_engine, session_factory, upgrade
-from provisioner.targets import AccountSpec
-from tests.conformance import SCHOOL, StaticHr, board_config
+from provisioner.execution.engine import RunReport
+from tests import sis_staff_world
+from tests.conformance import SCHOOL
+from tests.sis_staff_world import TODAY, person, spec
 
-TODAY = date(2026, 11, 23)
 ROLES = {"teacher": "Docent", "director": "Directeur"}
 UNIT = "Locatie Centrum"
 
@@ -32,15 +31,10 @@ UNIT = "Locatie Centrum"
 class World:
     emu: MagisterEmulator
     sessions: sessionmaker[Session]
-    path: Path
 
     def target(self, *, dry_run: bool = False, password: str | None = None) -> MagisterStaffTarget:
         config = SisStaffTargetConfig(
-            type="sis-staff",
-            name="magister-staff",
-            system="magister",
-            state_file=self.path / "groups.json",
-            sis_roles=ROLES,
+            type="sis-staff", name="magister-staff", system="magister", sis_roles=ROLES
         )
         source = MagisterSourceConfig(
             type="magister", base_url=self.emu.url, username=self.emu.username,
@@ -53,29 +47,20 @@ class World:
         )  # fmt: skip
 
     def sync(self, staff: list[StaffMember]) -> RunReport:
-        target = self.target()
-        settings = {"magister-staff": {"include_pupils": False, "sis_roles": ROLES}}
-        engine = Engine(
-            board_config(), self.sessions, [StaticHr(staff)], [target], target_settings=settings
-        )
-        try:
-            return engine.sync(SyncRequest(today=self.emu.today))
-        finally:
-            target.close()
+        return sis_staff_world.sync(self.sessions, self.target(), staff, ROLES, self.emu.today)
+
+    def move_to(self, day: date) -> None:
+        self.emu.today = day
+
+    def end_of_service(self, number: str) -> date | None:
+        end = self.emu.medewerker(number)["DatumUitDienst"]
+        return None if end == "2099-12-31" else date.fromisoformat(end[:10])  # open: in service
 
 
 @pytest.fixture
 def world(tmp_path: Path) -> Iterator[World]:
-    store = make_engine(f"sqlite:///{tmp_path / 'store.db'}")
-    upgrade(store)
     with MagisterEmulator(today=TODAY) as emu:
-        yield World(emu, session_factory(store), tmp_path)
-
-
-def person(number: str, given: str, prefix: str, family: str, title: str = "Leerkracht",
-           end: date | None = None) -> StaffMember:  # fmt: skip
-    employment = Employment(SCHOOL, title, date(2020, 8, 1), end)
-    return StaffMember(number, PersonName(given, prefix, family), (employment,))
+        yield World(emu, sis_staff_world.store(tmp_path))
 
 
 def test_a_joiner_gets_a_magister_medewerker_with_every_field_sent(world: World) -> None:
@@ -97,22 +82,28 @@ def test_a_joiner_gets_a_magister_medewerker_with_every_field_sent(world: World)
     assert world.sync(staff).total == 0
 
 
-def test_a_leaver_is_made_inactive_and_keeps_the_rest_of_the_record(world: World) -> None:
+def test_a_leaver_is_made_inactive_on_the_hr_last_day_and_keeps_the_rest(world: World) -> None:
     world.emu.add_employee(
         "5003", roepnaam="Sanne", achternaam="Jansen", unit=UNIT,
         email="sanne.jansen@example.nl", datum_in=date(2019, 8, 1),
     )  # fmt: skip
     world.sync([person("5003", "Sanne", "", "Jansen")])  # adopted, function set
-    leaver = [person("5003", "Sanne", "", "Jansen", end=TODAY - timedelta(days=2))]
+    last_day = TODAY - timedelta(days=2)
+    leaver = [person("5003", "Sanne", "", "Jansen", end=last_day)]
     report = world.sync(leaver)
     assert report.status == "applied", report.as_json()
     assert report.counts.get("disable_account") == 1
     record = world.emu.medewerker("5003")
-    assert record["DatumUitDienst"] == (TODAY - timedelta(days=1)).isoformat()
+    assert record["DatumUitDienst"] == last_day.isoformat()  # HR's day, not "yesterday"
     assert record["Functie"] == "Docent" and record["Email_Werk"] == "sanne.jansen@example.nl"
     assert record["Achternaam"] == "Jansen" and record["DatumInDienst"] == "2019-08-01"
     assert world.target().read().accounts == []  # GetActiveEmpoyees lists active staff only
     assert world.sync(leaver).total == 0
+
+
+@pytest.mark.parametrize("days_ago", [3, 1, 0, -2])  # -2: HR knows it two days ahead
+def test_the_end_of_service_is_the_hr_last_working_day(world: World, days_ago: int) -> None:
+    sis_staff_world.check_end_of_service(world, TODAY - timedelta(days=days_ago))
 
 
 def test_omitted_fields_are_blanked_by_the_emulator(world: World) -> None:
@@ -130,9 +121,8 @@ def test_omitted_fields_are_blanked_by_the_emulator(world: World) -> None:
 def test_an_employee_number_that_is_no_number_is_rejected(world: World) -> None:
     target = world.target()
     target.read()
-    spec = AccountSpec("staff:A-77", "a.b", "A B", "A", "B", True, {})
     with pytest.raises(RejectedError, match="PersoneelsNummer"):
-        target.create_account(spec)
+        target.create_account(spec("A-77"))
     assert world.emu.updates == []
 
 
@@ -145,5 +135,5 @@ def test_dry_run_writes_nothing(world: World) -> None:
     target = world.target(dry_run=True)
     target.read()
     with pytest.raises(DryRunRejected):
-        target.create_account(AccountSpec("staff:5005", "a.b", "A B", "A", "B", True, {}))
+        target.create_account(spec("5005"))
     assert world.emu.updates == []

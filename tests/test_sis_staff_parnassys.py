@@ -15,13 +15,13 @@ from sqlalchemy.orm import Session, sessionmaker
 from connectors.sis.parnassys.emulator import ParnasSysEmulator
 from connectors.sis.parnassys.staff import ParnasSysStaffTarget
 from provisioner.config import ParnasSysSourceConfig, SisStaffTargetConfig
-from provisioner.domain.models import Employment, PersonName, StaffMember
-from provisioner.execution.engine import Engine, RunReport, SyncRequest
-from provisioner.store.db import make_engine, session_factory, upgrade
+from provisioner.domain.models import StaffMember
+from provisioner.execution.engine import RunReport
 from provisioner.tasks import ManualTasks, TaskStatus
-from tests.conformance import SCHOOL, StaticHr, board_config
+from tests import sis_staff_world
+from tests.conformance import SCHOOL
+from tests.sis_staff_world import TODAY
 
-TODAY = date(2026, 11, 23)
 ROLES = {"teacher": "Leerkracht", "director": "Directeur"}
 
 
@@ -40,7 +40,7 @@ class World:
             type="sis-staff",
             name="parnassys-staff",
             system="parnassys",
-            state_file=self.path / "ledger.json",
+            state_file=self.path / "pending.json",
             sis_roles=ROLES,
         )
         source = ParnasSysSourceConfig(
@@ -52,27 +52,19 @@ class World:
         )  # fmt: skip
 
     def sync(self, staff: list[StaffMember], today: date = TODAY) -> RunReport:
-        settings = {"parnassys-staff": {"include_pupils": False, "sis_roles": ROLES}}
-        engine = Engine(
-            board_config(), self.sessions, [StaticHr(staff)], [self.target()],
-            target_settings=settings,
-        )  # fmt: skip
-        return engine.sync(SyncRequest(today=today))
+        return sis_staff_world.sync(self.sessions, self.target(), staff, ROLES, today)
 
 
 @pytest.fixture
 def world(tmp_path: Path) -> Iterator[World]:
-    store = make_engine(f"sqlite:///{tmp_path / 'store.db'}")
-    upgrade(store)
     with ParnasSysEmulator(today=TODAY) as emu:
         emu.add_group(SCHOOL[:4], "G1", "Groep 1", dependancecode=SCHOOL[4:])
-        yield World(emu, session_factory(store), tmp_path)
+        yield World(emu, sis_staff_world.store(tmp_path), tmp_path)
 
 
 def person(number: str, given: str, family: str, title: str = "Leerkracht",
            end: date | None = None) -> StaffMember:  # fmt: skip
-    employment = Employment(SCHOOL, title, date(2020, 8, 1), end)
-    return StaffMember(number, PersonName(given, "", family), (employment,))
+    return sis_staff_world.person(number, given, "", family, title, end)
 
 
 def test_a_joiner_becomes_one_task_for_the_location_leader(world: World) -> None:
@@ -101,12 +93,14 @@ def test_a_leaver_becomes_a_deactivation_task_and_is_shown_inactive(world: World
     world.emu.add_staff(SCHOOL[:4], "31", given="Jan", family="Smit", employee_number="5002")
     world.sync([person("5002", "Jan", "Smit")])
     assert world.tasks.list() == []  # already in ParnasSys: nothing to do
-    leaver = [person("5002", "Jan", "Smit", end=TODAY - timedelta(days=1))]
+    last_day = TODAY - timedelta(days=4)
+    leaver = [person("5002", "Jan", "Smit", end=last_day)]
     report = world.sync(leaver)
     assert report.counts.get("disable_account") == 1
     (task,) = world.tasks.list()
     assert task.kind == "sis_account_deactivate" and task.assignee == "location_leader"
     assert "niet-actief" in task.title and "Basispoort" in task.instructions
+    assert f"dienstverband on {last_day.isoformat()}" in task.instructions  # HR's last day
     (account,) = world.target().read().accounts
     assert not account.enabled
     assert world.sync(leaver).counts.get("disable_account") is None

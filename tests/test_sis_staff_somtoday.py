@@ -17,15 +17,14 @@ from sqlalchemy.orm import Session, sessionmaker
 from connectors.sis.somtoday.emulator import SomtodayEmulator
 from connectors.sis.somtoday.staff import HrmPerson, SomtodayStaffTarget, hrm_envelope
 from provisioner.config import SisStaffTargetConfig, SomtodaySourceConfig
-from provisioner.domain.models import Employment, PersonName, StaffMember
+from provisioner.domain.models import StaffMember
 from provisioner.errors import DryRunRejected, FatalError, RejectedError
-from provisioner.execution.engine import Engine, RunReport, SyncRequest
-from provisioner.store.db import make_engine, session_factory, upgrade
+from provisioner.execution.engine import RunReport
 from provisioner.store.tables import JournalEntry
-from provisioner.targets import AccountSpec
-from tests.conformance import SCHOOL, StaticHr, board_config
+from tests import sis_staff_world
+from tests.conformance import SCHOOL
+from tests.sis_staff_world import TODAY, person, spec
 
-TODAY = date(2026, 11, 23)
 ROLES = {"teacher": "Leerkracht", "director": "Directeur"}
 COMPLETE = ("afkorting", "externMedewerkerNummer", "achternaam", "voorletters", "geslacht",
             "gebruikersnaam", "wachtwoord", "email", "functie", "datumInDienst",
@@ -36,7 +35,6 @@ COMPLETE = ("afkorting", "externMedewerkerNummer", "achternaam", "voorletters", 
 class World:
     emu: SomtodayEmulator
     sessions: sessionmaker[Session]
-    path: Path
 
     def target(self, *, dry_run: bool = False, **change: object) -> SomtodayStaffTarget:
         config = SisStaffTargetConfig(
@@ -46,7 +44,6 @@ class World:
             hrm_url=self.emu.hrm_url,
             hrm_username=self.emu.hrm_username,
             hrm_brin=SCHOOL[:4],
-            state_file=self.path / "groups.json",
             sis_roles=ROLES,
         ).model_copy(update=change)
         source = SomtodaySourceConfig(
@@ -63,30 +60,23 @@ class World:
         )  # fmt: skip
 
     def sync(self, staff: list[StaffMember]) -> RunReport:
-        target = self.target()
-        settings = {"somtoday-staff": {"include_pupils": False, "sis_roles": ROLES}}
-        engine = Engine(
-            board_config(), self.sessions, [StaticHr(staff)], [target], target_settings=settings
-        )
-        try:
-            return engine.sync(SyncRequest(today=self.emu.today))
-        finally:
-            target.close()
+        return sis_staff_world.sync(self.sessions, self.target(), staff, ROLES, self.emu.today)
+
+    def move_to(self, day: date) -> None:
+        self.emu.today = day
+
+    def end_of_service(self, number: str) -> date | None:
+        record = self.emu.medewerker(number)
+        assert record is not None
+        end = record.get("datum_uit_dienst")
+        return date.fromisoformat(str(end)[:10]) if end else None
 
 
 @pytest.fixture
 def world(tmp_path: Path) -> Iterator[World]:
-    store = make_engine(f"sqlite:///{tmp_path / 'store.db'}")
-    upgrade(store)
     with SomtodayEmulator(today=TODAY) as emu:
         emu.add_vestiging(SCHOOL, "OBS Proef")
-        yield World(emu, session_factory(store), tmp_path)
-
-
-def person(number: str, given: str, prefix: str, family: str, title: str = "Leerkracht",
-           end: date | None = None) -> StaffMember:  # fmt: skip
-    employment = Employment(SCHOOL, title, date(2020, 8, 1), end)
-    return StaffMember(number, PersonName(given, prefix, family), (employment,))
+        yield World(emu, sis_staff_world.store(tmp_path))
 
 
 def test_a_joiner_gets_a_somtoday_account_with_the_function_of_their_level(world: World) -> None:
@@ -114,18 +104,19 @@ def test_a_joiner_gets_a_somtoday_account_with_the_function_of_their_level(world
     assert world.sync(staff).total == 0
 
 
-def test_a_leaver_is_made_inactive_through_the_end_date_with_a_complete_record(
+def test_a_leaver_is_made_inactive_on_the_hr_last_day_with_a_complete_record(
     world: World,
 ) -> None:
     staff = [person("5003", "Sanne", "", "Jansen")]
     world.sync(staff)
-    leaver = [person("5003", "Sanne", "", "Jansen", end=TODAY - timedelta(days=3))]
+    last_day = TODAY - timedelta(days=3)
+    leaver = [person("5003", "Sanne", "", "Jansen", end=last_day)]
     report = world.sync(leaver)
     assert report.status == "applied", report.as_json()
     assert report.counts.get("disable_account") == 1
     record = world.emu.medewerker("5003")
     assert record is not None
-    assert record["datum_uit_dienst"] == (TODAY - timedelta(days=1)).isoformat()
+    assert record["datum_uit_dienst"] == last_day.isoformat()  # HR's day, not "yesterday"
     assert record["reden_uit_dienst"] == "Onbekend"
     # the rest of the record survived the write: it was sent complete
     assert record["gebruikersnaam"] == "sanne.jansen" and record["functie"] == "Leerkracht"
@@ -137,6 +128,22 @@ def test_a_leaver_is_made_inactive_through_the_end_date_with_a_complete_record(
     # Connect lists staff in service in the school year: gone after the next 1 August
     world.emu.today = date(2027, 8, 2)
     assert world.target().read().accounts == []
+
+
+@pytest.mark.parametrize("days_ago", [3, 1, 0, -2])  # -2: HR knows it two days ahead
+def test_the_end_of_service_is_the_hr_last_working_day(world: World, days_ago: int) -> None:
+    sis_staff_world.check_end_of_service(world, TODAY - timedelta(days=days_ago))
+
+
+def test_a_returner_is_back_in_service_without_an_end_date(world: World) -> None:
+    world.sync([person("5012", "Piet", "", "Smit")])
+    world.sync([person("5012", "Piet", "", "Smit", end=TODAY - timedelta(days=2))])
+    record = world.emu.medewerker("5012")
+    assert record is not None and record["datum_uit_dienst"] == "2026-11-21"
+    report = world.sync([person("5012", "Piet", "", "Smit")])
+    assert report.counts.get("enable_account") == 1, report.as_json()
+    record = world.emu.medewerker("5012")
+    assert record is not None and "datum_uit_dienst" not in record
 
 
 def test_the_emulator_blanks_what_a_write_leaves_out(world: World) -> None:
@@ -188,15 +195,13 @@ def test_a_wrong_hrm_password_stops_the_target(world: World) -> None:
     target = world.target()
     target._password = "wrong"  # as if the environment held an old password
     target.read()
-    spec = AccountSpec("staff:5009", "jan.smit", "Jan Smit", "Jan", "Smit", True, {})
     with pytest.raises(FatalError, match="Authenticatie"):
-        target.create_account(spec)
+        target.create_account(spec("5009"))
 
 
 def test_dry_run_writes_nothing(world: World) -> None:
     target = world.target(dry_run=True)
     target.read()
-    spec = AccountSpec("staff:5010", "jan.smit", "Jan Smit", "Jan", "Smit", True, {})
     with pytest.raises(DryRunRejected):
-        target.create_account(spec)
+        target.create_account(spec("5010"))
     assert world.emu.hrm_calls == []

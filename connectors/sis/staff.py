@@ -38,6 +38,7 @@ import httpx
 
 from connectors.retry import retry_after, retry_policy
 from connectors.sis.soap import find_fault
+from provisioner.config import SisStaffTargetConfig
 from provisioner.errors import (
     AlreadyExistsError,
     ConnectorError,
@@ -137,9 +138,6 @@ class SisStaffTarget:
     """What every SIS staff target is: no access groups, licences or sessions; one write at
     a time; the dry-run guard; records kept, never deleted."""
 
-    name: str
-    dry_run: bool
-    today: date | None
     parallel = 1
     supports_groups = False
     supports_end_dates = True
@@ -147,6 +145,23 @@ class SisStaffTarget:
     supports_sessions = False
     #: the planner compares only the SIS function
     stored_attributes: frozenset[str] = frozenset({"sis_role"})
+
+    def __init__(
+        self,
+        name: str,
+        config: SisStaffTargetConfig,
+        domain: str,
+        *,
+        dry_run: bool,
+        today: date | None,
+        sleep: Callable[[float], None],
+    ) -> None:
+        self.name = name
+        self.config = config
+        self.domain = domain
+        self.dry_run = dry_run
+        self.today = today
+        self.sleep = sleep
 
     @property
     def day(self) -> date:
@@ -200,7 +215,6 @@ class CompleteRecordTarget(SisStaffTarget, Generic[Record, Payload]):
 
     label: str  # "Somtoday medewerker", for messages
     records: dict[str, Record]
-    sleep: Callable[[float], None]
 
     def account(self, number: str, record: Record) -> RemoteAccount:
         raise NotImplementedError

@@ -62,12 +62,14 @@ def serve_systems(
         if sis == "somtoday":
             update["consent"] = None  # Somtoday holds the consents itself
     if sis != "oneroster" and sis_staff:
+        # ParnasSys: the changes waiting for the location leader's tasks are kept in a file
+        pending = folder / "parnassys-staff-pending.json" if sis == "parnassys" else None
         targets.append(
             SisStaffTargetConfig(
                 type="sis-staff",
                 name=f"{sis}-staff",
                 system=sis,  # type: ignore[arg-type]  # one of SIS_SYSTEMS but oneroster
-                state_file=folder / f"{sis}-staff-groups.json",
+                state_file=pending,
                 sis_roles=SIS_ROLES,
                 **staff,  # type: ignore[arg-type]
             )

@@ -42,7 +42,6 @@ import binascii
 import functools
 import math
 import secrets
-import sys
 import threading
 import time
 from collections import deque
@@ -53,7 +52,7 @@ from email.message import Message
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from connectors.emulation import Answer, LoopbackEmulator, LoopbackServer, json_answer
+from connectors.emulation import Answer, LoopbackEmulator, json_answer
 
 TOKEN_PATH = "/authentication/token"
 API_PREFIX = "/iam/v1.0/"
@@ -143,19 +142,11 @@ class YouforceEmulator(LoopbackEmulator):
     # -- life cycle ---------------------------------------------------------------------------
 
     def start(self) -> YouforceEmulator:
-        self._server = LoopbackServer(
-            self._respond,
-            name="youforce-emulator",
-            server_version="YouforceEmulator/1.0",
-            sys_version=f"Python/{sys.version.split()[0]}",
-            methods=("GET", "POST"),
-        ).start(self._port)
+        self.serve(
+            self._respond, name="youforce-emulator", server_version="YouforceEmulator/1.0",
+            port=self._port,
+        )  # fmt: skip
         return self
-
-    @property
-    def url(self) -> str:
-        """The base URL (``base_url`` of the source's configuration)."""
-        return self.root_url
 
     @property
     def token_url(self) -> str:

@@ -170,6 +170,7 @@ class YouforceClient(OAuthClient):
             client_secret=client_secret,
             translate=translate,
             ca_file=config.ca_file,
+            token_form={"tenant_id": config.tenant_id} if config.tenant_id else None,
             transport=transport,
             clock=clock,
         )
@@ -207,10 +208,7 @@ class YouforceClient(OAuthClient):
         return urlunsplit((base.scheme, base.netloc, target.path, target.query, ""))
 
     def _send(self, method: str, url: str, where: str, **kwargs: Any) -> httpx.Response:
-        """Every call, the token request too, is paced to the API's limit; the token request
-        also carries ``tenant_id`` (Visma Connect), when configured."""
-        if self.config.tenant_id and method == "POST" and isinstance(kwargs.get("data"), dict):
-            kwargs["data"] = {**kwargs["data"], "tenant_id": self.config.tenant_id}
+        """Every call, the token request too, is paced to the API's limit."""
         self._pacer.wait()
         try:
             return super()._send(method, url, where, **kwargs)

@@ -21,10 +21,8 @@ What it models (research edu-sources.md section 6; names marked *assumed* are no
 
 from __future__ import annotations
 
-import csv
 import json
 import secrets
-import sys
 import threading
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Mapping
@@ -36,12 +34,17 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from connectors.emulation import Answer, LoopbackEmulator, LoopbackServer
+from connectors.emulation import (
+    SOAP_ENV,
+    XML_TYPE,
+    Answer,
+    LoopbackEmulator,
+    csv_rows,
+    soap_fault,
+)
 
 from .source import MEDEWERKER_FIELDS
 
-XML_TYPE = "text/xml; charset=utf-8"
-SOAP_ENV = "http://schemas.xmlsoap.org/soap/envelope/"
 PERSONEEL_NS = "urn:MediusServer_Soap-Personeel"
 ALGEMEEN_NS = "urn:MediusServer_Soap-Algemeen"
 BAD_LOGIN = "Ongeldige gebruikersnaam of wachtwoord"
@@ -96,19 +99,11 @@ class MagisterEmulator(LoopbackEmulator):
         self._journal: Path | None = None
 
     def start(self) -> MagisterEmulator:
-        self._server = LoopbackServer(
-            self._respond,
-            name="magister-emulator",
-            server_version="MediusServer/1.0",
-            sys_version=f"Python/{sys.version.split()[0]}",
-            methods=("GET", "POST"),
-        ).start(self._port)
+        self.serve(
+            self._respond, name="magister-emulator", server_version="MediusServer/1.0",
+            port=self._port,
+        )  # fmt: skip
         return self
-
-    @property
-    def url(self) -> str:
-        """``base_url`` of the source's configuration."""
-        return self.root_url
 
     # -- seeding ------------------------------------------------------------------------------
 
@@ -214,7 +209,7 @@ class MagisterEmulator(LoopbackEmulator):
         with the homerooms they teach; ``units`` maps each school's BRIN6 to the name of its
         administratieve eenheid."""
         rows = {
-            stem: _rows(folder / f"{stem}.csv")
+            stem: csv_rows(folder / f"{stem}.csv")
             for stem in ("orgs", "users", "classes", "enrollments", "demographics")
         }
         schools = {
@@ -352,10 +347,10 @@ class MagisterEmulator(LoopbackEmulator):
         try:
             root = ET.fromstring(body)
         except ET.ParseError:
-            return _fault("Client", "Het verzoek is geen geldige XML")
+            return soap_fault("soap:Client", "Het verzoek is geen geldige XML")
         call = next((c for b in root if _local(b.tag) == "Body" for c in b), None)
         if call is None:
-            return _fault("Client", "Geen SOAP Body")
+            return soap_fault("soap:Client", "Geen SOAP Body")
         name = _local(call.tag)
         values = {_local(c.tag): (c.text or "").strip() for c in call}
         with self._lock:
@@ -377,21 +372,21 @@ class MagisterEmulator(LoopbackEmulator):
             and action.endswith("#UpdateMedewerker")
         ):
             return self._update(values)
-        return _fault("Client", f"Onbekende operatie {name}")
+        return soap_fault("soap:Client", f"Onbekende operatie {name}")
 
     def _update(self, values: Mapping[str, str]) -> Answer:
         if not self._valid(values.get("SessionToken", "")):
-            return _fault("Client", "Ongeldig SessionToken")
+            return soap_fault("soap:Client", "Ongeldig SessionToken")
         number = values.get("PersoneelsNummer", "")
         if not number.isdigit():
-            return _fault("Client", "PersoneelsNummer is geen geheel getal")
+            return soap_fault("soap:Client", "PersoneelsNummer is geen geheel getal")
         for name in ("GeboorteDatum", "DatumInDienst", "DatumUitDienst", "DatumOverlijden"):
             value = values.get(name, "")[:10]
             if value:
                 try:
                     date.fromisoformat(value)
                 except ValueError:
-                    return _fault("Client", f"{name} is geen datum")
+                    return soap_fault("soap:Client", f"{name} is geen datum")
         with self._lock:
             self.updates.append(dict(values))
             self._store(values)
@@ -470,19 +465,3 @@ def _envelope(inner: str) -> Answer:
     return Answer(200, {"Content-Type": XML_TYPE}, body.encode())
 
 
-def _fault(code: str, text: str) -> Answer:
-    body = (
-        f'<?xml version="1.0" encoding="utf-8"?><soap:Envelope xmlns:soap="{SOAP_ENV}">'
-        f"<soap:Body><soap:Fault><faultcode>soap:{code}</faultcode>"
-        f"<faultstring>{escape(text)}</faultstring></soap:Fault></soap:Body></soap:Envelope>"
-    )
-    return Answer(500, {"Content-Type": XML_TYPE}, body.encode())
-
-
-def _rows(path: Path) -> list[dict[str, str]]:
-    if not path.exists():
-        return []
-    with path.open(encoding="utf-8-sig", newline="") as handle:
-        return [
-            {k: (v or "").strip() for k, v in row.items() if k} for row in csv.DictReader(handle)
-        ]

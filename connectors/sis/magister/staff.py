@@ -110,12 +110,7 @@ class MagisterStaffTarget(CompleteRecordTarget[dict[str, str], dict[str, str]]):
         today: date | None = None,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
-        self.name = name
-        self.config = config
-        self.dry_run = dry_run
-        self.domain = domain
-        self.today = today
-        self.sleep = sleep
+        super().__init__(name, config, domain, dry_run=dry_run, today=today, sleep=sleep)
         self.records = {}  # stamnr -> Personeelslid elements
         reader = MagisterSource(
             name, source, locations, password=password, transport=transport, sleep=sleep

@@ -15,26 +15,22 @@ Seed with :meth:`add_group`, :meth:`add_pupil`, :meth:`add_staff`, or
 
 from __future__ import annotations
 
-import csv
 import re
-import sys
 import threading
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from email.message import Message
-from html import escape
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from connectors.emulation import Answer, LoopbackEmulator, LoopbackServer
+from connectors.emulation import XML_TYPE, Answer, LoopbackEmulator, csv_rows, soap_fault
 
 from .source import GET_PUPILS, GET_STAFF, NAMESPACE, SOAP_ENV, school_year
 
 PATH = "/gkv/GeneriekeService"
 OPERATIONS = (GET_PUPILS, GET_STAFF)
-XML_TYPE = "text/xml; charset=utf-8"
 BAD_KEY = "Ongeldige leveranciernaam of leveranciersleutel"
 BUSY = "De server is tijdelijk overbelast, probeer het later opnieuw"
 _YEAR = re.compile(r"^(\d{4}) / (\d{4})$")
@@ -119,13 +115,10 @@ class ParnasSysEmulator(LoopbackEmulator):
         self._calls: list[RecordedCall] = []
 
     def start(self) -> ParnasSysEmulator:
-        self._server = LoopbackServer(
-            self._respond,
-            name="parnassys-emulator",
-            server_version="ParnasSysEmulator/1.0",
-            sys_version=f"Python/{sys.version.split()[0]}",
-            methods=("GET", "POST"),
-        ).start(self._port)
+        self.serve(
+            self._respond, name="parnassys-emulator", server_version="ParnasSysEmulator/1.0",
+            port=self._port,
+        )  # fmt: skip
         return self
 
     @property
@@ -219,7 +212,7 @@ class ParnasSysEmulator(LoopbackEmulator):
         them) and ``demographics`` birth dates, teachers (``identifier`` = personeelsnummer)
         with the homerooms they teach on the emulator's ``today``."""
         rows = {
-            stem: _rows(folder / f"{stem}.csv")
+            stem: csv_rows(folder / f"{stem}.csv")
             for stem in ("orgs", "users", "classes", "enrollments", "demographics")
         }
         schools = {
@@ -314,10 +307,10 @@ class ParnasSysEmulator(LoopbackEmulator):
         try:
             root = ET.fromstring(body)
         except ET.ParseError:
-            return _fault("soap:Client", "Het verzoek is geen geldige XML")
+            return soap_fault("soap:Client", "Het verzoek is geen geldige XML")
         request = _body_element(root)
         if request is None:
-            return _fault("soap:Client", "Het verzoek heeft geen SOAP Body")
+            return soap_fault("soap:Client", "Het verzoek heeft geen SOAP Body")
         operation = _local(request.tag)
         action = (message.get("SOAPAction") or "").strip().strip('"')
         params = {_local(c.tag): (c.text or "").strip() for c in request}
@@ -331,9 +324,9 @@ class ParnasSysEmulator(LoopbackEmulator):
         self, operation: str, action: str, params: Mapping[str, str], brin: str, year: str
     ) -> Answer:
         if operation not in OPERATIONS:
-            return _fault("soap:Client", f"Onbekende operatie {operation}")
+            return soap_fault("soap:Client", f"Onbekende operatie {operation}")
         if action and action != operation:
-            return _fault("soap:Client", f"SOAPAction {action} past niet bij {operation}")
+            return soap_fault("soap:Client", f"SOAPAction {action} past niet bij {operation}")
         injected = self._injected(operation)
         if injected is not None:
             headers = (
@@ -341,18 +334,18 @@ class ParnasSysEmulator(LoopbackEmulator):
             )
             if injected.fault_code is None:
                 return Answer(injected.status, {"Content-Type": "text/plain", **headers})
-            answer = _fault(injected.fault_code, injected.fault_string, injected.status)
+            answer = soap_fault(injected.fault_code, injected.fault_string, injected.status)
             answer.headers = {**answer.headers, **headers}
             return answer
         if params.get("leveranciernaam") != self.supplier or (
             params.get("leveranciersleutel") != self.key
         ):
-            return _fault("soap:Client", BAD_KEY)
+            return soap_fault("soap:Client", BAD_KEY)
         if not _YEAR.match(year) or int(year[-4:]) != int(year[:4]) + 1:
-            return _fault("soap:Client", f"Ongeldig schooljaar '{year}' (verwacht JJJJ / JJJJ)")
+            return soap_fault("soap:Client", f"Ongeldig schooljaar '{year}' (verwacht JJJJ / JJJJ)")
         with self._lock:
             if not any(b == brin for b, _ in self._data):
-                return _fault("soap:Client", f"Geen toegang tot brinnummer {brin}")
+                return soap_fault("soap:Client", f"Geen toegang tot brinnummer {brin}")
             data = self._data.get((brin, year), _Year())
             if operation == GET_PUPILS:
                 result = _pupils_xml(data, year)
@@ -478,16 +471,6 @@ def _envelope(operation: str, result: ET.Element) -> Answer:
     return Answer(200, {"Content-Type": XML_TYPE}, ET.tostring(root, encoding="utf-8"))
 
 
-def _fault(code: str, text: str, status: int = 500) -> Answer:
-    """A SOAP 1.1 fault; ``code`` uses the ``soap`` prefix of the envelope."""
-    body = (
-        f'<?xml version="1.0" encoding="utf-8"?><soap:Envelope xmlns:soap="{SOAP_ENV}">'
-        f"<soap:Body><soap:Fault><faultcode>{escape(code)}</faultcode>"
-        f"<faultstring>{escape(text)}</faultstring></soap:Fault></soap:Body></soap:Envelope>"
-    )
-    return Answer(status, {"Content-Type": XML_TYPE}, body.encode())
-
-
 # -- seeding helpers --------------------------------------------------------------------------
 
 
@@ -495,15 +478,6 @@ def _iso(value: DateLike) -> str | None:
     if isinstance(value, date):
         return value.isoformat()
     return value or None
-
-
-def _rows(path: Path) -> list[dict[str, str]]:
-    if not path.exists():
-        return []
-    with path.open(encoding="utf-8-sig", newline="") as handle:
-        return [
-            {k: (v or "").strip() for k, v in row.items() if k} for row in csv.DictReader(handle)
-        ]
 
 
 def _span(placements: list[Placement]) -> Enrolment:

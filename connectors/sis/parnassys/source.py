@@ -65,6 +65,7 @@ from html import escape
 import httpx
 
 from connectors.csv_common import Issue, Rejections, clean_text, not_a_date, parse_date
+from connectors.oauth import translate_failure
 from connectors.retry import retry_after, retry_policy
 from connectors.sis.soap import child, child_text, find_fault, items_at, local, parse_xml
 from provisioner.config import ParnasSysSourceConfig
@@ -124,18 +125,7 @@ def translate(
     ``secrets`` is blanked.
     """
     if isinstance(outcome, httpx.HTTPError):
-        name = type(outcome).__name__
-        if isinstance(outcome, httpx.UnsupportedProtocol | httpx.InvalidURL):
-            return FatalError(_redact(f"{where}: bad ParnasSys URL ({outcome})", secrets))
-        if isinstance(outcome, httpx.ConnectError) and isinstance(
-            outcome.__context__ or outcome.__cause__, ssl.SSLCertVerificationError
-        ):
-            return FatalError(f"{where}: the server's TLS certificate is not trusted (ca_file?)")
-        if isinstance(outcome, httpx.TimeoutException):
-            return TransientError(f"{where}: ParnasSys did not answer in time ({name})")
-        return TransientError(
-            _redact(f"{where}: connection to ParnasSys failed ({name}: {outcome})", secrets)
-        )
+        return translate_failure("ParnasSys", where, outcome, secrets)
     status = outcome.status_code
     wait = retry_after(outcome.headers)
     fault = find_fault(outcome.content)

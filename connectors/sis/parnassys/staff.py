@@ -54,6 +54,7 @@ from provisioner.config import ParnasSysSourceConfig, SisStaffTargetConfig
 from provisioner.errors import AlreadyExistsError, ConfigError, NotFoundError
 from provisioner.store.tables import AccountName
 from provisioner.targets import AccountSpec, RemoteAccount, TargetSnapshot
+from provisioner.tasks import ManualTask, ManualTasks
 
 SYSTEM = "parnassys"
 ASSIGNEE = "location_leader"
@@ -128,15 +129,9 @@ class ParnasSysStaffTarget(SisStaffTarget):
         today: date | None = None,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
-        from provisioner.tasks import ManualTasks
-
-        self.name = name
-        self.config = config
+        super().__init__(name, config, domain.lower(), dry_run=dry_run, today=today, sleep=sleep)
         self.source = source
-        self.dry_run = dry_run
-        self.domain = domain.lower()
         self.locations = frozenset(locations)
-        self.today = today
         if config.state_file is None:
             raise ConfigError(f"target {name}: set state_file (where the pending changes stay)")
         self.pending = PendingChanges(config.state_file)
@@ -246,21 +241,16 @@ class ParnasSysStaffTarget(SisStaffTarget):
         number = spec.key.removeprefix("staff:")
         function = spec.attributes.get("sis_role") or spec.attributes.get("role", "")
         email = f"{spec.username}@{self.domain}"
-        task = self.tasks.open(
-            kind=CREATE,
-            system=SYSTEM,
-            title=f"ParnasSys: create the medewerker {spec.display_name}",
-            instructions=(
+        task = self._open(
+            CREATE,
+            f"ParnasSys: create the medewerker {spec.display_name}",
+            (
                 f"In ParnasSys, add a medewerker: roepnaam {spec.given_name}, achternaam "
                 f"{spec.family_name}, personeelsnummer {number}, e-mail {email}, with a "
                 f"dienstverband as {function} at your school. Then mark this task done."
             ),
-            assignee=ASSIGNEE,
-            origin=f"target:{self.name}",
-            actor=f"target:{self.name}",
             person_key=spec.key,
             location=next(iter(spec.attributes.get("locations", "").split()), None),
-            due_on=self.day,
         )
         remote_id = f"task:{task.id}"
         self.pending.note(remote_id, {"task": task.id, "kind": CREATE, **_names(spec)})
@@ -271,21 +261,16 @@ class ParnasSysStaffTarget(SisStaffTarget):
         if remote_id.startswith("task:"):  # not made yet: the create task says what to make
             raise NotFoundError(f"{remote_id} is a pending task, not a medewerker yet")
         medewerker = self._known(remote_id)
-        task = self.tasks.open(
-            kind=UPDATE,
-            system=SYSTEM,
-            title=f"ParnasSys: correct the name of {medewerker.given} {medewerker.family}",
-            instructions=(
+        task = self._open(
+            UPDATE,
+            f"ParnasSys: correct the name of {medewerker.given} {medewerker.family}",
+            (
                 f"In ParnasSys, change the medewerker {medewerker.given} {medewerker.family} "
                 f"({medewerker.email or 'no e-mail'}) to roepnaam {spec.given_name}, "
                 f"achternaam {spec.family_name}, as HR has it. Then mark this task done."
             ),
-            assignee=ASSIGNEE,
-            origin=f"target:{self.name}",
-            actor=f"target:{self.name}",
             person_key=spec.key,
             location=medewerker.location,
-            due_on=self.day,
         )
         self.pending.note(remote_id, {"task": task.id, "kind": UPDATE, **_names(spec)})
 
@@ -308,24 +293,31 @@ class ParnasSysStaffTarget(SisStaffTarget):
             return
         who = f"{medewerker.given} {medewerker.family} ({medewerker.email or 'no e-mail'})"
         last_day = left_on.isoformat() if left_on is not None else "their last working day"
-        task = self.tasks.open(
-            kind=DEACTIVATE,
-            system=SYSTEM,
-            title=f"ParnasSys: set {who} to niet-actief",
-            instructions=(
+        task = self._open(
+            DEACTIVATE,
+            f"ParnasSys: set {who} to niet-actief",
+            (
                 f"{who} no longer works at your school according to HR (leaver procedure, "
                 f"step 1). In ParnasSys, end the medewerker's dienstverband on {last_day} "
                 "so they become niet-actief; the Basispoort login disappears after the nightly "
                 "sync. Do it today, then mark this task done."
             ),
-            assignee=ASSIGNEE,
-            origin=f"target:{self.name}",
-            actor=f"target:{self.name}",
             person_key=medewerker.key,
             location=medewerker.location,
-            due_on=self.day,
         )
         self.pending.note(remote_id, {"task": task.id, "kind": DEACTIVATE})
+
+    def _open(
+        self, kind: str, title: str, instructions: str, *, person_key: str | None,
+        location: str | None,
+    ) -> ManualTask:
+        """The location leader's task of this kind for this person, due today (the open one
+        when there is one)."""
+        return self.tasks.open(
+            kind=kind, system=SYSTEM, title=title, instructions=instructions,
+            assignee=ASSIGNEE, origin=f"target:{self.name}", actor=f"target:{self.name}",
+            person_key=person_key, location=location, due_on=self.day,
+        )  # fmt: skip
 
     def _known(self, remote_id: str) -> _Medewerker:
         medewerker = self._staff.get(remote_id)

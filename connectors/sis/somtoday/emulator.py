@@ -47,11 +47,9 @@ What it models (research notes, edu-sources.md sections 5 and 9):
 
 from __future__ import annotations
 
-import csv
 import json
 import re
 import secrets
-import sys
 import threading
 import uuid as uuid_lib
 import xml.etree.ElementTree as ET
@@ -59,12 +57,19 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from email.message import Message
-from html import escape
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from connectors.emulation import Answer, LoopbackEmulator, LoopbackServer, json_answer
+from connectors.emulation import (
+    SOAP_ENV,
+    XML_TYPE,
+    Answer,
+    LoopbackEmulator,
+    csv_rows,
+    json_answer,
+    soap_fault,
+)
 
 API_PREFIX = "/rest/v1"
 TOKEN_PATH = "/oauth2/token"
@@ -75,11 +80,9 @@ _VESTIGING = re.compile(r"^/connect/vestiging/([^/]+)/(.+)$")
 _VELDWAARDES = re.compile(r"^leerling/([^/]+)/veldwaardes$")
 _Outcome = tuple[int, Any, int | None]
 HRM_PATH = "/services/HRMService"
-SOAP_ENV = "http://schemas.xmlsoap.org/soap/envelope/"
 HRM_NS = "http://hrm.webservices.iridium.topicus.nl/"
 BRIN_NS = "http://hrm.koppelingen.iridium.topicus.nl/"
 WSSE = "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-secext-1.0.xsd"
-XML_TYPE = "text/xml; charset=utf-8"
 #: The functies a demo school defined (Beheer > Instelling > Functies).
 DEFAULT_FUNCTIES = (
     "Directeur", "Locatieleider", "Teamleider", "Intern begeleider", "Zorgcoördinator",
@@ -172,18 +175,11 @@ class SomtodayEmulator(LoopbackEmulator):
     # -- life cycle ---------------------------------------------------------------------------
 
     def start(self) -> SomtodayEmulator:
-        self._server = LoopbackServer(
-            self._respond,
-            name="somtoday-emulator",
-            server_version="SomtodayEmulator/1.0",
-            sys_version=f"Python/{sys.version.split()[0]}",
-            methods=("GET", "POST"),
-        ).start(self._port)
+        self.serve(
+            self._respond, name="somtoday-emulator", server_version="SomtodayEmulator/1.0",
+            port=self._port,
+        )  # fmt: skip
         return self
-
-    @property
-    def url(self) -> str:
-        return self.root_url
 
     @property
     def api_url(self) -> str:
@@ -359,7 +355,7 @@ class SomtodayEmulator(LoopbackEmulator):
         answer per medium, granted ticked, refused or withdrawn unticked."""
         day = today or date.today()
         rows = {
-            stem: _rows(folder / f"{stem}.csv")
+            stem: csv_rows(folder / f"{stem}.csv")
             for stem in ("orgs", "users", "classes", "enrollments", "demographics")
         }
         schools = {
@@ -434,7 +430,7 @@ class SomtodayEmulator(LoopbackEmulator):
                 )
         path = consents or folder.parent / "consents.csv"
         if path.exists():
-            self._load_consents(_rows(path))
+            self._load_consents(csv_rows(path))
 
     def _load_consents(self, rows: list[dict[str, str]]) -> None:
         last: dict[tuple[str, str], dict[str, str]] = {}
@@ -592,19 +588,21 @@ class SomtodayEmulator(LoopbackEmulator):
         try:
             root = ET.fromstring(body)
         except ET.ParseError:
-            return _soap_fault("Het verzoek is geen geldige XML")
+            return soap_fault("soap:Client", "Het verzoek is geen geldige XML")
         user = root.findtext(f".//{{{WSSE}}}Username", "").strip()
         password = root.findtext(f".//{{{WSSE}}}Password", "").strip()
         brin = root.findtext(f".//{{{BRIN_NS}}}Brinnummer", "").strip().upper()
         if user != self.hrm_username or password != self.hrm_password:
-            return _soap_fault("Authenticatie mislukt: onbekende gebruiker of wachtwoord")
+            return soap_fault(
+                "soap:Client", "Authenticatie mislukt: onbekende gebruiker of wachtwoord"
+            )
         with self._lock:
             brin4s = {v["brins"][0][:4] for v in self._vestigingen.values()}
         if brin not in brin4s:
-            return _soap_fault(f"Brinnummer {brin} hoort niet bij deze instelling")
+            return soap_fault("soap:Client", f"Brinnummer {brin} hoort niet bij deze instelling")
         person = next((e for e in root.iter() if e.tag == "HRMperson"), None)
         if person is None:
-            return _soap_fault("Geen HRMperson in createPerson")
+            return soap_fault("soap:Client", "Geen HRMperson in createPerson")
         fields = {c.tag: (c.text or "").strip() for c in person if len(c) == 0}
         address = {c.tag: (c.text or "").strip() for c in person.findall("HRMAdres/*")}
         vestigingen = [
@@ -614,7 +612,7 @@ class SomtodayEmulator(LoopbackEmulator):
             self.hrm_calls.append({**fields, "HRMAdres": address, "vestigingen": vestigingen})
             problem = self._hrm_problem(fields, address, vestigingen)
             if problem:
-                return _soap_fault(problem)
+                return soap_fault("soap:Client", problem)
             self._hrm_store(fields, vestigingen)
             if self._journal is not None:
                 kept = {k: v for k, v in fields.items() if k != "wachtwoord"}
@@ -711,25 +709,6 @@ class SomtodayEmulator(LoopbackEmulator):
             self._data[place]["medewerker"].append(
                 {**record, "vestiging": {"uuid": place, "naam": naam}}
             )
-
-
-def _soap_fault(text: str) -> Answer:
-    body = (
-        f'<?xml version="1.0" encoding="utf-8"?><soap:Envelope xmlns:soap="{SOAP_ENV}">'
-        f"<soap:Body><soap:Fault><faultcode>soap:Client</faultcode>"
-        f"<faultstring>{escape(text)}</faultstring></soap:Fault></soap:Body></soap:Envelope>"
-    )
-    return Answer(500, {"Content-Type": XML_TYPE}, body.encode())
-
-
-def _rows(path: Path) -> list[dict[str, str]]:
-    if not path.exists():
-        return []
-    with path.open(encoding="utf-8-sig", newline="") as handle:
-        return [
-            {k: (v or "").strip() for k, v in row.items() if k is not None}
-            for row in csv.DictReader(handle)
-        ]
 
 
 def _orgs(user: Mapping[str, str], schools: Mapping[str, Any]) -> list[str]:

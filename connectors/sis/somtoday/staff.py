@@ -198,13 +198,8 @@ class SomtodayStaffTarget(CompleteRecordTarget[dict[str, Any], HrmPerson]):
                 f"target {name}: set the environment variables {source.client_secret_env} "
                 f"(Connect) and {config.hrm_password_env} (HRM Webservice)"
             )
-        self.name = name
-        self.config = config
-        self.dry_run = dry_run
-        self.domain = domain
+        super().__init__(name, config, domain, dry_run=dry_run, today=today, sleep=sleep)
         self.locations = frozenset(locations)
-        self.today = today
-        self.sleep = sleep
         self.records = {}  # afkorting -> Connect medewerker
         self._client = SomtodayClient(source, secret, transport=transport, sleep=sleep)
         self._password = password
