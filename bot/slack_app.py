@@ -11,10 +11,11 @@ listener per kind of request:
 - button presses (``block_actions``, ``action_id`` ``<flow>:<action>:<n>``);
 - the offboarding modal's submit (``view_submission``).
 
-Every listener acknowledges at once in the request's own thread and does its work as a Bolt
-*lazy listener* on the listener executor (``process_before_response=True``: right for HTTP,
-where the answer leaves only after the ack function returns, and for Socket Mode alike), so
-Slack gets its answer well within 3 s however long the work takes.
+Every listener acknowledges at once in the request's own thread and hands its work to the
+runtime's executor (``process_before_response=True``: the HTTP answer leaves when the
+listener returns, which is right after the ack), so Slack gets its answer well within 3 s
+however long the work takes. Not Bolt's lazy listeners: they deep-copy every request first,
+which was most of the acknowledgement's cost (``benchmarks/bot.py``).
 Replies go to the asker only: ephemeral (``response_url``) in a channel, or the direct
 message channel. Notices for others (the central office, the privacy officer, a requester)
 go as direct messages. Nothing personal is logged: only ids and error types.
@@ -266,7 +267,11 @@ def create_app(
 
     # -- direct messages --------------------------------------------------------------------
 
-    app.command(re.compile(r"^/[a-z]+$"))(ack=_ack, lazy=[handle_command])
+    @app.command(re.compile(r"^/[a-z]+$"))
+    def on_command(ack: Ack, command: dict[str, Any], context: BoltContext, client: WebClient,
+                   respond: Respond) -> None:
+        ack()
+        background(lambda: handle_command(command, context, client, respond))
 
     def handle_message(event: dict[str, Any], context: BoltContext, client: WebClient) -> None:
         if event.get("channel_type") != "im" or event.get("bot_id") or event.get("subtype"):
@@ -275,7 +280,11 @@ def create_app(
         outcome = engine.message(who, str(event.get("text") or ""))
         front.to_channel(client, who.channel, outcome, who.user, None)
 
-    app.event("message")(ack=_ack, lazy=[handle_message])
+    @app.event("message")
+    def on_message(ack: Ack, event: dict[str, Any], context: BoltContext,
+                   client: WebClient) -> None:
+        ack()
+        background(lambda: handle_message(event, context, client))
 
     # -- buttons ----------------------------------------------------------------------------
 
@@ -286,7 +295,11 @@ def create_app(
         outcome = engine.press(who, flow, name, str(action.get("value") or ""))
         front.to_channel(client, who.channel, outcome, who.user, respond)
 
-    app.action(re.compile(r"^[a-z_]+:[a-z_]+"))(ack=_ack, lazy=[handle_press])
+    @app.action(re.compile(r"^[a-z_]+:[a-z_]+"))
+    def on_press(ack: Ack, action: dict[str, Any], context: BoltContext, client: WebClient,
+                 respond: Respond) -> None:
+        ack()
+        background(lambda: handle_press(action, context, client, respond))
 
     # -- the offboarding form ---------------------------------------------------------------
 
@@ -300,7 +313,11 @@ def create_app(
         outcome = engine.command(in_dm, "/offboard" if english else "/uitdienst", text)
         front.to_channel(client, str(channel), outcome, who.user, None)
 
-    app.view(OFFBOARDING_MODAL)(ack=_ack, lazy=[handle_offboarding_modal])
+    @app.view(OFFBOARDING_MODAL)
+    def on_offboarding_modal(ack: Ack, view: dict[str, Any], context: BoltContext,
+                             client: WebClient) -> None:
+        ack()
+        background(lambda: handle_offboarding_modal(view, context, client))
 
     @app.error
     def handle_error(error: Exception) -> None:
@@ -308,11 +325,6 @@ def create_app(
         log.error("slack listener failed (incident %s): %s", incident, type(error).__name__)
 
     return app
-
-
-def _ack(ack: Ack) -> None:
-    """Acknowledge at once; the lazy listener does the work after the answer has left."""
-    ack()
 
 
 def _safely(work: Callable[[], object]) -> None:
