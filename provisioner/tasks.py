@@ -13,9 +13,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from enum import StrEnum
+from typing import NotRequired, TypedDict
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
+from typing_extensions import Unpack
 
 from provisioner.audit.service import record
 from provisioner.store.tables import ManualTaskRow
@@ -32,6 +34,21 @@ ASSIGNEES = ("location_leader", "central_office", "privacy_officer")
 
 class TaskError(Exception):
     """The task does not exist or is no longer open."""
+
+
+class NewTask(TypedDict):
+    """What opening a task takes: the system, the exact thing to do and who does it."""
+
+    kind: str
+    system: str
+    title: str
+    instructions: str
+    assignee: str
+    origin: str  # the run id, or the chat request
+    actor: str  # who opens it, for the audit trail
+    person_key: NotRequired[str | None]
+    location: NotRequired[str | None]
+    due_on: NotRequired[date | None]
 
 
 @dataclass(frozen=True)
@@ -54,24 +71,13 @@ class ManualTask:
     note: str = ""
 
 
-def open_task(
-    session: Session,
-    *,
-    kind: str,
-    system: str,
-    title: str,
-    instructions: str,
-    assignee: str,
-    origin: str,
-    actor: str,
-    person_key: str | None = None,
-    location: str | None = None,
-    due_on: date | None = None,
-) -> ManualTask:
+def open_task(session: Session, **task: Unpack[NewTask]) -> ManualTask:
     """Open a task in the caller's transaction (the caller commits).
 
     An open task of the same kind and system for the same person is returned unchanged.
     """
+    kind, system, assignee = task["kind"], task["system"], task["assignee"]
+    person_key, due_on = task.get("person_key"), task.get("due_on")
     if assignee not in ASSIGNEES and not assignee.startswith("staff:"):
         raise ValueError(f"unknown assignee {assignee!r}: use one of {ASSIGNEES} or staff:<n>")
     existing = session.execute(
@@ -89,23 +95,23 @@ def open_task(
     row = ManualTaskRow(
         kind=kind,
         system=system,
-        title=title,
-        instructions=instructions,
+        title=task["title"],
+        instructions=task["instructions"],
         assignee=assignee,
         person_key=person_key,
-        location=location,
+        location=task.get("location"),
         due_on=due_on,
         status=TaskStatus.OPEN.value,
-        origin=origin,
+        origin=task["origin"],
         created_at=datetime.now(UTC),
-        created_by=actor,
+        created_by=task["actor"],
         note="",
     )
     session.add(row)
     session.flush()
     record(
         session,
-        actor=actor,
+        actor=task["actor"],
         action="task.opened",
         target=system,
         object_key=person_key,
@@ -121,36 +127,12 @@ class ManualTasks:
     def __init__(self, sessions: sessionmaker[Session]) -> None:
         self.sessions = sessions
 
-    def open(
-        self,
-        *,
-        kind: str,
-        system: str,
-        title: str,
-        instructions: str,
-        assignee: str,
-        origin: str,
-        actor: str,
-        person_key: str | None = None,
-        location: str | None = None,
-        due_on: date | None = None,
-    ) -> ManualTask:
+    def open(self, **task: Unpack[NewTask]) -> ManualTask:
+        """:func:`open_task` in a transaction of its own."""
         with self.sessions() as session:
-            task = open_task(
-                session,
-                kind=kind,
-                system=system,
-                title=title,
-                instructions=instructions,
-                assignee=assignee,
-                origin=origin,
-                actor=actor,
-                person_key=person_key,
-                location=location,
-                due_on=due_on,
-            )
+            opened = open_task(session, **task)
             session.commit()
-            return task
+            return opened
 
     def get(self, task_id: int) -> ManualTask | None:
         with self.sessions() as session:

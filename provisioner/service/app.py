@@ -112,12 +112,7 @@ class Service:
 
     def prepare(self) -> None:
         """Check the schema before anything starts: refuse a future one, migrate if asked."""
-        status = schema_status(self.engine)
-        if status is SchemaStatus.AHEAD:
-            revision = current_revision(self.engine)
-            assert revision is not None
-            raise DatabaseFromTheFuture(revision)
-        if status is SchemaStatus.BEHIND:
+        if self._schema() is SchemaStatus.BEHIND:
             if self.options.migrate:
                 upgrade(self.engine)
             else:
@@ -206,14 +201,18 @@ class Service:
                 log.exception("looking at the schedule failed; trying again")
             self._stop.wait(self.config.service.poll_seconds)
 
-    def check_schedule(self) -> None:
-        """Run the nightly job when it is due (or asked for with --run-now)."""
+    def _schema(self) -> SchemaStatus:
+        """The schema's state; a schema from a newer release stops everything."""
         status = schema_status(self.engine)
         if status is SchemaStatus.AHEAD:
             revision = current_revision(self.engine)
             assert revision is not None
             raise DatabaseFromTheFuture(revision)
-        if status is SchemaStatus.BEHIND:
+        return status
+
+    def check_schedule(self) -> None:
+        """Run the nightly job when it is due (or asked for with --run-now)."""
+        if self._schema() is SchemaStatus.BEHIND:
             log.info("waiting for the database schema to be upgraded")
             return
         still_due: Callable[[], bool] | None
