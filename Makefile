@@ -25,8 +25,8 @@ test: $(STAMP)
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)
-	$(BIN)/ruff check provisioner connectors tests benchmarks
-	$(BIN)/mypy --strict provisioner connectors
+	$(BIN)/ruff check provisioner connectors bot tests benchmarks
+	$(BIN)/mypy --strict provisioner connectors bot
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/plan.py
