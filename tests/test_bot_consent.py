@@ -221,7 +221,7 @@ def test_a_button_that_was_not_offered_does_nothing(sessions: sessionmaker[Sessi
 @pytest.mark.parametrize(
     ("staff", "text", "refused"),
     [
-        ("7", "Mag de foto van Sanne Jansen op de website?", "other_location"),
+        ("7", "Mag de foto van Sanne Jansen op de website?", "not_found"),  # at 07XY00 only
         ("2", "Mag de foto van Sanne Jansen op de website?", "no_relation"),
         ("6", "mag ik een foto van groep 5b op Instagram zetten?", "no_relation"),
         ("8", "Mag de foto van Sanne Jansen op de website?", "not_allowed"),
@@ -239,6 +239,14 @@ def test_refusals_reveal_nothing(
     assert reply.data == {"allowed": False, "refused": refused}
     assert "Sanne" not in reply.text and "Jansen" not in reply.text
     assert not reply.facts and not reply.buttons
+
+
+def test_a_pupil_elsewhere_is_answered_as_a_name_that_does_not_exist(
+    sessions: sessionmaker[Session],
+) -> None:
+    elsewhere = only(ask(sessions, "7", "Mag de foto van Sanne Jansen op de website?"))
+    nowhere = only(ask(sessions, "7", "Mag de foto van Pietje Puk op de website?"))
+    assert (elsewhere.text, elsewhere.data) == (nowhere.text, nowhere.data)
 
 
 def test_the_other_locations_group_5b_is_not_offered(sessions: sessionmaker[Session]) -> None:

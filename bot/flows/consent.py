@@ -19,7 +19,8 @@ Who may ask (need to know): staff with a post at the pupil's or group's location
 A director's board-wide scope (``board.director_scope``) does not reach consent questions:
 these are about individual children, asked by people who work with them. Refusals name their
 reason in ``Reply.data["refused"]`` (``not_allowed``: no post at any location;
-``other_location``; ``no_relation``; ``not_found``) and reveal nothing about the pupil. An
+``other_location``: only for a stored or forged subject, as names are looked up at the asker's
+own locations only; ``no_relation``; ``not_found``) and reveal nothing about the pupil. An
 answer reveals only the consent status for that one medium. Every reply is private.
 """
 
@@ -318,12 +319,11 @@ class ConsentFlow:
         lang, today = ctx.language, ctx.now.date()
         mine = ctx.asker.staff.locations_on(today)
         if question.group_code is not None:
-            groups = ctx.directory.find_groups(question.group_code)
-            if not groups:
-                return _not_found(lang)
-            here = [g for g in groups if g.location in mine]
+            # only the asker's own locations are searched: whether a pupil or group of that
+            # name exists elsewhere on the board is not theirs to learn
+            here = ctx.directory.find_groups(question.group_code, locations=mine)
             if not here:
-                return _refuse(lang, "other_location")
+                return _not_found(lang)
             allowed = [g for g in here if may_ask_about(ctx.asker, g.location, g, today) is None]
             if not allowed:
                 return _refuse(lang, "no_relation")
@@ -335,12 +335,9 @@ class ConsentFlow:
     def _find_pupil(self, ctx: FlowContext, name_words: tuple[str, ...]) -> dict[str, str] | Turn:
         lang, today = ctx.language, ctx.now.date()
         mine = ctx.asker.staff.locations_on(today)
-        pupils = _find_pupils(ctx.directory, name_words)
-        if not pupils:
+        nearby = [p for p in _find_pupils(ctx.directory, name_words) if p.location in mine]
+        if not nearby:  # the same answer whether or not the name exists at another location
             return _not_found(lang)
-        nearby = [p for p in pupils if p.location in mine]
-        if not nearby:
-            return _refuse(lang, "other_location")
         group_of = _groups_of(ctx.directory, nearby)
         candidates = [
             p for p in nearby
@@ -500,10 +497,13 @@ def _refuse(lang: Language, code: str) -> Turn:
 
 def _not_found(lang: Language) -> Turn:
     return Turn(
-        (Reply(_t(lang, "Ik vind geen leerling of groep met die naam. Controleer de spelling, "
-                  "of vraag het opnieuw met /toestemming.",
-                  "I can't find a pupil or group by that name. Check the spelling, or ask "
-                  "again with /consent."), data={"allowed": False, "refused": "not_found"}),),
+        (Reply(_t(lang, "Ik vind geen leerling of groep met die naam op je eigen locatie; je "
+                  "kunt alleen vragen naar leerlingen en groepen van je eigen locatie. Controleer "
+                  "de spelling, of vraag het opnieuw met /toestemming.",
+                  "I can't find a pupil or group by that name at your own location; you can "
+                  "only ask about pupils and groups of your own location. Check the spelling, "
+                  "or ask again with /consent."),
+               data={"allowed": False, "refused": "not_found"}),),
     )  # fmt: skip
 
 
