@@ -18,17 +18,14 @@ Front ends render the :class:`Outcome`: the replies for the asker and the notice
 from __future__ import annotations
 
 import logging
-import threading
-import time
 import uuid
-from collections import deque
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete
+from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -38,7 +35,7 @@ from provisioner import metrics
 from provisioner.audit.service import record
 from provisioner.config import Config
 from provisioner.directory import Directory
-from provisioner.store.tables import ChatConversation
+from provisioner.store.tables import AuditEvent, ChatConversation
 
 log = logging.getLogger("provisioner.bot")
 
@@ -79,25 +76,28 @@ class Outcome:
     waiting: bool = False  # the flow waits for the person's next message
 
 
-@dataclass
+@dataclass(frozen=True)
 class RateLimiter:
-    """At most ``per_minute`` messages per user in any 60 seconds (per process)."""
+    """At most ``per_minute`` requests per chat user in any 60 seconds, across every ``serve``
+    replica: every request leaves exactly one ``chat.*`` event in the audit trail, so the
+    trail is the shared count (no second store, nothing to keep in step)."""
 
     per_minute: int
-    clock: Callable[[], float] = time.monotonic
-    _seen: dict[str, deque[float]] = field(default_factory=dict)
-    _lock: threading.Lock = field(default_factory=threading.Lock)
+    sessions: sessionmaker[Session]
 
-    def allow(self, user: str) -> bool:
-        now = self.clock()
-        with self._lock:
-            window = self._seen.setdefault(user, deque())
-            while window and now - window[0] >= 60:
-                window.popleft()
-            if len(window) >= self.per_minute:
-                return False
-            window.append(now)
-            return True
+    def allow(self, actor: str) -> bool:
+        since = datetime.now(UTC) - timedelta(seconds=60)
+        with self.sessions() as session:
+            recent = session.execute(
+                select(func.count())
+                .select_from(AuditEvent)
+                .where(
+                    AuditEvent.actor == actor,
+                    AuditEvent.at > since,
+                    AuditEvent.action.like("chat.%"),
+                )
+            ).scalar_one()
+        return recent < self.per_minute
 
 
 class ChatEngine:
@@ -111,7 +111,6 @@ class ChatEngine:
         *,
         services: Mapping[str, Any] | None = None,
         clock: Callable[[], datetime] = now_in_amsterdam,
-        rate_clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.config = config
         self.sessions = sessions
@@ -119,7 +118,7 @@ class ChatEngine:
         self.services = dict(services or {})
         self.clock = clock
         self.directory = Directory(sessions)
-        self.limiter = RateLimiter(config.bot.rate_limit_per_minute, rate_clock)
+        self.limiter = RateLimiter(config.bot.rate_limit_per_minute, sessions)
         self.default_language: Language = (config.bot.languages or ["nl"])[0]
 
     # -- who is asking ----------------------------------------------------------------------
@@ -189,7 +188,7 @@ class ChatEngine:
         if asker is None:
             return self.refuse_unknown(who, language)
         actor = asker.actor
-        if not self.limiter.allow(who.user):
+        if not self.limiter.allow(actor):
             self._audit(actor, "chat.refused", reason="rate limit")
             return Outcome((_slow_down(language),), language=language, asker=asker)
 

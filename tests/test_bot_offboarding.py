@@ -13,6 +13,7 @@ import pytest
 from prometheus_client import REGISTRY
 from sqlalchemy import select
 
+from bot.console import Console
 from bot.slack_emulator import Call
 from connectors.reference.target import ReferenceTarget
 from provisioner.directory import StaffEntry
@@ -311,12 +312,14 @@ def test_scheduled_offboarding_runs_on_tick_after_the_last_day_and_tells_request
     assert bb.slack.calls("chat.postMessage") == []
 
 
-def test_rate_limit_per_user(tmp_path: Path) -> None:
-    with bot_board(tmp_path, bot_extra="rate_limit_per_minute = 3", staff=30,
+def test_rate_limit_per_user_across_replicas(tmp_path: Path, db_url: str) -> None:
+    with bot_board(tmp_path, db_url=db_url, bot_extra="rate_limit_per_minute = 3", staff=30,
                    pupils=60) as board:
         leader = board.staff_with_role("location_leader")
-        chat = board.console(str(leader.email))
-        answers = [chat.say("hallo")[0]["data"] for _ in range(4)]
+        one = board.console(str(leader.email))
+        two = Console(board.config, board.board.sessions(), as_email=str(leader.email))
+        assert one.engine is not two.engine  # two processes' engines, one store
+        answers = [chat.say("hallo")[0]["data"] for chat in (one, two, one, two)]
         assert [a.get("refused") for a in answers] == [None, None, None, "rate_limited"]
         other = board.console(str(board.central_office.email))
         assert other.say("hallo")[0]["data"].get("refused") is None
