@@ -13,6 +13,7 @@ value, style, flow), ``data``, ``private``, ``flow``. The command line
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
@@ -40,6 +41,7 @@ def reply_dict(reply: Reply, flow: str | None) -> dict[str, Any]:
         ],
         "data": dict(reply.data),
         "private": reply.private,
+        "expects_text": reply.expects_text,
         "flow": flow,
     }
 
@@ -47,6 +49,9 @@ def reply_dict(reply: Reply, flow: str | None) -> dict[str, Any]:
 def notice_dict(notice: Notice, flow: str | None) -> dict[str, Any]:
     return {"to": notice.audience.value, "person_key": notice.person_key,
             **reply_dict(notice.reply, flow)}
+
+
+_BUTTON = re.compile(r"#\s*(\d+)|\[\s*(\d+)\s*\]")
 
 
 class Console:
@@ -98,6 +103,22 @@ class Console:
             flow = next((b["flow"] for r in self.last for b in r["buttons"]
                          if b["action"] == action and b["value"] == value), None)
         return self._show(self.engine.press(self.who, flow, action, value))
+
+    def enter(self, line: str) -> list[dict[str, Any]]:
+        """A line typed in the terminal. ``#2`` (or ``[2]``) presses the second button of the
+        last answer; a bare ``2`` does so only when that answer has buttons and does not
+        want a typed answer (a breach report's "how many people?" takes "2" as the count).
+        Anything else is a message."""
+        text = line.strip()
+        buttons = self.buttons()
+        marked = _BUTTON.fullmatch(text)
+        number = (marked.group(1) or marked.group(2)) if marked else None
+        if number is None and text.isdigit() and not any(r["expects_text"] for r in self.last):
+            number = text
+        if number is not None and 1 <= int(number) <= len(buttons):
+            button = buttons[int(number) - 1]
+            return self.press(button["action"], button["value"], flow=button["flow"])
+        return self.say(text)
 
     def buttons(self) -> list[dict[str, Any]]:
         """The buttons of the last answer, in order (the terminal numbers them from 1)."""

@@ -73,7 +73,9 @@ class Reply:
     value pairs shown as a list (a confirmation summary). ``data`` is the machine-readable
     content for ``--json`` mode and tests (``{"allowed": false, "reason": "withdrawn"}``).
     ``private`` replies (the default) are seen only by the asker: ephemeral or a direct
-    message, never the channel.
+    message, never the channel. ``expects_text``: the question wants a typed answer (a
+    number, a date, a description) and its buttons are only shortcuts, so a front end must
+    never read a typed number as a button press ("how many people?" -- "2").
     """
 
     text: str
@@ -81,6 +83,7 @@ class Reply:
     buttons: tuple[Button, ...] = ()
     data: Mapping[str, Any] = field(default_factory=dict)
     private: bool = True
+    expects_text: bool = False
 
 
 @dataclass(frozen=True)

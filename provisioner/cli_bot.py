@@ -3,7 +3,9 @@
     provisioner bot console --as l.leider@bestuur.nl            # talk to the bot
     provisioner bot console --as l.leider@bestuur.nl --json     # one JSON object per reply
 
-Type a message, or the number of a button to press it. In ``--json`` mode a line may also be
+Type a message, or ``#N`` to press button N of the last answer (a bare number works too,
+except where the question wants a typed answer, such as a breach report's "how many
+people?": there ``2`` is the answer). In ``--json`` mode a line may also be
 a JSON object ``{"action": "confirm", "value": "staff:100123"}`` (a button press); every
 reply is one JSON object on its own line (``text``, ``facts``, ``buttons``, ``data``,
 ``private``), and messages the bot sends to other people are objects with a ``to`` key.
@@ -45,7 +47,7 @@ def console(
     chat = Console(board, session_factory(engine), as_email=as_email)
     interactive = sys.stdin.isatty() and not as_json
     if interactive:
-        typer.echo("Typ een bericht (of het nummer van een knop); Ctrl-D stopt.")
+        typer.echo("Typ een bericht (of #nummer voor een knop); Ctrl-D stopt.")
 
     def show(replies: list[dict[str, Any]], seen_notices: int) -> int:
         for reply in replies:
@@ -68,15 +70,11 @@ def console(
         text = line.strip()
         if not text:
             continue
-        buttons = chat.buttons()
-        if text.isdigit() and 1 <= int(text) <= len(buttons):
-            button = buttons[int(text) - 1]
-            replies = chat.press(button["action"], button["value"], flow=button["flow"])
-        elif as_json and text.startswith("{"):
+        if as_json and text.startswith("{"):
             pressed = json.loads(text)
             replies = chat.press(
                 str(pressed["action"]), str(pressed.get("value", "")), flow=pressed.get("flow")
             )
         else:
-            replies = chat.say(text)
+            replies = chat.enter(text)  # "#2" presses a button; "2" too, unless text is asked
         seen = show(replies, seen)

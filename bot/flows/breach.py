@@ -548,7 +548,10 @@ class BreachFlow:
             buttons = [Button(_t(lang, "Weet ik niet", "Don't know"), "skip")]
         if question.key != "narrative":
             buttons.append(Button(_t(lang, "Meld nu", "Report now"), "now", style="primary"))
-        reply = Reply(text, buttons=tuple(buttons), data={"step": question.key})
+        # A yes/no (or deliberate/mistake) question is answered by its buttons; every other
+        # one wants typed text ("2", "gisteren 14:00") and its buttons are only shortcuts.
+        reply = Reply(text, buttons=tuple(buttons), data={"step": question.key},
+                      expects_text=not question.yes_no)
         return Turn((reply,), state={**state, "step": question.key})
 
     def _report(self, ctx: FlowContext, state: dict[str, Any]) -> Turn:
