@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import os
 from contextlib import ExitStack
+from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from connectors.hr.csv_source import HrCsvSource
@@ -36,7 +37,12 @@ if TYPE_CHECKING:
     from provisioner.execution.engine import Progress, RunReport, SyncRequest
 
 
-def build_sources(config: Config) -> list[Source]:
+def build_sources(config: Config, *, today: date | None = None) -> list[Source]:
+    """The configured sources. ``today`` is the run's day (``SyncRequest.today``, ``sync
+    --as-of``): every source that reads by date (the school year of ParnasSys, current
+    groups in Somtoday and OneRoster, the valid version of a Youforce person) reads that day;
+    ``None`` leaves each source to the clock's day at its read."""
+    locations = {loc.brin6 for loc in config.locations}
     sources: list[Source] = []
     for slot in ("hr", "sis", "consent"):
         source = getattr(config.sources, slot)
@@ -49,23 +55,21 @@ def build_sources(config: Config) -> list[Source]:
         elif isinstance(source, YouforceSourceConfig):
             from connectors.hr.youforce.source import YouforceSource
 
-            sources.append(YouforceSource(slot, source, config.org_units))
+            sources.append(YouforceSource(slot, source, config.org_units, today=today))
         elif isinstance(source, SomtodaySourceConfig):
             from connectors.sis.somtoday.source import SomtodaySource
 
-            sources.append(SomtodaySource(slot, source, {loc.brin6 for loc in config.locations}))
+            sources.append(SomtodaySource(slot, source, locations, today=today))
         elif isinstance(source, ParnasSysSourceConfig):
             from connectors.sis.parnassys.source import ParnasSysSource
 
-            sources.append(ParnasSysSource(slot, source, {loc.brin6 for loc in config.locations}))
+            sources.append(ParnasSysSource(slot, source, locations, today=today))
         elif isinstance(source, MagisterSourceConfig):
             from connectors.sis.magister.source import MagisterSource
 
-            sources.append(MagisterSource(slot, source, {loc.brin6 for loc in config.locations}))
+            sources.append(MagisterSource(slot, source, locations))
         elif isinstance(source, OneRosterSourceConfig):
-            sources.append(
-                OneRosterCsvSource(slot, source, {loc.brin6 for loc in config.locations})
-            )
+            sources.append(OneRosterCsvSource(slot, source, locations, today=today))
         elif isinstance(source, ConsentCsvSourceConfig):
             sources.append(ConsentCsvSource(slot, source))
     return sources
@@ -77,9 +81,11 @@ def build_targets(
     dry_run: bool,
     stack: ExitStack,
     sessions: sessionmaker[Session] | None = None,
+    today: date | None = None,
 ) -> list[Target]:
     """The configured targets; everything they open is closed when ``stack`` closes.
-    ``sessions`` (the store) is needed by targets that open manual tasks (ParnasSys staff)."""
+    ``sessions`` (the store) is needed by targets that open manual tasks (ParnasSys staff);
+    ``today`` is the run's day, for the SIS staff targets' end-of-service dates."""
     targets: list[Target] = []
     for target in config.targets:
         if isinstance(target, ReferenceTargetConfig):
@@ -95,7 +101,7 @@ def build_targets(
         elif isinstance(target, M365TargetConfig):
             targets.append(_m365(config, target, dry_run=dry_run, stack=stack))
         elif isinstance(target, SisStaffTargetConfig):
-            targets.append(_sis_staff(config, target, dry_run, stack, sessions))
+            targets.append(_sis_staff(config, target, dry_run, stack, sessions, today))
         elif isinstance(target, ADTargetConfig):
             from connectors.ad.build import build_ad_target
 
@@ -159,6 +165,7 @@ def _sis_staff(
     dry_run: bool,
     stack: ExitStack,
     sessions: sessionmaker[Session] | None,
+    today: date | None = None,
 ) -> Target:
     """Staff accounts in the SIS; it reads through the board's SIS source of that system."""
     source = config.sources.sis
@@ -168,7 +175,7 @@ def _sis_staff(
         from connectors.sis.somtoday.staff import SomtodayStaffTarget
 
         somtoday = SomtodayStaffTarget(
-            target.name, target, source, locations, domain, dry_run=dry_run
+            target.name, target, source, locations, domain, dry_run=dry_run, today=today
         )
         stack.callback(somtoday.close)
         return somtoday
@@ -176,7 +183,7 @@ def _sis_staff(
         from connectors.sis.magister.staff import MagisterStaffTarget
 
         magister = MagisterStaffTarget(
-            target.name, target, source, locations, domain, dry_run=dry_run
+            target.name, target, source, locations, domain, dry_run=dry_run, today=today
         )
         stack.callback(magister.close)
         return magister
@@ -186,7 +193,14 @@ def _sis_staff(
         if sessions is None:
             raise ConfigError(f"target {target.name}: ParnasSys staff tasks need the store")
         return ParnasSysStaffTarget(
-            target.name, target, source, locations, domain, sessions, dry_run=dry_run
+            target.name,
+            target,
+            source,
+            locations,
+            domain,
+            sessions,
+            dry_run=dry_run,
+            today=today,
         )
     raise ConfigError(
         f"target {target.name}: system {target.system} needs sources.sis of type {target.system}"
@@ -215,14 +229,19 @@ def run_sync(
     The nightly job, ``provisioner sync``, ``serve`` and the chat bot's offboarding all come
     here, so a person offboarded from chat goes through exactly the nightly code path.
     """
-    from provisioner.execution.engine import Engine
+    from provisioner.execution.engine import Engine, today_in_amsterdam
 
+    # One day for the whole run: the engine's policy, every source and every target.
+    today = request.today or today_in_amsterdam()
+    request = dataclasses.replace(request, today=today)
     with ExitStack() as stack:
         engine = Engine(
             config,
             sessions,
-            build_sources(config),
-            build_targets(config, dry_run=request.dry_run, stack=stack, sessions=sessions),
+            build_sources(config, today=today),
+            build_targets(
+                config, dry_run=request.dry_run, stack=stack, sessions=sessions, today=today
+            ),
             target_settings=target_settings(config),
         )
         return engine.sync(request, progress=progress)

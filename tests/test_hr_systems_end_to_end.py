@@ -97,7 +97,7 @@ def parnassys(board: Board, monkeypatch: pytest.MonkeyPatch) -> Iterator[SourceC
 def sync(board: Board, config: Config) -> tuple[RunReport, set[tuple[str | None, str, bool]]]:
     target = ReferenceTarget("directory", board.directory)
     try:
-        engine = Engine(config, board.sessions(), build_sources(config), [target],
+        engine = Engine(config, board.sessions(), build_sources(config, today=TODAY), [target],
                         target_settings=target_settings(config))  # fmt: skip
         report = engine.sync(SyncRequest(today=TODAY))
         accounts = {(a.key, a.username, a.enabled) for a in target.read().accounts}
@@ -255,7 +255,7 @@ def sync_all(
         staff_target.name: {"include_pupils": False, "sis_roles": SIS_ROLES},
     }
     try:
-        engine = Engine(config, board.sessions(), build_sources(config),
+        engine = Engine(config, board.sessions(), build_sources(config, today=today),
                         [directory, staff_target], target_settings=settings)  # fmt: skip
         report = engine.sync(SyncRequest(today=today))
         return report, {a.key: a.enabled for a in directory.read().accounts}

@@ -80,7 +80,7 @@ def make_source(
         transport=transport,
         clock=clock,
         sleep=sleep,
-        today=lambda: TODAY,
+        today=TODAY,
     )
 
 

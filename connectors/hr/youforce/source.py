@@ -234,6 +234,7 @@ class YouforceSource:
     ``org_units`` maps organizationUnit ``shortName`` codes (what boards list in
     ``hr_org_units``) to the BRIN6 of their location. The client secret comes from the
     environment variable ``config.client_secret_env`` unless ``client_secret`` is given.
+    ``today`` (default: the day of the read) decides which version of a person is valid.
     """
 
     kind: SourceKind = SourceKind.HR
@@ -248,12 +249,12 @@ class YouforceSource:
         transport: httpx.BaseTransport | None = None,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
-        today: Callable[[], date] = date.today,
+        today: date | None = None,
     ) -> None:
         self.name = name
         self.config = config
         self.org_units = dict(org_units)
-        self._today = today
+        self.today = today
         secret = (
             client_secret if client_secret is not None else os.environ.get(config.client_secret_env)
         )
@@ -290,6 +291,7 @@ class YouforceSource:
         unit_keys.pop("", None)
         titles.pop("", None)
 
+        today = self.today or date.today()
         versions: dict[str, list[dict[str, Any]]] = {}
         for record in _live(persons):
             code = _text(record, "personCode")
@@ -300,7 +302,7 @@ class YouforceSource:
 
         names: dict[str, PersonName] = {}
         for code, records in versions.items():
-            person = _current_version(records, self._today())
+            person = _current_version(records, today)
             if person is None:
                 reason = "more than one version of this person is valid (validFrom/validUntil)"
                 rejects.reject(PERSONS, None, code, staff_key(code), [("personCode", reason)])
