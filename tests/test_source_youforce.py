@@ -349,6 +349,10 @@ def test_bad_records_are_reported_and_their_person_quarantined(emu: YouforceEmul
     )
     assert reasons[("1005", "organizationUnit")].startswith("organizationUnit 'OU-gone' is not")
     assert reasons[("1008", "hireDate")] == "'2026-02-30' is not a date (expected YYYY-MM-DD)"
+    assert (  # the report's line names the system
+        "Youforce (hr), /iam/v1.0/employments, record 1008, field hireDate: "
+        "'2026-02-30' is not a date (expected YYYY-MM-DD)"
+    ) in {p.describe() for p in batch.problems}
     assert reasons[(None, "personCode")] in {"no personCode", "employment E-anon has no personCode"}
     assert not any("Zonder" in p.reason or "Persoon" in p.reason for p in batch.problems)
     assert [m.employee_number for m in batch.staff] == ["1001"]

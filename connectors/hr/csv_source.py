@@ -37,6 +37,7 @@ class HrCsvSource:
     """
 
     kind: SourceKind = SourceKind.HR
+    system: str = "HR CSV"
 
     def __init__(self, name: str, config: HrCsvSourceConfig, org_units: Mapping[str, str]) -> None:
         self.name = name
@@ -114,7 +115,7 @@ class HrCsvSource:
             batch.staff.append(StaffMember(number, rows[0].name, employments))
         log.fill(batch)
         batch.counts = {"staff": len(numbers)}
-        return batch
+        return batch.named(self.system)
 
     def _check_person(self, file: str, number: str, rows: list[_Row], log: Rejections) -> None:
         """Rows of one employee number must share one name and not repeat an employment."""

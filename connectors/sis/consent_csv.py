@@ -31,6 +31,7 @@ class ConsentCsvSource:
     """
 
     kind: SourceKind = SourceKind.CONSENT
+    system: str = "consent CSV"
 
     def __init__(self, name: str, config: ConsentCsvSourceConfig) -> None:
         self.name = name
@@ -39,7 +40,7 @@ class ConsentCsvSource:
     def read(self) -> SourceBatch:
         """Read the answers; ``counts["consents"]`` is every answer row, good or rejected."""
         with gc_paused():
-            return self._read()
+            return self._read().named(self.system)
 
     def _read(self) -> SourceBatch:
         table = read_table(self.config.path, "consent export")

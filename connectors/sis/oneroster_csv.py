@@ -85,6 +85,7 @@ class OneRosterCsvSource:
     """
 
     kind: SourceKind = SourceKind.SIS
+    system: str = "OneRoster CSV"
 
     def __init__(
         self,
@@ -102,7 +103,7 @@ class OneRosterCsvSource:
     def read(self) -> SourceBatch:
         """Read orgs, users, classes, enrollments and, when present, demographics."""
         with gc_paused():
-            return self._read()
+            return self._read().named(self.system)
 
     def _read(self) -> SourceBatch:
         folder = self.config.path

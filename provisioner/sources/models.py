@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import dataclasses
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Protocol
 
@@ -19,8 +20,12 @@ class SourceKind(StrEnum):
 class RecordProblem:
     """A record a source could not use: where it is, which field, and why.
 
-    ``record`` is the record's key (employee number, SIS id) when it could be read, never a
-    name. ``reason`` explains in plain words and never contains other people's data.
+    ``source`` is the configured source (``hr``, ``sis``, ``consent``); ``system`` the system
+    it was read from (``Youforce``, ``ParnasSys``, ``HR CSV``), set by the source's ``read``
+    through :meth:`SourceBatch.named`; it is descriptive, so not part of equality. ``file`` is
+    the file or API endpoint, ``record`` the record's key (employee number, SIS id) when it
+    could be read, never a name. ``reason`` explains in plain words and never contains other
+    people's data.
     """
 
     source: str
@@ -29,12 +34,16 @@ class RecordProblem:
     record: str | None
     field: str | None
     reason: str
+    system: str | None = dataclasses.field(default=None, compare=False)
 
     def describe(self) -> str:
+        """One line for the report: ``Youforce (hr), /iam/v1.0/employments, record 1005,
+        field startDate: not a date``."""
+        system = f"{self.system} ({self.source})" if self.system else f"source {self.source}"
         where = self.file if self.line is None else f"{self.file} line {self.line}"
         who = f", record {self.record}" if self.record else ""
         what = f", field {self.field}" if self.field else ""
-        return f"{where}{who}{what}: {self.reason}"
+        return f"{system}, {where}{who}{what}: {self.reason}"
 
 
 @dataclass(slots=True)
@@ -58,6 +67,11 @@ class SourceBatch:
     quarantined_keys: set[str] = field(default_factory=set)
     unkeyed_rejects: int = 0
     counts: dict[str, int] = field(default_factory=dict)
+
+    def named(self, system: str) -> SourceBatch:
+        """This batch with every problem naming ``system``, the system it was read from."""
+        self.problems = [replace(p, system=system) for p in self.problems]
+        return self
 
 
 class Source(Protocol):

@@ -352,6 +352,7 @@ class AfasSource:
     """
 
     kind: SourceKind = SourceKind.HR
+    system: str = "AFAS Profit"
 
     def __init__(
         self,
@@ -393,7 +394,7 @@ class AfasSource:
             users = client.rows(config.users_connector, USERS_ORDER, config.page_size)
             jobs = client.rows(config.employments_connector, EMPLOYMENTS_ORDER, config.page_size)
         log.info("AFAS: %d user rows, %d employment rows", len(users), len(jobs))
-        return self.build(users, jobs)
+        return self.build(users, jobs).named(self.system)
 
     def build(
         self, users: Iterable[Mapping[str, Any]], employments: Iterable[Mapping[str, Any]]

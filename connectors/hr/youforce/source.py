@@ -238,6 +238,7 @@ class YouforceSource:
     """
 
     kind: SourceKind = SourceKind.HR
+    system: str = "Youforce"
 
     def __init__(
         self,
@@ -276,7 +277,7 @@ class YouforceSource:
             profiles = client.list_all(JOB_PROFILES)
             persons = client.list_all(PERSONS)
             employments = client.list_all(EMPLOYMENTS)
-        return self._join(units, profiles, persons, employments)
+        return self._join(units, profiles, persons, employments).named(self.system)
 
     # -- joining and checking -----------------------------------------------------------------
 

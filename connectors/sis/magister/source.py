@@ -263,6 +263,7 @@ class MagisterSource:
     """
 
     kind: SourceKind = SourceKind.SIS
+    system: str = "Magister"
 
     def __init__(
         self,
@@ -313,7 +314,7 @@ class MagisterSource:
         batch.groups = list(state.groups.values())
         state.log.fill(batch)
         batch.counts = {"pupils": len(state.pupil_ids), "groups": len(state.groups)}
-        return batch
+        return batch.named(self.system)
 
     def _location(self, unit: str) -> str | None:
         return self.config.locations.get(unit)

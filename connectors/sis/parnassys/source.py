@@ -256,6 +256,7 @@ class ParnasSysSource:
     """
 
     kind: SourceKind = SourceKind.SIS
+    system: str = "ParnasSys"
 
     def __init__(
         self,
@@ -302,7 +303,7 @@ class ParnasSysSource:
         duplicates: set[str] = set()
         for brin, pupils, _ in answers:
             self._pupils(brin, year, pupils, state, duplicates)
-        return self._assemble(state)
+        return self._assemble(state).named(self.system)
 
     # -- groups -------------------------------------------------------------------------------
 

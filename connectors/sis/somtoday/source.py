@@ -208,6 +208,7 @@ class SomtodaySource:
     """
 
     kind: SourceKind = SourceKind.SIS
+    system: str = "Somtoday"
 
     def __init__(
         self,
@@ -258,7 +259,7 @@ class SomtodaySource:
             "groups": len(state.group_ids),
             "consents": len(batch.consents),
         }
-        return batch
+        return batch.named(self.system)
 
     def _brin6(self, vestiging: Any, log: Rejections) -> str | None:
         """The configured BRIN6 of a vestiging; others are reported (once) and skipped."""
