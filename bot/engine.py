@@ -18,10 +18,12 @@ Front ends render the :class:`Outcome`: the replies for the asker and the notice
 from __future__ import annotations
 
 import logging
+import traceback
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any, cast
 from zoneinfo import ZoneInfo
 
@@ -35,6 +37,7 @@ from provisioner import metrics
 from provisioner.audit.service import record
 from provisioner.config import Config
 from provisioner.directory import Directory
+from provisioner.logging_setup import correlation, correlation_id
 from provisioner.store.tables import AuditEvent, ChatConversation
 
 log = logging.getLogger("provisioner.bot")
@@ -179,6 +182,17 @@ class ChatEngine:
         starter: Callable[[Asker, Language], Flow | None] | None,
         pressed: tuple[str | None, str, str] | None = None,
     ) -> Outcome:
+        # The front end's correlation id (Slack: one per request), else one per message here.
+        with correlation(correlation_id(), prefix="chat"):
+            return self._turn(who, text, starter, pressed)
+
+    def _turn(
+        self,
+        who: Incoming,
+        text: str,
+        starter: Callable[[Asker, Language], Flow | None] | None,
+        pressed: tuple[str | None, str, str] | None,
+    ) -> Outcome:
         now = self.clock()
         asker = self.resolve(who)
         stored = self._load(who.conversation_id, now)
@@ -242,8 +256,10 @@ class ChatEngine:
                 turn = flow.start(ctx, text)
         except Exception as exc:  # a flow bug must not leave the person without an answer
             incident = uuid.uuid4().hex[:8]
-            log.exception("flow %s failed (incident %s): %s", flow.name, incident,
-                          type(exc).__name__)
+            # Only the type and where it happened: an exception's message (and a traceback's
+            # locals) may hold what the person typed -- names of pupils and colleagues.
+            log.error("flow %s failed (incident %s, correlation %s): %s at %s", flow.name,
+                      incident, correlation_id(), type(exc).__name__, _where(exc))
             self._audit(actor, "chat.error", reason=f"{flow.name}: {type(exc).__name__}",
                         change={"incident": incident})
             return Outcome((_failed(language, incident),), language=language, asker=asker)
@@ -315,6 +331,7 @@ class ChatEngine:
         change: Mapping[str, Any] | None = None,
     ) -> None:
         flow = str((change or {}).get("flow") or reason.split(":", 1)[0])
+        log.info("%s (%s)", action, flow if flow in self.flows else "-")  # no reason: no text
         metrics.bot_requests_total.labels(
             flow=flow if flow in self.flows else "none", outcome=action.removeprefix("chat.")
         ).inc()
@@ -424,6 +441,12 @@ def _help(language: Language) -> Reply:
         ),
         data={"help": True},
     )
+
+
+def _where(exc: BaseException) -> str:
+    """The innermost frames as ``file.py:line``: enough to find the bug, nothing personal."""
+    frames = traceback.extract_tb(exc.__traceback__)[-3:]
+    return " < ".join(f"{Path(f.filename).name}:{f.lineno}" for f in reversed(frames)) or "?"
 
 
 def _utc(moment: datetime) -> datetime:

@@ -12,6 +12,7 @@ Built once per process. Without Slack credentials (``[bot.slack]``) the engine a
 
 from __future__ import annotations
 
+import contextvars
 import logging
 import threading
 import time
@@ -39,8 +40,9 @@ log = logging.getLogger("provisioner.bot")
 
 
 class TrackingExecutor(ThreadPoolExecutor):
-    """Bolt's listener executor, which can also wait until the work in hand is done (tests,
-    a clean shutdown)."""
+    """Where the Slack listeners' work runs after the acknowledgement, in the caller's
+    context (its correlation id); it can also wait until the work in hand is done (tests, a
+    clean shutdown)."""
 
     def __init__(self, max_workers: int = 2) -> None:
         super().__init__(max_workers=max_workers, thread_name_prefix="bot-listener")
@@ -48,7 +50,10 @@ class TrackingExecutor(ThreadPoolExecutor):
         self._lock = threading.Lock()
 
     def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
-        future = super().submit(fn, *args, **kwargs)
+        """Run ``fn`` in a worker with a copy of the caller's context variables: the work
+        after an acknowledgement logs under the interaction's correlation id."""
+        context = contextvars.copy_context()
+        future = super().submit(context.run, fn, *args, **kwargs)
         with self._lock:
             self._futures.add(future)
         future.add_done_callback(self._forget)

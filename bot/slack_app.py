@@ -23,6 +23,7 @@ go as direct messages. Nothing personal is logged: only ids and error types.
 
 from __future__ import annotations
 
+import contextvars
 import dataclasses
 import logging
 import re
@@ -49,10 +50,13 @@ from bot.blocks import (
 )
 from bot.conversation import Asker, Audience, Language, Notice, Reply
 from bot.engine import ChatEngine, Incoming, Outcome
+from bot.language import choose_language
+from provisioner.logging_setup import correlation
 
 log = logging.getLogger("provisioner.bot.slack")
 
 COMMANDS = ("/uitdienst", "/offboard", "/toestemming", "/consent", "/datalek", "/databreach")
+ENGLISH_COMMANDS = frozenset({"/offboard", "/consent", "/databreach"})
 EMAIL_TTL_SECONDS = 600.0
 
 
@@ -169,6 +173,16 @@ class SlackFront:
                         log.warning("a notice could not be sent: %s", exc.response.get("error"))
 
 
+class CorrelatedApp(App):
+    """A Bolt app that gives every request (HTTP and Socket Mode alike: both end in
+    :meth:`dispatch`) its own ``chat-`` correlation id. The middleware, the listener and the
+    work after the acknowledgement (the executor copies the context) all log under it."""
+
+    def dispatch(self, req: BoltRequest) -> BoltResponse:
+        with correlation(prefix="chat"):
+            return super().dispatch(req)
+
+
 def create_app(
     front: SlackFront,
     *,
@@ -178,7 +192,7 @@ def create_app(
     listener_executor: Executor | None = None,
 ) -> App:
     """The Slack app, built once: middleware for who is asking, then the listeners."""
-    app = App(
+    app = CorrelatedApp(
         signing_secret=signing_secret,
         client=client,
         token_verification_enabled=False,
@@ -189,11 +203,13 @@ def create_app(
     )
     engine = front.engine
     def background(work: Callable[[], object]) -> None:
-        """Work after the acknowledgement, outside a listener (the refusal's delivery)."""
+        """Work after the acknowledgement, in the request's context (its correlation id):
+        the runtime's executor copies it; a bare thread gets a copy here."""
         if listener_executor is not None:
             listener_executor.submit(_safely, work)
         else:
-            threading.Thread(target=_safely, args=(work,), daemon=True).start()
+            context = contextvars.copy_context()
+            threading.Thread(target=context.run, args=(_safely, work), daemon=True).start()
 
     # -- authorisation: who is asking -------------------------------------------------------
 
@@ -209,6 +225,7 @@ def create_app(
         if event and (event.get("bot_id") or event.get("subtype")):
             next()  # the bot's own messages and edits: the listener ignores them
             return None
+        log.debug("slack %s", body.get("command") or event.get("type") or body.get("type"))
         client = context.client
         assert client is not None
         channel = str(
@@ -218,7 +235,13 @@ def create_app(
         who = Incoming("slack", user_id, channel, front.email_of(client, user_id))
         asker = front.asker_of(who)
         if asker is None:
-            outcome = engine.refuse_unknown(who)
+            command = str(body.get("command") or "")
+            language = choose_language(
+                str(body.get("text") or event.get("text") or ""),
+                "en" if command in ENGLISH_COMMANDS else None,
+                engine.default_language,
+            )
+            outcome = engine.refuse_unknown(who, language)
             reply = outcome.replies[0]
             if body.get("command"):
                 return BoltResponse(

@@ -20,13 +20,19 @@ Everything is audited with the requester as actor; refusals name their reason
 from __future__ import annotations
 
 import json
+import os
 import re
-from collections.abc import Callable, Sequence
+import socket
+import time
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import CursorResult, delete, insert, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.conversation import (
@@ -44,7 +50,7 @@ from provisioner.audit.service import record
 from provisioner.config import Config, M365TargetConfig, SisStaffTargetConfig
 from provisioner.directory import Directory, StaffEntry, fold
 from provisioner.domain.models import Role
-from provisioner.store.tables import AuditEvent, Override
+from provisioner.store.tables import AuditEvent, Override, TargetLock
 from provisioner.tasks import ManualTask, ManualTasks, TaskError, TaskStatus, open_task
 
 #: A run for one person: (person key, actor, today) -> an object with ``run_id``, ``status``.
@@ -642,6 +648,57 @@ def open_offboarding_tasks(
     return tasks
 
 
+#: How long a claim on an offboarding holds when its holder neither finishes nor releases it
+#: (a replica killed mid-run): then another replica may take it over.
+CLAIM_FOR = timedelta(minutes=15)
+
+
+@contextmanager
+def claimed(sessions: sessionmaker[Session], name: str, *,
+            wait: float = 0.0) -> Iterator[bool]:
+    """Claim ``name`` for the block, so that of several ``serve`` replicas exactly one does
+    the work: yields True for the one holder, False for everyone else.
+
+    The claim is a row in ``target_locks`` (its key is unique): one INSERT, or one
+    conditional UPDATE of an expired row checked by its row count. Each is a single
+    statement, so the database decides on SQLite and PostgreSQL alike; nothing is read
+    first. ``wait`` seconds: keep trying while someone else holds it (a short step)."""
+    owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+    deadline = time.monotonic() + wait
+    while True:
+        got = _claim(sessions, name, owner)
+        if got or time.monotonic() >= deadline:
+            break
+        time.sleep(0.05)
+    try:
+        yield got
+    finally:
+        if got:
+            with sessions() as session:
+                session.execute(delete(TargetLock).where(TargetLock.target == name,
+                                                         TargetLock.owner == owner))
+                session.commit()
+
+
+def _claim(sessions: sessionmaker[Session], name: str, owner: str) -> bool:
+    now = datetime.now(UTC)
+    values = {"run_id": "offboarding", "owner": owner, "expires_at": now + CLAIM_FOR}
+    with sessions() as session:
+        try:
+            session.execute(insert(TargetLock).values(target=name, **values))
+            session.commit()
+            return True
+        except IntegrityError:
+            session.rollback()
+        taken: CursorResult[Any] = session.execute(  # type: ignore[assignment]
+            update(TargetLock)
+            .where(TargetLock.target == name, TargetLock.expires_at < now)
+            .values(**values)
+        )
+        session.commit()
+        return taken.rowcount == 1
+
+
 def run_offboarding(
     config: Config,
     sessions: sessionmaker[Session],
@@ -651,10 +708,24 @@ def run_offboarding(
     actor: str,
     today: date,
 ) -> dict[str, Any]:
-    """Run the core engine for one person now; audited. The outcome as plain data."""
+    """Run the core engine for one person now, once: claimed first, so a chat confirmation
+    and the ticks of several ``serve`` replicas never run it twice. Audited. The outcome as
+    plain data (status ``"claimed"`` when another process has it or it has already run)."""
     sync: SyncService | None = services.get("sync") if services else None
     if sync is None:
         return {"status": "scheduled", "reason": "no sync service in this process"}
+    with claimed(sessions, f"(offboarding {override_id})") as mine:
+        if not mine:
+            return {"status": "claimed", "reason": "another process is running it"}
+        with sessions() as session:
+            override = session.get(Override, override_id)
+            if override is None or _has_run(session, override):
+                return {"status": "claimed", "reason": "it has already run"}
+        return _run(sessions, sync, override_id, person_key, actor, today)
+
+
+def _run(sessions: sessionmaker[Session], sync: SyncService, override_id: int,
+         person_key: str, actor: str, today: date) -> dict[str, Any]:
     try:
         report = sync(person_key, actor, today)
     except Exception as exc:  # LockHeld (the nightly run), a target down: the scheduler retries
@@ -694,7 +765,7 @@ def run_due_offboardings(
     for override in pending:
         outcome = run_offboarding(config, sessions, services, override.id, override.person_key,
                                   override.requested_by, today)
-        if outcome["status"] in ("retry", "scheduled"):
+        if outcome["status"] in ("retry", "scheduled", "claimed"):
             continue
         with sessions() as session:
             request = _request(session, override.id) or {}
@@ -717,7 +788,18 @@ def finished_notices(
     config: Config, sessions: sessionmaker[Session], directory: Directory, override_id: int
 ) -> list[Notice]:
     """"Everything is done" for the requester, once the run has applied and every task but
-    the (later) deletion approval is closed."""
+    the (later) deletion approval is closed. Exactly once: the last task closed at the same
+    moment as a tick on another replica (or two last tasks at once) both get here, and the
+    claim lets one of them look and tell."""
+    with claimed(sessions, f"(offboarding {override_id} done)", wait=10.0) as mine:
+        if not mine:
+            return []
+        return _finished_notices(sessions, directory, override_id)
+
+
+def _finished_notices(
+    sessions: sessionmaker[Session], directory: Directory, override_id: int
+) -> list[Notice]:
     with sessions() as session:
         override = session.get(Override, override_id)
         request = _request(session, override_id)
@@ -810,7 +892,7 @@ def _run_text(language: Language, person: StaffEntry, outcome: dict[str, Any]) -
                   "Het Stafbureau doet de stappen die met de hand moeten.",
                   f"Done: {name}'s access is blocked (run {outcome['run_id']}). The central "
                   "office does the steps that need a person.")
-    if status in ("retry", "scheduled"):
+    if status in ("retry", "scheduled", "claimed"):
         return _t(language,
                   f"Vastgelegd. De synchronisatie voor {name} is nu bezig of niet bereikbaar; "
                   "ik probeer het binnen een minuut opnieuw en meld het als het klaar is.",
