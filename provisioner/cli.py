@@ -35,7 +35,7 @@ from provisioner.execution.engine import RunReport, SyncRequest
 from provisioner.execution.locks import LockHeld
 from provisioner.planning.models import OpType
 from provisioner.store.db import ensure_current, make_engine, session_factory, upgrade
-from provisioner.store.tables import SyncOutcome, SyncRun
+from provisioner.store.tables import JournalEntry, SyncOutcome, SyncRun
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
 runs_app = typer.Typer(help="Past runs: what changed, what failed, what was stopped.")
@@ -379,6 +379,19 @@ def runs_show(
             .scalars()
             .all()
         )
+        drift = (
+            session.execute(
+                select(JournalEntry)
+                .where(
+                    JournalEntry.run_id == run_id,
+                    JournalEntry.status == "applied",
+                    JournalEntry.reason.contains("(drift)"),
+                )
+                .order_by(JournalEntry.target, JournalEntry.object_key, JournalEntry.seq)
+            )
+            .scalars()
+            .all()
+        )
     if as_json:
         body = _run_json(run)
         body["outcomes"] = [
@@ -408,6 +421,27 @@ def runs_show(
             table.add_row(o.target, o.object_key, o.outcome, escape(o.reason))
     if table.row_count:
         out.print(table)
+    if drift:
+        # One line each (no table), so a line never wraps and a script can grep it.
+        out.print(f"Drift found and repaired ({len(drift)}):")
+        for entry in drift:
+            out.print(
+                f"  - {escape(entry.target)} {escape(entry.object_key)}: "
+                f"{escape(_drift_repair(entry))} ({escape(entry.reason)})",
+                soft_wrap=True,
+            )
+
+
+def _drift_repair(entry: JournalEntry) -> str:
+    """What the run did about one piece of drift, in words (keys only, no names)."""
+    group = entry.group_key or "?"
+    if entry.op_type == OpType.REMOVE_MEMBER.value:
+        return f"member added by hand, removed from group {group}"
+    if entry.op_type == OpType.REVOKE_LIBRARY.value:
+        return "access given by hand (a grant or a nested group), taken away"
+    if entry.op_type == OpType.GRANT_LIBRARY.value:
+        return f"permissions missing or changed by hand, set again for group {group}"
+    return entry.op_type.replace("_", " ")
 
 
 @audit_app.command("verify")

@@ -1,24 +1,40 @@
 """A real Samba AD domain controller on loopback, for the AD connector's tests.
 
 Register it in a test module with ``pytest_plugins = ["tests.samba_dc"]`` and ask for the
-``samba_dc`` fixture. Once per test session it provisions a throwaway domain SCHOOL.TEST into
-a temporary directory (nothing under /etc is touched), starts ``samba -i -M single`` as a
-child of the test run, creates the provisioner's service account and an empty share include
-file, and stops every process it started at the end (by process group and by id).
+``samba_dc`` fixture. Once per test session it copies a throwaway domain SCHOOL.TEST into a
+temporary directory (nothing under /etc is touched), starts ``samba -i -M single`` as a child
+of the test run, creates the provisioner's service account and an empty share include file,
+and stops every process it started at the end (by process group and by id).
+
+Provision once, copy per session: ``samba-tool domain provision`` runs once per Samba version
+(and per set of provision options) into a template under
+``$XDG_CACHE_HOME/school-provisioner/`` (default ``~/.cache``); each session copies it with
+``cp -a`` (extended attributes too: sysvol's NT ACLs live in ``security.NTACL``) and rewrites
+the absolute paths. Only ``etc/smb.conf`` holds the provision path: checked with
+``grep -c`` on every file of a fresh provision (the LDB and TDB files under ``private/``,
+``sam.ldb.d/`` and ``state/`` hold none, in UTF-8 or UTF-16), and the fixture checks it again
+after every copy, falling back to a fresh provision if a copy still names the template or
+lost sysvol's ACL. A template older than 30 days is provisioned again, because the domain's
+default maximum password age (42 days) would expire the Administrator's password.
+``SAMBA_DC_FRESH=1`` provisions every session, as before.
 
 Samba's LDAP, Kerberos and SMB ports are fixed (389, 636, 88, 445, ...), so one DC runs per
 machine (network namespace) at a time. When Samba is missing the fixture installs it with
 ``scripts/ensure-samba.sh``; when the environment variable ``CI`` is set it FAILS instead of
 skipping, so CI proves the connector against a real DC.
 
-Timings on the 2-core development machine: provision 5-7 s, start to first LDAPS bind 1-3 s.
+Timings on the 2-core development machine (Samba 4.17): provision 3.9-7.4 s (once per
+template), copy and rewrite 0.1-0.2 s (every session), start to first LDAPS bind 1-3 s.
 """
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import fcntl
+import hashlib
 import os
+import re
 import secrets
 import shutil
 import signal
@@ -52,9 +68,14 @@ class SambaDC:
     root: Path
     admin_password: str
     service_password: str
-    #: seconds from provisioning start to ready, and from process start to the first bind
+    #: seconds to make this session's domain directory (a copy of the template, or a fresh
+    #: provision), and from process start to the first bind
     provision_seconds: float
     start_seconds: float
+    #: True when the domain was copied from the cached template
+    copied: bool = False
+    #: seconds the template's provision took (when it was made, perhaps in an earlier session)
+    template_seconds: float = 0.0
 
     realm: str = REALM
     domain: str = DOMAIN
@@ -132,36 +153,46 @@ def _port_in_use(port: int) -> bool:
         return probe.connect_ex(("127.0.0.1", port)) == 0
 
 
-def provision(root: Path, admin_password: str) -> None:
-    """A new domain in ``root``; options keep every service on loopback and off /etc."""
-    root.mkdir(parents=True)
-    (root / "run").mkdir()
+PROVISION_OPTIONS = {
+    "interfaces": "lo",
+    "bind interfaces only": "yes",
+    "server services": "-dns -dnsupdate -nbt -wrepl -ntp_signd",
+    "disable netbios": "yes",
+    "log file": "{root}/log.%m",
+    "pid directory": "{root}/run",
+    "ncalrpc dir": "{root}/run/ncalrpc",
+    "dns update command": "/bin/true",
+    "spn update command": "/bin/true",
+    "dns forwarder": "127.0.0.1",
+}
+TEMPLATE_MAX_AGE = 30 * 24 * 3600  # seconds; the domain's maxPwdAge is 42 days
+
+
+def _provision_command(root: Path, admin_password: str) -> list[str]:
     empty = root / "empty.conf"  # so nothing of /etc/samba/smb.conf leaks into the domain
-    empty.write_text("")
-    options = {
-        "interfaces": "lo",
-        "bind interfaces only": "yes",
-        "server services": "-dns -dnsupdate -nbt -wrepl -ntp_signd",
-        "disable netbios": "yes",
-        "log file": f"{root}/log.%m",
-        "pid directory": f"{root}/run",
-        "ncalrpc dir": f"{root}/run/ncalrpc",
-        "dns update command": "/bin/true",
-        "spn update command": "/bin/true",
-        "dns forwarder": "127.0.0.1",
-    }
-    command = [
+    options = {name: value.format(root=root) for name, value in PROVISION_OPTIONS.items()}
+    return [
         "samba-tool", "domain", "provision", f"--configfile={empty}",
         f"--targetdir={root}", f"--realm={REALM}", f"--domain={DOMAIN}", "--server-role=dc",
         "--dns-backend=NONE", "--use-rfc2307", "--host-name=dc1", "--host-ip=127.0.0.1",
         f"--adminpass={admin_password}",
         *(f"--option={name}={value}" for name, value in options.items()),
     ]  # fmt: skip
-    done = subprocess.run(command, capture_output=True, text=True)
+
+
+def provision_domain(root: Path, admin_password: str) -> None:
+    """A new domain in ``root``; options keep every service on loopback and off /etc."""
+    root.mkdir(parents=True)
+    (root / "run").mkdir()
+    (root / "empty.conf").write_text("")
+    done = subprocess.run(_provision_command(root, admin_password), capture_output=True, text=True)
     if done.returncode != 0:
         pytest.fail(f"samba-tool domain provision failed: {done.stderr.strip()[-800:]}")
-    # The connector's shares live in an include file; an include inside [global] would pull
-    # the rest of [global] into the last share, so it goes in a [global] block of its own.
+
+
+def add_session_files(root: Path) -> None:
+    """The connector's shares live in an include file; an include inside [global] would pull
+    the rest of [global] into the last share, so it goes in a [global] block of its own."""
     conf = root / "etc" / "smb.conf"
     (root / "etc" / "shares.conf").write_text("")
     shares = Path(tempfile.mkdtemp(prefix="samba-shares-"))
@@ -169,6 +200,131 @@ def provision(root: Path, admin_password: str) -> None:
     (root / "shares").symlink_to(shares)
     with conf.open("a", encoding="utf-8") as handle:
         handle.write(f"\n[global]\n\tinclude = {root}/etc/shares.conf\n")
+
+
+def provision(root: Path, admin_password: str) -> None:
+    """A fresh domain for this session only (no template)."""
+    provision_domain(root, admin_password)
+    add_session_files(root)
+
+
+# -- provision once, copy per session -----------------------------------------------------------
+
+
+def samba_version() -> str:
+    done = subprocess.run(["samba", "--version"], capture_output=True, text=True)
+    return re.sub(r"[^A-Za-z0-9.+-]+", "_", done.stdout.strip().removeprefix("Version ")) or "x"
+
+
+def template_dir() -> Path:
+    """The cached template for this Samba version and these provision options."""
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    command = _provision_command(Path("ROOT"), "PASSWORD")
+    options = hashlib.sha256("\0".join(command).encode()).hexdigest()[:10]
+    return cache / "school-provisioner" / f"samba-template-{samba_version()}-{options}"
+
+
+@dataclass(frozen=True)
+class Template:
+    folder: Path
+    provisioned_at: Path  # the absolute path the domain was provisioned in (in smb.conf)
+    admin_password: str
+    provision_seconds: float
+
+    @property
+    def domain(self) -> Path:
+        return self.folder / "dc"
+
+
+def _read_template(folder: Path) -> Template | None:
+    try:
+        stamp = folder / "provisioned-at"
+        if time.time() - stamp.stat().st_mtime > TEMPLATE_MAX_AGE:
+            return None
+        return Template(
+            folder,
+            Path(stamp.read_text().strip()),
+            (folder / "admin-password").read_text().strip(),
+            float((folder / "provision-seconds").read_text()),
+        )
+    except (OSError, ValueError):
+        return None
+
+
+def ensure_template() -> Template:
+    """The cached provisioned domain, made now if missing or too old. The caller holds the
+    machine lock, so two sessions never build it at once; the rename makes it appear whole."""
+    folder = template_dir()
+    found = _read_template(folder)
+    if found is not None:
+        return found
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    building = Path(tempfile.mkdtemp(prefix=".building-", dir=folder.parent))
+    admin_password = "Adm1n-" + secrets.token_urlsafe(12)
+    began = time.monotonic()
+    provision_domain(building / "dc", admin_password)
+    took = time.monotonic() - began
+    secret = building / "admin-password"
+    secret.write_text(admin_password + "\n")
+    secret.chmod(0o600)
+    (building / "provision-seconds").write_text(f"{took:.2f}\n")
+    (building / "provisioned-at").write_text(f"{building / 'dc'}\n")
+    if folder.exists():  # too old or broken: replace it
+        shutil.rmtree(folder)
+    building.rename(folder)
+    made = _read_template(folder)
+    assert made is not None
+    return made
+
+
+def _mentions(root: Path, path: Path) -> list[Path]:
+    """Files under ``root`` that still name ``path`` (UTF-8 or UTF-16, as LDB could)."""
+    needles = (str(path).encode(), str(path).encode("utf-16-le"))
+    found = []
+    for file in root.rglob("*"):
+        if file.is_file() and not file.is_symlink():
+            data = file.read_bytes()
+            if any(needle in data for needle in needles):
+                found.append(file)
+    return found
+
+
+def copy_template(template: Template, root: Path) -> bool:
+    """The template's domain in ``root`` with its paths rewritten; False (and nothing left in
+    ``root``) if the copy is not clean, so the caller provisions afresh instead."""
+    root.parent.mkdir(parents=True, exist_ok=True)
+    done = subprocess.run(
+        ["cp", "-a", "--reflink=auto", str(template.domain), str(root)],
+        capture_output=True, text=True,
+    )  # fmt: skip
+    conf = root / "etc" / "smb.conf"
+    if done.returncode == 0:
+        text = conf.read_text(encoding="utf-8")
+        conf.write_text(text.replace(str(template.provisioned_at), str(root)), encoding="utf-8")
+    sysvol = "security.NTACL"
+    clean = (
+        done.returncode == 0
+        and not _mentions(root, template.provisioned_at)
+        and os.getxattr(root / "state" / "sysvol", sysvol)
+        == os.getxattr(template.domain / "state" / "sysvol", sysvol)
+    )
+    if not clean:
+        shutil.rmtree(root, ignore_errors=True)
+    return clean
+
+
+def prepare_domain(root: Path) -> tuple[str, bool, float]:
+    """This session's domain directory: the admin password, whether it was copied from the
+    template, and how long the template's provision took."""
+    if not os.environ.get("SAMBA_DC_FRESH"):
+        template = ensure_template()
+        if copy_template(template, root):
+            add_session_files(root)
+            return template.admin_password, True, template.provision_seconds
+    admin_password = "Adm1n-" + secrets.token_urlsafe(12)
+    began = time.monotonic()
+    provision(root, admin_password)
+    return admin_password, False, time.monotonic() - began
 
 
 class _Process:
@@ -283,8 +439,7 @@ def start_samba_dc(root: Path) -> tuple[SambaDC, _Process]:
         if _port_in_use(port):
             pytest.fail(f"port {port} on 127.0.0.1 is in use: is another Samba DC running?")
     began = time.monotonic()
-    admin_password = "Adm1n-" + secrets.token_urlsafe(12)
-    provision(root, admin_password)
+    admin_password, copied, template_seconds = prepare_domain(root)
     provisioned = time.monotonic()
     process = _Process(root)
     dc = SambaDC(
@@ -293,15 +448,11 @@ def start_samba_dc(root: Path) -> tuple[SambaDC, _Process]:
         service_password="Svc-" + secrets.token_urlsafe(16) + "1!",
         provision_seconds=provisioned - began,
         start_seconds=0.0,
+        copied=copied,
+        template_seconds=template_seconds,
     )
     process.wait_ready(dc)
-    dc = SambaDC(
-        root=root,
-        admin_password=dc.admin_password,
-        service_password=dc.service_password,
-        provision_seconds=dc.provision_seconds,
-        start_seconds=time.monotonic() - provisioned,
-    )
+    dc = dataclasses.replace(dc, start_seconds=time.monotonic() - provisioned)
     try:
         _add_service_account(dc)
     except Exception:
@@ -320,10 +471,13 @@ def samba_dc(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SambaDC]:
     except BaseException:
         lock.close()
         raise
-    print(  # shown with -s: how long the fixture took (the report asks for it)
-        f"\nsamba_dc: provisioned in {dc.provision_seconds:.1f} s, "
-        f"ready {dc.start_seconds:.1f} s after start"
+    made = (
+        f"copied the template in {dc.provision_seconds:.2f} s "
+        f"(its provision took {dc.template_seconds:.1f} s once)"
+        if dc.copied
+        else f"provisioned in {dc.provision_seconds:.1f} s"
     )
+    print(f"\nsamba_dc: {made}, ready {dc.start_seconds:.1f} s after start")  # shown with -s
     try:
         yield dc
     finally:

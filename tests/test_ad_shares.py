@@ -4,12 +4,14 @@ A demo board with two locations is synced through the real engine into AD and th
 then every person logs in over SMB (``smbclient``) with the password the ICT desk gave them,
 and reaches exactly what the hierarchy *directie/locatieleider - IB-er - leerkracht -
 leerlingen* allows. Drift made by hand (a member, a nested group, an ACE, a folder) is found,
-repaired and reported in the run's outcomes.
+repaired and reported in the run's outcomes and by ``provisioner runs show``.
 """
 
 from __future__ import annotations
 
+import os
 import subprocess
+import sys
 from collections.abc import Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass, field
@@ -85,16 +87,22 @@ class StaticSis:
             staff("1006", "Vera", "Vertrek", "Leerkracht"),
             staff("2001", "Anke", "Ankers", "Leerkracht", ANKER),
             staff("2002", "Ingrid", "Anker-IB", "Intern begeleider", ANKER),
+            # escaping hazards in the family name, through naming and the engine into AD
+            staff("2003", "Jan", "Smit, Jr.", "Conciërge", ANKER),
+            staff("2004", "Eva", "*)(cn=*", "Conciërge", ANKER),
         ]
         self.pupils = [
             pupil("P1", "Pim", "Vijf", LINDE, "G5-07"),
             pupil("P2", "Zoë", "Zes", LINDE, "G6-07"),
             pupil("P3", "Ada", "Anker", ANKER, "G5-08"),
+            pupil("P4", "Bas", "Zeven", LINDE, "G7-07"),
         ]
         self.groups = [
             ClassGroup("G5-07", "Groep 5", LINDE, frozenset({"1003", "1006"})),
             ClassGroup("G6-07", "Groep 6", LINDE, frozenset({"1004"})),
             ClassGroup("G5-08", "Groep 5", ANKER, frozenset({"2001"})),
+            # the teacher of group 5 teaches group 7 too: she opens both of her groups
+            ClassGroup("G7-07", "Groep 7", LINDE, frozenset({"1003"})),
         ]
 
     def read(self) -> SourceBatch:
@@ -235,21 +243,27 @@ def board(samba_dc: SambaDC, tmp_path_factory: pytest.TempPathFactory) -> Iterat
 
 # -- who reaches what -------------------------------------------------------------------------
 
-G5, G6 = "Groepen\\Groep 5", "Groepen\\Groep 6"
+G5, G6, G7 = "Groepen\\Groep 5", "Groepen\\Groep 6", "Groepen\\Groep 7"
 ACCESS = [
     # a pupil of group 5: her own group, not group 6, no staff folder
     ("pupil:P1", LINDE, G5, ALLOWED),
     ("pupil:P1", LINDE, G6, DENIED),
+    ("pupil:P1", LINDE, G7, DENIED),
     ("pupil:P1", LINDE, "Zorg", DENIED),
     ("pupil:P1", LINDE, "Leerkrachten", DENIED),
     ("pupil:P1", ANKER, "Groepen\\Groep 5", DENIED),
-    # a teacher: her groups, the teachers' and team folders; not the care folder
+    # a teacher: her groups (5 and 7), the teachers' and team folders; not the care folder
     ("staff:1003", LINDE, G5, ALLOWED),
+    ("staff:1003", LINDE, G7, ALLOWED),
     ("staff:1003", LINDE, "Leerkrachten", ALLOWED),
     ("staff:1003", LINDE, "Team", ALLOWED),
     ("staff:1003", LINDE, "Zorg", DENIED),
     ("staff:1003", LINDE, "Directie", DENIED),
     ("staff:1003", LINDE, G6, DENIED),
+    # the teacher of group 6 opens group 6 only
+    ("staff:1004", LINDE, G6, ALLOWED),
+    ("staff:1004", LINDE, G5, DENIED),
+    ("staff:1004", LINDE, G7, DENIED),
     # the care coordinator: the care folder and every group of her location, nothing elsewhere
     ("staff:1002", LINDE, "Zorg", ALLOWED),
     ("staff:1002", LINDE, G5, ALLOWED),
@@ -262,7 +276,7 @@ ACCESS = [
     # the location leader: everything of her location
     *[
         ("staff:1001", LINDE, path, ALLOWED)
-        for path in ("", "Directie", "Zorg", "Leerkrachten", "Team", "Groepen", G5, G6)
+        for path in ("", "Directie", "Zorg", "Leerkrachten", "Team", "Groepen", G5, G6, G7)
     ],
     ("staff:1001", ANKER, "Directie", DENIED),
     # a caretaker: the team folder only, no pupil folder
@@ -349,6 +363,36 @@ def _hand_made_user(board: DemoBoard) -> tuple[str, str]:
     return dn, str(conn.entries[0].objectGUID.value).strip("{}")
 
 
+def runs_show(board: DemoBoard, run_id: str) -> str:
+    """``provisioner runs show RUN_ID`` as an admin runs it (a real process), on the board's
+    store (named in the environment; no configuration file needed to read runs)."""
+    done = subprocess.run(
+        [sys.executable, "-m", "provisioner", "runs", "show", run_id,
+         "-c", str(board.folder / "absent.toml")],
+        capture_output=True, text=True, timeout=120,
+        env={**os.environ, "PROVISIONER_DATABASE_URL": f"sqlite:///{board.folder / 'store.db'}",
+             "COLUMNS": "100"},
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+    return done.stdout
+
+
+def drift_lines(shown: str) -> list[str]:
+    """The lines of the "Drift found and repaired" section."""
+    lines = shown.splitlines()
+    heading = [i for i, line in enumerate(lines) if line.startswith("Drift found and repaired")]
+    if not heading:
+        return []
+    return [line for line in lines[heading[0] + 1 :] if line.startswith("  - ")]
+
+
+def _members(board: DemoBoard, marker: str) -> list[str]:
+    conn = board.dc.admin_connection()
+    conn.search(board.dc.base_dn, f"(info={marker})", attributes=["member"])
+    (entry,) = conn.entries
+    return [str(dn) for dn in entry.member.values]
+
+
 def _group_dn(board: DemoBoard, marker: str) -> str:
     conn = board.dc.admin_connection()
     conn.search(board.dc.base_dn, f"(info={marker})", attributes=["cn"])
@@ -368,7 +412,17 @@ def test_a_member_added_by_hand_is_removed_and_reported(board: DemoBoard) -> Non
     outcome, reason = board.outcomes(report.run_id)[f"remote:{guid}"]
     assert outcome == "updated" and "drift" in reason
     assert board.ls("handmade", LINDE, G5) == DENIED
-    assert board.sync().total == 0  # repaired: nothing left to do
+
+    shown = runs_show(board, report.run_id)
+    assert drift_lines(shown) == [
+        f"  - ad remote:{guid}: member added by hand, removed from group class:G5-07 "
+        "(not added by the provisioner (drift): removed)"
+    ], shown
+    assert "Hand Made" not in shown and "handmade" not in shown  # keys only, no names
+    again = board.sync()
+    assert again.total == 0  # repaired: nothing left to do
+    shown = runs_show(board, again.run_id)
+    assert "Drift found" not in shown and drift_lines(shown) == []
 
 
 def test_groups_that_are_not_authoritative_keep_hand_added_members(board: DemoBoard) -> None:
@@ -401,21 +455,73 @@ def test_a_group_nested_by_hand_and_a_changed_acl_are_repaired(board: DemoBoard)
     assert report.counts.get("grant_library") == 1
     outcomes = board.outcomes(report.run_id)
     assert "drift" in outcomes[f"loc:{LINDE}:care"][1]
-    assert f"loc:{LINDE}:teachers" in outcomes
+    assert "drift" in outcomes[f"loc:{LINDE}:teachers"][1]  # the ACL set back
+    lines = drift_lines(runs_show(board, report.run_id))
+    assert len(lines) == 2, lines
+    (nested,) = [line for line in lines if f"ad loc:{LINDE}:care:" in line]
+    assert "taken away" in nested and "(drift)" in nested
+    (acl,) = [line for line in lines if f"ad loc:{LINDE}:teachers:" in line]
+    assert f"set again for group loc:{LINDE}:teachers" in acl and "(drift)" in acl
     assert board.ls("staff:1003", LINDE, "Zorg") == DENIED
     assert board.ls("staff:1005", LINDE, "Leerkrachten") == DENIED
     assert board.ls("staff:1003", LINDE, "Leerkrachten") == ALLOWED
 
 
 def test_a_missing_folder_is_made_again_and_content_is_never_deleted(board: DemoBoard) -> None:
+    """A folder deleted by hand comes back; a class that ends keeps its folder and its files,
+    and its group loses every member, so nobody opens the folder any more."""
     admin = _admin_auth(board)
     subprocess.run(["smbclient", f"//{board.dc.host}/{LINDE}", "-A", str(admin), "-c",
                     'rmdir "Team"'], check=True, capture_output=True)  # fmt: skip
-    (board.dc.share_root / LINDE / "Groepen" / "Groep 6" / "toets.txt").write_text("rekenen")
+    teacher = board.sam("staff:1003")
+    assert board.smb(teacher, LINDE, f'mkdir "{G7}\\Toetsen"') == ALLOWED
+    work = board.folder / "toets.txt"
+    work.write_text("rekenen")
+    put = f'put "{work}" "{G7}\\Toetsen\\toets.txt"'
+    assert board.smb(teacher, LINDE, put) == ALLOWED
+    folder = board.dc.share_root / LINDE / "Groepen" / "Groep 7"
+    assert (folder / "Toetsen" / "toets.txt").read_text() == "rekenen"
+    assert len(_members(board, "provisioner:group:class:G7-07")) == 4  # P4, 1003, 1002, 1001
+
+    # group 7 ends: its pupil moves to group 6, its teacher keeps group 5
+    board.source.groups = [g for g in board.source.groups if g.group_id != "G7-07"]
+    board.source.pupils = [
+        p if p.sis_id != "P4" else pupil("P4", "Bas", "Zeven", LINDE, "G6-07")
+        for p in board.source.pupils
+    ]
     report = board.sync()
-    assert report.counts.get("grant_library") == 1, report.as_json()
+    assert report.status == "applied", report.as_json()
+    assert report.counts.get("grant_library") == 1, report.as_json()  # Team, made again
+    assert report.counts.get("remove_member", 0) >= 4, report.as_json()
     assert board.ls("staff:1005", LINDE, "Team") == ALLOWED
-    assert (board.dc.share_root / LINDE / "Groepen" / "Groep 6" / "toets.txt").exists()
+
+    assert _members(board, "provisioner:group:class:G7-07") == []
+    assert (folder / "Toetsen" / "toets.txt").read_text() == "rekenen"  # nothing deleted
+    assert board.smb("Administrator", LINDE, f'get "{G7}\\Toetsen\\toets.txt" /dev/null',
+                     password=board.dc.admin_password) == ALLOWED  # fmt: skip
+    assert board.ls("staff:1003", LINDE, G7) == DENIED  # the group lost its members
+    assert board.ls("pupil:P4", LINDE, G7) == DENIED
+    assert board.ls("pupil:P4", LINDE, G6) == ALLOWED
+    assert board.ls("staff:1003", LINDE, G5) == ALLOWED
+    assert board.sync().total == 0  # and the next run leaves the folder alone
+
+
+def test_names_with_escaping_hazards_go_through_the_engine_into_ad(board: DemoBoard) -> None:
+    """Family names "Smit, Jr." and ``*)(cn=*`` through naming, the planner and the connector:
+    the account holds the name as given, and the person logs in to her location's share."""
+    conn = board.dc.admin_connection()
+    target = board.target()
+    for key, family in (("staff:2003", "Smit, Jr."), ("staff:2004", "*)(cn=*")):
+        (account,) = target.find_accounts(key)
+        conn.search(target.distinguished_name(account.remote_id), "(objectClass=*)", "BASE",
+                    attributes=["sn", "cn", "sAMAccountName"])  # fmt: skip
+        entry = conn.entries[0]
+        assert str(entry.sn) == family
+        assert str(entry.cn).endswith(family)
+        assert str(entry.sAMAccountName).isascii()
+        assert board.ls(key, ANKER, "Team") == ALLOWED
+        assert board.ls(key, ANKER, "Zorg") == DENIED
+    assert board.sync().total == 0  # read back, the names match: nothing to change
 
 
 def test_a_disabled_leaver_cannot_log_in_at_all(board: DemoBoard) -> None:
@@ -429,6 +535,12 @@ def test_a_disabled_leaver_cannot_log_in_at_all(board: DemoBoard) -> None:
     ]  # fmt: skip
     report = board.sync()
     assert report.counts.get("disable_account") == 1, report.as_json()
+    target = board.target()
+    (account,) = target.find_accounts("staff:1006")
+    conn = board.dc.admin_connection()
+    conn.search(target.distinguished_name(account.remote_id), "(objectClass=*)", "BASE",
+                attributes=["userAccountControl"])  # fmt: skip
+    assert int(conn.entries[0].userAccountControl.value) & 0x2  # ACCOUNTDISABLE
     assert board.smb(leaver, LINDE, "ls") in (
         "NT_STATUS_ACCOUNT_DISABLED",
         "NT_STATUS_LOGON_FAILURE",

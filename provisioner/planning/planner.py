@@ -395,13 +395,20 @@ def _plan_libraries(
             and remote_group.remote_id in library.grants.values()
         )
         if not granted_to_group:
+            # A library and a group that both exist already were shared before: a grant that
+            # is gone or differs now (a permission, an ACL, a folder) was changed by hand.
+            reason = (
+                "permission of its access group missing or changed (drift): set again"
+                if library is not None and remote_group is not None
+                else "shared with its access group only"
+            )
             ops.append(
                 Operation(
                     OpType.GRANT_LIBRARY,
                     key,
                     group=key,
                     data={"library_id": library.remote_id if library else None},
-                    reason="shared with its access group only",
+                    reason=reason,
                 )
             )
         if library is None:
