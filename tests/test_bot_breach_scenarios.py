@@ -163,3 +163,23 @@ def test_slack_in_a_channel_the_intake_is_ephemeral(world: tuple[BotBoard, Staff
     follow_up = last_to(bb, "D" + REPORTER.removeprefix("U"))
     assert "Whose data is it" in shown(follow_up)  # the next intake question, not "help"
     send(bb, bb.requests.dm("stop", user=REPORTER))
+
+
+def test_logs_hold_no_names_from_a_breach_report(
+    world: tuple[BotBoard, StaffEntry], caplog: pytest.LogCaptureFixture
+) -> None:
+    bb, reporter = world
+    caplog.set_level("DEBUG", logger="provisioner")
+    caplog.set_level("INFO")
+    pupil = "Xaviera Zwanenburg-Quist"
+    send(bb, bb.requests.slash(
+        "/datalek", f"Ik heb het zorgdossier van {pupil} naar de verkeerde ouder gestuurd",
+        user=REPORTER))
+    for answer in ("vanochtend 8:30", f"alleen {pupil}, 1 leerling", "meld nu"):
+        send(bb, bb.requests.dm(answer, user=REPORTER))
+    done = last_to(bb, "D0REPORT")
+    assert "DL-" in shown(done)  # filed in the register
+    assert any(r.name.startswith("provisioner.bot") for r in caplog.records)  # captured
+    logged = "\n".join(r.getMessage() + (r.exc_text or "") for r in caplog.records)
+    for secret in (pupil, "Zwanenburg", reporter.name.display, str(reporter.email)):
+        assert secret not in logged

@@ -249,3 +249,30 @@ def test_console_refusals(world: tuple[BotBoard, Cast]) -> None:
         f"/toestemming {cast.pupil.name.display} website"
     )
     assert reply["data"] == {"allowed": False, "refused": "no_relation"}
+
+
+# -- logs -----------------------------------------------------------------------------------------
+
+
+def test_logs_hold_no_pupil_or_staff_names(
+    world: tuple[BotBoard, Cast], caplog: pytest.LogCaptureFixture
+) -> None:
+    bb, cast = world
+    caplog.set_level("DEBUG", logger="provisioner")  # every line the bot writes itself
+    caplog.set_level("INFO")
+    code = cast.group.name.split()[-1]
+    without = [p for p in cast.pupils
+               if not register(bb).check_pupil(p.key, "social_media", TODAY).allowed]
+    send(bb, bb.requests.slash("/toestemming", f"Mag de foto van {cast.pupil.name.display} "
+                               "op de website?", user=TEACHER))
+    send(bb, bb.requests.dm(f"Mag de foto van groep {code} op Instagram?", user=TEACHER))
+    send(bb, bb.requests.dm(f"Can the photo of {cast.pupil.name.display} go in the newsletter?",
+                            user=ELSEWHERE))  # refused
+    send(bb, bb.requests.slash("/consent", "photo of Xaviera Zwanenburg-Quist on the website",
+                               user=NOT_THEIRS))  # not found
+    assert any(r.name.startswith("provisioner.bot") for r in caplog.records)  # captured
+    logged = "\n".join(r.getMessage() + (r.exc_text or "") for r in caplog.records)
+    names = [cast.pupil.name.family, cast.pupil.name.display, "Zwanenburg", *(
+        p.name.display for p in without), cast.teacher.name.display, str(cast.teacher.email)]
+    for secret in names:
+        assert secret not in logged

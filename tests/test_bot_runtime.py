@@ -16,6 +16,7 @@ import pytest
 from slack_sdk import WebClient
 from sqlalchemy import select
 
+from bot.console import Console
 from bot.runtime import BotRuntime
 from provisioner.directory import StaffEntry
 from provisioner.logging_setup import RedactingFilter
@@ -224,3 +225,35 @@ def test_a_staff_members_address_on_an_untrusted_slack_account_is_refused(
             select(AuditEvent).where(AuditEvent.actor == f"chat:{user}")).scalars().all()
     assert [e.action for e in events] == ["chat.refused"]
     assert events[0].reason.startswith("unknown person")
+
+
+class BrokenFlow:
+    """A flow with a bug whose exception message holds what the person typed."""
+
+    name = "broken"
+    commands: tuple[str, ...] = ("/broken",)
+
+    def wants(self, text: str) -> bool:
+        return True
+
+    def start(self, ctx: Any, text: str) -> Any:
+        raise ValueError(f"could not read {text!r}")
+
+    answer = press = start
+
+
+def test_a_flow_failure_logs_its_type_and_correlation_id_not_its_message(
+    slack_bb: BotBoard, caplog: pytest.LogCaptureFixture
+) -> None:
+    leader, _ = leader_and_colleague(slack_bb)
+    caplog.set_level("INFO")
+    chat = Console(slack_bb.config, slack_bb.board.sessions(), as_email=str(leader.email),
+                   flows=[BrokenFlow()], services={})
+    (reply,) = chat.say("het dossier van Xaviera Zwanenburg-Quist")
+    incident = reply["data"]["error"]
+    failures = [r for r in caplog.records if "failed" in r.getMessage()]
+    assert len(failures) == 1
+    message = failures[0].getMessage()
+    assert "ValueError" in message and incident in message and " chat-" in message
+    assert failures[0].exc_info is None  # no traceback: its text would repeat the message
+    assert "Zwanenburg" not in "\n".join(r.getMessage() for r in caplog.records)
