@@ -1,4 +1,12 @@
-"""Pupils (leerlingen) and their groups from a OneRoster 1.1 CSV folder, see docs/formats.md.
+"""Pupils (leerlingen) and their groups from a OneRoster 1.1 or 1.2 CSV folder, see
+docs/formats.md.
+
+The version is ``oneroster.version`` in ``manifest.csv``; without a manifest a folder whose
+``users.csv`` has no ``role`` column but that has a ``roles.csv`` is 1.2, else 1.1. In 1.2 a
+user's role and school moved from ``users.csv`` (``role``, ``orgSourcedIds``) to
+``roles.csv`` (``userSourcedId``, ``role``, ``roleType``, ``orgSourcedId``, ``beginDate``,
+``endDate``), with ``primaryOrgSourcedId`` in ``users.csv``; everything else we read is the
+same in both.
 
 Plain ``csv``, column getters and dict look-ups: a board's 50,000 pupils with their
 enrolments read in about a second.
@@ -7,9 +15,11 @@ enrolments read in about a second.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from datetime import date
+from pathlib import Path
 from typing import NamedTuple
 
 from connectors.csv_common import (
@@ -33,7 +43,28 @@ _USER_COLUMNS = (
     "sourcedId", "enabledUser", "orgSourcedIds", "role", "userIds", "givenName", "familyName",
     "middleName", "identifier",
 )  # fmt: skip
+#: users.csv in 1.2: role and orgSourcedIds are in roles.csv
+_USER_COLUMNS_12 = (
+    "sourcedId", "enabledUser", "userIds", "givenName", "familyName", "middleName", "identifier",
+)  # fmt: skip
+_ROLE_COLUMNS = ("userSourcedId", "roleType", "role", "orgSourcedId", "beginDate", "endDate")
 _ENROLMENT_COLUMNS = ("classSourcedId", "userSourcedId", "role", "beginDate", "endDate")
+_VERSIONS = ("1.1", "1.2")
+#: a users.csv row's cells as the 1.1 columns give them (_USER_COLUMNS, in that order)
+UserCells = Callable[[Sequence[str]], tuple[str, ...]]
+
+
+class _Role(NamedTuple):
+    """One roles.csv row (OneRoster 1.2)."""
+
+    role: str
+    primary: bool
+    org_id: str
+    begin: date | None
+    end: date | None
+
+    def active_on(self, day: date) -> bool:
+        return (self.begin is None or self.begin <= day) and (self.end is None or day <= self.end)
 
 
 class _Student(NamedTuple):
@@ -77,7 +108,7 @@ class _Read:
 
 
 class OneRosterCsvSource:
-    """A SIS (leerlingadministratie) export in OneRoster 1.1 CSV.
+    """A SIS (leerlingadministratie) export in OneRoster 1.1 or 1.2 CSV (see the module text).
 
     ``locations`` are the configured BRIN6 codes. ``today`` (default: the day of the read)
     decides which homeroom enrolment is the pupil's current group and which teachers still
@@ -117,7 +148,11 @@ class OneRosterCsvSource:
         today = self.today or date.today()
         state = _Read(Rejections(self.name))
         self._orgs(orgs, state)
-        self._users(users, state)
+        if _version(folder, users) == "1.2":
+            roles = self._roles(read_table(folder / "roles.csv", _LABEL), state, today)
+            self._users(users, state, _cells_12(users, roles))
+        else:
+            self._users(users, state, users.getter(*_USER_COLUMNS))
         if demographics.exists():
             self._demographics(read_table(demographics, _LABEL), state)
         self._classes(classes, state)
@@ -145,8 +180,48 @@ class OneRosterCsvSource:
                 state.bad_schools[org_id] = reason
                 state.log.note(table.file, line, org_id, "identifier", reason)
 
-    def _users(self, table: CsvTable, state: _Read) -> None:
-        get = table.getter(*_USER_COLUMNS)
+    def _roles(self, table: CsvTable, state: _Read, today: date) -> dict[str, tuple[str, str]]:
+        """OneRoster 1.2: each user's role and school (the ``orgSourcedIds`` of 1.1) from
+        roles.csv. A user with a student role is a student, at the school of the student roles
+        active on ``today`` (else those that ended last, else all; more than one: the
+        ``roleType = primary`` one). Other users get their first role, ``teacher`` first."""
+        get = table.getter(*_ROLE_COLUMNS)
+        found: dict[str, list[_Role]] = {}
+        for line, row in table.rows:
+            user_id, role_type, role, org_id, raw_begin, raw_end = map(str.strip, get(row))
+            if not user_id:
+                state.log.note(table.file, line, None, "userSourcedId", "no userSourcedId")
+                continue
+            if not role:
+                state.log.note(table.file, line, user_id, "role", "no role")
+                continue
+            begin = parse_date(raw_begin) if raw_begin else None
+            end = parse_date(raw_end) if raw_end else None
+            for name, raw, parsed in (("beginDate", raw_begin, begin), ("endDate", raw_end, end)):
+                if raw and parsed is None:
+                    state.log.note(table.file, line, user_id, name, not_a_date(raw))
+            primary = role_type.casefold() == "primary"
+            role = role if role == "student" else role.casefold()
+            found.setdefault(user_id, []).append(_Role(role, primary, org_id, begin, end))
+        resolved: dict[str, tuple[str, str]] = {}
+        for user_id, roles in found.items():
+            students = [r for r in roles if r.role == "student"]
+            if not students:
+                role = "teacher" if any(r.role == "teacher" for r in roles) else roles[0].role
+                resolved[user_id] = (role, ",".join(r.org_id for r in roles if r.org_id))
+                continue
+            current = [r for r in students if r.active_on(today)]
+            if not current and all(r.end is not None for r in students):
+                last = max(r.end for r in students if r.end is not None)
+                current = [r for r in students if r.end == last]
+            orgs = list(dict.fromkeys(r.org_id for r in current or students if r.org_id))
+            primary_orgs = [r.org_id for r in current or students if r.primary and r.org_id]
+            if len(orgs) > 1 and len(set(primary_orgs)) == 1:
+                orgs = primary_orgs[:1]
+            resolved[user_id] = ("student", ",".join(orgs))
+        return resolved
+
+    def _users(self, table: CsvTable, state: _Read, get: UserCells) -> None:
         first_line: dict[str, int] = {}
         for line, row in table.rows:
             user_id, enabled, org_ids, role, ids, given, family, middle, number = map(
@@ -340,6 +415,45 @@ class OneRosterCsvSource:
         state.log.fill(batch)
         batch.counts = {"pupils": len(state.student_ids), "groups": len(state.homeroom_ids)}
         return batch
+
+
+def _version(folder: Path, users: CsvTable) -> str:
+    """The OneRoster version of the folder: ``oneroster.version`` in manifest.csv; without
+    one, 1.2 when users.csv has no ``role`` column and roles.csv exists, else 1.1."""
+    manifest = folder / "manifest.csv"
+    if manifest.exists():
+        table = read_table(manifest, _LABEL)
+        get = table.getter("propertyName", "value")
+        for _line, row in table.rows:
+            name, value = map(str.strip, get(row))
+            if name == "oneroster.version":
+                version = next((v for v in _VERSIONS if value in (v, f"{v}.0", f"{v}.1")), None)
+                if version is None:
+                    raise ConfigError(
+                        f"{_LABEL} {manifest}: oneroster.version '{value}' is not supported "
+                        "(1.1 or 1.2)"
+                    )
+                return version
+    if users.optional_column("role") is None and (folder / "roles.csv").exists():
+        return "1.2"
+    return "1.1"
+
+
+def _cells_12(users: CsvTable, roles: dict[str, tuple[str, str]]) -> UserCells:
+    """A 1.2 users.csv row's cells in the 1.1 order, role and orgSourcedIds from roles.csv
+    (``primaryOrgSourcedId`` when roles.csv names no school). A user without any role gets
+    an empty role, reported as "no role"."""
+    get = users.getter(*_USER_COLUMNS_12)
+    primary_column = users.optional_column("primaryOrgSourcedId")
+
+    def cells(row: Sequence[str]) -> tuple[str, ...]:
+        user_id, enabled, ids, given, family, middle, number = get(row)
+        role, org_ids = roles.get(user_id.strip(), ("", ""))
+        if not org_ids and primary_column is not None:
+            org_ids = row[primary_column]
+        return user_id, enabled, org_ids, role, ids, given, family, middle, number
+
+    return cells
 
 
 def _school(org_id: str, state: _Read) -> tuple[str | None, str | None]:
