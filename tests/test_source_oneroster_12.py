@@ -3,6 +3,7 @@ not from users.csv; a 1.2 bundle reads to the same pupils and groups as its 1.1 
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -106,7 +107,7 @@ def test_the_11_reader_refuses_a_12_users_file_unless_the_manifest_says_12(
 
 def test_a_version_we_do_not_read_is_a_config_error(tmp_path: Path) -> None:
     users, roles = as_12(USERS)
-    with pytest.raises(ConfigError, match="oneroster.version '1.0' is not supported"):
+    with pytest.raises(ConfigError, match=re.escape("oneroster.version '1.0' is not supported")):
         bundle_12(tmp_path, users, roles, version="1.0")
 
 
