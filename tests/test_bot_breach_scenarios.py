@@ -11,10 +11,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
 from bot.slack_emulator import Call
 from provisioner.directory import StaffEntry
 from provisioner.privacy.breaches import BreachRegister
+from provisioner.store.tables import AuditEvent
 from tests.slack_harness import BotBoard, bot_board
 
 pytestmark = pytest.mark.slow
@@ -88,7 +90,12 @@ def test_slack_dutch_slash_command_to_the_fg_and_the_decision(
     press(bb, notice, breach_id, OTHER, "D0OTHER")
     refusal = [shown(c) for c in bb.slack.calls() if c.method in ("chat.postMessage",
                                                                   "response_url")][-1]  # fmt: skip
-    assert "Alleen de FG" in refusal or "Only the privacy officer" in refusal
+    assert "Alleen de FG" in refusal  # no conversation of their own: the board's Dutch
+    with bb.board.sessions()() as session:
+        refused = session.execute(select(AuditEvent).where(
+            AuditEvent.action == "chat.refused", AuditEvent.actor == f"chat:{OTHER}",
+        )).scalars().all()  # fmt: skip
+    assert [e.reason for e in refused] == ["breach: not_privacy_officer"]
     register = BreachRegister(bb.board.sessions())
     assert register.get(breach_id).decision.confirmed is False
     # The FG confirms.
@@ -168,16 +175,18 @@ def test_slack_in_a_channel_the_intake_is_ephemeral(world: tuple[BotBoard, Staff
 def test_logs_hold_no_names_from_a_breach_report(
     world: tuple[BotBoard, StaffEntry], caplog: pytest.LogCaptureFixture
 ) -> None:
-    bb, reporter = world
+    bb, _ = world
+    reporter = bb.staff_with_role("care_coordinator")  # a reporter of their own: no rate limit
+    bb.slack.add_user("U0LOGS", str(reporter.email))
     caplog.set_level("DEBUG", logger="provisioner")
     caplog.set_level("INFO")
     pupil = "Xaviera Zwanenburg-Quist"
     send(bb, bb.requests.slash(
         "/datalek", f"Ik heb het zorgdossier van {pupil} naar de verkeerde ouder gestuurd",
-        user=REPORTER))
+        user="U0LOGS"))
     for answer in ("vanochtend 8:30", f"alleen {pupil}, 1 leerling", "meld nu"):
-        send(bb, bb.requests.dm(answer, user=REPORTER))
-    done = last_to(bb, "D0REPORT")
+        send(bb, bb.requests.dm(answer, user="U0LOGS"))
+    done = last_to(bb, "D0LOGS")
     assert "DL-" in shown(done)  # filed in the register
     assert any(r.name.startswith("provisioner.bot") for r in caplog.records)  # captured
     logged = "\n".join(r.getMessage() + (r.exc_text or "") for r in caplog.records)
