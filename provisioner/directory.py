@@ -4,6 +4,10 @@ The sync engine saves this snapshot on every applied run (:func:`save_directory`
 chat bot and the command line can answer "who is asking?" and "whom may they ask about?"
 without calling HR or the SIS while someone waits. Roles are those the board's configuration
 maps the HR function titles to; a title without a mapping gives a post with role ``None``.
+
+A pupil's ECK iD (the chain pseudonym, read from the SIS and never generated) is kept with
+the pupil: ``PupilEntry.eck_id``. The table has no column of its own for it yet, so it is
+stored in the row's JSON ``posts`` (empty for pupils otherwise) as ``[{"eck_id": ...}]``.
 """
 
 from __future__ import annotations
@@ -82,6 +86,7 @@ class PupilEntry:
     location: str  # BRIN6
     group_id: str | None
     active: bool
+    eck_id: str | None = None  # the ECK iD as the SIS gave it; None: the SIS has none
 
     def age_on(self, day: date) -> int | None:
         if self.birth_date is None:
@@ -253,7 +258,7 @@ def save_directory(
                 family=pupil.name.family,
                 search_name=fold(pupil.name.display),
                 email=None,
-                posts=[],
+                posts=[{"eck_id": pupil.eck_id}] if pupil.eck_id else [],
                 location=pupil.location,
                 group_id=pupil.group_id,
                 birth_date=pupil.birth_date,
@@ -308,6 +313,7 @@ def _pupil(row: DirectoryPerson) -> PupilEntry:
         location=row.location or "",
         group_id=row.group_id,
         active=row.active,
+        eck_id=next((str(p["eck_id"]) for p in row.posts if p.get("eck_id")), None),
     )
 
 
