@@ -12,7 +12,8 @@
   and nowhere else; transient ones (busy, unavailable, timeouts) are retried through the one
   policy of :mod:`connectors.retry`.
 - Dry run stops at the transport: :meth:`ADClient.write` refuses before anything is sent.
-- Log lines carry the operation and the result code, never a DN, a name or a password.
+- Log lines carry the operation and the result code, never a DN, a name or a password; ldap3's
+  own records that name a password attribute are emptied (:class:`WithholdPasswordRecords`).
 """
 
 from __future__ import annotations
@@ -42,6 +43,35 @@ from provisioner.errors import (
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+
+#: attributes whose values are passwords; ldap3 hides only the bind's credentials
+PASSWORD_ATTRIBUTES = ("unicodepwd", "userpassword", "clearpassword", "ms-mcs-admpwd")
+
+
+class WithholdPasswordRecords(logging.Filter):
+    """ldap3's own log, once its detail level is turned up (``ldap3.utils.log``), writes each
+    modify request with its values (PROTOCOL: the request, EXTENDED: the whole message, values
+    as repr and hex), so a password set over LDAP would reach the log as UTF-16 bytes. Its
+    "hide sensitive data" covers the bind only. This filter, on the ``ldap3`` logger, empties
+    every ldap3 record that names a password attribute (the name comes before the value in
+    every form ldap3 writes, even in a line cut at ldap3's maximum length)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        text = record.getMessage().lower()
+        if any(name in text for name in PASSWORD_ATTRIBUTES):
+            record.msg = "ldap3 record withheld: it names a password attribute"
+            record.args = ()
+        return True
+
+
+def withhold_password_records() -> None:
+    """Put the filter on ldap3's logger once (done when this module is imported)."""
+    ldap3_logger = logging.getLogger("ldap3")
+    if not any(isinstance(f, WithholdPasswordRecords) for f in ldap3_logger.filters):
+        ldap3_logger.addFilter(WithholdPasswordRecords())
+
+
+withhold_password_records()
 
 Entry = dict[str, Any]  # attribute name -> value(s), plus "dn"
 
