@@ -143,3 +143,18 @@ def test_a_missing_password_and_unknown_locations_are_config_errors(
         MagisterSource("sis", config, {NORTH, SOUTH}).read()
     with pytest.raises(ConfigError, match=SOUTH):
         MagisterSource("sis", config, {NORTH})
+
+
+def test_a_large_school_is_read_whole_in_one_unpaged_call(emu: MagisterEmulator) -> None:
+    """The doc interface has no paging: 1,200 pupils come in one GetActiveStudents answer,
+    and every one of them is read."""
+    for n in range(1200):
+        unit = "Locatie Noord" if n % 2 else "Locatie Zuid"
+        emu.add_student(f"{30000 + n}", roepnaam="Sem", achternaam=f"Visser{n}", unit=unit,
+                        klas=f"{1 + n % 6}A", geb_datum="03-04-2013")  # fmt: skip
+    batch = source(emu).read()
+    assert batch.problems == []
+    assert sorted(p.sis_id for p in batch.pupils) == [f"{30000 + n}" for n in range(1200)]
+    assert {p.location for p in batch.pupils} == {NORTH, SOUTH}
+    assert batch.counts == {"pupils": 1200, "groups": 6}  # odd n in Noord, 2A 4A 6A
+    assert emu.calls.count("GetActiveStudents") == 1

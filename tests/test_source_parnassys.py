@@ -172,3 +172,36 @@ def test_no_teacher_group_links_at_all_is_reported_once(emu: ParnasSysEmulator) 
     assert "no class access" in problem.reason and problem.record is None
     assert all(not g.teacher_numbers for g in batch.groups)
     assert len(batch.pupils) == 1  # pupils are unaffected
+
+
+def test_every_brin_of_the_board_is_read(emu: ParnasSysEmulator) -> None:
+    """Two BRINs (two schools of one board): both operations are called per BRIN, each in
+    the school year, and the pupils, groups and teachers of both are joined."""
+    seed_small(emu)
+    emu.add_group("07XZ", "G3A", "Groep 3a", dependancecode="00")
+    emu.add_staff("07XZ", "M7", given="Kees", family="Bakker", employee_number="100042",
+                  groups=["G3A"])  # fmt: skip
+    for n in range(3):
+        emu.add_pupil(
+            "07XZ", f"90{n}", given="Sem", family=f"Visser{n}", birth_date=date(2019, 1, 1 + n),
+            placements=[("G3A", date(2026, 8, 24), None)], enrolments=[(date(2023, 8, 21), None)],
+        )  # fmt: skip
+    config = ParnasSysSourceConfig(
+        type="parnassys", url=emu.url, supplier=SUPPLIER, brins=["07XY", "07xz "],
+        key_env="PARNASSYS_TEST_KEY_UNSET",
+    )  # fmt: skip
+    batch = ParnasSysSource("las", config, LOCATIONS | {"07XZ00"}, key=KEY, today=TODAY).read()
+    assert not batch.problems
+    assert sorted((p.sis_id, p.location, p.group_id) for p in batch.pupils) == [
+        ("4711", "07XY01", "G5B"), ("900", "07XZ00", "G3A"), ("901", "07XZ00", "G3A"),
+        ("902", "07XZ00", "G3A"),
+    ]  # fmt: skip
+    assert {(g.group_id, g.location, g.teacher_numbers) for g in batch.groups} == {
+        ("G5B", "07XY01", frozenset({"100007"})),
+        ("G3A", "07XZ00", frozenset({"100042"})),
+    }
+    assert batch.counts == {"pupils": 4, "groups": 2}
+    assert sorted((c.operation, c.brin, c.school_year) for c in emu.calls) == [
+        ("getLeerlingen", "07XY", YEAR), ("getLeerlingen", "07XZ", YEAR),
+        ("getMedewerkers", "07XY", YEAR), ("getMedewerkers", "07XZ", YEAR),
+    ]  # fmt: skip

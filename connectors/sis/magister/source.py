@@ -6,7 +6,9 @@ with XML (research edu-sources.md section 6): ``Response/Data/...`` on success,
 :class:`MagisterClient` logs in once per read (``Library=Algemeen&Function=Login``, which
 gives ``Response/SessionToken``) and then calls the ``ADFuncties`` functions with that token,
 through the one retry policy (:mod:`connectors.retry`) and the one error translation
-(:func:`translate`). The interface has no paging: every function returns its whole list.
+(:func:`translate`). The interface has no paging, by design: no function takes a page,
+offset or continuation parameter, and every function returns its whole list in one answer,
+which this source reads whole (a school's 1,200 pupils are one ``GetActiveStudents`` call).
 Access is also restricted to allow-listed addresses (HTTP 403 from elsewhere: fatal).
 
 :class:`MagisterSource` calls:
