@@ -17,7 +17,7 @@ from bot.console import Console
 from bot.slack_emulator import Call
 from connectors.reference.target import ReferenceTarget
 from provisioner.directory import StaffEntry
-from provisioner.store.tables import AuditEvent, Override
+from provisioner.store.tables import AuditEvent, JournalEntry, Override
 from provisioner.tasks import ManualTasks, TaskStatus
 from tests.board import TODAY
 from tests.slack_harness import BotBoard, bot_board
@@ -141,33 +141,42 @@ def test_english_free_text_dm_and_ambiguous_name(bb: BotBoard) -> None:
         assert session.execute(select(Override)).first() is None
 
 
-@pytest.mark.parametrize(
-    ("user", "who", "text", "reason", "words"),
-    [
-        (TEACHER, "colleague", "{name} gaat per 1 december uit dienst", "not_allowed",
-         "Alleen de locatieleider"),
-        (LEADER, "elsewhere", "{name} gaat per 1 december uit dienst", "other_location",
-         "andere locatie"),
-        (LEADER, None, "Xavier Zwanenburg-Quist gaat morgen uit dienst", "not_found",
-         "vind niemand"),
-        (LEADER, "left", "{name} leaves tomorrow", "already_gone", "already left"),
-    ],
-)
-def test_refusals_have_a_clear_reason_and_are_audited(
-    bb: BotBoard, user: str, who: str | None, text: str, reason: str, words: str
-) -> None:
-    name = ""
+REFUSALS = [
+    # (who asks, about whom, the reason, words of the Dutch and of the English answer)
+    (TEACHER, "colleague", "not_allowed", "Alleen de locatieleider", "Only the location leader"),
+    (LEADER, "elsewhere", "other_location", "andere locatie", "works at another location"),
+    (LEADER, None, "not_found", "vind niemand", "can't find anyone"),
+    (LEADER, "left", "already_gone", "is al uit dienst", "has already left"),
+]
+
+
+def refused_about(bb: BotBoard, who: str | None) -> str:
+    """The name to ask about for one of the REFUSALS."""
     if who == "colleague":
-        name = colleague(bb, "07XY00").name.display
-    elif who == "elsewhere":
-        name = colleague(bb, "07XY02").name.display
-    elif who == "left":
+        return colleague(bb, "07XY00").name.display
+    if who == "elsewhere":
+        return colleague(bb, "07XY02").name.display
+    if who == "left":
         person = colleague(bb, "07XY00")
         bb.board.edit_hr(person.employee_number,
                          lambda row: {**row, "end_date": (TODAY - timedelta(days=3)).isoformat()})
         bb.board.sync()
-        name = person.name.display
-    send(bb, bb.requests.slash("/uitdienst", text.format(name=name), user=user))
+        return person.name.display
+    return "Xavier Zwanenburg-Quist"
+
+
+@pytest.mark.parametrize("language", ["nl", "en"])
+@pytest.mark.parametrize(("user", "who", "reason", "nl_words", "en_words"), REFUSALS)
+def test_refusals_have_a_clear_reason_and_are_audited(
+    bb: BotBoard, language: str, user: str, who: str | None, reason: str, nl_words: str,
+    en_words: str,
+) -> None:
+    name = refused_about(bb, who)
+    if language == "nl":
+        command, text, words = "/uitdienst", f"{name} gaat per 1 december uit dienst", nl_words
+    else:
+        command, text, words = "/offboard", f"{name} leaves on 1 December", en_words
+    send(bb, bb.requests.slash(command, text, user=user))
     answer = bb.slack.calls("response_url")[-1].args
     assert words in answer["text"]
     assert answer["response_type"] == "ephemeral"
@@ -178,6 +187,85 @@ def test_refusals_have_a_clear_reason_and_are_audited(
         assert [(e.actor, e.reason) for e in refused] == [(f"chat:{user}",
                                                            f"offboarding: {reason}")]
         assert session.execute(select(Override)).first() is None
+
+
+def test_console_offboarding_in_english(bb: BotBoard) -> None:
+    person = colleague(bb, "07XY00")
+    chat = bb.console(str(bb.staff_with_role("location_leader", "07XY00").email))
+    (summary,) = chat.say(f"/offboard {person.name.display} leaves on 4 December")
+    assert summary["text"] == f"*Offboarding {person.name.display}.* This is what will happen:"
+    facts = dict(summary["facts"])
+    assert facts["Last working day"] == "Friday 4 December 2026"
+    assert facts["Deletion"].startswith("Sunday 3 January 2027")
+    assert [b["label"] for b in summary["buttons"]] == ["Confirm", "Cancel"]
+    done = chat.press("confirm", person.key)
+    assert done[0]["text"].startswith(f"Recorded. {person.name.display}'s access ends on "
+                                      "Saturday 5 December 2026")
+    assert [r["text"].startswith("*Task") for r in done[1:]] == [True]  # the leader's SIS task
+
+
+@pytest.mark.parametrize(("user", "who", "reason", "nl_words", "en_words"), REFUSALS)
+def test_console_refusals_in_english(
+    bb: BotBoard, user: str, who: str | None, reason: str, nl_words: str, en_words: str
+) -> None:
+    name = refused_about(bb, who)
+    asker = (bb.staff_with_role("teacher", "07XY00") if user == TEACHER
+             else bb.staff_with_role("location_leader", "07XY00"))
+    (answer,) = bb.console(str(asker.email)).say(f"{name} leaves tomorrow")
+    assert answer["data"]["refused"] == reason
+    assert en_words in answer["text"]
+    assert answer["buttons"] == []
+
+
+@pytest.mark.parametrize("requester", ["director", "central_office", "teacher"])
+def test_who_may_report_a_leaver(bb: BotBoard, requester: str) -> None:
+    if requester == "director":
+        asker = bb.staff_with_role("director")
+        assert bb.config.board.director_scope == "board"
+        elsewhere = next(loc.brin6 for loc in bb.config.locations
+                         if loc.brin6 not in asker.locations_on(TODAY))
+        person = colleague(bb, elsewhere)  # a director of the board reaches every school
+    elif requester == "central_office":
+        asker, person = bb.central_office, colleague(bb, "07XY02")
+    else:
+        asker, person = bb.staff_with_role("teacher", "07XY00"), colleague(bb, "07XY00")
+    chat = bb.console(str(asker.email))
+    (summary,) = chat.say(f"{person.name.display} gaat per 4 december uit dienst")
+    if requester == "teacher":
+        assert summary["data"] == {"refused": "not_allowed"}
+        return
+    assert summary["data"]["step"] == "confirm" and summary["data"]["person_key"] == person.key
+    assert chat.press("confirm", person.key)[0]["data"]["confirmed"] is True
+    with bb.board.sessions()() as session:
+        override = session.execute(select(Override)).scalar_one()
+    assert (override.person_key, override.requested_by) == (
+        person.key, f"chat:console:{str(asker.email).lower()}")
+
+
+def test_the_requester_hears_once_when_everything_is_done(bb: BotBoard) -> None:
+    person = colleague(bb, "07XY00")
+    leader = bb.staff_with_role("location_leader", "07XY00")
+    chat = bb.console(str(leader.email))
+    chat.say(f"{person.name.display} gaat gisteren uit dienst")
+    done = chat.press("confirm", person.key)
+    assert done[0]["data"]["run"]["status"] == "applied"
+    office = bb.console(str(bb.central_office.email))
+    for notice in list(chat.notices):  # the portal tasks and approving the deletion
+        button = notice["buttons"][0]
+        office.press(button["action"], button["value"], flow=button["flow"])
+    assert not [n for n in chat.notices + office.notices if n["data"].get("finished")]
+    sis_task = next(r for r in done if r["data"].get("kind") == "sis_account")
+    chat.press(sis_task["buttons"][0]["action"], sis_task["buttons"][0]["value"])  # the last one
+    finished = [n for n in chat.notices + office.notices if n["data"].get("finished")]
+    assert len(finished) == 1
+    assert finished[0]["person_key"] == leader.key  # to the requester
+    assert finished[0]["text"].startswith(f"Klaar: {person.name.display} is volledig")
+    # pressing a closed task again, or the minute tick, tells nobody again
+    chat.press(sis_task["buttons"][0]["action"], sis_task["buttons"][0]["value"])
+    bb.slack.clear()
+    bb.runtime.tick(bb.now + timedelta(days=1))
+    assert [n for n in chat.notices + office.notices if n["data"].get("finished")] == finished
+    assert not [c for c in bb.slack.calls("chat.postMessage") if "volledig" in str(c.args)]
 
 
 def _metric(name: str, **labels: str) -> float:
@@ -265,11 +353,12 @@ def test_confirmed_offboarding_disables_the_person_in_the_targets_at_once(
     person = colleague(bb, "07XY00")
     target = ReferenceTarget("directory", bb.board.directory)
     try:
-        before = {a.key: a.enabled for a in target.read().accounts}
+        snapshot = target.read()
+        before_accounts = {a.key: a for a in snapshot.accounts}
+        before_groups = {g.remote_id: g.members for g in snapshot.groups}
     finally:
         target.close()
-    assert before[person.key] is True
-    leader = bb.staff_with_role("location_leader", "07XY00")
+    assert before_accounts[person.key].enabled is True
     seq = last_seq(bb)
     send(bb, bb.requests.slash("/uitdienst", f"{person.name.display} gisteren", user=LEADER))
     confirm = buttons(bb.slack.calls("response_url")[-1])[0]
@@ -278,13 +367,23 @@ def test_confirmed_offboarding_disables_the_person_in_the_targets_at_once(
     assert any("Klaar" in t and "geblokkeerd" in t for t in texts(answer))
     target = ReferenceTarget("directory", bb.board.directory)
     try:
-        after = {a.key: a for a in target.read().accounts}
+        snapshot = target.read()
     finally:
         target.close()
+    after = {a.key: a for a in snapshot.accounts}
     assert after[person.key].enabled is False
-    assert after[leader.key].enabled is True  # only that person
+    assert {key for key, account in after.items()
+            if account != before_accounts.get(key)} == {person.key}  # only that account
+    theirs = after[person.key].remote_id
+    for group in snapshot.groups:  # group memberships: only theirs went
+        assert group.members ^ before_groups.get(group.remote_id, group.members) <= {theirs}
     events = events_since(bb, seq, person.key)
     by_action = {e.action: e for e in events}
+    run_id = json.loads(by_action["offboarding.run"].change)["run_id"]
+    with bb.board.sessions()() as session:
+        operations = session.execute(
+            select(JournalEntry).where(JournalEntry.run_id == run_id)).scalars().all()
+    assert operations and {op.object_key for op in operations} == {person.key}
     assert {"offboarding.requested", "task.opened", "offboarding.run"} <= set(by_action)
     assert any("disable" in e.action for e in events), sorted(by_action)
     assert {e.actor for e in events} == {f"chat:{LEADER}"}
