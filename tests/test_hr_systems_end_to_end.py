@@ -2,7 +2,8 @@
 information systems (Somtoday, ParnasSys, Magister) syncs to the same accounts as the same
 board in plain files: the engine does not care where HR and the SIS live. And staff accounts
 in the SIS follow HR: a leaver ends up inactive in Somtoday and Magister, and as a task for
-the location leader in ParnasSys, while a withdrawn consent is kept as such."""
+the location leader in ParnasSys, while a withdrawn consent is kept as such and decides "no"
+from the run's day on."""
 
 from __future__ import annotations
 
@@ -37,6 +38,7 @@ from provisioner.config import (
 )
 from provisioner.demo.systems import SIS_ROLES
 from provisioner.execution.engine import Engine, RunReport, SyncRequest
+from provisioner.privacy.consent import ConsentRegister, Reason
 from provisioner.store.tables import Consent
 from provisioner.targets import Target
 from provisioner.tasks import ManualTasks
@@ -72,7 +74,7 @@ def youforce(board: Board, monkeypatch: pytest.MonkeyPatch) -> Iterator[SourceCo
 
 @contextmanager
 def somtoday(board: Board, monkeypatch: pytest.MonkeyPatch) -> Iterator[SourceConfig]:
-    with SomtodayEmulator() as emulator:
+    with SomtodayEmulator(today=TODAY) as emulator:
         emulator.load_oneroster(
             board.folder / "sis", consents=board.folder / "consents.csv", today=TODAY
         )
@@ -347,4 +349,11 @@ def test_a_leaver_leaves_the_sis_on_the_hr_last_day_and_a_withdrawn_consent_is_k
             assert last_day.isoformat() in task.instructions
         history = _consent_history(board, pupil, medium)
         assert history[-1] == "withdrawn" and "granted" in history
+        # the decision: a no from the day of the withdrawal (the run's day, LATER), which is
+        # not retroactive: on TODAY the yes still stood
+        register = ConsentRegister(board.sessions(), config)
+        after = register.check_pupil(pupil, medium, LATER + timedelta(days=1))
+        assert (after.allowed, after.reason, after.since) == (False, Reason.WITHDRAWN, LATER)
+        before = register.check_pupil(pupil, medium, TODAY)
+        assert (before.allowed, before.reason) == (True, Reason.GRANTED)
         assert third.total == 0, third.as_json()  # converged: nothing asked twice
