@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import signal
+from datetime import datetime
 from pathlib import Path
 from types import FrameType
 from typing import Annotated
@@ -42,6 +43,15 @@ def serve(
     run_now: Annotated[
         bool, typer.Option("--run-now", help="Run the nightly job at start, then go on as usual.")
     ] = False,
+    run_at: Annotated[
+        str | None,
+        typer.Option(
+            "--run-at",
+            metavar="MOMENT",
+            help="Run the nightly job once at this moment (ISO 8601, e.g. 2026-12-04T22:00; "
+            "without an offset: the schedule's time zone), then go on as usual.",
+        ),
+    ] = None,
 ) -> None:
     """The long-running process: the nightly sync on its schedule (one at a time across every
     replica, a missed night caught up at start), the Slack bot, /healthz, /readyz, /metrics."""
@@ -49,7 +59,10 @@ def serve(
     from provisioner.service.app import ServeOptions, Service
 
     logging_setup.configure(default_level="INFO")
-    service = Service(config, ServeOptions(host, port, migrate, run_now))
+    moment = _moment(run_at) if run_at is not None else None
+    service = Service(
+        config, ServeOptions(host, port, migrate, run_now or moment is not None, moment)
+    )
 
     def stop(_signum: int, _frame: FrameType | None) -> None:
         service.stop()
@@ -63,6 +76,16 @@ def serve(
         service.stop()
     if service.fatal is not None:
         raise service.fatal
+
+
+def _moment(text: str) -> datetime:
+    """An ISO 8601 moment; without an offset it is read in the schedule's time zone."""
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError as exc:
+        raise typer.BadParameter(
+            f"{text!r} is not a moment like 2026-12-04T22:00", param_hint="--run-at"
+        ) from exc
 
 
 @nightly_app.callback(invoke_without_command=True)

@@ -20,7 +20,7 @@ import urllib.error
 import urllib.request
 import uuid
 from collections.abc import Callable, Iterator
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -272,25 +272,54 @@ def test_two_serve_processes_run_the_scheduled_sync_once(
         assert serve.stop() == 0
 
 
+def _logged_at(serve: Serve, fragment: str) -> list[tuple[datetime, dict[str, Any]]]:
+    return [
+        (datetime.fromisoformat(str(line["time"])), line)
+        for line in serve.lines()
+        if fragment in str(line.get("message")) and "time" in line
+    ]
+
+
 def test_two_serve_processes_never_sync_at_the_same_time(
     tmp_path: Path, pg_url: str, processes: list[Serve]
 ) -> None:
-    """Both asked to run now, with no schedule to look at: only the nightly lock keeps them
-    apart. Whichever order they come in, the runs never overlap and none fails on a lock."""
+    """Both are asked to run the nightly job at the same moment (``--run-at``, a barrier in
+    time), with no schedule to look at: only the nightly lock keeps them apart. Exactly one
+    runs; the other asks while that run is going, is told another process is running it,
+    and does not run at all."""
     config = slow_board(tmp_path, "[schedule]\nenabled = false\n")
-    first = Serve(config, pg_url, tmp_path / "a.log", "--run-now", env={})
-    second = Serve(config, pg_url, tmp_path / "b.log", "--run-now", env={})
+    start = datetime.now(UTC) + timedelta(seconds=20)  # both are up by then (checked below)
+    moment = start.isoformat()
+    first = Serve(config, pg_url, tmp_path / "a.log", "--run-at", moment, env={})
+    second = Serve(config, pg_url, tmp_path / "b.log", "--run-at", moment, env={})
     processes += [first, second]
+    for serve in (first, second):
+        wait_for(lambda s=serve: get(s.url + "/healthz")[0] == 200, "/healthz")  # type: ignore[misc]
+    assert datetime.now(UTC) < start - timedelta(seconds=1), "started too slowly to race"
 
     def settled(serve: Serve) -> bool:
         return serve.logged("another process is running") or serve.logged("nightly sync finished")
 
     wait_for(lambda: settled(first) and settled(second), "both processes' nightly job")
+    [ran] = [s for s in (first, second) if s.logged("nightly sync started")]
+    [blocked] = [s for s in (first, second) if s is not ran]
+    assert ran.logged("nightly sync finished")
+    assert not blocked.logged("nightly sync started")
+
+    # the contention was real: both asked at the moment, the loser while the winner ran
+    [(began, begin_line)] = _logged_at(ran, "nightly sync started")
+    [(ended, _)] = _logged_at(ran, "nightly sync finished")
+    [(refused, refusal)] = _logged_at(blocked, "another process is running the nightly sync")
+    assert start <= began < start + timedelta(seconds=5)
+    assert start <= refused < ended, (began, refused, ended)
+    holder = str(refusal["message"]).rpartition("holder: ")[2].removesuffix(")")
+    assert holder in (begin_line["correlation_id"], "(starting)"), refusal
+
     runs = full_runs(pg_url)
-    assert runs and all(r.status == "applied" for r in runs), [(r.id, r.status) for r in runs]
+    assert [r.status for r in runs] == ["applied"], [(r.id, r.status) for r in runs]
     for earlier, later in itertools.pairwise(runs):
         assert earlier.finished_at is not None and earlier.finished_at <= later.started_at
-    blocked = [s for s in (first, second) if s.logged("another process is running")]
-    assert len(runs) + len(blocked) == 2
+    time.sleep(2)  # several more polls of both: the refused one does not try again
+    assert len(full_runs(pg_url)) == 1
     for serve in (first, second):
         assert serve.stop() == 0

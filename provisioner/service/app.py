@@ -3,7 +3,8 @@
 Threads, each a plain loop that waits on one stop event:
 
 - ``schedule``: looks at the schedule every ``service.poll_seconds``; when the nightly moment
-  is due (or at start with ``--run-now``) it runs the nightly job under the nightly lease;
+  is due (or at start with ``--run-now``, or at the moment of ``--run-at``) it runs the
+  nightly job under the nightly lease; when another process holds it, this one does not run;
 - ``bot-tick``: every ``service.tick_seconds`` calls ``BotRuntime.tick(now)`` (scheduled
   offboarding steps, deadline reminders) when the Slack bot is configured;
 - ``http``: health, readiness, metrics and Slack's HTTP mode (:mod:`provisioner.service.http`).
@@ -58,6 +59,8 @@ class ServeOptions:
     port: int | None = None
     migrate: bool = False
     run_now: bool = False
+    #: with ``run_now``: not at start but at this moment (naive: the schedule's time zone)
+    run_at: datetime | None = None
 
 
 class Service:
@@ -69,6 +72,8 @@ class Service:
         self.engine: Engine = make_engine(database_url(self.config, config_path.parent))
         self.sessions: sessionmaker[Session] = session_factory(self.engine)
         self.zone = ZoneInfo(self.config.schedule.timezone)
+        if options.run_at is not None and options.run_at.tzinfo is None:
+            options.run_at = options.run_at.replace(tzinfo=self.zone)
         self.bot: Any = None
         self.fatal: Exception | None = None
         self._stop = threading.Event()
@@ -199,7 +204,21 @@ class Service:
                 return
             except Exception:
                 log.exception("looking at the schedule failed; trying again")
-            self._stop.wait(self.config.service.poll_seconds)
+            self._stop.wait(self._until_next_look())
+
+    def _until_next_look(self) -> float:
+        """Seconds until the schedule is looked at again: the poll interval, or less when a
+        job asked for with ``--run-at`` falls due before then (so it starts on the moment)."""
+        wait = self.config.service.poll_seconds
+        if self._run_now_pending and self.options.run_at is not None:
+            left = (self.options.run_at - self.clock()).total_seconds()
+            wait = min(wait, max(left, 0.0))
+        return wait
+
+    def _run_now_due(self) -> bool:
+        if not self._run_now_pending:
+            return False
+        return self.options.run_at is None or self.clock() >= self.options.run_at
 
     def _schema(self) -> SchemaStatus:
         """The schema's state; a schema from a newer release stops everything."""
@@ -216,7 +235,7 @@ class Service:
             log.info("waiting for the database schema to be upgraded")
             return
         still_due: Callable[[], bool] | None
-        if self._run_now_pending:
+        if self._run_now_due():
             self._run_now_pending = False
             still_due = None
             log.info("running the nightly job now, as asked")
