@@ -197,8 +197,17 @@ def test_console_offboarding_in_english(bb: BotBoard) -> None:
     facts = dict(summary["facts"])
     assert facts["Last working day"] == "Friday 4 December 2026"
     assert facts["Deletion"].startswith("Sunday 3 January 2027")
+    assert facts["Mailbox"] == ("kept with the account until the account is deleted on "
+                                "Sunday 3 January 2027 (nobody can sign in)")
     assert [b["label"] for b in summary["buttons"]] == ["Confirm", "Cancel"]
     done = chat.press("confirm", person.key)
+    # the central office's tasks come in the requester's language
+    notices = chat.notices
+    assert [n["to"] for n in notices] == ["central_office"] * 3
+    assert all(n["text"].startswith("*Task ") for n in notices)
+    whats = sorted(dict(n["facts"])["What"].split(" (")[0] for n in notices)
+    assert whats == [f"Remove the access of {person.name.display}"] * 2 + [
+        f"The accounts of {person.name.display}"]
     assert done[0]["text"].startswith(f"Recorded. {person.name.display}'s access ends on "
                                       "Saturday 5 December 2026")
     assert [r["text"].startswith("*Task") for r in done[1:]] == [True]  # the leader's SIS task

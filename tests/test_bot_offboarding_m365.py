@@ -5,7 +5,7 @@ sessions revoked, through the same code path as the nightly sync."""
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -14,6 +14,7 @@ from sqlalchemy import select
 from typer.testing import CliRunner
 
 from bot.console import Console
+from bot.flows.offboarding import format_day
 from provisioner.cli import app
 from provisioner.config import SisStaffTargetConfig, load_config
 from provisioner.directory import Directory
@@ -71,6 +72,12 @@ def test_offboarding_in_chat_blocks_sign_in_in_microsoft_365(tmp_path: Path) -> 
     plan = chat.say(f"/uitdienst {leaver.name.display} gisteren")
     assert plan[0]["data"]["person_key"] == leaver.key
     assert any("Microsoft 365" in label for label, _ in plan[0]["facts"])
+    # what the bot says about the mailbox is what happens: it goes with the account (and,
+    # without its licence, Microsoft 365 keeps it 30 days); no target keeps it any longer
+    data = plan[0]["data"]
+    mailbox_until = date.fromisoformat(data["mailbox_until"])
+    assert mailbox_until <= date.fromisoformat(data["delete_on"])
+    assert format_day(mailbox_until, "nl") in dict(plan[0]["facts"])["Mailbox"]
     done = chat.press("confirm", leaver.key)
     assert done[0]["data"]["confirmed"] is True
 

@@ -170,12 +170,27 @@ class Plan:
     due_now: bool
 
 
+#: Microsoft 365 keeps the mailbox of an account without a licence this long, then removes it.
+UNLICENSED_MAILBOX_DAYS = 30
+
+
 def make_plan(config: Config, person: StaffEntry, day: date, today: date) -> Plan:
+    """When what happens. The mailbox goes with the account: nothing deletes it before the
+    account is deleted (``bot.mailbox_keep_days`` is not acted on by any target), except
+    that Microsoft 365 removes an unlicensed mailbox after its own 30 days, and the sync takes
+    the managed licences away when access ends."""
     effective = min(day, person.last_day) if person.last_day else day
     ends = max(effective + timedelta(days=1), today)
     delete_on = max(effective, today) + timedelta(days=config.lifecycle.grace_days)
-    mailbox = min(effective + timedelta(days=config.bot.mailbox_keep_days), delete_on)
+    mailbox = delete_on
+    if _licences_removed(config):
+        mailbox = min(delete_on, ends + timedelta(days=UNLICENSED_MAILBOX_DAYS))
     return Plan(person, day, effective, ends, mailbox, delete_on, due_now=effective < today)
+
+
+def _licences_removed(config: Config) -> bool:
+    return any(isinstance(t, M365TargetConfig) and any(t.licences.values())
+               for t in config.targets)
 
 
 class OffboardingFlow:
@@ -415,11 +430,7 @@ class OffboardingFlow:
                        "account disabled; groups, licences and share access removed"),
                 ))
         facts += [
-            (_t(lang, "Mailbox", "Mailbox"),
-             _t(lang, f"bewaard tot {format_day(plan.mailbox_until, lang)}, zodat belangrijke "
-                      "mail veiliggesteld kan worden",
-                f"kept until {format_day(plan.mailbox_until, lang)}, so that what matters "
-                "can be saved")),
+            (_t(lang, "Mailbox", "Mailbox"), _mailbox_text(config, plan, lang)),
             (_t(lang, "Verwijderen", "Deletion"),
              _t(lang, f"{format_day(plan.delete_on, lang)}, na akkoord van het Stafbureau",
                 f"{format_day(plan.delete_on, lang)}, after approval by the central office")),
@@ -465,7 +476,8 @@ class OffboardingFlow:
             override_id = record_offboarding(session, ctx, plan)
             tasks = open_offboarding_tasks(session, ctx, plan, override_id)
             session.commit()
-        notices = tuple(_task_notice(ctx.config, task, person, "nl") for task in tasks
+        # The central office's staff have no language of their own here: the requester's.
+        notices = tuple(_task_notice(ctx.config, task, person, lang) for task in tasks
                         if task.assignee == "central_office")
         replies = []
         data: dict[str, Any] = {
@@ -528,7 +540,7 @@ class OffboardingFlow:
         notices = tuple(finished_notices(ctx.config, ctx.sessions, ctx.directory,
                                          int(task.origin.removeprefix(ORIGIN))))
         return Turn(
-            (Reply(f"{word} ({task.title})",
+            (Reply(f"{word} ({_task_words(task, lang)[0]})",
                    data={"task": task.id, "status": "done", "person_key": task.person_key}),),
             notices=notices,
         )
@@ -905,13 +917,56 @@ def _run_text(language: Language, person: StaffEntry, outcome: dict[str, Any]) -
               "The central office will look into it.")
 
 
+def _mailbox_text(config: Config, plan: Plan, lang: Language) -> str:
+    deleted = format_day(plan.delete_on, lang)
+    if plan.mailbox_until < plan.delete_on:
+        until = format_day(plan.mailbox_until, lang)
+        return _t(lang,
+                  f"de licentie gaat er af als de toegang stopt; Microsoft 365 bewaart de "
+                  f"mailbox zonder licentie {UNLICENSED_MAILBOX_DAYS} dagen, tot {until} "
+                  "(niemand kan zich aanmelden)",
+                  f"the licence goes when access ends; Microsoft 365 keeps a mailbox without "
+                  f"a licence for {UNLICENSED_MAILBOX_DAYS} days, until {until} (nobody can "
+                  "sign in)")
+    return _t(lang,
+              f"blijft bij het account tot dat op {deleted} verwijderd wordt (niemand kan "
+              "zich aanmelden)",
+              f"kept with the account until the account is deleted on {deleted} (nobody "
+              "can sign in)")
+
+
+def _task_words(task: ManualTask, language: Language) -> tuple[str, str]:
+    """The task's title and instructions in ``language``. The stored ones are Dutch (the
+    register's language); the offboarding tasks are told again from their facts."""
+    if language == "nl" or task.origin.partition(":")[0] + ":" != ORIGIN:
+        return task.title, task.instructions
+    name, _, rest = task.title.partition(": ")
+    number = task.instructions.partition("(")[2].partition(")")[0]
+    due = task.due_on.isoformat() if task.due_on else "-"
+    if task.kind == "sis_account":
+        system = rest.removeprefix("niet-actief in ")
+        return (f"{name}: inactive in {system}",
+                f"Set {name} ({number}) to inactive in {system} as of {due}. Basispoort "
+                "follows after the nightly link.")
+    if task.kind == "portal_access":
+        portal = rest.removeprefix("toegang ").removesuffix(" intrekken")
+        return (f"{name}: remove access to {portal}",
+                f"Remove the access of {name} ({number}) to {portal} as of {due}.")
+    if task.kind == "approve_deletion":
+        return (f"{name}: approve the deletion",
+                f"The accounts of {name} ({number}) will be deleted on {due}. Approve when "
+                "nothing more needs to be kept.")
+    return task.title, task.instructions
+
+
 def _task_reply(task: ManualTask, language: Language) -> Reply:
     action = "approve_deletion" if task.kind == "approve_deletion" else "task_done"
     label = (_t(language, "Goedkeuren", "Approve") if action == "approve_deletion"
              else _t(language, "Gedaan", "Done"))
+    title, instructions = _task_words(task, language)
     return Reply(
-        f"*{_t(language, 'Taak', 'Task')} {task.id}:* {task.title}",
-        facts=((_t(language, "Wat", "What"), task.instructions),
+        f"*{_t(language, 'Taak', 'Task')} {task.id}:* {title}",
+        facts=((_t(language, "Wat", "What"), instructions),
                (_t(language, "Uiterlijk", "Due"),
                 task.due_on.isoformat() if task.due_on else "-")),
         buttons=(Button(label, action, str(task.id), "primary"),),
