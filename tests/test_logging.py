@@ -149,3 +149,58 @@ def test_the_database_password_comes_from_a_secret(monkeypatch: pytest.MonkeyPat
     assert url == "postgresql://provisioner:pg-pass-word@db:5432/provisioner"
     kept = "postgresql://other:given@db/provisioner"
     assert secrets.with_database_password(kept, env) == kept
+
+
+# -- a whole nightly run, worker threads included -------------------------------------------------
+
+
+class _Lines(logging.Handler):
+    """Every record as the JSON line production writes, with the thread that logged it."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.setFormatter(JsonFormatter())
+        self.addFilter(RedactingFilter())
+        self.lines: list[tuple[str, dict[str, object]]] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append((record.threadName or "", json.loads(self.format(record))))
+
+
+@pytest.mark.slow
+def test_every_line_of_a_nightly_run_carries_its_correlation_id_also_from_worker_threads(
+    tmp_path: Path,
+) -> None:
+    """The Microsoft 365 target writes 8 operations at once (the executor's worker threads):
+    their lines (Graph requests, at DEBUG) carry the run's id like the engine's own."""
+    from provisioner.demo.generator import generate_board
+    from provisioner.service.nightly import run_nightly
+    from provisioner.store.db import make_engine, session_factory, upgrade
+    from tests.board import TODAY
+
+    config = generate_board(tmp_path, today=TODAY, staff=24, pupils=60, m365_emulator=True)
+    engine = make_engine(f"sqlite:///{tmp_path / 'provisioner.db'}")
+    upgrade(engine)
+    handler = _Lines()
+    root = logging.getLogger()
+    level = root.level
+    root.addHandler(handler)
+    root.setLevel(logging.DEBUG)
+    try:
+        result = run_nightly(config, session_factory(engine), send_report=False)
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(level)
+        engine.dispose()
+    assert result is not None and result.status == "applied", result
+
+    messages = [str(line["message"]) for _, line in handler.lines]
+    [start] = [i for i, m in enumerate(messages) if m == "nightly sync started"]
+    [end] = [i for i, m in enumerate(messages) if m.startswith("nightly sync finished")]
+    run = handler.lines[start : end + 1]
+    cid = run[0][1]["correlation_id"]
+    assert str(cid).startswith("nightly-")
+    uncorrelated = [(t, line) for t, line in run if line.get("correlation_id") != cid]
+    assert uncorrelated == []
+    workers = {t for t, _ in run if t.startswith("ThreadPoolExecutor")}
+    assert len(workers) > 1, sorted({t for t, _ in run})  # the parallel writes were logged

@@ -12,6 +12,7 @@ once, for every target.
 
 from __future__ import annotations
 
+import contextvars
 import itertools
 import threading
 from collections.abc import Callable, Iterator, Sequence
@@ -189,7 +190,15 @@ class Executor:
             for phase in _phases(chunk):
                 if self.parallel > 1 and len(phase) > 1:
                     with ThreadPoolExecutor(self.parallel) as pool:
-                        outcomes = list(pool.map(lambda u: self._attempt(u, links, result), phase))
+                        # each task runs in a copy of this thread's context, so the run's
+                        # correlation id (a contextvar) is on the workers' log lines too
+                        futures = [
+                            pool.submit(
+                                contextvars.copy_context().run, self._attempt, u, links, result
+                            )
+                            for u in phase
+                        ]
+                        outcomes = [future.result() for future in futures]
                 else:
                     outcomes = [self._attempt(unit, links, result) for unit in phase]
                 for unit_results in outcomes:
