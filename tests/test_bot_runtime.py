@@ -257,3 +257,21 @@ def test_a_flow_failure_logs_its_type_and_correlation_id_not_its_message(
     assert "ValueError" in message and incident in message and " chat-" in message
     assert failures[0].exc_info is None  # no traceback: its text would repeat the message
     assert "Zwanenburg" not in "\n".join(r.getMessage() for r in caplog.records)
+
+
+def test_socket_mode_requests_get_a_chat_correlation_id_too(
+    slack_bb: BotBoard, lines: Lines
+) -> None:
+    from urllib.parse import parse_qsl
+
+    from slack_bolt.adapter.socket_mode.internals import run_bolt_app
+    from slack_sdk.socket_mode.request import SocketModeRequest
+
+    body, _ = slack_bb.requests.slash("/datalek", "laptop gestolen", user=LEADER)
+    request = SocketModeRequest(type="slash_commands", envelope_id="e-1",
+                                payload=dict(parse_qsl(body.decode())))
+    assert run_bolt_app(slack_bb.runtime.slack_app, request).status == 200
+    assert slack_bb.runtime.wait_idle()
+    assert any(thread.startswith("bot-listener") for _, thread, _ in lines.seen)
+    cids = {cid for _, _, cid in lines.seen}
+    assert len(cids) == 1 and str(next(iter(cids))).startswith("chat-"), lines.seen
