@@ -6,8 +6,7 @@ without calling HR or the SIS while someone waits. Roles are those the board's c
 maps the HR function titles to; a title without a mapping gives a post with role ``None``.
 
 A pupil's ECK iD (the chain pseudonym, read from the SIS and never generated) is kept with
-the pupil: ``PupilEntry.eck_id``. The table has no column of its own for it yet, so it is
-stored in the row's JSON ``posts`` (empty for pupils otherwise) as ``[{"eck_id": ...}]``.
+the pupil (``PupilEntry.eck_id``, column ``directory_people.eck_id``, migration 0003).
 """
 
 from __future__ import annotations
@@ -258,7 +257,8 @@ def save_directory(
                 family=pupil.name.family,
                 search_name=fold(pupil.name.display),
                 email=None,
-                posts=[{"eck_id": pupil.eck_id}] if pupil.eck_id else [],
+                posts=[],
+                eck_id=pupil.eck_id,
                 location=pupil.location,
                 group_id=pupil.group_id,
                 birth_date=pupil.birth_date,
@@ -313,7 +313,7 @@ def _pupil(row: DirectoryPerson) -> PupilEntry:
         location=row.location or "",
         group_id=row.group_id,
         active=row.active,
-        eck_id=next((str(p["eck_id"]) for p in row.posts if p.get("eck_id")), None),
+        eck_id=row.eck_id,
     )
 
 

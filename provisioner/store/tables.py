@@ -204,6 +204,8 @@ class DirectoryPerson(Base):
     #: staff: [{"location", "role", "function_title", "start", "end"}]; pupil: []
     posts: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     location: Mapped[str | None] = mapped_column(String(20))  # pupil's BRIN6
+    #: the pupil's ECK iD (the chain pseudonym) as the SIS gave it; never generated
+    eck_id: Mapped[str | None] = mapped_column(String(200), default=None)
     group_id: Mapped[str | None] = mapped_column(String(200))  # pupil's own group
     birth_date: Mapped[date | None] = mapped_column(Date)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
