@@ -7,8 +7,8 @@ import socket
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from email import message_from_bytes
-from email.message import Message
+from email import message_from_bytes, policy
+from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +16,11 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from bot.slack_emulator import SlackEmulator
+from connectors.reference.target import ReferenceTarget
+from provisioner.errors import RejectedError
+from provisioner.execution.engine import Engine, RunReport, SyncRequest
+from provisioner.privacy.breach import BreachFacts
+from provisioner.privacy.breaches import BreachRegister
 from provisioner.report.morning import (
     Deadline,
     ReportFacts,
@@ -24,8 +29,10 @@ from provisioner.report.morning import (
     gather,
     reason_kind,
 )
+from provisioner.targets import AccountSpec
 from provisioner.tasks import ManualTasks
-from tests.board import make_board
+from provisioner.wiring import build_sources, target_settings
+from tests.board import TODAY, Board, make_board
 
 RUN = "20261122-050001-abc123"
 
@@ -104,10 +111,12 @@ def _smtp_port() -> int:
 
 class Inbox:
     def __init__(self) -> None:
-        self.messages: list[Message] = []
+        self.messages: list[EmailMessage] = []
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        self.messages.append(message_from_bytes(envelope.original_content))
+        message = message_from_bytes(envelope.original_content, policy=policy.default)
+        assert isinstance(message, EmailMessage)
+        self.messages.append(message)
         return "250 OK"
 
 
@@ -181,7 +190,9 @@ def test_the_report_of_a_real_run_reaches_slack_and_mail_without_names(
 
         # nothing personal: no name or work address of anyone on the board, no person keys
         people = board.hr_rows()
-        text = post.args["text"] + str(post.args.get("blocks")) + mail.get_payload()
+        body = mail.get_content()  # decoded, whatever the transfer encoding
+        assert run.run_id in body and "What changed" in body
+        text = post.args["text"] + str(post.args.get("blocks")) + body
         for row in people:
             assert row["family_name"] not in text
             assert f"staff:{row['employee_number']}" not in text
@@ -201,3 +212,126 @@ def test_report_morning_command_shows_the_report(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert run.run_id in result.output
     assert "What changed" in result.output
+
+
+# -- the facts read from a real store (SQLite and PostgreSQL) -----------------------------------
+
+
+class _Refusing(ReferenceTarget):
+    """The reference directory, refusing one person's account with a message that names them
+    (as Graph's messages do): the report may say 'rejected', never the message."""
+
+    def __init__(self, path: Path, refused: str, message: str) -> None:
+        super().__init__("directory", path)
+        self.refused, self.message = refused, message
+
+    def create_account(self, spec: AccountSpec) -> str:
+        if spec.key == self.refused:
+            raise RejectedError(self.message)
+        return super().create_account(spec)
+
+
+def _sync(board: Board, target: ReferenceTarget) -> RunReport:
+    config = board.config
+    try:
+        engine = Engine(
+            config,
+            board.sessions(),
+            build_sources(config),
+            [target],
+            target_settings=target_settings(config),
+        )
+        return engine.sync(SyncRequest(today=TODAY))
+    finally:
+        target.close()
+
+
+def test_the_facts_of_real_runs_failures_drift_a_stop_and_breach_deadlines(
+    tmp_path: Path, db_url: str
+) -> None:
+    board = make_board(tmp_path, db_url, staff=24, pupils=60)
+    rows = board.hr_rows()
+    refused = next(r for r in rows if r["employee_number"] == board.teacher_number())
+    key = f"staff:{refused['employee_number']}"
+    message = f"the name {refused['given_name']} {refused['family_name']} is not allowed"
+
+    first = _sync(board, _Refusing(board.directory, key, message))
+    assert first.status == "partial" and first.failed >= 1  # the account, its memberships
+
+    # someone adds an account by hand to a group the provisioner manages: drift
+    by_hand = board.target()
+    group = next(g for g in by_hand.groups.values() if g.key and g.members)
+    stranger = by_hand.seed_account(
+        AccountSpec("", "stranger", "Stranger by hand", "Stranger", "Hand", True)
+    )
+    by_hand.seed_group_member(group.remote_id, stranger)
+    by_hand.close()
+    second = _sync(board, _Refusing(board.directory, key, message))
+    assert second.status == "partial" and second.failed >= 1
+
+    # the HR export comes in with most of the staff missing: the source guard stops the run
+    board.write_hr(rows[:3])
+    stopped = _sync(board, board.target())
+    assert stopped.status == "stopped"
+
+    sessions = board.sessions()
+    reported = datetime.now(UTC)
+    breach = BreachRegister(sessions).report(
+        BreachFacts(
+            narrative=f"laptop of {refused['family_name']} stolen with pupils' marks",
+            kind="stolen_device",
+            data_categories=("learning_results",),
+            subjects_are_children=True,
+            encrypted=False,
+            discovered_at=reported - timedelta(hours=2),
+        ),
+        reporter="chat:U1",
+        now=reported,
+    )
+    config = board.config  # deadlines_within_days: 7 (the default)
+
+    facts = gather(sessions, config, run_id=second.run_id, now=reported + timedelta(hours=1))
+    assert facts.status == "partial"
+    assert facts.failures == {"directory": {"rejected": 1}}
+    assert facts.outcomes["directory"]["rejected"] == 1
+    assert facts.drift_repaired == {"directory": 1}
+    assert facts.stop_reasons == []
+    due = {(d.breach_id, d.kind) for d in facts.deadlines}
+    assert (breach.id, "authority") in due and (breach.id, "privacy_officer") in due
+    assert all(d.due_at <= reported + timedelta(days=7) for d in facts.deadlines)
+    text = build_morning_report(facts).text
+    assert "directory: 1 (1 rejected)" in text
+    assert "Drift repaired:\n  directory: 1 changed by hand, put back" in text
+    assert f"Details: provisioner runs show {second.run_id}" in text
+    assert f"{breach.id} authority: due " in text
+    assert "Stopped by the safety gate" not in text
+
+    latest = gather(sessions, config, now=reported + timedelta(hours=1))  # the newest run
+    assert latest.run_id == stopped.run_id and latest.status == "stopped"
+    [reason] = latest.stop_reasons
+    assert "hr.staff" in reason and "fewer" in reason
+    assert latest.drift_repaired == {} and latest.failures == {}
+    stop_text = build_morning_report(latest).text
+    assert reason in stop_text
+    assert f"provisioner sync --approve {stopped.run_id}" in stop_text
+    assert "Drift repaired" not in stop_text
+
+    # the first run's report: a failure, no drift yet
+    assert gather(sessions, config, run_id=first.run_id).drift_repaired == {}
+
+    # nothing personal in any of them: no names, person keys, addresses or the breach's story
+    for report_text in (text, stop_text):
+        for row in rows:
+            assert row["family_name"] not in report_text
+            assert f"staff:{row['employee_number']}" not in report_text
+        assert "stolen" not in report_text and "Stranger" not in report_text
+        assert "@" not in report_text
+
+
+def test_drift_repaired_is_left_out_when_there_was_none() -> None:
+    report = build_morning_report(facts(drift_repaired={"m365": 0}))
+    assert "Drift" not in report.text
+    report = build_morning_report(facts(drift_repaired={"ad": 2, "m365": 1}))
+    assert "Drift repaired:\n  ad: 2 changed by hand, put back\n  m365: 1 changed by hand" in (
+        report.text
+    )

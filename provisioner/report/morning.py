@@ -1,10 +1,11 @@
 """The morning report (ochtendrapport): after each nightly run, a short summary for IT.
 
-It says what changed, what failed and why, what the safety gate stopped and how to approve
-it, how many manual tasks are open (per location and system) and which data-breach deadlines
-are coming up. It goes to a Slack channel and by e-mail, so it holds nothing the channel's
-members may not see: counts, run ids, target names, reasons by kind and breach ids; never a
-name, an e-mail address or a person's key. Details stay behind ``provisioner runs show``.
+It says what changed, how much drift (changes made by hand) was put back, what failed and
+why, what the safety gate stopped and how to approve it, how many manual tasks are open (per
+location and system) and which data-breach deadlines are coming up. It goes to a Slack
+channel and by e-mail, so it holds nothing the channel's members may not see: counts, run
+ids, target names, reasons by kind and breach ids; never a name, an e-mail address or a
+person's key. Details stay behind ``provisioner runs show``.
 
 - :func:`gather` reads the facts from the state store (the run, its outcomes, the manual
   tasks, the breach register);
@@ -31,13 +32,15 @@ from sqlalchemy.orm import Session, sessionmaker
 from provisioner.config import Config, ReportConfig
 from provisioner.logging_setup import scrub
 from provisioner.secrets import read_secret
-from provisioner.store.tables import SyncOutcome, SyncRun
+from provisioner.store.tables import JournalEntry, SyncOutcome, SyncRun
 
 log = logging.getLogger(__name__)
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 CHANGES = ("created", "adopted", "updated", "enabled", "disabled", "deleted")
 FAILURES = ("failed", "rejected")
+#: The planner marks an operation that puts back a change made by hand with this in its reason.
+DRIFT_MARK = "(drift)"
 #: Slack refuses a section longer than this.
 SLACK_SECTION_LIMIT = 2900
 
@@ -64,6 +67,8 @@ class ReportFacts:
     failures: Mapping[str, Mapping[str, int]] = field(default_factory=dict)
     stop_reasons: Sequence[str] = ()
     problems: int = 0
+    #: target -> changes made by hand that the run put back (journal reasons with "(drift)")
+    drift_repaired: Mapping[str, int] = field(default_factory=dict)
     #: (location or "board", system) -> open manual tasks
     open_tasks: Mapping[tuple[str, str], int] = field(default_factory=dict)
     deadlines: Sequence[Deadline] = ()
@@ -126,8 +131,7 @@ def _deadlines(sessions: sessionmaker[Session], now: datetime, within: timedelta
 
     items = BreachRegister(sessions).upcoming_deadlines(now, within=within)
     deadlines = [
-        Deadline(str(item.breach_id), str(item.kind), _aware(item.due_at) or now)
-        for item in items
+        Deadline(str(item.breach_id), str(item.kind), _aware(item.due_at) or now) for item in items
     ]
     return sorted(deadlines, key=lambda d: d.due_at)
 
@@ -150,6 +154,7 @@ def gather(
             raise ConfigError(f"there is no run {run_id}")
         outcomes: dict[str, dict[str, int]] = {}
         failures: dict[str, Counter[str]] = {}
+        drift: dict[str, int] = {}
         if run is not None:
             rows = session.execute(
                 select(SyncOutcome.target, SyncOutcome.outcome, func.count())
@@ -164,6 +169,18 @@ def gather(
                 )
             ):
                 failures.setdefault(target, Counter())[reason_kind(reason)] += 1
+            # every repair counts (as in ``provisioner runs show``), also on an object that
+            # was changed otherwise as well: the journal, not the one outcome per object
+            drift_rows = session.execute(
+                select(JournalEntry.target, func.count())
+                .where(
+                    JournalEntry.run_id == run.id,
+                    JournalEntry.status == "applied",
+                    JournalEntry.reason.contains(DRIFT_MARK),
+                )
+                .group_by(JournalEntry.target)
+            ).all()
+            drift = {target: count for target, count in drift_rows}
     return ReportFacts(
         board=config.board.name,
         run_id=run.id if run else None,
@@ -174,6 +191,7 @@ def gather(
         failures={t: dict(c) for t, c in failures.items()},
         stop_reasons=[scrub(r) for r in run.stop_reasons] if run else [],
         problems=len(run.problems) if run else 0,
+        drift_repaired=dict(sorted(drift.items())),
         open_tasks=_open_tasks(sessions),
         deadlines=_deadlines(sessions, now, within),
         deadlines_within=within,
@@ -211,6 +229,21 @@ def _sections(facts: ReportFacts) -> list[tuple[str, list[str]]]:
             if any(counts.get(k) for k in CHANGES)
         ]
         parts.append(("What changed", changed or ["Nothing: every target was in step."]))
+
+        if any(facts.drift_repaired.values()):
+            parts.append(
+                (
+                    "Drift repaired",
+                    [
+                        *(
+                            f"{target}: {count} changed by hand, put back"
+                            for target, count in sorted(facts.drift_repaired.items())
+                            if count
+                        ),
+                        f"Details: provisioner runs show {facts.run_id}",
+                    ],
+                )
+            )
 
         failed = []
         for target, kinds in sorted(facts.failures.items()):
