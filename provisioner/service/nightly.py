@@ -9,7 +9,6 @@ The configuration is read again for every job: a change to the file needs no res
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -51,22 +50,6 @@ def last_full_run_started(sessions: sessionmaker[Session]) -> datetime | None:
     return started.replace(tzinfo=UTC) if started.tzinfo is None else started
 
 
-def observe(report: RunReport) -> None:
-    """Count a finished run in the Prometheus metrics."""
-    metrics.runs_total.labels(status=report.status).inc()
-    metrics.last_run_timestamp_seconds.labels(status=report.status).set(time.time())
-    if report.status == "stopped":
-        metrics.safety_stops_total.inc()
-    for target in report.targets:
-        for outcome, count in (
-            ("applied", target.applied),
-            ("failed", target.failed),
-            ("skipped", target.skipped),
-        ):
-            if count:
-                metrics.operations_total.labels(target=target.name, outcome=outcome).inc(count)
-
-
 def sync_board(config_path: Path, sessions: sessionmaker[Session]) -> RunReport:
     """One full sync with the board's configured sources and targets: the path every sync
     takes (``provisioner sync``, the bot's offboarding)."""
@@ -97,11 +80,10 @@ def run_nightly(
             report = sync_board(config_path, sessions)
         except Exception:
             log.exception("the nightly sync failed")
-            metrics.runs_total.labels(status="failed").inc()
-            metrics.last_run_timestamp_seconds.labels(status="failed").set(time.time())
+            metrics.observe_failed_run()
             run_id = _run_started_since(sessions, started)
         else:
-            observe(report)
+            metrics.observe_run(report)
             status, exit_code, run_id = report.status, report.exit_code(), report.run_id
             log.info(
                 "nightly sync finished: run %s %s, %d operations, %d failed",
