@@ -270,6 +270,7 @@ def test_ranged_member_values_are_followed_to_the_end(samba_dc: SambaDC) -> None
                                                        "member": contacts[:size]})  # fmt: skip
     conn.auto_range = conn.empty_attributes = False  # the raw answer (ldap3 trips otherwise)
     conn.search(f"CN=GG_seven,{ou}", "(objectClass=*)", "BASE", attributes=["member;range=0-2"])
+    assert conn.response is not None
     assert list(conn.response[0]["raw_attributes"]) == ["member;range=0-2"]  # a real range
     conn.unbind()
     try:
