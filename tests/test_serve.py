@@ -237,6 +237,12 @@ def test_run_now_syncs_and_sends_the_morning_report(
             str(line.get("correlation_id", "")).startswith("nightly-") for line in correlated
         )
         assert serve.stop() == 0
+        # a whole nightly run and a report later, the log names nobody of the board
+        log_text = serve.log_path.read_text(encoding="utf-8")
+        assert "nightly sync finished" in log_text
+        for row in board.hr_rows():
+            assert row["family_name"] not in log_text, row["family_name"]
+        assert "@" + board.config.board.domain not in log_text  # no work address either
 
 
 def slow_board(tmp_path: Path, extra_config: str) -> Path:
