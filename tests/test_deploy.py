@@ -273,6 +273,60 @@ def test_the_slack_app_manifest_has_the_commands_scopes_and_events() -> None:
             assert urls and all(u.endswith("/slack/events") for u in urls)
 
 
+# -- Slack's mode per deployment ------------------------------------------------------------------
+
+SLACK = {
+    "bot token": "PROVISIONER_SLACK_BOT_TOKEN",
+    "signing secret": "PROVISIONER_SLACK_SIGNING_SECRET",
+    "app token": "PROVISIONER_SLACK_APP_TOKEN",
+}
+
+
+def _documented_slack_modes() -> dict[str, tuple[str, set[str]]]:
+    """docs/deploy.md's table: deployment file -> (mode, the Slack credentials it hands over)."""
+    found = {}
+    for line in (ROOT / "docs" / "deploy.md").read_text(encoding="utf-8").splitlines():
+        row = re.match(r"\| [^|]*\(`([\w.-]+)`\) \| (HTTP mode|Socket Mode) \| ([^|]+) \|$", line)
+        if row:
+            names = {SLACK[part.strip()] for part in row.group(3).split(",")}
+            found[row.group(1)] = (row.group(2), names)
+    return found
+
+
+def _slack_variables(names: set[str]) -> set[str]:
+    return {n.removesuffix("_FILE") for n in names if n.startswith("PROVISIONER_SLACK_")}
+
+
+def test_each_deployment_hands_over_the_slack_credentials_of_its_documented_mode() -> None:
+    documented = _documented_slack_modes()
+    assert set(documented) == {"provisioner.service", "compose.yaml", "deployment.yaml"}
+    service = (DEPLOY / "systemd" / "provisioner.service").read_text(encoding="utf-8")
+    [deployment] = by_kind("Deployment")
+    [container] = deployment["spec"]["template"]["spec"]["containers"]
+    handed_over = {
+        "provisioner.service": _slack_variables(
+            set(re.findall(r"^LoadCredential=(\w+):", service, re.MULTILINE))
+        ),
+        "compose.yaml": _slack_variables(set(compose()["services"]["serve"]["environment"])),
+        "deployment.yaml": _slack_variables({e["name"] for e in container["env"]}),
+    }
+    for name, (mode, credentials) in documented.items():
+        assert handed_over[name] == credentials, name
+        # the bot's Slack app needs the bot token and the signing secret in either mode;
+        # Socket Mode is on exactly when the app-level token is there
+        assert {SLACK["bot token"], SLACK["signing secret"]} <= credentials, name
+        assert (SLACK["app token"] in credentials) == (mode == "Socket Mode"), name
+    # a secret file each variable points at is declared (compose) or a key of the Secret
+    secrets = compose()["services"]["serve"]["secrets"]
+    for variable in handed_over["compose.yaml"]:
+        path = compose()["services"]["serve"]["environment"][f"{variable}_FILE"]
+        assert path.removeprefix("/run/secrets/") in secrets
+    [secret] = by_kind("Secret")
+    for env in container["env"]:
+        if env["name"].startswith("PROVISIONER_SLACK_"):
+            assert env["value"].removeprefix("/run/secrets/") in secret["stringData"]
+
+
 # -- the example configuration ---------------------------------------------------------------
 
 
