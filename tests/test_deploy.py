@@ -352,3 +352,37 @@ def test_the_board_example_loads_and_names_every_secret_the_deployments_provide(
     text = (DEPLOY / "provisioner.board.example.toml").read_text(encoding="utf-8")
     settings = [line for line in text.splitlines() if "=" in line and not line.startswith("#")]
     assert not any(re.match(r"\s*\w*(password|secret|token)\s*=", s) for s in settings)
+
+
+#: Tables that are lists of entries of one kind, explained once in the comment above them.
+EXPLAINED_ABOVE = ("roles", "targets.licences", "safety.thresholds.")
+
+
+def test_every_setting_of_the_board_example_is_explained() -> None:
+    """Each setting has a comment on its line or on the line right above it, or sits in a
+    table of like entries whose comment block stands above the first such table."""
+    lines = (DEPLOY / "provisioner.board.example.toml").read_text(encoding="utf-8").splitlines()
+    table, explained_kinds, bare = "", set(), []
+    for number, line in enumerate(lines, 1):
+        above = lines[number - 2] if number > 1 else ""
+        header = re.match(r"^\[\[?([\w.]+)\]\]?", line)
+        if header:
+            table = header.group(1)
+            kind = next((k for k in EXPLAINED_ABOVE if table.startswith(k)), None)
+            if kind and above.startswith("#"):
+                explained_kinds.add(kind)
+            continue
+        if not re.match(r'^\s*("[^"]+"|[\w-]+)\s*=', line):
+            continue  # a comment, a blank line
+        has_comment = bool(re.search(r"\s#\s*\S", line)) or above.startswith("#")
+        like_entries = any(table.startswith(kind) for kind in explained_kinds)
+        if not (has_comment or like_entries):
+            bare.append(f"{number}: [{table}] {line.strip()}")
+    assert bare == []
+    # the comments explain, they are no placeholder: each says something of its own
+    comments = [
+        line.split("#", 1)[1].strip()
+        for line in lines
+        if re.match(r"^\s*[\w-]+\s*=", line) and re.search(r"\s#", line)
+    ]
+    assert all(len(c) >= 4 for c in comments)
