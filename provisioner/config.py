@@ -488,9 +488,6 @@ class BotConfig(Strict):
         default_factory=list,
         description="E-mail addresses of the privacy officer (functionaris gegevensbescherming).",
     )
-    mailbox_keep_days: int = Field(
-        default=30, ge=0, description="Days a leaver's mailbox is kept after the last day."
-    )
     manual_portals: list[str] = Field(
         default_factory=lambda: ["Schooldossier (Inspectie)", "Mijn Vensters"],
         description="Portals without an API: access is removed by hand by the central office.",

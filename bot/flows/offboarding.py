@@ -176,7 +176,7 @@ UNLICENSED_MAILBOX_DAYS = 30
 
 def make_plan(config: Config, person: StaffEntry, day: date, today: date) -> Plan:
     """When what happens. The mailbox goes with the account: nothing deletes it before the
-    account is deleted (``bot.mailbox_keep_days`` is not acted on by any target), except
+    account is deleted (``lifecycle.grace_days`` after access ends), except
     that Microsoft 365 removes an unlicensed mailbox after its own 30 days, and the sync takes
     the managed licences away when access ends."""
     effective = min(day, person.last_day) if person.last_day else day
