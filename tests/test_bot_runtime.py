@@ -17,6 +17,7 @@ from slack_sdk import WebClient
 from sqlalchemy import select
 
 from bot.console import Console
+from bot.conversation import FlowContext, Turn
 from bot.runtime import BotRuntime
 from provisioner.directory import StaffEntry
 from provisioner.logging_setup import RedactingFilter
@@ -213,7 +214,10 @@ def test_a_staff_members_address_on_an_untrusted_slack_account_is_refused(
 ) -> None:
     leader, _ = leader_and_colleague(slack_bb)
     user = "U0X" + next(iter(flags)).upper().replace("_", "")[:8]
-    slack_bb.slack.add_user(user, leader.email, **flags)
+    slack_bb.slack.add_user(
+        user, leader.email, email_confirmed=flags.get("email_confirmed", True),
+        deleted=flags.get("deleted", False), is_bot=flags.get("is_bot", False),
+    )
     slack_bb.slack.clear()
     status, body = send(slack_bb, slack_bb.requests.slash("/uitdienst", "Jan de Vries vandaag",
                                                           user=user))
@@ -236,10 +240,14 @@ class BrokenFlow:
     def wants(self, text: str) -> bool:
         return True
 
-    def start(self, ctx: Any, text: str) -> Any:
+    def start(self, ctx: FlowContext, text: str) -> Turn:
         raise ValueError(f"could not read {text!r}")
 
-    answer = press = start
+    def answer(self, ctx: FlowContext, text: str, state: dict[str, Any]) -> Turn:
+        return self.start(ctx, text)
+
+    def press(self, ctx: FlowContext, action: str, value: str, state: dict[str, Any]) -> Turn:
+        return self.start(ctx, value)
 
 
 def test_a_flow_failure_logs_its_type_and_correlation_id_not_its_message(
