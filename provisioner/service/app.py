@@ -79,6 +79,7 @@ class Service:
         self._stop = threading.Event()
         self._stopping = threading.Lock()
         self._stopped = False
+        self._serving = False
         self._threads: list[threading.Thread] = []
         self._run_now_pending = options.run_now
         self.server = make_server(
@@ -129,6 +130,7 @@ class Service:
     def start(self) -> None:
         self.prepare()
         self._threads.append(serve_in_background(self.server))
+        self._serving = True
         self._start_thread("schedule", self._schedule_loop)
         self._start_bot()
         log.info(
@@ -148,7 +150,8 @@ class Service:
             self._stopped = True
         self._stop.set()
         log.info("stopping")
-        self.server.shutdown()
+        if self._serving:  # shutdown() waits for a serve loop, so only when one runs
+            self.server.shutdown()
         self.server.server_close()
         if self.bot is not None:
             try:
