@@ -244,4 +244,10 @@ def run_sync(
             ),
             target_settings=target_settings(config),
         )
-        return engine.sync(request, progress=progress)
+        report = engine.sync(request, progress=progress)
+    # Counted here, so a run the bot starts inside serve shows in /metrics like a nightly one
+    # (the nightly job counts its run too; a run is counted once).
+    from provisioner import metrics
+
+    metrics.observe_run(report)
+    return report

@@ -97,3 +97,15 @@ def test_every_429_the_graph_client_honours_is_counted(throttling_graph: GraphEm
     assert any(r.in_batch for r in answered_429) and any(not r.in_batch for r in answered_429)
     counted = sample("provisioner_graph_throttled_total") - before
     assert counted == client.throttled == len(answered_429) > 0
+
+
+def test_a_run_that_does_not_come_from_the_nightly_job_is_counted_too(tmp_path: Path) -> None:
+    """The chat bot's offboarding and ``provisioner sync`` go through ``wiring.run_sync``."""
+    from provisioner.execution.engine import SyncRequest
+    from provisioner.wiring import run_sync
+
+    board = make_board(tmp_path, staff=24, pupils=60)
+    applied = sample("provisioner_runs_total", status="applied")
+    report = run_sync(board.config, board.sessions(), SyncRequest())
+    assert report.status == "applied"
+    assert sample("provisioner_runs_total", status="applied") == applied + 1

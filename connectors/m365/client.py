@@ -16,6 +16,7 @@ provisioning logic. What it guarantees:
 
 from __future__ import annotations
 
+import contextvars
 import json
 import logging
 import re
@@ -418,7 +419,11 @@ class GraphClient:
             return []
         workers = max(1, min(self.settings.concurrency, len(rounds)))
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="graph-batch") as pool:
-            futures = [pool.submit(self._run_round, r) for r in rounds]
+            # Each round runs in a copy of the caller's context: its log lines keep the run's
+            # correlation id.
+            futures = [
+                pool.submit(contextvars.copy_context().run, self._run_round, r) for r in rounds
+            ]
             try:
                 for future in futures:
                     future.result()
