@@ -26,7 +26,7 @@ test: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check provisioner connectors bot tests benchmarks
-	$(BIN)/mypy --strict provisioner connectors bot
+	$(BIN)/mypy --strict provisioner connectors bot tests benchmarks
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/plan.py

@@ -22,7 +22,7 @@ import kubernetes_validate
 import pytest
 import yaml
 
-from provisioner.config import load_config
+from provisioner.config import AfasSourceConfig, SomtodaySourceConfig, load_config
 
 ROOT = Path(__file__).parent.parent
 DEPLOY = ROOT / "deploy"
@@ -335,14 +335,16 @@ def test_the_board_example_loads_and_names_every_secret_the_deployments_provide(
     assert config.sources.hr.type == "afas"
     assert config.sources.sis is not None and config.sources.sis.type == "somtoday"
     assert sorted(t.type for t in config.targets) == ["ad", "m365"]
-    variables = {
-        config.sources.hr.token_env,  # type: ignore[union-attr]
-        config.sources.sis.client_secret_env,  # type: ignore[union-attr]
+    hr, sis = config.sources.hr, config.sources.sis
+    assert isinstance(hr, AfasSourceConfig) and isinstance(sis, SomtodaySourceConfig)
+    variables: set[str] = {
+        hr.token_env,
+        sis.client_secret_env,
         config.report.smtp_password_env,
         config.bot.slack.bot_token_env,
         config.bot.slack.signing_secret_env,
         *(
-            getattr(t, "client_secret_env", None) or getattr(t, "bind_password_env", "")
+            str(getattr(t, "client_secret_env", None) or getattr(t, "bind_password_env", ""))
             for t in config.targets
         ),
     }

@@ -19,8 +19,8 @@ AMS = ZoneInfo("Europe/Amsterdam")
 DAY = timedelta(hours=18)
 
 
-def utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=UTC)
+def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=UTC)
 
 
 def test_the_expression_is_read_in_amsterdam_time_in_winter_and_summer() -> None:
