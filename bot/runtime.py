@@ -35,6 +35,7 @@ from bot.slack_app import SlackFront, create_app
 from provisioner import metrics
 from provisioner.config import Config
 from provisioner.errors import ConfigError
+from provisioner.logging_setup import correlation
 
 log = logging.getLogger("provisioner.bot")
 
@@ -168,11 +169,15 @@ class BotRuntime:
 
     def tick(self, now: datetime) -> None:
         """Every minute: run offboardings whose day has come (and tell the requesters); send
-        breach deadline reminders to the privacy officer."""
-        notices = run_due_offboardings(self.config, self.sessions, self.services, now)
-        notices += self._breach_reminders(now)
-        if notices:
-            self.deliver(notices, flow="offboarding")
+        breach deadline reminders to the privacy officer. Each tick that does something logs
+        under a correlation id of its own (``tick-...``)."""
+        with correlation(prefix="tick"):
+            offboarding = run_due_offboardings(self.config, self.sessions, self.services, now)
+            if offboarding:
+                self.deliver(offboarding, flow="offboarding")
+            reminders = self._breach_reminders(now)
+            if reminders:
+                self.deliver(reminders, flow="breach")
 
     def deliver(self, notices: list[Notice], flow: str | None) -> None:
         if self.client is None:

@@ -4,6 +4,7 @@ Web API, the console on the same flow, and the core engine's effect on the targe
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -471,3 +472,24 @@ def test_command_line_console_prints_one_json_object_per_reply(bb: BotBoard) -> 
     assert replies[0]["data"]["person_key"] == person.key
     assert [b["action"] for b in replies[0]["buttons"]] == ["confirm", "cancel"]
     assert replies[1]["data"] == {"cancelled": True}
+
+
+def test_a_tick_that_runs_an_offboarding_logs_under_a_tick_correlation_id(bb: BotBoard) -> None:
+    from tests.test_bot_runtime import Lines
+
+    person = colleague(bb, "07XY00")
+    chat = bb.console(str(bb.staff_with_role("location_leader", "07XY00").email))
+    chat.say(f"{person.name.display} gaat morgen uit dienst")
+    chat.press("confirm", person.key)
+    handler, logger = Lines(), logging.getLogger("provisioner")
+    level = logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    try:
+        bb.runtime.tick(bb.now + timedelta(days=2))  # the day has come: the run starts here
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
+    assert any("finished: applied" in message for message, _, _ in handler.seen), handler.seen
+    ids = {cid for _, _, cid in handler.seen}
+    assert len(ids) == 1 and str(next(iter(ids))).startswith("tick-"), handler.seen
