@@ -68,13 +68,16 @@ def sync(board: Board, config: Config) -> RunReport:
 
 
 @pytest.mark.parametrize(
-    ("server", "count"), [(afas, "hr.staff"), (magister, "sis.pupils")], ids=["afas", "magister"]
+    ("server", "count", "system"),
+    [(afas, "hr.staff", "AFAS Profit"), (magister, "sis.pupils", "Magister")],
+    ids=["afas", "magister"],
 )
 def test_an_api_source_that_returns_half_its_records_stops_the_run(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     server: Callable[[Board, pytest.MonkeyPatch], AbstractContextManager[Served]],
     count: str,
+    system: str,
 ) -> None:
     board = make_board(tmp_path, pupils=60)
     with server(board, monkeypatch) as (config, halve):
@@ -92,4 +95,6 @@ def test_an_api_source_that_returns_half_its_records_stops_the_run(
     after = second.source_counts[count]
     assert after == before - (before + 1) // 2
     [reason] = second.stop_reasons
-    assert reason.startswith(f"source {count} has {after} records, {before - after} fewer than")
+    assert reason.startswith(
+        f"source {count} ({system}) has {after} records, {before - after} fewer than"
+    )

@@ -274,7 +274,10 @@ class Engine:
         report.source_counts = read.counts
         source_fp = "sources:" + _digest(read.counts)
         reasons = check_sources(
-            read.counts, self._last_good_counts(), self.config.safety.source_max_shrink_percent
+            read.counts,
+            self._last_good_counts(),
+            self.config.safety.source_max_shrink_percent,
+            {s.name: str(getattr(s, "system", "")) for s in self.sources},
         )
         if reasons and approved != source_fp:
             report.status, report.stop_reasons = "stopped", reasons

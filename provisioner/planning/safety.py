@@ -47,20 +47,26 @@ WORDS: dict[str, tuple[str, str, str]] = {
 
 
 def check_sources(
-    counts: Mapping[str, int], last_good: Mapping[str, int], max_shrink_percent: float
+    counts: Mapping[str, int],
+    last_good: Mapping[str, int],
+    max_shrink_percent: float,
+    systems: Mapping[str, str] | None = None,
 ) -> list[str]:
-    """Reasons to stop because a source looks truncated. Keys are ``<source>.<kind>``."""
+    """Reasons to stop because a source looks truncated. Keys are ``<source>.<kind>``;
+    ``systems`` names the system each configured source reads (``hr`` -> "AFAS Profit")."""
     reasons = []
     for name, count in sorted(counts.items()):
         before = last_good.get(name)
+        system = (systems or {}).get(name.split(".", 1)[0])
+        label = f"source {name} ({system})" if system else f"source {name}"
         if count == 0 and (before is None or before > 0):
-            reasons.append(f"source {name} is empty: is the export complete?")
+            reasons.append(f"{label} is empty: is the export complete?")
             continue
         if before:
             shrink = 100.0 * (before - count) / before
             if shrink > max_shrink_percent:
                 reasons.append(
-                    f"source {name} has {count} records, {before - count} fewer than the "
+                    f"{label} has {count} records, {before - count} fewer than the "
                     f"{before} of the last good run ({shrink:.1f}% fewer; the limit is "
                     f"{max_shrink_percent:g}%): is the export complete?"
                 )
