@@ -26,7 +26,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import Literal
+from typing import Any, Literal
 
 from provisioner import secrets
 
@@ -152,6 +152,20 @@ def choose_format(requested: str | None, is_tty: bool) -> Literal["json", "text"
     return "text" if is_tty else "json"
 
 
+class _StandardErrorHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to whatever ``sys.stderr`` is when a line is logged, not to the stream that was
+    standard error when logging was configured: a process that swaps standard error (a test
+    runner, a daemon that reopens its log) never logs into a closed stream."""
+
+    @property
+    def stream(self) -> Any:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value: Any) -> None:
+        pass  # always the current sys.stderr
+
+
 def configure(
     level: str | None = None, fmt: str | None = None, *, default_level: str = "WARNING"
 ) -> logging.Handler:
@@ -160,7 +174,7 @@ def configure(
     ``PROVISIONER_LOG_LEVEL``, else ``default_level``."""
     fmt = fmt or os.environ.get("PROVISIONER_LOG_FORMAT")
     level = level or os.environ.get("PROVISIONER_LOG_LEVEL") or default_level
-    handler = logging.StreamHandler(sys.stderr)
+    handler = _StandardErrorHandler()
     chosen = choose_format(fmt, sys.stderr.isatty())
     handler.setFormatter(JsonFormatter() if chosen == "json" else TextFormatter())
     handler.addFilter(RedactingFilter())

@@ -95,7 +95,7 @@ def test_the_desk_resets_a_password_that_must_be_changed_at_first_logon(
 
     result = run(config, samba_dc, sqlite_url, "staff:7301")
     assert result.exit_code == 0, result.output
-    (password,) = PASSWORD_LINE.findall(result.output)  # shown exactly once
+    (password,) = PASSWORD_LINE.findall(result.stdout)  # shown exactly once
     assert len(password) == 19 and password.count("-") == 3
 
     upn = "desk.person@example.nl"

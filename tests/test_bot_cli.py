@@ -30,7 +30,7 @@ def console(bb: BotBoard, email: str, lines: list[str]) -> list[dict[str, Any]]:
         env={"PROVISIONER_DATABASE_URL": bb.board.db_url},
     )
     assert result.exit_code == 0, result.output
-    return [json.loads(line) for line in result.output.splitlines() if line.startswith("{")]
+    return [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
 
 
 def test_a_typed_count_in_the_breach_intake_is_the_count_not_a_button(bb: BotBoard) -> None:

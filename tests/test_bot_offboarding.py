@@ -468,7 +468,7 @@ def test_command_line_console_prints_one_json_object_per_reply(bb: BotBoard) -> 
         input=lines, env={"PROVISIONER_DATABASE_URL": bb.board.db_url},
     )
     assert result.exit_code == 0, result.output
-    replies = [json.loads(line) for line in result.output.splitlines() if line.startswith("{")]
+    replies = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
     assert replies[0]["data"]["person_key"] == person.key
     assert [b["action"] for b in replies[0]["buttons"]] == ["confirm", "cancel"]
     assert replies[1]["data"] == {"cancelled": True}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,6 +18,7 @@ from provisioner.logging_setup import (
     RedactingFilter,
     TextFormatter,
     choose_format,
+    configure,
     correlation,
     scrub,
 )
@@ -204,3 +206,20 @@ def test_every_line_of_a_nightly_run_carries_its_correlation_id_also_from_worker
     assert uncorrelated == []
     workers = {t for t, _ in run if t.startswith("ThreadPoolExecutor")}
     assert len(workers) > 1, sorted({t for t, _ in run})  # the parallel writes were logged
+
+
+def test_log_lines_go_to_the_standard_error_of_the_moment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A process that swaps standard error after configuring logging (a test runner, a daemon
+    that reopens its log) never logs into the old, perhaps closed, stream."""
+
+    first, second = io.StringIO(), io.StringIO()
+    monkeypatch.setattr(sys, "stderr", first)
+    handler = configure("INFO", "text")
+    try:
+        first.close()
+        monkeypatch.setattr(sys, "stderr", second)
+        logging.getLogger("provisioner.test").info("run finished")
+        written = second.getvalue()
+        assert "run finished" in written and "Logging error" not in written, written
+    finally:
+        logging.getLogger().removeHandler(handler)

@@ -112,7 +112,7 @@ def test_provisioner_nightly_runs_the_job_once_and_refuses_when_busy(tmp_path: P
     runner = CliRunner()
     first = runner.invoke(app, ["nightly", "-c", str(board.config_path), "--json"])
     assert first.exit_code == 0, first.output
-    result = json.loads(first.output.strip().splitlines()[-1])
+    result = json.loads(first.stdout.strip().splitlines()[-1])
     assert result["status"] == "applied"
     assert result["report"] == {"slack": "not configured", "email": "not configured"}
 

@@ -97,7 +97,7 @@ def test_sync_as_of_reads_the_parnassys_school_year_of_that_day(
         app, ["sync", "-c", str(config_path), "--as-of", NEXT_YEAR_DAY.isoformat(), "--json"]
     )
     assert result.exit_code == 0, result.output
-    body = json.loads(result.output)
+    body = json.loads(result.stdout)  # log lines go to standard error
     assert body["status"] == "applied", body
     assert body["source_counts"]["sis.pupils"] == 60, body["source_counts"]
     assert emu.calls and {c.school_year for c in emu.calls} == {NEXT_YEAR}
