@@ -141,14 +141,28 @@ class ChatEngine:
             is_privacy_officer=email in {e.lower() for e in self.config.bot.privacy_officers},
         )
 
-    def refuse_unknown(self, who: Incoming, language: Language | None = None) -> Outcome:
-        """The polite refusal for someone HR does not know (audited), and nothing else."""
-        self._audit(
-            f"chat:{who.user}",
-            "chat.refused",
-            reason="unknown person: no current staff member with this chat account's "
-            "e-mail address",
-        )
+    def refuse_unknown(
+        self,
+        who: Incoming,
+        language: Language | None = None,
+        *,
+        defer: Callable[[Callable[[], object]], None] | None = None,
+    ) -> Outcome:
+        """The polite refusal for someone HR does not know (audited), and nothing else.
+        ``defer`` takes the audit write off the caller's thread (Slack's acknowledgement)."""
+
+        def audit() -> None:
+            self._audit(
+                f"chat:{who.user}",
+                "chat.refused",
+                reason="unknown person: no current staff member with this chat account's "
+                "e-mail address",
+            )
+
+        if defer is not None:
+            defer(audit)
+        else:
+            audit()
         language = language or self.default_language
         return Outcome((_unknown(language),), language=language)
 

@@ -2,8 +2,9 @@
 
 Layers, as in Bolt: the adapter (HTTP via :meth:`bot.runtime.BotRuntime.handle_http`, or
 Socket Mode), one global middleware that resolves who is asking (Slack user -> verified
-e-mail via ``users.info``, cached -> HR) and refuses unknown people on the spot, and one
-listener per kind of request:
+e-mail via ``users.info``, cached -> HR) and refuses unknown people on the spot (the
+refusal's audit event is written after the acknowledgement), and one listener per kind of
+request:
 
 - slash commands ``/uitdienst /toestemming /datalek`` and ``/offboard /consent /databreach``
   (``/uitdienst`` without text opens a modal form);
@@ -241,7 +242,7 @@ def create_app(
                 "en" if command in ENGLISH_COMMANDS else None,
                 engine.default_language,
             )
-            outcome = engine.refuse_unknown(who, language)
+            outcome = engine.refuse_unknown(who, language, defer=background)
             reply = outcome.replies[0]
             if body.get("command"):
                 return BoltResponse(
