@@ -21,7 +21,6 @@ from sqlalchemy import select
 from connectors.hr.afas.emulator import AfasEmulator
 from connectors.hr.youforce.emulator import YouforceEmulator
 from connectors.reference.target import ReferenceTarget
-from connectors.sis.magister.emulator import MagisterEmulator
 from connectors.sis.magister.staff import MagisterStaffTarget
 from connectors.sis.parnassys.emulator import ParnasSysEmulator
 from connectors.sis.parnassys.staff import ParnasSysStaffTarget
@@ -29,7 +28,6 @@ from connectors.sis.somtoday.emulator import SomtodayEmulator
 from connectors.sis.somtoday.staff import SomtodayStaffTarget
 from provisioner.config import (
     Config,
-    MagisterSourceConfig,
     ParnasSysSourceConfig,
     SisStaffTargetConfig,
     SomtodaySourceConfig,
@@ -44,6 +42,7 @@ from provisioner.targets import Target
 from provisioner.tasks import ManualTasks
 from provisioner.wiring import build_sources, target_settings
 from tests.board import TODAY, Board, make_board
+from tests.emulated_sis import served_magister, served_somtoday
 
 LATER = TODAY + timedelta(days=1)
 
@@ -184,15 +183,7 @@ def _withdraw_in_csv(board: Board, pupil: str, medium: str) -> None:
 
 @contextmanager
 def somtoday_world(board: Board, monkeypatch: pytest.MonkeyPatch) -> Iterator[SisWorld]:
-    with SomtodayEmulator(today=TODAY) as emu:
-        emu.load_oneroster(
-            board.folder / "sis", consents=board.folder / "consents.csv", today=TODAY
-        )
-        monkeypatch.setenv("PROVISIONER_SOMTODAY_CLIENT_SECRET", emu.client_secret)
-        source = SomtodaySourceConfig(
-            type="somtoday", api_url=emu.api_url, token_url=emu.token_url,
-            organisation=emu.organisation, client_id=emu.client_id,
-        )  # fmt: skip
+    with served_somtoday(board, monkeypatch) as (emu, source):
 
         def target(board: Board, path: Path, day: date) -> Target:
             config = _staff_config(
@@ -229,14 +220,7 @@ def parnassys_world(board: Board, monkeypatch: pytest.MonkeyPatch) -> Iterator[S
 
 @contextmanager
 def magister_world(board: Board, monkeypatch: pytest.MonkeyPatch) -> Iterator[SisWorld]:
-    units = {loc.brin6: loc.name for loc in board.config.locations}
-    with MagisterEmulator(today=TODAY) as emu:
-        emu.load_oneroster(board.folder / "sis", units)
-        monkeypatch.setenv("PROVISIONER_MAGISTER_PASSWORD", emu.password)
-        source = MagisterSourceConfig(
-            type="magister", base_url=emu.url, username=emu.username,
-            locations={name: brin6 for brin6, name in units.items()},
-        )  # fmt: skip
+    with served_magister(board, monkeypatch) as (emu, source):
 
         def target(board: Board, path: Path, day: date) -> Target:
             config = _staff_config("magister")

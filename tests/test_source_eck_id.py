@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from connectors.sis.somtoday.emulator import SomtodayEmulator
-from provisioner.config import Config, SomtodaySourceConfig
+from provisioner.config import Config
 from provisioner.directory import Directory
 from provisioner.execution.engine import SyncRequest
 from provisioner.wiring import run_sync
 from tests.board import TODAY, Board, make_board
+from tests.emulated_sis import served_somtoday
 
 ECK = "https://ketenid.nl/201703/" + "4f" * 64
 _ECK = re.compile(r"\{ECK:([^{}]*)\}")
@@ -68,15 +68,7 @@ def test_the_eck_id_from_somtoday_reaches_the_directory(
 ) -> None:
     board = make_board(tmp_path, pupils=60)
     expected = eck_ids(board)
-    with SomtodayEmulator(today=TODAY) as emu:
-        emu.load_oneroster(
-            board.folder / "sis", consents=board.folder / "consents.csv", today=TODAY
-        )
-        monkeypatch.setenv("PROVISIONER_SOMTODAY_CLIENT_SECRET", emu.client_secret)
-        sis = SomtodaySourceConfig(
-            type="somtoday", api_url=emu.api_url, token_url=emu.token_url,
-            organisation=emu.organisation, client_id=emu.client_id,
-        )  # fmt: skip
+    with served_somtoday(board, monkeypatch) as (_, sis):
         config = board.config
         sources = config.sources.model_copy(update={"sis": sis, "consent": None})
         applied(board, config.model_copy(update={"sources": sources}))

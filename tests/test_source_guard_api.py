@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 
 from connectors.hr.afas.emulator import AfasEmulator
-from connectors.sis.magister.emulator import MagisterEmulator
-from provisioner.config import Config, MagisterSourceConfig
+from provisioner.config import Config
 from provisioner.execution.engine import RunReport, SyncRequest
 from provisioner.wiring import run_sync
 from tests.board import TODAY, Board, make_board
+from tests.emulated_sis import served_magister
 
 #: (the board's configuration reading the emulator, a way to remove half of its records)
 Served = tuple[Config, Callable[[], None]]
@@ -39,14 +39,7 @@ def afas(board: Board, monkeypatch: pytest.MonkeyPatch) -> Iterator[Served]:
 
 @contextmanager
 def magister(board: Board, monkeypatch: pytest.MonkeyPatch) -> Iterator[Served]:
-    units = {loc.brin6: loc.name for loc in board.config.locations}
-    with MagisterEmulator(today=TODAY) as emu:
-        emu.load_oneroster(board.folder / "sis", units)
-        monkeypatch.setenv("PROVISIONER_MAGISTER_PASSWORD", emu.password)
-        sis = MagisterSourceConfig(
-            type="magister", base_url=emu.url, username=emu.username,
-            locations={name: brin6 for brin6, name in units.items()},
-        )  # fmt: skip
+    with served_magister(board, monkeypatch) as (emu, sis):
         pupils = [row["sourcedId"] for row in _students(board)]
 
         def halve() -> None:
