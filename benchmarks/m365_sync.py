@@ -24,7 +24,7 @@ import time
 from datetime import date
 from pathlib import Path
 
-from connectors.m365.client import GraphClient, GraphSettings
+from connectors.m365.client import GraphClient
 from connectors.m365.emulator import EmulatorSettings, GraphEmulator
 from connectors.m365.emulator.throttle import RU_WINDOW, WRITE_BUDGET, WRITE_WINDOW, ru_budget
 from connectors.m365.target import M365Target
@@ -43,16 +43,7 @@ def sync(folder: Path, emulator: GraphEmulator) -> tuple[RunReport, M365Target]:
     settings = target_settings(config)
     settings["m365"] = settings.pop("directory")
     client = GraphClient(
-        GraphSettings(
-            tenant=emulator.settings.tenant,
-            client_id=emulator.settings.client_id,
-            client_secret=emulator.settings.client_secret,
-            authority_host=emulator.url,
-            graph_url=emulator.graph_url,
-            ca_file=emulator.ca_file,
-            max_wait=1800,
-            max_attempts=50,
-        )
+        emulator.client_settings(max_wait=1800, max_attempts=50)
     )
     target = M365Target(
         "m365",

@@ -132,15 +132,7 @@ def _m365(config: Config, target: M365TargetConfig, *, dry_run: bool, stack: Exi
             state_file=target.emulator.state_file,
         ).start()
         stack.callback(emulator.stop)
-        settings = dataclasses.replace(
-            settings,
-            tenant=emulator.settings.tenant,
-            client_id=emulator.settings.client_id,
-            client_secret=emulator.settings.client_secret,
-            authority_host=emulator.url,
-            graph_url=emulator.graph_url,
-            ca_file=emulator.ca_file,
-        )
+        settings = emulator.client_settings(settings)
     elif settings.client_secret is None and settings.certificate_path is None:
         raise ConfigError(
             f"target {target.name}: set the environment variable {target.client_secret_env} "

@@ -733,18 +733,9 @@ class TestAgainstEmulator:
 
     @staticmethod
     def client(emu: Any, secret: str | None = None, **settings: Any) -> GraphClient:
-        return GraphClient(
-            GraphSettings(
-                tenant=emu.settings.tenant,
-                client_id=emu.settings.client_id,
-                client_secret=secret or emu.settings.client_secret,
-                authority_host=emu.url,
-                graph_url=emu.graph_url,
-                ca_file=emu.ca_file,
-                timeout=10,
-                **settings,
-            )
-        )
+        if secret is not None:
+            settings["client_secret"] = secret
+        return GraphClient(emu.client_settings(**{"timeout": 10, **settings}))
 
     def test_msal_token_paging_delta_and_batch(self, emu: Any) -> None:
         ids = [emu.add_user(userPrincipalName=f"u{n}@school.test") for n in range(25)]

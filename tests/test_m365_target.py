@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from connectors.m365.client import GraphClient, GraphSettings
+from connectors.m365.client import GraphClient
 from connectors.m365.emulator import EmulatorSettings, GraphEmulator
 from connectors.m365.target import M365Target, group_key, group_nickname
 from provisioner.store.db import make_engine, session_factory, upgrade
@@ -22,16 +22,7 @@ from tests.conformance import TargetConformance, teacher
 def client_for(
     emulator: GraphEmulator, *, dry_run: bool = False, timeout: float = 30
 ) -> GraphClient:
-    settings = GraphSettings(
-        tenant=emulator.settings.tenant,
-        client_id=emulator.settings.client_id,
-        client_secret=emulator.settings.client_secret,
-        authority_host=emulator.url,
-        graph_url=emulator.graph_url,
-        ca_file=emulator.ca_file,
-        max_wait=120,
-        timeout=timeout,
-    )
+    settings = emulator.client_settings(max_wait=120, timeout=timeout)
     return GraphClient(settings, dry_run=dry_run)
 
 

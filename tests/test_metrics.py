@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from prometheus_client import REGISTRY
 
-from connectors.m365.client import BatchRequest, GraphClient, GraphSettings
+from connectors.m365.client import BatchRequest, GraphClient
 from connectors.m365.emulator import EmulatorSettings, GraphEmulator
 from provisioner import metrics
 from provisioner.service.nightly import run_nightly
@@ -73,16 +73,7 @@ def test_every_429_the_graph_client_honours_is_counted(throttling_graph: GraphEm
     emu = throttling_graph
     ids = [emu.add_user(userPrincipalName=f"t{n}@school.test") for n in range(30)]
     before = sample("provisioner_graph_throttled_total")
-    settings = GraphSettings(
-        tenant=emu.settings.tenant,
-        client_id=emu.settings.client_id,
-        client_secret=emu.settings.client_secret,
-        authority_host=emu.url,
-        graph_url=emu.graph_url,
-        ca_file=emu.ca_file,
-        timeout=10,
-        max_attempts=20,
-    )
+    settings = emu.client_settings(timeout=10, max_attempts=20)
     with GraphClient(settings) as client:
         users = list(client.paged("/users", {"$top": "5", "$select": "id"}))
         results = client.batch(

@@ -22,7 +22,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from email.message import Message
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, quote, unquote, urlencode, urlsplit
 
 from cryptography import x509
@@ -31,6 +31,9 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from connectors.emulation import Answer, LoopbackEmulator, LoopbackServer, json_answer
+
+if TYPE_CHECKING:
+    from connectors.m365.client import GraphSettings
 
 from .model import EmulatorSettings, GraphError, RecordedRequest, Reply, bad_request
 from .sharepoint import (
@@ -244,6 +247,23 @@ class GraphEmulator(LoopbackEmulator):
         if self._ca_file is None:
             raise RuntimeError("the emulator is not started")
         return self._ca_file
+
+    def client_settings(self, base: GraphSettings | None = None, **tuning: Any) -> GraphSettings:
+        """How a :class:`GraphClient` reaches this emulator: its tenant, app registration,
+        URLs and CA, on top of ``base`` (a board's settings) and ``tuning`` (timeouts...)."""
+        from connectors.m365.client import GraphSettings
+
+        reach: dict[str, Any] = {
+            "tenant": self.settings.tenant,
+            "client_id": self.settings.client_id,
+            "client_secret": self.settings.client_secret,
+            "authority_host": self.url,
+            "graph_url": self.graph_url,
+            "ca_file": self.ca_file,
+        }
+        return dataclasses.replace(
+            base or GraphSettings(tenant="", client_id=""), **{**reach, **tuning}
+        )
 
     # -- direct set-up and inspection (not over HTTP) ----------------------------------------
 
