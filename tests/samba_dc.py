@@ -6,6 +6,11 @@ temporary directory (nothing under /etc is touched), starts ``samba -i -M single
 of the test run, creates the provisioner's service account and an empty share include file,
 and stops every process it started at the end (by process group and by id).
 
+The service account is not privileged: an ordinary user, delegated control of each managed
+OU a test asks for (``SambaDC.managed_ou``, ``delegation_sddl``: the rights docs/ad.md lists)
+and an ``admin users`` entry of the file server, except on sysvol and netlogon. Test set-up
+and hand-made drift use ``SambaDC.admin_connection`` (Administrator).
+
 Provision once, copy per session: ``samba-tool domain provision`` runs once per Samba version
 (and per set of provision options) into a template under
 ``$XDG_CACHE_HOME/school-provisioner/`` (default ``~/.cache``); each session copies it with
@@ -45,12 +50,12 @@ import subprocess
 import tempfile
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
 import pytest
-from ldap3 import MODIFY_ADD, MODIFY_REPLACE, SIMPLE, Connection, Server, Tls
+from ldap3 import LEVEL, MODIFY_REPLACE, SIMPLE, Connection, Server, Tls
 
 REPO = Path(__file__).resolve().parent.parent
 REALM = "SCHOOL.TEST"
@@ -60,6 +65,30 @@ HOST_NAME = "DC1.school.test"  # the name in Samba's self-signed certificate
 TOOLS = ("samba", "samba-tool", "smbclient", "smbcacls", "smbcontrol")
 LDAPS_PORT = 636
 SERVICE_USER = "svc-provisioner"
+TREE_DELETE = ("1.2.840.113556.1.4.805", True, None)
+
+# schemaIDGUIDs and the control access right the delegation names (docs/ad.md)
+USER_CLASS = "bf967aba-0de6-11d0-a285-00aa003049e2"
+GROUP_CLASS = "bf967a9c-0de6-11d0-a285-00aa003049e2"
+OU_CLASS = "bf967aa5-0de6-11d0-a285-00aa003049e2"
+RESET_PASSWORD = "00299570-246d-11d0-a768-00aa006e0529"  # User-Force-Change-Password
+
+
+def delegation_sddl(sid: str) -> str:
+    """The ACEs the service account gets on a managed OU, and nowhere else (docs/ad.md):
+    create and delete users and groups in it and in every OU below it, create those OUs,
+    read and write every property of the users and groups below it (names, employeeID,
+    userAccountControl, pwdLastSet, member, info, ...; a move is a write of the name plus a
+    delete and a create child), and reset their passwords. No WRITE_DAC, no ownership, no
+    deleting OUs, nothing on other object classes."""
+    return "".join([
+        f"(OA;CI;CCDC;{USER_CLASS};;{sid})",
+        f"(OA;CI;CCDC;{GROUP_CLASS};;{sid})",
+        f"(OA;CI;CC;{OU_CLASS};;{sid})",
+        f"(OA;CIIO;RPWP;;{USER_CLASS};{sid})",
+        f"(OA;CIIO;CR;{RESET_PASSWORD};{USER_CLASS};{sid})",
+        f"(OA;CIIO;RPWP;;{GROUP_CLASS};{sid})",
+    ])  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -84,6 +113,9 @@ class SambaDC:
     host_name: str = HOST_NAME
     host: str = "127.0.0.1"
     service_user: str = SERVICE_USER
+    service_sid: str = ""
+    #: DNs of the managed OUs delegated to the service account this session
+    delegated: set[str] = field(default_factory=set, compare=False)
 
     @property
     def ca_file(self) -> Path:
@@ -111,6 +143,50 @@ class SambaDC:
     def admin_connection(self) -> Connection:
         """An LDAPS connection as Administrator, for test set-up and hand-made drift."""
         return _connect(self, f"Administrator@{self.realm.lower()}", self.admin_password)
+
+    def service_connection(self) -> Connection:
+        """An LDAPS connection as the (delegated, unprivileged) service account."""
+        return _connect(self, self.service_bind, self.service_password)
+
+    def managed_ou(self, name: str, *, delegate: bool = True) -> str:
+        """``OU=<name>`` under the domain root, emptied (as Administrator: tree delete of
+        everything in it), made if missing, and delegated to the service account
+        (``delegation_sddl``). The connector cannot make a managed OU at the domain root
+        itself: the service account has no right there. Returns the OU's DN."""
+        dn = f"OU={name},{self.base_dn}"
+        conn = self.admin_connection()
+        try:
+            conn.raise_exceptions = False
+            if conn.search(dn, "(objectClass=*)", LEVEL, attributes=["objectClass"]):
+                entries = [e for e in conn.response or [] if e["type"] == "searchResEntry"]
+                for child in [str(entry["dn"]) for entry in entries]:
+                    conn.delete(child, controls=[TREE_DELETE])
+            elif conn.result["result"] == 32:  # noSuchObject
+                conn.raise_exceptions = True
+                conn.add(dn, ["top", "organizationalUnit"])
+                self.delegated.discard(dn.lower())
+            else:
+                conn.search(dn, "(objectClass=*)", "BASE", attributes=["ou"])
+                if not conn.response:  # an empty OU answers no entries: anything else is wrong
+                    raise RuntimeError(f"reading {dn} failed: {conn.result}")
+        finally:
+            conn.unbind()
+        if delegate and dn.lower() not in self.delegated:
+            delegate_ou(self, dn)
+            self.delegated.add(dn.lower())
+        return dn
+
+
+def delegate_ou(dc: SambaDC, dn: str) -> None:
+    """``samba-tool dsacl set`` on the local sam.ldb: add the delegation's ACEs to the OU."""
+    done = subprocess.run(
+        ["samba-tool", "dsacl", "set", f"--objectdn={dn}",
+         f"--sddl={delegation_sddl(dc.service_sid)}",
+         "-H", str(dc.root / "private" / "sam.ldb"), "-s", str(dc.smb_conf)],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    if done.returncode != 0:
+        pytest.fail(f"samba-tool dsacl set failed: {done.stderr.strip()[-800:]}")
 
 
 def _tls(root: Path) -> Tls:
@@ -193,14 +269,27 @@ def provision_domain(root: Path, admin_password: str) -> None:
 
 def add_session_files(root: Path) -> None:
     """The connector's shares live in an include file; an include inside [global] would pull
-    the rest of [global] into the last share, so it goes in a [global] block of its own."""
+    the rest of [global] into the last share, so it goes in a [global] block of its own.
+
+    The service account administers the file shares as an ``admin users`` entry (smbd runs
+    its file operations as root): the connector's ACLs name only Domain Admins, SYSTEM and
+    its own groups, so no ACE can keep it in (docs/ad.md). The DC's own shares, sysvol
+    (group policies) and netlogon, set the list empty again: there it is an ordinary user."""
     conf = root / "etc" / "smb.conf"
     (root / "etc" / "shares.conf").write_text("")
     shares = Path(tempfile.mkdtemp(prefix="samba-shares-"))
     shares.chmod(0o755)
     (root / "shares").symlink_to(shares)
-    with conf.open("a", encoding="utf-8") as handle:
-        handle.write(f"\n[global]\n\tinclude = {root}/etc/shares.conf\n")
+    text = conf.read_text(encoding="utf-8")
+    for share in ("sysvol", "netlogon"):
+        text, found = re.subn(rf"^\[{share}\]$", f"[{share}]\n\tadmin users =", text, flags=re.M)
+        if found != 1:
+            pytest.fail(f"smb.conf has no [{share}] section to keep out of 'admin users'")
+    text += (
+        f"\n[global]\n\tadmin users = {DOMAIN}\\{SERVICE_USER}\n"
+        f"\tinclude = {root}/etc/shares.conf\n"
+    )
+    conf.write_text(text, encoding="utf-8")
 
 
 def provision(root: Path, admin_password: str) -> None:
@@ -401,9 +490,11 @@ def _our_processes(root: Path) -> list[int]:
     return pids
 
 
-def _add_service_account(dc: SambaDC) -> None:
-    """The provisioner's service account. In the test domain it is a Domain Admin; on a
-    production domain delegate it the OU and the file shares instead (docs/ad.md)."""
+def _add_service_account(dc: SambaDC) -> SambaDC:
+    """The provisioner's service account: an ordinary user, in no group but Domain Users.
+    Each managed OU is delegated to it when a test first asks for it
+    (``SambaDC.managed_ou``); the file shares let it in as an ``admin users`` entry of the
+    file server (``add_session_files``), as docs/ad.md describes."""
     conn = dc.admin_connection()
     dn = f"CN={SERVICE_USER},CN=Users,{BASE_DN}"
     conn.add(
@@ -414,8 +505,10 @@ def _add_service_account(dc: SambaDC) -> None:
     password = f'"{dc.service_password}"'.encode("utf-16-le")
     conn.modify(dn, {"unicodePwd": [(MODIFY_REPLACE, [password])]})
     conn.modify(dn, {"userAccountControl": [(MODIFY_REPLACE, [0x200 | 0x10000])]})
-    conn.modify(f"CN=Domain Admins,CN=Users,{BASE_DN}", {"member": [(MODIFY_ADD, [dn])]})
+    conn.search(dn, "(objectClass=*)", "BASE", attributes=["objectSid"])
+    sid = str(conn.entries[0].objectSid.value)
     conn.unbind()
+    return dataclasses.replace(dc, service_sid=sid)
 
 
 LOCK_FILE = Path(tempfile.gettempdir()) / "school-provisioner-samba-dc.lock"
@@ -458,7 +551,7 @@ def start_samba_dc(root: Path) -> tuple[SambaDC, _Process]:
     process.wait_ready(dc)
     dc = dataclasses.replace(dc, start_seconds=time.monotonic() - provisioned)
     try:
-        _add_service_account(dc)
+        dc = _add_service_account(dc)
     except Exception:
         process.stop()
         raise

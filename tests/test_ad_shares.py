@@ -225,6 +225,7 @@ def board_config(dc: SambaDC, folder: Path, **ad: object) -> Config:
 @pytest.fixture(scope="module")
 def board(samba_dc: SambaDC, tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoBoard]:
     folder = tmp_path_factory.mktemp("ad-board")
+    samba_dc.managed_ou("Provisioner")  # made and delegated by a domain admin, once
     engine = make_engine(f"sqlite:///{folder / 'store.db'}")
     upgrade(engine)
     demo = DemoBoard(samba_dc, folder, board_config(samba_dc, folder), session_factory(engine))

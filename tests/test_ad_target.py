@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import ssl
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
-from ldap3 import SIMPLE, Connection, Server, Tls
-from ldap3.core.exceptions import LDAPStrongerAuthRequiredResult
+from ldap3 import MODIFY_REPLACE, SIMPLE, Connection, Server, Tls
+from ldap3.core.exceptions import (
+    LDAPInsufficientAccessRightsResult,
+    LDAPStrongerAuthRequiredResult,
+)
 
+from connectors.ad import layout
 from connectors.ad.client import ADClient, LdapSettings, values
 from connectors.ad.shares import FileShares, LocalShares, SmbSettings
 from connectors.ad.target import ADTarget, ShareOptions
@@ -28,7 +33,6 @@ pytestmark = [
 ]
 
 CONFORMANCE_OU = "Conformance"
-TREE_DELETE = ("1.2.840.113556.1.4.805", True, None)
 
 
 def make_client(dc: SambaDC, *, dry_run: bool = False, **settings: object) -> ADClient:
@@ -58,11 +62,9 @@ def make_target(
 
 
 def wipe(dc: SambaDC, managed_ou: str) -> None:
-    """Remove the managed OU and everything in it (tree delete), as admin."""
-    conn = dc.admin_connection()
-    conn.raise_exceptions = False
-    conn.delete(f"OU={managed_ou},{dc.base_dn}", controls=[TREE_DELETE])
-    conn.unbind()
+    """Empty the managed OU (tree delete of its content, as admin); the OU itself stays,
+    delegated to the service account (the connector may not make it at the domain root)."""
+    dc.managed_ou(managed_ou)
 
 
 class TestADConformance(TargetConformance):
@@ -257,10 +259,8 @@ def test_ranged_member_values_are_followed_to_the_end(samba_dc: SambaDC) -> None
     answers ranges that are asked for, so the test asks for ranges of 3 and proves that ldap3's
     auto_range follows them inside the connector's paged search (tests/test_ad_ranges.py has
     the many-range case on a fake AD)."""
-    wipe(samba_dc, "Ranges")
-    ou = f"OU=Ranges,{samba_dc.base_dn}"
+    ou = samba_dc.managed_ou("Ranges", delegate=False)  # made by hand: the account only reads
     conn = samba_dc.admin_connection()
-    conn.add(ou, ["top", "organizationalUnit"])
     sizes = {"GG_seven": 7, "GG_three": 3, "GG_one": 1, "GG_five": 5}
     contacts = [f"CN=contact{i},{ou}" for i in range(max(sizes.values()))]
     for dn in contacts:
@@ -280,4 +280,79 @@ def test_ranged_member_values_are_followed_to_the_end(samba_dc: SambaDC) -> None
         assert got == {name: sorted(contacts[:size]) for name, size in sizes.items()}
         client.close()
     finally:
-        wipe(samba_dc, "Ranges")
+        samba_dc.managed_ou("Ranges", delegate=False)
+
+
+def test_the_service_account_is_delegated_not_privileged(samba_dc: SambaDC, tmp_path: Path) -> None:
+    """The tests connect as a delegated account (docs/ad.md), not a Domain Admin: it is in no
+    privileged group, may create users only in a managed OU, and may not write anything
+    outside one, nor on the DC's sysvol share."""
+    dc = samba_dc
+    service_dn = f"CN={dc.service_user},CN=Users,{dc.base_dn}"
+    admin = dc.admin_connection()
+    admin.search(service_dn, "(objectClass=*)", "BASE", attributes=["tokenGroups", "memberOf"])
+    (entry,) = admin.entries
+    groups = {layout.sid_text(sid) for sid in entry.tokenGroups.raw_values}
+    domain_sid = dc.service_sid.rsplit("-", 1)[0]
+    assert f"{domain_sid}-513" in groups  # Domain Users: the token was read
+    domain_admins = {f"{domain_sid}-{rid}" for rid in (512, 518, 519, 520)}
+    builtin = {f"S-1-5-32-{rid}" for rid in (544, 548, 549, 550, 551)}  # admins, operators
+    privileged = domain_admins | builtin
+    assert not groups & privileged
+    assert not entry.memberOf.values
+    admin.search(f"CN=Domain Admins,CN=Users,{dc.base_dn}", "(objectClass=*)", "BASE",
+                 attributes=["member"])  # fmt: skip
+    assert service_dn.lower() not in {str(dn).lower() for dn in admin.entries[0].member.values}
+    admin.unbind()
+
+    managed = dc.managed_ou("Delegation")
+    user = ["top", "person", "organizationalPerson", "user"]
+    conn = dc.service_connection()
+    try:
+        with pytest.raises(LDAPInsufficientAccessRightsResult):  # outside the managed OU
+            conn.add(f"CN=Not Here,CN=Users,{dc.base_dn}", user, {"sAMAccountName": "nothere"})
+        with pytest.raises(LDAPInsufficientAccessRightsResult):  # no OU at the domain root
+            conn.add(f"OU=Elsewhere,{dc.base_dn}", ["top", "organizationalUnit"])
+        administrator = f"CN=Administrator,CN=Users,{dc.base_dn}"
+        with pytest.raises(LDAPInsufficientAccessRightsResult):
+            conn.modify(administrator, {"description": [(MODIFY_REPLACE, ["changed"])]})
+        password = '"Taken-0ver!x"'.encode("utf-16-le")
+        with pytest.raises(LDAPInsufficientAccessRightsResult):
+            conn.modify(administrator, {"unicodePwd": [(MODIFY_REPLACE, [password])]})
+        with pytest.raises(LDAPInsufficientAccessRightsResult):  # its own rights stay as given
+            conn.modify(managed, {"description": [(MODIFY_REPLACE, ["changed"])]})
+        assert conn.add(f"CN=Is Here,{managed}", user, {"sAMAccountName": "ishere"})
+        assert conn.modify(f"CN=Is Here,{managed}", {"unicodePwd": [(MODIFY_REPLACE, [password])]})
+    finally:
+        conn.unbind()
+        dc.managed_ou("Delegation")
+
+    # a keyed account outside the managed OU cannot be adopted (docs/ad.md)
+    stray = f"CN=Stray Person,CN=Users,{dc.base_dn}"
+    admin = dc.admin_connection()
+    admin.add(stray, user, {"sAMAccountName": "stray", "employeeType": "staff",
+                            "employeeID": "9901"})  # fmt: skip
+    target = make_target(dc, "Delegation")
+    try:
+        (found,) = target.find_accounts("staff:9901")
+        spec = AccountSpec(
+            "staff:9901", "stray", "Stray Person", "Stray", "Person", True,
+            {"locations": "07XY00"},
+        )  # fmt: skip
+        with pytest.raises(FatalError, match="rights"):
+            target.update_account(found.remote_id, spec)
+    finally:
+        target.close()
+        admin.delete(stray)
+        admin.unbind()
+
+    auth = tmp_path / "auth"
+    auth.write_text(f"username = {dc.service_user}\npassword = {dc.service_password}\n"
+                    f"domain = {dc.domain}\n")  # fmt: skip
+    auth.chmod(0o600)
+    done = subprocess.run(
+        ["smbclient", f"//{dc.host}/sysvol", "-A", str(auth), "-m", "SMB3",
+         "-c", f'mkdir "{dc.realm.lower()}\\Policies\\taken"'],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert "NT_STATUS_ACCESS_DENIED" in done.stdout + done.stderr
