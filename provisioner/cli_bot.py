@@ -71,9 +71,17 @@ def console(
         if not text:
             continue
         if as_json and text.startswith("{"):
-            pressed = json.loads(text)
+            try:
+                pressed = json.loads(text)
+                action = str(pressed["action"])
+            except (ValueError, KeyError, TypeError):
+                typer.echo(
+                    'not a button press: expected {"action": ..., "value": ...} on one line',
+                    err=True,
+                )
+                continue
             replies = chat.press(
-                str(pressed["action"]), str(pressed.get("value", "")), flow=pressed.get("flow")
+                action, str(pressed.get("value", "")), flow=pressed.get("flow")
             )
         else:
             replies = chat.enter(text)  # "#2" presses a button; "2" too, unless text is asked

@@ -461,7 +461,11 @@ def test_command_line_console_prints_one_json_object_per_reply(bb: BotBoard) -> 
 
     person = colleague(bb, "07XY00")
     leader = bb.staff_with_role("location_leader", "07XY00")
-    lines = f"/uitdienst {person.name.display} per 4 december\n2\n"  # 2: the cancel button
+    lines = (
+        f"/uitdienst {person.name.display} per 4 december\n"
+        '{"action": "cancel"\n'  # a press typed wrong: said so, nothing else happens
+        "2\n"  # 2: the cancel button
+    )
     result = CliRunner().invoke(
         app, ["bot", "console", "--as", str(leader.email), "--json",
               "-c", str(bb.board.config_path)],
@@ -472,6 +476,7 @@ def test_command_line_console_prints_one_json_object_per_reply(bb: BotBoard) -> 
     assert replies[0]["data"]["person_key"] == person.key
     assert [b["action"] for b in replies[0]["buttons"]] == ["confirm", "cancel"]
     assert replies[1]["data"] == {"cancelled": True}
+    assert "not a button press" in result.stderr
 
 
 def test_a_tick_that_runs_an_offboarding_logs_under_a_tick_correlation_id(bb: BotBoard) -> None:
