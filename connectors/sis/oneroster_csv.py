@@ -54,6 +54,11 @@ _VERSIONS = ("1.1", "1.2")
 UserCells = Callable[[Sequence[str]], tuple[str, ...]]
 
 
+def _within(begin: date | None, end: date | None, day: date) -> bool:
+    """``day`` lies in the period from ``begin`` to ``end`` (both included; None: open)."""
+    return (begin is None or begin <= day) and (end is None or day <= end)
+
+
 class _Role(NamedTuple):
     """One roles.csv row (OneRoster 1.2)."""
 
@@ -64,7 +69,7 @@ class _Role(NamedTuple):
     end: date | None
 
     def active_on(self, day: date) -> bool:
-        return (self.begin is None or self.begin <= day) and (self.end is None or day <= self.end)
+        return _within(self.begin, self.end, day)
 
 
 class _Student(NamedTuple):
@@ -83,7 +88,7 @@ class _Homeroom(NamedTuple):
     end: date | None
 
     def active_on(self, day: date) -> bool:
-        return (self.begin is None or self.begin <= day) and (self.end is None or day <= self.end)
+        return _within(self.begin, self.end, day)
 
 
 @dataclass(slots=True)
