@@ -15,7 +15,7 @@ messages so that any ``serve`` replica can pick up the next message).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -116,6 +116,11 @@ class FlowContext:
     sessions: sessionmaker[Session]
     directory: Directory
     services: Mapping[str, Any] = field(default_factory=dict)  # e.g. "sync": a callable
+    #: Sends a notice now and returns how many people it reached (0: nobody is configured,
+    #: or nobody could be reached). A flow that must say "the FG has been told" sends the
+    #: notice this way and says so only when the count is above 0. None: this front end
+    #: cannot deliver now (the notice goes back in the :class:`Turn` instead).
+    deliver: Callable[[Notice], int] | None = None
 
 
 class Flow(Protocol):
@@ -125,9 +130,23 @@ class Flow(Protocol):
     name: str
     #: Slash commands that start this flow: ("/uitdienst", "/offboard").
     commands: tuple[str, ...]
+    #: A report that may never be swallowed as the answer to another flow's open question
+    #: (a breach report): when it wants a message, it starts, whatever else is open.
+    urgent: bool
 
     def wants(self, text: str) -> bool:
-        """Whether free text (a direct message) is meant for this flow."""
+        """Whether free text reads as a new request for this flow."""
+        ...
+
+    def accepts(self, text: str, state: dict[str, Any]) -> bool:
+        """Whether ``text`` answers the question open in ``state`` (a date when a date was
+        asked, yes/no at a confirmation, a medium when a medium was asked), rather than being
+        a new request. The engine asks this before it lets a new request win."""
+        ...
+
+    def topic(self, ctx: FlowContext, state: dict[str, Any]) -> str:
+        """What the open conversation is about, in a few words and ``ctx.language``, for
+        "I put aside ..." and "... has expired": "het uit dienst melden van Jan de Vries"."""
         ...
 
     def start(self, ctx: FlowContext, text: str) -> Turn:

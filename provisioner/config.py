@@ -465,6 +465,11 @@ class SlackConfig(Strict):
     api_url: str = Field(
         default="https://slack.com/api/", description="Slack Web API; a local fake in tests."
     )
+    team_id: str | None = Field(
+        default=None,
+        description="The board's Slack workspace (team) id, T0123ABCD: requests from any "
+        "other workspace are refused. Unset: the workspace the bot token belongs to.",
+    )
 
     def secret(self, name: Literal["bot_token", "signing_secret", "app_token"]) -> str | None:
         """The credential from its environment variable, else its file; None when unset."""
@@ -495,6 +500,18 @@ class BotConfig(Strict):
     rate_limit_per_minute: int = Field(default=20, ge=1, description="Messages per user.")
     conversation_minutes: int = Field(
         default=30, ge=1, description="An unanswered conversation is forgotten after this."
+    )
+    confirm_minutes: int = Field(
+        default=15,
+        ge=1,
+        description="A plan shown for confirmation (an offboarding) may be confirmed this "
+        "long; after that it is shown afresh and must be confirmed again.",
+    )
+    offboarding_max_attempts: int = Field(
+        default=3,
+        ge=1,
+        description="After this many failed runs of an offboarding the requester and the "
+        "central office are told (with the incident id); it keeps being retried.",
     )
     languages: list[Literal["nl", "en"]] = Field(
         default_factory=lambda: ["nl", "en"],  # type: ignore[arg-type]

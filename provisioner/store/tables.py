@@ -14,7 +14,9 @@ What is kept:
   SIS (for the chat bot: who is asking, whom they may ask about);
 - ``manual_tasks``: steps a person must do by hand (no API), tracked until done;
 - ``breaches``: the breach register (GDPR Art. 33(5));
-- ``chat_conversations``: the state of open chat conversations, so any replica can continue.
+- ``chat_conversations``: the state of open chat conversations, so any replica can continue;
+- ``chat_actions``: every irreversible chat action (a confirmation, an approval, a Slack
+  delivery) by its idempotency key, so it applies once however often it arrives.
 """
 
 from __future__ import annotations
@@ -138,6 +140,8 @@ class Override(Base):
     reason: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     cancelled: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: The BRIN6 codes of the posts (aanstellingen) it ends, space-separated; NULL: every post.
+    locations: Mapped[str | None] = mapped_column(Text, nullable=True, default=None)
 
 
 class Consent(Base):
@@ -281,3 +285,17 @@ class ChatConversation(Base):
     state: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ChatAction(Base):
+    """One irreversible chat action, by its idempotency key (``offboarding-confirm:<nonce>``,
+    ``task-done:<id>``, ``slack-event:<event id>``). The key is the primary key: the database
+    decides which of two simultaneous arrivals (a double press, a Slack retry, two replicas)
+    applies; the other finds the row and its ``result``."""
+
+    __tablename__ = "chat_actions"
+
+    key: Mapped[str] = mapped_column(String(300), primary_key=True)
+    actor: Mapped[str] = mapped_column(String(200))
+    result: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
