@@ -20,7 +20,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.conversation import Flow, Notice, Reply
+from bot.conversation import Audience, Flow, Notice, Reply
 from bot.engine import ChatEngine, Incoming, Outcome, now_in_amsterdam
 from provisioner.config import Config
 
@@ -90,19 +90,42 @@ class Console:
         if stripped.startswith("/"):
             command, _, rest = stripped.partition(" ")
             if self.engine.flow_for_command(command) is not None:
-                return self._show(self.engine.command(self.who, command, rest.strip()))
-        return self._show(self.engine.message(self.who, stripped))
+                return self._show(self.engine.command(self.who, command, rest.strip(),
+                                                      deliver=self.deliver))
+        return self._show(self.engine.message(self.who, stripped, deliver=self.deliver))
 
     def press(self, action: str, value: str = "", flow: str | None = None) -> list[dict[str, Any]]:
-        """Press a button: its ``action`` (``"flow:action"`` also works) and ``value``."""
+        """Press a button: its ``action`` (``"flow:action"`` also works) and ``value``. A
+        value may be given by its first part: ``press("confirm", "staff:100123")`` presses
+        the last shown confirm button of that person (its value also carries the plan's
+        identity, ``staff:100123|2026-12-01|<fingerprint>|<nonce>``)."""
         if flow is None and ":" in action:
             prefix, _, rest = action.partition(":")
             if prefix in self.engine.flows:
                 flow, action = prefix, rest
+        shown = [b for r in self.last for b in r["buttons"] if b["action"] == action
+                 and (b["value"] == value or str(b["value"]).split("|")[0] == value)]
+        if shown and value and shown[-1]["value"] != value:
+            value = str(shown[-1]["value"])
         if flow is None:
-            flow = next((b["flow"] for r in self.last for b in r["buttons"]
-                         if b["action"] == action and b["value"] == value), None)
-        return self._show(self.engine.press(self.who, flow, action, value))
+            flow = next((b["flow"] for b in shown), None)
+        return self._show(self.engine.press(self.who, flow, action, value,
+                                            deliver=self.deliver))
+
+    def deliver(self, notice: Notice, flow: str) -> int:
+        """A notice sent now (the FG about a breach): kept in :attr:`notices` with its
+        ``to``; the count is the number of people configured to receive it."""
+        bot = self.engine.config.bot
+        if notice.audience is Audience.CENTRAL_OFFICE:
+            reached = len(bot.central_office)
+        elif notice.audience is Audience.PRIVACY_OFFICER:
+            reached = len(bot.privacy_officers)
+        else:
+            person = self.engine.directory.staff(notice.person_key or "")
+            reached = 1 if person is not None and person.email else 0
+        if reached:
+            self.notices.append(notice_dict(notice, flow))
+        return reached
 
     def enter(self, line: str) -> list[dict[str, Any]]:
         """A line typed in the terminal. ``#2`` (or ``[2]``) presses the second button of the

@@ -44,6 +44,23 @@ log = logging.getLogger("provisioner.bot")
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 STOP_WORDS = frozenset({"stop", "annuleer", "annuleren", "cancel", "laat maar", "never mind"})
+#: A bare yes or no: an answer to a question, never a request of its own.
+YES_WORDS = frozenset({"ja", "jawel", "ja hoor", "yes", "yep", "ok", "oké", "oke", "okay",
+                       "bevestig", "bevestigen", "confirm", "klopt", "akkoord", "prima", "j", "y"})
+NO_WORDS = frozenset({"nee", "neen", "no", "nope", "n", "niet doen"})
+
+#: A front end's way to send a notice now: (notice, flow name) -> how many people it reached.
+Deliver = Callable[[Notice, str], int]
+
+
+def bare_answer(text: str) -> str | None:
+    """"yes" / "no" when ``text`` is nothing but a yes or a no ("Ja!", "nee."), else None."""
+    word = text.strip().strip("!.?, ").casefold()
+    if word in YES_WORDS:
+        return "yes"
+    if word in NO_WORDS:
+        return "no"
+    return None
 
 
 def now_in_amsterdam() -> datetime:
@@ -174,18 +191,25 @@ class ChatEngine:
 
     # -- entry points -----------------------------------------------------------------------
 
-    def command(self, who: Incoming, command: str, text: str) -> Outcome:
-        """A slash command: always starts its flow afresh."""
-        return self._handle(who, text, lambda asker, lang: self._start_command(who, command))
+    def command(
+        self, who: Incoming, command: str, text: str, *, deliver: Deliver | None = None
+    ) -> Outcome:
+        """A slash command: always starts its flow afresh (an open conversation is put aside,
+        and the reply says so)."""
+        return self._handle(who, text, command, None, deliver)
 
-    def message(self, who: Incoming, text: str) -> Outcome:
-        """Free text: continues the open conversation, else starts the flow that wants it."""
-        return self._handle(who, text, None)
+    def message(self, who: Incoming, text: str, *, deliver: Deliver | None = None) -> Outcome:
+        """Free text: classified first (a new request wins over the open question, see
+        :meth:`_route`), then continued or started."""
+        return self._handle(who, text, None, None, deliver)
 
-    def press(self, who: Incoming, flow_name: str | None, action: str, value: str) -> Outcome:
+    def press(
+        self, who: Incoming, flow_name: str | None, action: str, value: str, *,
+        deliver: Deliver | None = None,
+    ) -> Outcome:
         """A button press. ``flow_name`` comes with the button (Slack action id); without it
         the open conversation's flow gets it."""
-        return self._handle(who, "", None, pressed=(flow_name, action, value))
+        return self._handle(who, "", None, (flow_name, action, value), deliver)
 
     # -- the turn ---------------------------------------------------------------------------
 
@@ -193,25 +217,28 @@ class ChatEngine:
         self,
         who: Incoming,
         text: str,
-        starter: Callable[[Asker, Language], Flow | None] | None,
-        pressed: tuple[str | None, str, str] | None = None,
+        command: str | None,
+        pressed: tuple[str | None, str, str] | None,
+        deliver: Deliver | None,
     ) -> Outcome:
         # The front end's correlation id (Slack: one per request), else one per message here.
         with correlation(correlation_id(), prefix="chat"):
-            return self._turn(who, text, starter, pressed)
+            return self._turn(who, text, command, pressed, deliver)
 
     def _turn(
         self,
         who: Incoming,
         text: str,
-        starter: Callable[[Asker, Language], Flow | None] | None,
+        command: str | None,
         pressed: tuple[str | None, str, str] | None,
+        deliver: Deliver | None,
     ) -> Outcome:
         now = self.clock()
         asker = self.resolve(who)
-        stored = self._load(who.conversation_id, now)
+        stored, lapsed = self._load(who.conversation_id, now)
+        earlier = stored or lapsed
         language = choose_language(
-            text, cast(Language, stored.language) if stored else None, self.default_language
+            text, cast(Language, earlier.language) if earlier else None, self.default_language
         )
         if asker is None:
             return self.refuse_unknown(who, language)
@@ -220,47 +247,33 @@ class ChatEngine:
             self._audit(actor, "chat.refused", reason="rate limit")
             return Outcome((_slow_down(language),), language=language, asker=asker)
 
-        found: Flow | None
-        state: dict[str, Any] = {}
-        action = value = ""
-        if pressed is not None:
-            flow_name, action, value = pressed
-            name = flow_name or (stored.flow if stored else None)
-            found = self.flows.get(name) if name else None
-            if found is None:
-                return Outcome((_expired(language),), language=language, asker=asker)
-            state = dict(stored.state) if stored and stored.flow == found.name else {}
-            kind = "press"
-        elif starter is not None:
-            found = starter(asker, language)
-            if found is None:
-                return Outcome((_help(language),), language=language, asker=asker)
-            kind = "start"
-        elif stored is not None and text.strip().casefold() in STOP_WORDS:
-            self._forget(who.conversation_id)
-            self._audit(actor, "chat.stopped", reason=f"{stored.flow}: stopped by the asker")
-            return Outcome((_stopped(language),), language=language, asker=asker)
-        elif stored is not None and stored.flow in self.flows:
-            found = self.flows[stored.flow]
-            state = dict(stored.state)
-            kind = "answer"
-        else:
-            found = next((f for f in self.flows.values() if f.wants(text)), None)
-            if found is None:
-                self._audit(actor, "chat.help", reason="no conversation matched the message")
-                return Outcome((_help(language),), language=language, asker=asker)
-            kind = "start"
-        flow: Flow = found
+        def context(flow_name: str) -> FlowContext:
+            send = (lambda notice: deliver(notice, flow_name)) if deliver else None
+            return FlowContext(asker=asker, language=language, now=now, config=self.config,
+                               sessions=self.sessions, directory=self.directory,
+                               services=self.services, deliver=send)
 
-        ctx = FlowContext(
-            asker=asker,
-            language=language,
-            now=now,
-            config=self.config,
-            sessions=self.sessions,
-            directory=self.directory,
-            services=self.services,
-        )
+        preface: list[Reply] = []
+        if lapsed is not None and lapsed.flow in self.flows and pressed is None:
+            preface.append(_lapsed(language, self._topic(lapsed, context(lapsed.flow)),
+                                   self.config.bot.conversation_minutes))
+            self._audit(actor, "chat.expired", reason=f"{lapsed.flow}: conversation expired")
+        route = self._route(stored, text, command, pressed, language)
+        if isinstance(route, Reply):
+            if route.data.get("stopped"):
+                self._forget(who.conversation_id)
+                self._audit(actor, "chat.stopped",
+                            reason=f"{stored.flow if stored else '-'}: stopped by the asker")
+            else:
+                self._audit(actor, "chat.help", reason=f"-: {route.data.get('help', 'help')}")
+            return Outcome((*preface, route), language=language, asker=asker)
+        flow, kind, state, put_aside = route
+        ctx = context(flow.name)
+        if put_aside is not None:
+            preface.append(_put_aside(language, self._topic(put_aside, ctx)))
+            self._audit(actor, "chat.put_aside", reason=f"{put_aside.flow}: a new request won",
+                        change={"flow": put_aside.flow, "by": flow.name})
+        action, value = (pressed[1], pressed[2]) if pressed else ("", "")
         try:
             if kind == "press":
                 turn = flow.press(ctx, action, value, state)
@@ -276,7 +289,8 @@ class ChatEngine:
                       incident, correlation_id(), type(exc).__name__, _where(exc))
             self._audit(actor, "chat.error", reason=f"{flow.name}: {type(exc).__name__}",
                         change={"incident": incident})
-            return Outcome((_failed(language, incident),), language=language, asker=asker)
+            return Outcome((*preface, _failed(language, incident)), language=language,
+                           asker=asker)
 
         if turn.state is None:
             if stored is not None and (pressed is None or stored.flow == flow.name):
@@ -285,28 +299,91 @@ class ChatEngine:
             self._save(who, flow.name, language, turn.state, now)
         self._audit_turn(actor, flow.name, f"press {action}" if kind == "press" else kind, turn)
         return Outcome(
-            turn.replies, turn.notices, language, flow.name, asker, turn.state is not None
+            (*preface, *turn.replies), turn.notices, language, flow.name, asker,
+            turn.state is not None,
         )
 
-    def _start_command(self, who: Incoming, command: str) -> Flow | None:
-        self._forget(who.conversation_id)
-        return self.flow_for_command(command)
+    def _route(
+        self,
+        stored: ChatConversation | None,
+        text: str,
+        command: str | None,
+        pressed: tuple[str | None, str, str] | None,
+        language: Language,
+    ) -> tuple[Flow, str, dict[str, Any], ChatConversation | None] | Reply:
+        """Which flow gets the message, and how: ``(flow, "start"|"answer"|"press", state,
+        the conversation put aside or None)``, or the engine's own reply.
+
+        The message is classified before it may answer anything: a stop word stops; a report
+        of an *urgent* flow (a breach) always starts, whatever is open; the open flow gets
+        the message only when it ``accepts`` it as the answer to its question; otherwise a
+        message that reads as a new request starts that flow (the open one is put aside, and
+        the reply says so). A bare "ja"/"nee" with nothing open is asked about, never guessed.
+        """
+        open_flow = self.flows.get(stored.flow) if stored is not None else None
+        open_state = dict(stored.state) if stored is not None else {}
+        if pressed is not None:
+            flow_name, _action, _value = pressed
+            name = flow_name or (stored.flow if stored else None)
+            found = self.flows.get(name) if name else None
+            if found is None:
+                return _expired(language)
+            state = open_state if open_flow is found else {}
+            return found, "press", state, None
+        if command is not None:
+            started = self.flow_for_command(command)
+            if started is None:
+                return _help(language)
+            return started, "start", {}, stored if open_flow is not None else None
+        if text.strip().casefold() in STOP_WORDS:
+            return _stopped(language) if stored is not None else _nothing_open(language)
+        wanting = [f for f in self.flows.values() if f.wants(text)]
+        wanting.sort(key=lambda f: not getattr(f, "urgent", False))  # urgent flows first
+        if open_flow is not None:
+            urgent = next((f for f in wanting if getattr(f, "urgent", False)
+                           and f is not open_flow), None)
+            if urgent is not None:
+                return urgent, "start", {}, stored
+            if open_flow.accepts(text, open_state):
+                return open_flow, "answer", open_state, None
+            if wanting:
+                return wanting[0], "start", {}, stored
+            return open_flow, "answer", open_state, None
+        if bare_answer(text) is not None:
+            return _what_do_you_mean(language)
+        if wanting:
+            return wanting[0], "start", {}, None
+        return _help(language)
+
+    def _topic(self, row: ChatConversation, ctx: FlowContext) -> str:
+        flow = self.flows.get(row.flow)
+        if flow is None:
+            return row.flow
+        try:
+            return flow.topic(ctx, dict(row.state))
+        except Exception as exc:  # a topic is a courtesy: never let it hide the answer
+            log.warning("topic of flow %s failed: %s", row.flow, type(exc).__name__)
+            return _t(ctx.language, "je vorige gesprek", "your earlier conversation")
 
     # -- conversation state -----------------------------------------------------------------
 
-    def _load(self, conversation_id: str, now: datetime) -> ChatConversation | None:
+    def _load(
+        self, conversation_id: str, now: datetime
+    ) -> tuple[ChatConversation | None, ChatConversation | None]:
+        """``(open conversation, None)``, or ``(None, the conversation that lapsed)`` when
+        it was silent too long: it is forgotten, and the reply says so once."""
         with self.sessions() as session:
             row = session.get(ChatConversation, conversation_id)
             if row is None:
-                return None
+                return None, None
+            session.expunge(row)
             if _utc(row.expires_at) <= now.astimezone(UTC):
                 session.execute(
                     delete(ChatConversation).where(ChatConversation.id == conversation_id)
                 )
                 session.commit()
-                return None
-            session.expunge(row)
-            return row
+                return None, row
+            return row, None
 
     def _save(
         self, who: Incoming, flow: str, language: Language, state: dict[str, Any], now: datetime
@@ -424,7 +501,46 @@ def _expired(language: Language) -> Reply:
 
 
 def _stopped(language: Language) -> Reply:
-    return Reply(_t(language, "Goed, ik ben gestopt.", "OK, I stopped."), data={"stopped": True})
+    return Reply(_t(language, "Goed, ik ben gestopt. Er is niets veranderd.",
+                    "OK, I stopped. Nothing was changed."), data={"stopped": True})
+
+
+def _nothing_open(language: Language) -> Reply:
+    return Reply(_t(language, "Er loopt nu geen gesprek met mij, dus er is niets te stoppen.",
+                    "There is no conversation with me going on, so there is nothing to stop."),
+                 data={"help": "nothing_open"})
+
+
+def _what_do_you_mean(language: Language) -> Reply:
+    """A bare "ja" with no open question: never guess what it confirms."""
+    return Reply(
+        _t(language,
+           "Waar zeg je ja of nee op? Er staat bij mij geen vraag open, dus ik heb niets "
+           "gedaan. Zeg wat je wilt, bijvoorbeeld \"Jan de Vries gaat per 1 december uit "
+           "dienst\".",
+           "What are you saying yes or no to? I have no open question, so I did nothing. "
+           "Tell me what you need, e.g. \"Jan de Vries leaves on 1 December\"."),
+        data={"help": "no_open_question"},
+    )
+
+
+def _lapsed(language: Language, topic: str, minutes: int) -> Reply:
+    return Reply(
+        _t(language,
+           f"Ons vorige gesprek ({topic}) is verlopen na {minutes} minuten stilte; daarmee "
+           "is niets gedaan.",
+           f"Our earlier conversation ({topic}) expired after {minutes} minutes of silence; "
+           "nothing was done with it."),
+        data={"expired_conversation": True},
+    )
+
+
+def _put_aside(language: Language, topic: str) -> Reply:
+    return Reply(
+        _t(language, f"Ik heb {topic} opzijgezet; daarmee is niets gedaan.",
+           f"I put {topic} aside; nothing was done with it."),
+        data={"put_aside": True},
+    )
 
 
 def _failed(language: Language, incident: str) -> Reply:

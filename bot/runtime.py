@@ -45,8 +45,8 @@ class TrackingExecutor(ThreadPoolExecutor):
     context (its correlation id); it can also wait until the work in hand is done (tests, a
     clean shutdown)."""
 
-    def __init__(self, max_workers: int = 2) -> None:
-        super().__init__(max_workers=max_workers, thread_name_prefix="bot-listener")
+    def __init__(self, max_workers: int = 2, name: str = "bot-listener") -> None:
+        super().__init__(max_workers=max_workers, thread_name_prefix=name)
         self._futures: set[Future[Any]] = set()
         self._lock = threading.Lock()
 
@@ -63,6 +63,10 @@ class TrackingExecutor(ThreadPoolExecutor):
     def _forget(self, future: Future[Any]) -> None:
         with self._lock:
             self._futures.discard(future)
+
+    def idle(self) -> bool:
+        with self._lock:
+            return not self._futures
 
     def wait_idle(self, timeout: float = 30.0) -> bool:
         """Wait until no submitted work is running; False when ``timeout`` passed first."""
@@ -92,6 +96,10 @@ class BotRuntime:
         self.services = dict(services) if services is not None else default_services(
             config, sessions
         )
+        # Runs started by a chat confirmation go to a pool of their own: a slow target never
+        # holds up the listeners (Slack's acknowledgement and everyone else's messages).
+        self.runs = TrackingExecutor(2, name="bot-run")
+        self.services.setdefault("background", self.in_background)
         self.engine = ChatEngine(
             config, sessions, available_flows(), services=self.services, clock=clock
         )
@@ -156,14 +164,38 @@ class BotRuntime:
         self._socket.connect()
 
     def wait_idle(self, timeout: float = 30.0) -> bool:
-        """Wait for work started after acknowledgements (tests, shutdown)."""
-        return self.executor.wait_idle(timeout)
+        """Wait for work started after acknowledgements and the runs they started (tests,
+        shutdown)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            if not self.executor.wait_idle(max(0.0, deadline - time.monotonic())):
+                return False
+            if not self.runs.wait_idle(max(0.0, deadline - time.monotonic())):
+                return False
+            if self.executor.idle() and self.runs.idle():
+                return True
+
+    def in_background(self, job: Callable[[], list[Notice]], flow: str) -> None:
+        """Run ``job`` (an offboarding's sync) in the run pool, then deliver the notices it
+        returns (the requester hears the outcome as a direct message)."""
+
+        def run() -> None:
+            try:
+                notices = job()
+            except Exception as exc:  # the job records its own failures; this is a bug
+                log.error("background %s job failed: %s", flow, type(exc).__name__)
+                return
+            if notices:
+                self.deliver(notices, flow=flow)
+
+        self.runs.submit(run)
 
     def close(self) -> None:
         if self._socket is not None:
             self._socket.close()
             self._socket = None
         self.executor.shutdown(wait=True)
+        self.runs.shutdown(wait=True)
 
     # -- periodic work ----------------------------------------------------------------------
 

@@ -13,9 +13,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from enum import StrEnum
-from typing import NotRequired, TypedDict
+from typing import Any, NotRequired, TypedDict
 
-from sqlalchemy import select
+from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import Session, sessionmaker
 from typing_extensions import Unpack
 
@@ -166,16 +166,24 @@ class ManualTasks:
             return [_task(row) for row in session.execute(query).scalars()]
 
     def _close(self, task_id: int, status: TaskStatus, *, actor: str, note: str) -> ManualTask:
+        """Close an open task: one conditional UPDATE (``... WHERE status = 'open'``) whose
+        row count says whether this call closed it, so of two presses at once (a double
+        click, two replicas) exactly one closes it and is audited; the other gets
+        :class:`TaskError`."""
         with self.sessions() as session:
-            row = session.get(ManualTaskRow, task_id, with_for_update=True)
+            closed: CursorResult[Any] = session.execute(  # type: ignore[assignment]
+                update(ManualTaskRow)
+                .where(ManualTaskRow.id == task_id,
+                       ManualTaskRow.status == TaskStatus.OPEN.value)
+                .values(status=status.value, done_at=datetime.now(UTC), done_by=actor,
+                        note=note)
+            )
+            row = session.get(ManualTaskRow, task_id, populate_existing=True)
             if row is None:
                 raise TaskError(f"there is no manual task {task_id}")
-            if row.status != TaskStatus.OPEN.value:
+            if closed.rowcount != 1:
+                session.rollback()
                 raise TaskError(f"manual task {task_id} is already {row.status}")
-            row.status = status.value
-            row.done_at = datetime.now(UTC)
-            row.done_by = actor
-            row.note = note
             record(
                 session,
                 actor=actor,

@@ -236,9 +236,16 @@ class BrokenFlow:
 
     name = "broken"
     commands: tuple[str, ...] = ("/broken",)
+    urgent = False
 
     def wants(self, text: str) -> bool:
         return True
+
+    def accepts(self, text: str, state: dict[str, Any]) -> bool:
+        return True
+
+    def topic(self, ctx: FlowContext, state: dict[str, Any]) -> str:
+        return "broken"
 
     def start(self, ctx: FlowContext, text: str) -> Turn:
         raise ValueError(f"could not read {text!r}")

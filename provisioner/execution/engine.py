@@ -384,9 +384,14 @@ class Engine:
     def _desired(self, read: _Read, today: date) -> DesiredState:
         with self.sessions() as session:
             offboardings = [
-                Offboarding(o.person_key, o.last_day, o.requested_by)
+                Offboarding(
+                    o.person_key,
+                    o.last_day,
+                    o.requested_by,
+                    frozenset(o.locations.split()) if o.locations else None,
+                )
                 for o in session.execute(
-                    select(Override).where(Override.cancelled.is_(False))
+                    select(Override).where(Override.cancelled.is_(False)).order_by(Override.id)
                 ).scalars()
             ]
         settings = PolicySettings(

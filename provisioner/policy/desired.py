@@ -16,7 +16,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Literal
@@ -73,11 +73,21 @@ def class_group(group_id: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Offboarding:
-    """An offboarding requested in chat: the person's access ends after ``last_day``."""
+    """An offboarding requested in chat: the person's access ends after ``last_day``.
+
+    ``locations`` is its scope: the BRIN6 codes of the posts (*aanstellingen*) it ends;
+    ``None`` ends every post. A location leader ends only the posts at her own location, so
+    a person who also works at another school keeps her account and that post's access.
+    When several cover one post, the one given last (the newest request) applies.
+    """
 
     person_key: str
     last_day: date
     requested_by: str
+    locations: frozenset[str] | None = None
+
+    def covers(self, location: str) -> bool:
+        return self.locations is None or location in self.locations
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,7 +119,9 @@ def build_desired_state(
     for group in classes:
         for number in group.teacher_numbers:
             teaches[number].append(group)
-    ends = {o.person_key: o.last_day for o in offboardings}
+    ends: dict[str, list[Offboarding]] = defaultdict(list)
+    for offboarding in offboardings:
+        ends[offboarding.person_key].append(offboarding)
 
     accounts: dict[str, DesiredAccount] = {}
     issues: list[PlanIssue] = []
@@ -121,7 +133,7 @@ def build_desired_state(
         if member.key in frozen_keys:
             continue
         account, member_issues = _staff_account(
-            member, settings, role_of, classes_at, teaches, ends.get(member.key)
+            member, settings, role_of, classes_at, teaches, ends.get(member.key, [])
         )
         issues.extend(member_issues)
         if any(issue.kind is IssueKind.UNMAPPED_TITLE for issue in member_issues):
@@ -133,7 +145,10 @@ def build_desired_state(
     for pupil in pupils:
         if pupil.key in frozen_keys:
             continue
-        account = _pupil_account(pupil, settings, known_classes, ends.get(pupil.key))
+        pupil_ends = ends.get(pupil.key)
+        account = _pupil_account(
+            pupil, settings, known_classes, pupil_ends[-1].last_day if pupil_ends else None
+        )
         if account is not None:
             accounts[account.key] = account
 
@@ -177,8 +192,13 @@ def build_desired_state(
     )
 
 
-def _cap_end(employment: Employment, last_day: date | None) -> Employment:
-    if last_day is None or (employment.end is not None and employment.end <= last_day):
+def _cap_end(employment: Employment, offboardings: Sequence[Offboarding]) -> Employment:
+    """The employment ended by the newest offboarding that covers its location, if any."""
+    covering = [o for o in offboardings if o.covers(employment.location)]
+    if not covering:
+        return employment
+    last_day = covering[-1].last_day
+    if employment.end is not None and employment.end <= last_day:
         return employment
     return dataclasses.replace(employment, end=last_day)
 
@@ -189,11 +209,11 @@ def _staff_account(
     role_of: Mapping[str, Role],
     classes_at: Mapping[str, list[ClassGroup]],
     teaches: Mapping[str, list[ClassGroup]],
-    last_day: date | None,
+    offboardings: Sequence[Offboarding],
 ) -> tuple[DesiredAccount | None, list[PlanIssue]]:
     today = settings.today
     lead = timedelta(days=settings.days_before_start)
-    employments = [_cap_end(e, last_day) for e in member.employments]
+    employments = [_cap_end(e, offboardings) for e in member.employments]
     current = [
         e for e in employments if e.start - lead <= today and (e.end is None or today <= e.end)
     ]
