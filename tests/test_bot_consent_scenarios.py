@@ -158,7 +158,8 @@ def test_slack_asks_for_the_medium_and_takes_the_button(world: tuple[BotBoard, C
     bb.slack.clear()
     send(bb, bb.requests.dm(f"Mag de foto van {cast.pupil.name.display}?", user=TEACHER))
     question = bb.slack.calls("chat.postMessage")[-1]
-    assert "Waar wil je de foto voor gebruiken?" in question.args["text"]
+    assert f"Waar wil je de foto van {cast.pupil.name.display} voor gebruiken?" in (
+        question.args["text"])
     instagram = next(b for b in buttons(question) if b["value"] == "social media")
     send(bb, bb.requests.action(instagram["action_id"], instagram["value"], user=TEACHER,
                                 channel="D0TEACH"))  # fmt: skip
@@ -172,8 +173,8 @@ def test_slack_asks_for_the_medium_and_takes_the_button(world: tuple[BotBoard, C
     ("user", "subject", "reason", "words"),
     [
         (ELSEWHERE, "pupil", "not_found", "eigen locatie"),
-        (NOT_THEIRS, "pupil", "no_relation", "waar je zelf lesgeeft"),
-        (NOT_THEIRS, "group", "no_relation", "waar je zelf lesgeeft"),
+        (NOT_THEIRS, "pupil", "no_relation", "aan wie je zelf lesgeeft"),
+        (NOT_THEIRS, "group", "no_relation", "aan wie je zelf lesgeeft"),
     ],
 )
 def test_slack_refusals_are_private_reveal_nothing_and_are_audited(

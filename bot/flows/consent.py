@@ -22,6 +22,12 @@ reason in ``Reply.data["refused"]`` (``not_allowed``: no post at any location;
 ``other_location``: only for a stored or forged subject, as names are looked up at the asker's
 own locations only; ``no_relation``; ``not_found``) and reveal nothing about the pupil. An
 answer reveals only the consent status for that one medium. Every reply is private.
+
+While a question is open, the flow takes only what answers it (``accepts``): a medium when it
+asked for one, a name or group when it asked which pupil or group, a number or a listed name
+when it asked which one. Anything that reads as a new question ("Mag de foto van pupil B op
+de website?" while it asks about pupil A's medium) is a new question, never an answer about
+the earlier pupil.
 """
 
 from __future__ import annotations
@@ -33,17 +39,30 @@ from datetime import date
 from typing import Any
 
 from bot.conversation import Asker, Button, FlowContext, Language, Reply, Turn
+from bot.flows.consent_text import (
+    choose,
+    group_reply,
+    medium_question,
+    not_found,
+    pupil_reply,
+    reason_text,
+    refuse,
+    short_reason,
+    subject_question,
+)
+from bot.flows.intent import is_breach_report, is_offboarding_request
 from provisioner.directory import Directory, GroupEntry, PupilEntry
 from provisioner.domain.models import Role
-from provisioner.privacy.consent import (
-    ConsentAnswer,
-    ConsentRegister,
-    GroupConsentAnswer,
-    Reason,
-    UnknownMedium,
-    UnknownPupil,
+from provisioner.privacy.consent import ConsentRegister, UnknownMedium, UnknownPupil
+from provisioner.privacy.media import (
+    DEFAULT_MEDIA,
+    Catalogue,
+    Medium,
+    catalogue_for,
+    normalise_text,
 )
-from provisioner.privacy.media import Catalogue, Medium, catalogue_for, normalise_text
+
+__all__ = ["ConsentFlow", "may_ask_about", "read_question", "reason_text", "short_reason"]
 
 
 def _words(text: str) -> frozenset[str]:
@@ -52,7 +71,6 @@ def _words(text: str) -> frozenset[str]:
 
 #: Roles that relate a person to every pupil of their location.
 LOCATION_WIDE = frozenset({Role.DIRECTOR, Role.LOCATION_LEADER, Role.CARE_COORDINATOR})
-MAX_CHOICES = 6
 
 #: Words of a consent question that are never part of a pupil's name (normalised).
 FILLER = _words(
@@ -83,75 +101,19 @@ _WANTS = re.compile(
 )
 
 
+#: Words that may follow a medium in an answer without making it a new question.
+POLITE = _words(
+    """
+    dank bedankt dankjewel dankjewel thanks thank alsjeblieft alstublieft aub svp ja prima
+    """
+)
+#: At "which pupil or group?", an answer of more name-like words than this is a sentence,
+#: not a name ("Jan de Vries gaat per 1 december uit dienst").
+MAX_NAME_WORDS = 4
+
+
 def _t(language: Language, nl: str, en: str) -> str:
     return en if language == "en" else nl
-
-
-MONTHS_NL = ("januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus",
-             "september", "oktober", "november", "december")  # fmt: skip
-
-
-def format_day(day: date, language: Language) -> str:
-    """ "3 november 2026" / "3 November 2026"."""
-    if language == "en":
-        return f"{day.day} {day:%B %Y}"
-    return f"{day.day} {MONTHS_NL[day.month - 1]} {day.year}"
-
-
-def reason_text(answer: ConsentAnswer, medium: Medium, language: Language) -> str:
-    """Why, in a short clause: "de toestemming is ingetrokken op 3 november 2026"."""
-    since = format_day(answer.since, language) if answer.since else ""
-    label = medium.label(language)
-    texts: dict[Reason, tuple[str, str]] = {
-        Reason.GRANTED: ("er is toestemming", "there is consent"),
-        Reason.NO_CONSENT_NEEDED: (
-            f"voor {label} is geen toestemming nodig",
-            f"{label} needs no consent",
-        ),
-        Reason.NO_CONSENT: (
-            "er is geen toestemming (geen antwoord telt als nee)",
-            "there is no consent (no answer counts as no)",
-        ),
-        Reason.REFUSED: ("er is geen toestemming gegeven", "consent was refused"),
-        Reason.WITHDRAWN: (
-            f"de toestemming is ingetrokken op {since}",
-            f"consent was withdrawn on {since}",
-        ),
-        Reason.OTHER_MEDIA_ONLY: (
-            f"er is alleen toestemming voor andere media, niet voor {label}",
-            f"there is consent for other media only, not for {label}",
-        ),
-        Reason.WRONG_GIVER: (
-            "de toestemming is door de verkeerde persoon gegeven: tot 16 jaar beslissen de "
-            "ouders, vanaf 16 jaar de leerling zelf",
-            "consent was given by the wrong person: parents decide until the pupil is 16, "
-            "from 16 the pupil decides",
-        ),
-        Reason.EXPIRED_SCHOOL_YEAR: (
-            f"de toestemming is van een eerder schooljaar ({answer.school_year}) en de school "
-            "vraagt elk schooljaar opnieuw",
-            f"consent is from an earlier school year ({answer.school_year}) and the school "
-            "asks every school year",
-        ),
-    }
-    nl, en = texts[answer.reason]
-    return _t(language, nl, en)
-
-
-def short_reason(reason: Reason, language: Language) -> str:
-    """The reason in a word or two, for the list of pupils without consent."""
-    texts: dict[Reason, tuple[str, str]] = {
-        Reason.NO_CONSENT: ("geen antwoord", "no answer"),
-        Reason.REFUSED: ("geweigerd", "refused"),
-        Reason.WITHDRAWN: ("ingetrokken", "withdrawn"),
-        Reason.OTHER_MEDIA_ONLY: ("alleen andere media", "other media only"),
-        Reason.WRONG_GIVER: ("verkeerde persoon", "wrong person"),
-        Reason.EXPIRED_SCHOOL_YEAR: ("vorig schooljaar", "earlier school year"),
-        Reason.GRANTED: ("toestemming", "consent"),
-        Reason.NO_CONSENT_NEEDED: ("niet nodig", "not needed"),
-    }
-    nl, en = texts[reason]
-    return _t(language, nl, en)
 
 
 # -- who may ask ------------------------------------------------------------------------------
@@ -217,30 +179,60 @@ class ConsentFlow:
 
     name: str = "consent"
     commands: tuple[str, ...] = ("/toestemming", "/consent")
+    urgent = False
 
     def wants(self, text: str) -> bool:
         return bool(_WANTS.search(text))
+
+    def accepts(self, text: str, state: dict[str, Any]) -> bool:
+        """Whether ``text`` answers the open question (see the module docstring). Without a
+        context: a medium is recognised by the words stored with the question."""
+        if "choices" in state:
+            return _pick_typed(text, state["choices"], state.get("labels", [])) is not None
+        if is_breach_report(text) or is_offboarding_request(text):
+            return False
+        if "subject" not in state:  # "which pupil or group?"
+            # The board's own medium words are not known here: the built-in ones are left
+            # out of the name, and a long sentence is no name.
+            question = read_question(text, _BUILT_IN)
+            return bool(question.group_code or question.name_words) and (
+                len(question.name_words) <= MAX_NAME_WORDS
+            )
+        if "medium" not in state:  # "which medium?"
+            question = read_question(text, _offered_catalogue(state))
+            extra = [w for w in question.name_words if w not in POLITE]
+            return bool(question.media) and question.group_code is None and not extra
+        return False
+
+    def topic(self, ctx: FlowContext, state: dict[str, Any]) -> str:
+        subject = _subject_name(ctx, state.get("subject"))
+        if subject:
+            return _t(ctx.language, f"de vraag over fototoestemming voor {subject}",
+                      f"the photo consent question about {subject}")  # fmt: skip
+        return _t(ctx.language, "de vraag over fototoestemming", "the photo consent question")
 
     # -- the conversation -------------------------------------------------------------------
 
     def start(self, ctx: FlowContext, text: str) -> Turn:
         today = ctx.now.date()
         if not ctx.asker.staff.locations_on(today):
-            return _refuse(ctx.language, "not_allowed")
+            return refuse(ctx.language, "not_allowed")
         return self._continue(ctx, text, {})
 
     def answer(self, ctx: FlowContext, text: str, state: dict[str, Any]) -> Turn:
+        if self._new_subject(ctx, text, state):
+            return self.start(ctx, text)  # a question about someone else: asked afresh
         return self._continue(ctx, text, state)
 
     def press(self, ctx: FlowContext, action: str, value: str, state: dict[str, Any]) -> Turn:
         state = dict(state)
         if action == "consent-pick" and value in state.get("choices", []):
             kind, _, key = value.partition("|")
-            state.pop("choices", None)
+            state = {k: v for k, v in state.items() if k not in ("choices", "labels")}
             state["subject"] = {"kind": kind, "key": key}
             return self._proceed(ctx, state)
         if action == "consent-medium" and value in state.get("media", []):
-            state.pop("media", None)
+            state = {k: v for k, v in state.items() if k not in _MEDIUM_KEYS}
             state["medium"] = value
             return self._proceed(ctx, state)
         return Turn((Reply(_t(ctx.language, "Die keuze ken ik niet (meer). Stel je vraag "
@@ -250,19 +242,40 @@ class ConsentFlow:
 
     # -- steps ------------------------------------------------------------------------------
 
+    def _new_subject(self, ctx: FlowContext, text: str, state: dict[str, Any]) -> bool:
+        """Whether ``text``, typed while a medium or a choice is asked, names a pupil or
+        group other than the one the open question is about (looked up, so that a stray
+        word such as "bedankt" is not taken for a name)."""
+        if "choices" in state:
+            if _pick_typed(text, state["choices"], state.get("labels", [])) is not None:
+                return False
+        elif "subject" not in state or "medium" in state:
+            return False
+        question = read_question(text, self._asker_catalogue(ctx))
+        if not (question.group_code or question.name_words):
+            return False
+        current = state.get("subject")
+        if current and current.get("kind") == "pupil" and question.group_code is None:
+            pupil = ctx.directory.pupil(str(current.get("key")))
+            if pupil and set(question.name_words) <= set(_name_words(pupil.name.display)):
+                return False  # "Sanne, op de website": the same pupil
+        found = self._find_subject(ctx, question)
+        if isinstance(found, Turn):  # refused or "which one?" is news; not found is noise
+            return found.replies[0].data.get("refused") != "not_found"
+        return found != current
+
     def _continue(self, ctx: FlowContext, text: str, state: dict[str, Any]) -> Turn:
         """Take what this message adds (subject, medium, a choice) and go on."""
         state = dict(state)
-        lang = ctx.language
         catalogue = self._asker_catalogue(ctx)
         question = read_question(text, catalogue)
         if "choices" in state:  # a typed answer to "which one?": a number or a name
             picked = _pick_typed(text, state["choices"], state.get("labels", []))
             if picked is None:
                 return Turn(
-                    (Reply(_t(lang, "Welke bedoel je? Kies een van de knoppen of typ het nummer.",
-                              "Which one do you mean? Press one of the buttons or type its "
-                              "number."), data={"step": "pick"}),),
+                    (Reply(_t(ctx.language, "Welke bedoel je? Kies een van de knoppen of typ "
+                              "het nummer.", "Which one do you mean? Press one of the buttons "
+                              "or type its number."), data={"step": "pick"}),),
                     state,
                 )  # fmt: skip
             kind, _, key = picked.partition("|")
@@ -282,33 +295,28 @@ class ConsentFlow:
         if len(question.media) > 1:
             return self._ask_medium(ctx, state, question.media)
         if question.media:
+            state = {k: v for k, v in state.items() if k not in _MEDIUM_KEYS}
             state["medium"] = question.media[0].name
         return self._proceed(ctx, state)
 
     def _proceed(self, ctx: FlowContext, state: dict[str, Any]) -> Turn:
-        lang = ctx.language
         if "subject" not in state:
-            return Turn(
-                (Reply(_t(lang, "Over welke leerling of groep gaat het? Bijvoorbeeld "
-                          "\"Sanne Jansen\" of \"groep 5b\".",
-                          "Which pupil or group is it about? For example \"Sanne Jansen\" or "
-                          "\"group 5b\"."), data={"step": "subject"}),),
-                state,
-            )  # fmt: skip
-        if "medium" not in state:
-            return self._ask_medium(ctx, state, ())
+            return Turn((Reply(subject_question(ctx.language), data={"step": "subject"}),),
+                        state)  # fmt: skip
+        if "medium" not in state:  # (again) which medium: the same choice as before
+            asked = state.get("media", []) if state.get("which") else []
+            offered = [m for m in self._asker_catalogue(ctx).media if m.name in asked]
+            return self._ask_medium(ctx, state, offered)
         return self._answer(ctx, state["subject"], state["medium"])
 
     def _ask_medium(self, ctx: FlowContext, state: dict[str, Any], among: Sequence[Medium]) -> Turn:
         lang = ctx.language
         options = list(among) or [m for m in self._asker_catalogue(ctx).media if m.needs_consent]
-        state = {**state, "media": [m.name for m in options]}
-        text = (
-            _t(lang, "Welk medium bedoel je?", "Which medium do you mean?")
-            if among
-            else _t(lang, "Waar wil je de foto voor gebruiken?",
-                    "Where do you want to use the photo?")
-        )  # fmt: skip
+        # The words for each offered medium go with the question, so that ``accepts`` can
+        # recognise the answer without the configuration (no names: media only).
+        state = {**state, "media": [m.name for m in options], "which": bool(among),
+                 "medium_words": {m.name: [m.name, *m.synonyms] for m in options}}  # fmt: skip
+        text = medium_question(lang, bool(among), _subject_name(ctx, state.get("subject")))
         buttons = tuple(Button(m.label(lang), "consent-medium", m.name) for m in options)
         return Turn((Reply(text, buttons=buttons, data={"step": "medium"}),), state)
 
@@ -323,13 +331,13 @@ class ConsentFlow:
             # name exists elsewhere on the board is not theirs to learn
             here = ctx.directory.find_groups(question.group_code, locations=mine)
             if not here:
-                return _not_found(lang)
+                return not_found(lang)
             allowed = [g for g in here if may_ask_about(ctx.asker, g.location, g, today) is None]
             if not allowed:
-                return _refuse(lang, "no_relation")
+                return refuse(lang, "no_relation")
             if len(allowed) == 1:
                 return {"kind": "group", "key": allowed[0].group_id}
-            return _choose(lang, [(f"group|{g.group_id}", g.name) for g in allowed])
+            return choose(lang, [(f"group|{g.group_id}", g.name) for g in allowed])
         return self._find_pupil(ctx, question.name_words)
 
     def _find_pupil(self, ctx: FlowContext, name_words: tuple[str, ...]) -> dict[str, str] | Turn:
@@ -337,22 +345,22 @@ class ConsentFlow:
         mine = ctx.asker.staff.locations_on(today)
         nearby = [p for p in _find_pupils(ctx.directory, name_words) if p.location in mine]
         if not nearby:  # the same answer whether or not the name exists at another location
-            return _not_found(lang)
+            return not_found(lang)
         group_of = _groups_of(ctx.directory, nearby)
         candidates = [
             p for p in nearby
             if may_ask_about(ctx.asker, p.location, group_of.get(p.group_id or ""), today) is None
         ]  # fmt: skip
         if not candidates:
-            return _refuse(lang, "no_relation")
+            return refuse(lang, "no_relation")
         exact = [p for p in candidates if _name_words(p.name.display) == name_words]
         if len(exact) == 1:
             candidates = exact
         if len(candidates) == 1:
             return {"kind": "pupil", "key": candidates[0].key}
-        return _choose(
+        return choose(
             lang,
-            [(f"pupil|{p.key}", _pupil_label(p, group_of.get(p.group_id or ""), lang))
+            [(f"pupil|{p.key}", _pupil_label(p, group_of.get(p.group_id or "")))
              for p in candidates],
         )  # fmt: skip
 
@@ -366,18 +374,18 @@ class ConsentFlow:
         if kind == "pupil":
             pupil = ctx.directory.pupil(key)
             if pupil is None:
-                return _not_found(lang)
+                return not_found(lang)
             group = ctx.directory.group(pupil.group_id) if pupil.group_id else None
             refusal = may_ask_about(ctx.asker, pupil.location, group, today)
             location = pupil.location
         else:
             pupil, group = None, ctx.directory.group(key)
             if group is None:
-                return _not_found(lang)
+                return not_found(lang)
             refusal = may_ask_about(ctx.asker, group.location, group, today)
             location = group.location
         if refusal is not None:
-            return _refuse(lang, refusal)
+            return refuse(lang, refusal)
         catalogue = catalogue_for(ctx.config.consent, location)
         medium = catalogue.get(medium_name)
         if medium is None:  # the location's catalogue differs from the asker's first one
@@ -385,12 +393,12 @@ class ConsentFlow:
         try:
             if pupil is not None:
                 answer = register.check_pupil(pupil.key, medium.name, today)
-                return Turn((_pupil_reply(pupil, medium, answer, lang),))
+                return Turn((pupil_reply(pupil, medium, answer, lang),))
             assert group is not None
             group_answer = register.check_group(group.group_id, medium.name, today)
         except (UnknownMedium, UnknownPupil):
-            return _not_found(lang)
-        return Turn((_group_reply(group, medium, group_answer, lang),))
+            return not_found(lang)
+        return Turn((group_reply(group, medium, group_answer, lang),))
 
     @staticmethod
     def _asker_catalogue(ctx: FlowContext) -> Catalogue:
@@ -398,138 +406,58 @@ class ConsentFlow:
         return catalogue_for(ctx.config.consent, locations[0] if locations else None)
 
 
-# -- replies ----------------------------------------------------------------------------------
+# -- helpers ----------------------------------------------------------------------------------
+
+_BUILT_IN = Catalogue(DEFAULT_MEDIA)
+#: What the flow keeps while it asks which medium.
+_MEDIUM_KEYS = ("media", "which", "medium_words")
 
 
-def _pupil_reply(pupil: PupilEntry, medium: Medium, answer: ConsentAnswer, lang: Language) -> Reply:
-    name, label = pupil.name.display, medium.label(lang)
-    why = reason_text(answer, medium, lang)
-    if answer.reason is Reason.NO_CONSENT_NEEDED:
-        text = _t(lang, f"Ja: {why}. Dat geldt ook voor *{name}*.",
-                  f"Yes: {why}. That includes *{name}*.")  # fmt: skip
-    elif answer.allowed:
-        text = _t(lang, f"Ja, de foto van *{name}* mag op {label}: {why}.",
-                  f"Yes, the photo of *{name}* may go on {label}: {why}.")  # fmt: skip
-    else:
-        text = _t(lang, f"Nee, de foto van *{name}* mag niet op {label}: {why}.",
-                  f"No, the photo of *{name}* may not go on {label}: {why}.")  # fmt: skip
-    return Reply(
-        text,
-        data={
-            "allowed": answer.allowed,
-            "reason": answer.reason.value,
-            "medium": medium.name,
-            "person_key": pupil.key,
-            "since": answer.since.isoformat() if answer.since else None,
-        },
-    )
+def _offered_catalogue(state: dict[str, Any]) -> Catalogue:
+    """The media offered at "which medium?", from the words stored with the question (a
+    question stored before they were: the built-in media)."""
+    stored = state.get("medium_words")
+    if isinstance(stored, dict) and stored:
+        try:
+            return Catalogue(
+                Medium(str(name), str(name), str(name), tuple(str(w) for w in words))
+                for name, words in stored.items()
+            )
+        except ValueError:
+            pass
+    return _BUILT_IN
 
 
-def _group_reply(
-    group: GroupEntry, medium: Medium, answer: GroupConsentAnswer, lang: Language
-) -> Reply:
-    label, total = medium.label(lang), answer.total
-    data: dict[str, Any] = {
-        "allowed": answer.allowed,
-        "reason": answer.reason.value if answer.allowed else "not_all_pupils",
-        "medium": medium.name,
-        "group": group.group_id,
-        "total": total,
-        "without": len(answer.without),
-    }
-    if answer.reason is Reason.NO_CONSENT_NEEDED:
-        why = reason_text(
-            ConsentAnswer(True, Reason.NO_CONSENT_NEEDED, medium.name, answer.on), medium, lang
-        )
-        return Reply(_t(lang, f"Ja: {why}.", f"Yes: {why}."), data=data)
-    if total == 0:
-        data.update(allowed=False, reason="no_pupils")
-        return Reply(_t(lang, f"In {group.name} staan geen leerlingen.",
-                        f"{group.name} has no pupils."), data=data)  # fmt: skip
-    if answer.allowed:
-        return Reply(
-            _t(lang, f"Ja, de foto van {group.name} mag op {label}: er is toestemming voor "
-                     f"alle {total} leerlingen.",
-               f"Yes, the photo of {group.name} may go on {label}: there is consent for all "
-               f"{total} pupils."),
-            data=data,
-        )  # fmt: skip
-    missing = len(answer.without)
-    text = _t(
-        lang,
-        f"Nee, niet voor de hele groep: voor {missing} van de {total} leerlingen van "
-        f"{group.name} is er geen geldige toestemming voor {label}. Zorg dat zij niet "
-        "herkenbaar op de foto staan:",
-        f"No, not for the whole group: {missing} of the {total} pupils of {group.name} have "
-        f"no valid consent for {label}. Make sure they are not recognisable in the photo:",
-    )
-    facts = tuple((p.name, _why_short(p.answer, lang)) for p in answer.without)
-    return Reply(text, facts=facts, data=data)
-
-
-def _why_short(answer: ConsentAnswer, lang: Language) -> str:
-    text = short_reason(answer.reason, lang)
-    if answer.reason is Reason.WITHDRAWN and answer.since:
-        text += f" ({format_day(answer.since, lang)})"
-    return text
-
-
-def _refuse(lang: Language, code: str) -> Turn:
-    texts = {
-        "not_allowed": (
-            "Je kunt alleen naar fototoestemming vragen als je op een locatie werkt.",
-            "You can only ask about photo consent if you work at one of the locations.",
-        ),
-        "other_location": (
-            "Je kunt alleen vragen naar leerlingen en groepen van je eigen locatie.",
-            "You can only ask about pupils and groups of your own location.",
-        ),
-        "no_relation": (
-            "Je kunt alleen vragen naar leerlingen en groepen waar je zelf lesgeeft. Vraag het "
-            "de leerkracht van de groep of de locatieleider.",
-            "You can only ask about pupils and groups you teach yourself. Please ask the "
-            "group's teacher or the location leader.",
-        ),
-    }
-    nl, en = texts[code]
-    return Turn((Reply(_t(lang, nl, en), data={"allowed": False, "refused": code}),))
-
-
-def _not_found(lang: Language) -> Turn:
-    return Turn(
-        (Reply(_t(lang, "Ik vind geen leerling of groep met die naam op je eigen locatie; je "
-                  "kunt alleen vragen naar leerlingen en groepen van je eigen locatie. Controleer "
-                  "de spelling, of vraag het opnieuw met /toestemming.",
-                  "I can't find a pupil or group by that name at your own location; you can "
-                  "only ask about pupils and groups of your own location. Check the spelling, "
-                  "or ask again with /consent."),
-               data={"allowed": False, "refused": "not_found"}),),
-    )  # fmt: skip
-
-
-def _choose(lang: Language, options: list[tuple[str, str]]) -> Turn:
-    shown = options[:MAX_CHOICES]
-    text = _t(lang, "Er zijn er meer met die naam. Welke bedoel je?",
-              "More than one matches that name. Which one do you mean?")  # fmt: skip
-    lines = "\n".join(f"{n}. {label}" for n, (_, label) in enumerate(shown, 1))
-    buttons = tuple(Button(label, "consent-pick", value) for value, label in shown)
-    return Turn(
-        (Reply(f"{text}\n{lines}", buttons=buttons, data={"step": "pick"}),),
-        {"choices": [v for v, _ in shown], "labels": [label for _, label in shown]},
-    )
+def _subject_name(ctx: FlowContext, subject: Any) -> str | None:
+    """The pupil's or group's name for a sentence, looked up (the state holds ids only)."""
+    if not isinstance(subject, dict):
+        return None
+    key = str(subject.get("key", ""))
+    if subject.get("kind") == "pupil":
+        pupil = ctx.directory.pupil(key)
+        return pupil.name.display if pupil else None
+    group = ctx.directory.group(key)
+    return group.name if group else None
 
 
 def _pick_typed(text: str, choices: list[str], labels: list[str]) -> str | None:
+    """The choice a typed answer names: its number, or words found in one label only
+    ("2", "Noah de Vries (Groep 7a)", "die van 7a")."""
     typed = text.strip().rstrip(".")
-    if typed.isdigit() and 1 <= int(typed) <= len(choices):
-        return choices[int(typed) - 1]
+    if typed.isdigit():
+        return choices[int(typed) - 1] if 1 <= int(typed) <= len(choices) else None
     words = normalise_text(typed)
-    hits = [c for c, label in zip(choices, labels, strict=False) if words and words in
-            normalise_text(label)]  # fmt: skip
+    if not words:
+        return None
+    hits = [c for c, label in zip(choices, labels, strict=False) if words in normalise_text(label)]
+    if not hits:  # every meaningful word in the label: "die van 7a", "7a"
+        meaningful = set(words.split()) - FILLER
+        hits = [c for c, label in zip(choices, labels, strict=False)
+                if meaningful and meaningful <= set(normalise_text(label).split())]  # fmt: skip
     return hits[0] if len(hits) == 1 else None
 
 
-def _pupil_label(pupil: PupilEntry, group: GroupEntry | None, lang: Language) -> str:
+def _pupil_label(pupil: PupilEntry, group: GroupEntry | None) -> str:
     return f"{pupil.name.display} ({group.name})" if group else pupil.name.display
 
 
