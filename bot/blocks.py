@@ -2,6 +2,14 @@
 
 A button's ``action_id`` is ``<flow>:<action>:<n>`` (unique within its message, as Slack
 requires); :func:`parse_action_id` gives the flow and action back.
+
+Every text that Slack reads as mrkdwn (a section's text, each fact's label and value, the
+``text`` fallback of a message) goes through :func:`escape_mrkdwn` here, once, so no flow can
+forget it: ``&``, ``<`` and ``>`` become ``&amp;``, ``&lt;`` and ``&gt;`` (Slack's documented
+escaping), and a name from HR such as ``<!channel>``, ``<@U123>`` or
+``<https://evil.example|klik hier>`` is shown as written, never as a mention or a link. The
+flows therefore never produce links or mentions themselves. Button labels are plain_text
+(shown as written by Slack itself).
 """
 
 from __future__ import annotations
@@ -12,6 +20,8 @@ from bot.conversation import Language, Reply
 
 MAX_FIELDS = 10  # per section block
 MAX_FIELD_CHARS = 2000
+MAX_TEXT_CHARS = 3000  # a section's text, and the fallback text we send
+MAX_LABEL_CHARS = 75  # a button's label
 MAX_BUTTONS = 25  # per actions block
 OFFBOARDING_MODAL = "offboarding-modal"
 
@@ -27,16 +37,34 @@ def parse_action_id(value: str) -> tuple[str, str]:
     return flow, action
 
 
+def escape_mrkdwn(text: str) -> str:
+    """``&``, ``<``, ``>`` as Slack wants them in mrkdwn: no mention, link or command can be
+    made from ``text``. ``&`` first, so the escapes made here are not escaped again."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _cut(escaped: str, limit: int) -> str:
+    """``escaped`` to at most ``limit`` characters without leaving half an ``&...;``."""
+    if len(escaped) <= limit:
+        return escaped
+    cut = escaped[:limit]
+    amp = cut.rfind("&", max(0, limit - 4))  # "&amp;" is the longest: five characters
+    if amp != -1 and ";" not in cut[amp:]:
+        cut = cut[:amp]
+    return cut
+
+
 def reply_blocks(reply: Reply, flow: str | None) -> list[dict[str, Any]]:
     blocks: list[dict[str, Any]] = [
-        {"type": "section", "text": {"type": "mrkdwn", "text": reply.text[:3000]}}
+        {"type": "section", "text": {"type": "mrkdwn", "text": fallback_text(reply)}}
     ]
     facts = list(reply.facts)
     for start in range(0, len(facts), MAX_FIELDS):
         blocks.append({
             "type": "section",
             "fields": [
-                {"type": "mrkdwn", "text": f"*{label}*\n{value}"[:MAX_FIELD_CHARS]}
+                {"type": "mrkdwn", "text": _cut(
+                    f"*{escape_mrkdwn(label)}*\n{escape_mrkdwn(value)}", MAX_FIELD_CHARS)}
                 for label, value in facts[start : start + MAX_FIELDS]
             ],
         })
@@ -45,7 +73,7 @@ def reply_blocks(reply: Reply, flow: str | None) -> list[dict[str, Any]]:
         for index, button in enumerate(reply.buttons[:MAX_BUTTONS]):
             element: dict[str, Any] = {
                 "type": "button",
-                "text": {"type": "plain_text", "text": button.label[:75]},
+                "text": {"type": "plain_text", "text": button.label[:MAX_LABEL_CHARS]},
                 "action_id": action_id(flow, button.action, index),
                 "value": button.value,
             }
@@ -57,8 +85,8 @@ def reply_blocks(reply: Reply, flow: str | None) -> list[dict[str, Any]]:
 
 
 def fallback_text(reply: Reply) -> str:
-    """The notification text (Slack shows it where blocks cannot be shown)."""
-    return reply.text[:3000]
+    """The notification text (Slack shows it where blocks cannot be shown), escaped."""
+    return _cut(escape_mrkdwn(reply.text), MAX_TEXT_CHARS)
 
 
 def offboarding_modal(language: Language, channel: str) -> dict[str, Any]:

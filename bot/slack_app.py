@@ -1,10 +1,12 @@
 """The Slack front end: a Bolt app built once by :func:`create_app`.
 
 Layers, as in Bolt: the adapter (HTTP via :meth:`bot.runtime.BotRuntime.handle_http`, or
-Socket Mode), one global middleware that resolves who is asking (Slack user -> verified
-e-mail via ``users.info``, cached -> HR) and refuses unknown people on the spot (the
-refusal's audit event is written after the acknowledgement), and one listener per kind of
-request:
+Socket Mode); a gate before Bolt (:class:`RequestGate`: the signature, 401 when it is wrong,
+stale or its timestamp is not a number; requests from another Slack workspace than the
+board's are acknowledged with an empty 200 and dropped); a middleware that resolves who is
+asking (Slack user -> verified e-mail via ``users.info``, cached -> HR) and refuses unknown
+people on the spot (the refusal's audit event is written after the acknowledgement); and
+one listener per kind of request:
 
 - slash commands ``/uitdienst /toestemming /datalek`` and ``/offboard /consent /databreach``
   (``/uitdienst`` without text opens a modal form);
@@ -17,9 +19,15 @@ runtime's executor (``process_before_response=True``: the HTTP answer leaves whe
 listener returns, which is right after the ack), so Slack gets its answer well within 3 s
 however long the work takes. Not Bolt's lazy listeners: they deep-copy every request first,
 which was most of the acknowledgement's cost (``benchmarks/bot.py``).
+Slack's redeliveries (an Events API retry of the same ``event_id``, a button press with the
+same ``action_ts`` from the same person) are acknowledged and then dropped: the work after
+the acknowledgement starts by recording the delivery in ``chat_actions``
+(:func:`bot.once.first_time`), and only the first records it.
 Replies go to the asker only: ephemeral (``response_url``) in a channel, or the direct
 message channel. Notices for others (the central office, the privacy officer, a requester)
-go as direct messages. Nothing personal is logged: only ids and error types.
+go as direct messages. Nothing personal is logged: only ids and error types. Every text
+goes through :mod:`bot.blocks` (``reply_blocks``, ``fallback_text``), which escapes it for
+Slack's mrkdwn.
 """
 
 from __future__ import annotations
@@ -38,7 +46,8 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext, BoltResponse, Respond
 from slack_bolt.request import BoltRequest
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
+from slack_sdk.errors import SlackApiError, SlackClientError
+from slack_sdk.signature import SignatureVerifier
 from slack_sdk.webhook import WebhookClient
 
 from bot.blocks import (
@@ -52,6 +61,7 @@ from bot.blocks import (
 from bot.conversation import Asker, Audience, Language, Notice, Reply
 from bot.engine import ChatEngine, Incoming, Outcome
 from bot.language import choose_language
+from bot.once import first_time
 from provisioner.logging_setup import correlation
 
 log = logging.getLogger("provisioner.bot.slack")
@@ -59,6 +69,7 @@ log = logging.getLogger("provisioner.bot.slack")
 COMMANDS = ("/uitdienst", "/offboard", "/toestemming", "/consent", "/datalek", "/databreach")
 ENGLISH_COMMANDS = frozenset({"/offboard", "/consent", "/databreach"})
 EMAIL_TTL_SECONDS = 600.0
+TIMESTAMP = re.compile(r"[0-9]{1,12}")  # X-Slack-Request-Timestamp: seconds since 1970
 
 
 class SlackFront:
@@ -174,13 +185,120 @@ class SlackFront:
                         log.warning("a notice could not be sent: %s", exc.response.get("error"))
 
 
+class RequestGate:
+    """What a request must be before Bolt sees it.
+
+    - HTTP mode: signed with the signing secret, no more than 5 minutes old; otherwise 401.
+      A timestamp header that is missing, empty or not a number is a wrong signature (Bolt
+      itself answers 500 to a non-numeric one), and nothing of the body is logged (Bolt's own
+      check logs the whole body). Socket Mode's requests come over the app's own connection.
+    - From the board's workspace (``team_id`` of a slash command or an Events API delivery,
+      ``team.id`` of an interaction); a URL verification and an SSL check name no team. Any
+      other request is acknowledged with an empty 200 and dropped: it is authentic (signed
+      by this app) but not for this board, and an error status would only make Slack retry
+      an event and, when it keeps failing, switch the app's event subscriptions off. It
+      reaches neither the engine nor the audit trail; the log says only that it happened.
+      ``workspace=None`` (unknown): every workspace passes. The workspace is
+      ``[bot.slack] team_id``, else the bot token's (``auth.test``, once, when the app is
+      built); when ``auth.test`` fails nothing is guessed: one warning, no workspace refused.
+    """
+
+    def __init__(self, signing_secret: str, workspace: str | None) -> None:
+        self.verifier = SignatureVerifier(signing_secret)
+        self.workspace = workspace
+
+    def refusal(self, req: BoltRequest) -> BoltResponse | None:
+        """The answer to a request that goes no further; None: let it through."""
+        if req.mode != "socket_mode" and not self.signed(req):
+            log.info("a Slack request without a valid signature was refused")
+            return BoltResponse(status=401, body={"error": "invalid request"})
+        if self.workspace is not None and not from_workspace(req.body, self.workspace):
+            log.warning("a Slack request from another workspace was ignored")
+            return BoltResponse(status=200, body="")
+        return None
+
+    def signed(self, req: BoltRequest) -> bool:
+        timestamp = _header(req, "x-slack-request-timestamp")
+        signature = _header(req, "x-slack-signature")
+        if not TIMESTAMP.fullmatch(timestamp) or not signature:
+            return False
+        return self.verifier.is_valid(body=req.raw_body, timestamp=timestamp, signature=signature)
+
+
+def team_of(body: dict[str, Any]) -> str | None:
+    """The workspace a request comes from: ``team_id`` (slash commands, the Events API),
+    else ``team.id`` (interactivity)."""
+    team = body.get("team_id")
+    if not team and isinstance(body.get("team"), dict):
+        team = body["team"].get("id")
+    return str(team) if team else None
+
+
+def from_workspace(body: dict[str, Any], workspace: str) -> bool:
+    if body.get("type") == "url_verification" or body.get("ssl_check"):
+        return True  # Slack's own checks of the request URL: no team, nothing done
+    return team_of(body) == workspace
+
+
+def workspace_of(client: WebClient) -> str | None:
+    """The bot token's workspace (``auth.test``); None, with a warning, when Slack says no
+    or cannot be reached."""
+    probe = WebClient(token=client.token, base_url=client.base_url, timeout=10,
+                      ssl=client.ssl, proxy=client.proxy)
+    team: object = None
+    why = "it named no workspace"
+    try:
+        team = probe.auth_test().get("team_id")
+    except SlackApiError as exc:
+        why = str(exc.response.get("error"))
+    except (SlackClientError, OSError) as exc:
+        why = type(exc).__name__
+    if not team:
+        log.warning("auth.test failed (%s): Slack requests are not checked for their "
+                    "workspace; set [bot.slack] team_id", why)
+        return None
+    return str(team)
+
+
+def delivery_key(body: dict[str, Any]) -> str | None:
+    """The ``chat_actions`` key of a request Slack may deliver more than once: a direct
+    message (``slack-event:<event_id>``) or a button press (``slack-action:<user>:<action_ts>``,
+    so a double click, two presses with their own ``action_ts``, is not one). None: no key
+    (the bot's own messages, slash commands, forms)."""
+    if body.get("type") == "event_callback":
+        event = body.get("event") or {}
+        if event.get("bot_id") or event.get("subtype") or not event.get("user"):
+            return None
+        event_id = body.get("event_id")
+        return f"slack-event:{event_id}" if event_id else None
+    if body.get("type") == "block_actions":
+        actions = body.get("actions") or [{}]
+        action_ts = actions[0].get("action_ts")
+        user = (body.get("user") or {}).get("id")
+        return f"slack-action:{user}:{action_ts}" if action_ts and user else None
+    return None
+
+
+def _header(req: BoltRequest, name: str) -> str:
+    values = req.headers.get(name) or []
+    return str(values[0]) if values else ""
+
+
 class CorrelatedApp(App):
     """A Bolt app that gives every request (HTTP and Socket Mode alike: both end in
-    :meth:`dispatch`) its own ``chat-`` correlation id. The middleware, the listener and the
-    work after the acknowledgement (the executor copies the context) all log under it."""
+    :meth:`dispatch`) its own ``chat-`` correlation id, and lets in only what the
+    :class:`RequestGate` lets through. The middleware, the listener and the work after the
+    acknowledgement (the executor copies the context) all log under the id."""
+
+    def __init__(self, *, gate: RequestGate, **settings: Any) -> None:
+        super().__init__(**settings)
+        self.gate = gate
 
     def dispatch(self, req: BoltRequest) -> BoltResponse:
         with correlation(prefix="chat"):
+            refused = self.gate.refusal(req)
+            if refused is not None:
+                return refused
             return super().dispatch(req)
 
 
@@ -192,17 +310,21 @@ def create_app(
     process_before_response: bool = True,
     listener_executor: Executor | None = None,
 ) -> App:
-    """The Slack app, built once: middleware for who is asking, then the listeners."""
+    """The Slack app, built once: the gate, middleware for redeliveries and for who is
+    asking, then the listeners. The board's workspace: ``[bot.slack] team_id``, else
+    ``auth.test`` of ``client``'s token, asked here once."""
+    engine = front.engine
+    workspace = engine.config.bot.slack.team_id or workspace_of(client)
     app = CorrelatedApp(
+        gate=RequestGate(signing_secret, workspace),
         signing_secret=signing_secret,
         client=client,
         token_verification_enabled=False,
         process_before_response=process_before_response,
         listener_executor=listener_executor,
         logger=logging.getLogger("provisioner.bot.slack.bolt"),
-        request_verification_enabled=True,
+        request_verification_enabled=False,  # the gate checks the signature
     )
-    engine = front.engine
     def background(work: Callable[[], object]) -> None:
         """Work after the acknowledgement, in the request's context (its correlation id):
         the runtime's executor copies it; a bare thread gets a copy here."""
@@ -211,6 +333,18 @@ def create_app(
         else:
             context = contextvars.copy_context()
             threading.Thread(target=context.run, args=(_safely, work), daemon=True).start()
+
+    # -- redeliveries: once, decided by the database -----------------------------------------
+
+    def first_delivery(body: dict[str, Any], user_id: str | None) -> bool:
+        """False for Slack's redelivery of a direct message or button press that was handled
+        (or is being handled) already. Asked after the acknowledgement, so the answer to
+        Slack never waits for the database; the redelivery is acknowledged like the first."""
+        key = delivery_key(body)
+        if key is None or first_time(engine.sessions, key, actor=f"chat:{user_id}"):
+            return True
+        log.info("a Slack redelivery was ignored")
+        return False
 
     # -- authorisation: who is asking -------------------------------------------------------
 
@@ -236,6 +370,8 @@ def create_app(
         who = Incoming("slack", user_id, channel, front.email_of(client, user_id))
         asker = front.asker_of(who)
         if asker is None:
+            if not first_delivery(body, user_id):  # refused once, not again for a retry
+                return BoltResponse(status=200, body="")
             command = str(body.get("command") or "")
             language = choose_language(
                 str(body.get("text") or event.get("text") or ""),
@@ -247,15 +383,17 @@ def create_app(
             if body.get("command"):
                 return BoltResponse(
                     status=200,
-                    body={"response_type": "ephemeral", "text": reply.text},
+                    body={"response_type": "ephemeral", "text": fallback_text(reply)},
                     headers={"content-type": "application/json"},
                 )
             response_url = body.get("response_url")
             if response_url:  # a button: answer where it was pressed
                 background(lambda: WebhookClient(str(response_url)).send(
-                    text=reply.text, response_type="ephemeral", replace_original=False))
+                    text=fallback_text(reply), response_type="ephemeral",
+                    replace_original=False))
             elif channel.startswith("D"):  # a direct message: answer there
-                background(lambda: client.chat_postMessage(channel=channel, text=reply.text))
+                background(lambda: client.chat_postMessage(channel=channel,
+                                                           text=fallback_text(reply)))
             else:
                 background(lambda: front.direct(client, user_id, reply, None))
             return BoltResponse(status=200, body="")
@@ -297,33 +435,38 @@ def create_app(
         ack()
         background(lambda: handle_command(command, context, client, respond))
 
-    def handle_message(event: dict[str, Any], context: BoltContext, client: WebClient) -> None:
+    def handle_message(event: dict[str, Any], body: dict[str, Any], context: BoltContext,
+                       client: WebClient) -> None:
         if event.get("channel_type") != "im" or event.get("bot_id") or event.get("subtype"):
+            return
+        if not first_delivery(body, context.user_id):
             return
         who: Incoming = context["who"]
         outcome = engine.message(who, str(event.get("text") or ""))
         front.to_channel(client, who.channel, outcome, who.user, None)
 
     @app.event("message")
-    def on_message(ack: Ack, event: dict[str, Any], context: BoltContext,
+    def on_message(ack: Ack, event: dict[str, Any], body: dict[str, Any], context: BoltContext,
                    client: WebClient) -> None:
         ack()
-        background(lambda: handle_message(event, context, client))
+        background(lambda: handle_message(event, body, context, client))
 
     # -- buttons ----------------------------------------------------------------------------
 
-    def handle_press(action: dict[str, Any], context: BoltContext, client: WebClient,
-                     respond: Respond) -> None:
+    def handle_press(action: dict[str, Any], body: dict[str, Any], context: BoltContext,
+                     client: WebClient, respond: Respond) -> None:
+        if not first_delivery(body, context.user_id):
+            return
         flow, name = parse_action_id(str(action["action_id"]))
         who: Incoming = context["who"]
         outcome = engine.press(who, flow, name, str(action.get("value") or ""))
         front.to_channel(client, who.channel, outcome, who.user, respond)
 
     @app.action(re.compile(r"^[a-z_]+:[a-z_]+"))
-    def on_press(ack: Ack, action: dict[str, Any], context: BoltContext, client: WebClient,
-                 respond: Respond) -> None:
+    def on_press(ack: Ack, action: dict[str, Any], body: dict[str, Any], context: BoltContext,
+                 client: WebClient, respond: Respond) -> None:
         ack()
-        background(lambda: handle_press(action, context, client, respond))
+        background(lambda: handle_press(action, body, context, client, respond))
 
     # -- the offboarding form ---------------------------------------------------------------
 

@@ -9,6 +9,8 @@
     requests = SlackRequests(SIGNING_SECRET, response_url=slack.response_url())
     body, headers = requests.slash("/uitdienst", "Jan de Vries per 1 december", user="U100")
     status, _, answer = runtime.handle_http(body, headers)
+    runtime.handle_http(*requests.redeliver((body, headers)))   # Slack's retry of the same
+    requests.for_team("T0OTHER").dm("hallo", user="U100")       # from another workspace
 
 Faithful to the public Web API documentation where the bot relies on it: every method answers
 HTTP 200 with ``{"ok": true, ...}`` or ``{"ok": false, "error": "..."}`` (``not_authed``
@@ -17,13 +19,15 @@ without a token, ``invalid_auth`` for a token that is not ours, ``user_not_found
 rate limiting is HTTP 429 with ``Retry-After`` and ``{"ok": false, "error": "ratelimited"}``.
 Arguments come form-encoded or as JSON, the token as ``Authorization: Bearer`` or a ``token``
 argument. ``response_url`` posts (``/response/<id>``) are recorded as method ``response_url``.
-Methods: auth.test, users.info, users.lookupByEmail, conversations.open, chat.postMessage,
-chat.postEphemeral, chat.update, views.open, views.update, views.publish.
+Methods: auth.test (with the emulated workspace's ``team_id``), users.info,
+users.lookupByEmail, conversations.open, chat.postMessage, chat.postEphemeral, chat.update,
+views.open, views.update, views.publish.
 """
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import hashlib
 import hmac
 import itertools
@@ -56,8 +60,9 @@ class Call:
 class SlackEmulator(LoopbackEmulator):
     """The Slack Web API subset the bot uses, on 127.0.0.1."""
 
-    def __init__(self, *, bot_token: str = BOT_TOKEN) -> None:
+    def __init__(self, *, bot_token: str = BOT_TOKEN, team_id: str = TEAM_ID) -> None:
         self.bot_token = bot_token
+        self.team_id = team_id  # the workspace: auth.test names it, users belong to it
         self.users: dict[str, dict[str, Any]] = {}
         self._calls: list[Call] = []
         self._limits: dict[str, list[int]] = {}  # method -> [remaining 429s, retry_after]
@@ -100,7 +105,7 @@ class SlackEmulator(LoopbackEmulator):
         with self._lock:
             self.users[user_id] = {
                 "id": user_id,
-                "team_id": TEAM_ID,
+                "team_id": self.team_id,
                 "name": (name or user_id).lower().replace(" ", "."),
                 "deleted": deleted,
                 "is_bot": is_bot,
@@ -162,7 +167,7 @@ class SlackEmulator(LoopbackEmulator):
 
     def _m_auth_test(self, args: dict[str, Any]) -> dict[str, Any]:
         return {"ok": True, "url": "https://emulated.slack.com/", "team": "Emulated",
-                "user": "provisioner", "team_id": TEAM_ID, "user_id": BOT_USER,
+                "user": "provisioner", "team_id": self.team_id, "user_id": BOT_USER,
                 "bot_id": "B0BOT"}
 
     def _m_users_info(self, args: dict[str, Any]) -> dict[str, Any]:
@@ -272,6 +277,26 @@ class SlackRequests:
     ]:
         headers = {"Content-Type": content_type, **sign(self.signing_secret, body, timestamp)}
         return body, headers
+
+    def for_team(self, team_id: str) -> SlackRequests:
+        """The same builder for requests from another workspace (``team_id``, ``team.id``)."""
+        return dataclasses.replace(self, team_id=team_id)
+
+    def redeliver(
+        self,
+        request: tuple[bytes, dict[str, str]],
+        *,
+        retry_num: int = 1,
+        reason: str = "http_timeout",
+        timestamp: int | None = None,
+    ) -> tuple[bytes, dict[str, str]]:
+        """Slack's retry of a delivery: the same body (the same ``event_id``, the same
+        ``action_ts``), signed anew, with ``X-Slack-Retry-Num`` and ``X-Slack-Retry-Reason``."""
+        body, headers = request
+        content_type = headers.get("Content-Type", "application/json")
+        _, signed = self._signed(body, content_type, timestamp)
+        return body, {**signed, "X-Slack-Retry-Num": str(retry_num),
+                      "X-Slack-Retry-Reason": reason}
 
     def slash(
         self,

@@ -1,14 +1,24 @@
-"""``provisioner config check``: every problem in the configuration and its inputs, in words."""
+"""``provisioner config check``: every problem in the configuration and its inputs, in words.
+
+The chat bot is on when the file has a ``[bot]`` table (``[bot.slack]`` alone counts too:
+TOML makes it a ``bot`` table), the rule ``provisioner serve`` starts the bot by. When it is
+on, a privacy officer must be configured (breach reports go to them), and the Slack app's
+credentials must be complete once any of them is given (:func:`slack_credentials_missing`,
+which ``/readyz`` uses as well).
+"""
 
 from __future__ import annotations
 
 import os
+import tomllib
 from pathlib import Path
+from typing import Literal
 
 from provisioner.config import (
     ADTargetConfig,
     M365TargetConfig,
     ReferenceTargetConfig,
+    SlackConfig,
     load_config,
 )
 from provisioner.domain.models import Role
@@ -50,6 +60,16 @@ def check(path: Path) -> list[str]:
         problems.append("roles: no HR function title maps to 'director'")
     if not config.locations:
         problems.append("locations: no locations configured")
+    if bot_enabled(path):
+        if not config.bot.privacy_officers:
+            problems.append(
+                "bot.privacy_officers: the chat bot is on (the file has a [bot] table) but no "
+                "privacy officer is configured, so breach reports would reach nobody: add the "
+                "e-mail address of the privacy officer (functionaris gegevensbescherming)"
+            )
+        missing = slack_credentials_missing(config.bot.slack)
+        if missing:
+            problems.append(f"bot.slack: {incomplete_slack_text(missing)}")
 
     from provisioner.wiring import build_sources
 
@@ -98,3 +118,45 @@ def _ad_problems(target: ADTargetConfig) -> list[str]:
     if target.ca_file is not None and not target.ca_file.is_file():
         problems.append(f"{place}.ca_file: {target.ca_file} does not exist")
     return problems
+
+
+SlackCredential = Literal["bot_token", "signing_secret", "app_token"]
+
+
+def bot_enabled(path: Path) -> bool:
+    """The chat bot runs: the file has a ``[bot]`` table (or ``[bot.slack]``), as for serve."""
+    return "bot" in tomllib.loads(path.read_text(encoding="utf-8"))
+
+
+def slack_credentials_missing(slack: SlackConfig) -> list[str]:
+    """The environment variables the Slack app still needs; empty when Slack is off (no
+    credential given or asked for) or when they are complete. Asked for: its file setting
+    (``bot_token_file``...) or its variable's ``_FILE`` twin is set. The bot token and the
+    signing secret are always needed (the app is built from both, in HTTP and Socket Mode
+    alike); the app-level token when Socket Mode is asked for and no token came of it.
+    Names only, never a value."""
+    given = {name: slack.secret(name) is not None for name in _CREDENTIALS}
+    if not any(given.values()) and not any(_asked_for(slack, n) for n in _CREDENTIALS):
+        return []
+    needed: list[SlackCredential] = ["bot_token", "signing_secret"]
+    if _asked_for(slack, "app_token"):
+        needed.append("app_token")
+    return [_variable(slack, name) for name in needed if not given[name]]
+
+
+def incomplete_slack_text(missing: list[str]) -> str:
+    """``missing`` (variable names) as one sentence for a person."""
+    wanted = " and ".join(f"{name} (or {name}_FILE)" for name in missing)
+    return f"the Slack app's credentials are incomplete: set {wanted}"
+
+
+_CREDENTIALS: tuple[SlackCredential, ...] = ("bot_token", "signing_secret", "app_token")
+
+
+def _variable(slack: SlackConfig, name: SlackCredential) -> str:
+    return str(getattr(slack, f"{name}_env"))
+
+
+def _asked_for(slack: SlackConfig, name: SlackCredential) -> bool:
+    return (getattr(slack, f"{name}_file") is not None
+            or bool(os.environ.get(_variable(slack, name) + "_FILE")))

@@ -105,10 +105,23 @@ class Service:
         except Exception as exc:  # the probe reports, it does not crash
             return False, f"the database cannot be reached ({type(exc).__name__})"
         if status is SchemaStatus.CURRENT:
-            return True, "ready"
+            return self._slack_ready()
         if status is SchemaStatus.AHEAD:
             return False, "the database was upgraded by a newer release"
         return False, "the database schema is older than this release: run provisioner db upgrade"
+
+    def _slack_ready(self) -> tuple[bool, str]:
+        """Not ready while the bot runs with a Slack app whose credentials are incomplete
+        (a token without the signing secret, Socket Mode without its app token): Slack's
+        requests could not be answered. The reason names the variables, never a value."""
+        from provisioner.config_check import incomplete_slack_text, slack_credentials_missing
+
+        if not self._has_bot_section():
+            return True, "ready"
+        missing = slack_credentials_missing(self.config.bot.slack)
+        if missing:
+            return False, incomplete_slack_text(missing)
+        return True, "ready"
 
     # -- life cycle -----------------------------------------------------------------------
 
