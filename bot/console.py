@@ -20,7 +20,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.conversation import Audience, Flow, Notice, Reply
+from bot.conversation import Flow, Notice, Reply
 from bot.engine import ChatEngine, Incoming, Outcome, now_in_amsterdam
 from provisioner.config import Config
 
@@ -67,6 +67,7 @@ class Console:
         clock: Callable[[], datetime] = now_in_amsterdam,
         flows: Sequence[Flow] | None = None,
         engine: ChatEngine | None = None,
+        deliver: Callable[[Notice, str], int] | None = None,
     ) -> None:
         if engine is None:
             from bot.flows import available_flows
@@ -83,6 +84,7 @@ class Console:
         self.who = Incoming("console", f"console:{as_email.lower()}", "console", as_email)
         self.notices: list[dict[str, Any]] = []
         self.last: list[dict[str, Any]] = []
+        self._reach = deliver
 
     def say(self, text: str) -> list[dict[str, Any]]:
         """A message; ``/uitdienst ...`` and the other slash commands start their flow."""
@@ -113,19 +115,13 @@ class Console:
                                             deliver=self.deliver))
 
     def deliver(self, notice: Notice, flow: str) -> int:
-        """A notice sent now (the FG about a breach): kept in :attr:`notices` with its
-        ``to``; the count is the number of people configured to receive it."""
-        bot = self.engine.config.bot
-        if notice.audience is Audience.CENTRAL_OFFICE:
-            reached = len(bot.central_office)
-        elif notice.audience is Audience.PRIVACY_OFFICER:
-            reached = len(bot.privacy_officers)
-        else:
-            person = self.engine.directory.staff(notice.person_key or "")
-            reached = 1 if person is not None and person.email else 0
-        if reached:
-            self.notices.append(notice_dict(notice, flow))
-        return reached
+        """A notice a flow sends now (the FG about a breach). The terminal reaches nobody
+        but its own user, so unless the console was given a way to reach people
+        (``deliver=``, e.g. the Slack runtime's) the count is 0 and the flow says so
+        truthfully ("tell the FG yourself"). The notice is kept in :attr:`notices` either
+        way, with its ``to``, so the person at the terminal sees what would have gone."""
+        self.notices.append(notice_dict(notice, flow))
+        return self._reach(notice, flow) if self._reach is not None else 0
 
     def enter(self, line: str) -> list[dict[str, Any]]:
         """A line typed in the terminal. ``#2`` (or ``[2]``) presses the second button of the

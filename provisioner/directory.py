@@ -137,6 +137,16 @@ class Directory:
         rows = self._find("staff", text, locations=None)
         return [_staff(row) for row in rows]
 
+    def all_staff(self) -> list[StaffEntry]:
+        """Every staff member of the snapshot (for matching typed names, with typos, within
+        the people someone may act on), in name order."""
+        with self.sessions() as session:
+            rows = session.execute(
+                select(DirectoryPerson).where(DirectoryPerson.kind == "staff")
+                .order_by(DirectoryPerson.search_name)
+            ).scalars()
+            return [_staff(row) for row in rows]
+
     # -- pupils ----------------------------------------------------------------------------
 
     def pupil(self, key: str) -> PupilEntry | None:

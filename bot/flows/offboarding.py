@@ -63,21 +63,13 @@ from bot.flows.offboarding_text import (
     task_words,
     title,
 )
-from provisioner.directory import Directory, StaffEntry, fold
+from bot.names import FILLER, match_one_of, match_people, words
+from provisioner.directory import StaffEntry
 from provisioner.domain.models import Role
 from provisioner.tasks import ManualTasks, TaskError, TaskStatus
 
 __all__ = ["OffboardingFlow", "format_day", "run_due_offboardings"]
 
-#: Words of an offboarding message that are never part of a name.
-FILLER = frozenset(
-    """
-    gaat ga uit dienst uitdienst vertrekt vertrek stopt stop is per op met ingang vanaf
-    laatste werkdag werkt wil graag melden meld dat collega medewerker leerkracht leaves
-    leaving left will be is on as of from last working day offboard offboarding please
-    colleague teacher staff member our my mijn onze
-    """.split()  # noqa: SIM905
-)
 MAX_CHOICES = 6
 YES = frozenset({"ja", "jawel", "yes", "yep", "ok", "oké", "oke", "okay", "bevestig",
                  "bevestigen", "confirm", "klopt", "akkoord", "j", "y"})
@@ -85,24 +77,8 @@ NO = frozenset({"nee", "neen", "no", "nope", "n"})
 
 
 def name_words(text: str) -> list[str]:
-    words = re.findall(r"[\w'’-]+", text)
-    return [w for w in words if w.casefold() not in FILLER]
-
-
-def find_people(directory: Directory, text: str) -> list[StaffEntry]:
-    """Staff named in ``text``: the longest run of words that names someone wins; an exact
-    full name beats people whose name merely contains the words."""
-    words = name_words(text)
-    for size in range(len(words), 0, -1):
-        for start in range(len(words) - size + 1):
-            run = words[start : start + size]
-            if size == 1 and len(run[0]) < 3:
-                continue
-            found = directory.find_staff(" ".join(run))
-            if found:
-                exact = [p for p in found if fold(p.name.display) == fold(" ".join(run))]
-                return exact or found
-    return []
+    """The words of ``text`` that may be part of a name (no filler, no numbers)."""
+    return [w for w in words(text) if w not in FILLER]
 
 
 def _word(text: str) -> str:
@@ -134,7 +110,8 @@ class OffboardingFlow:
         if step == "day":
             return find_day(text, date.today()) is not None
         if step == "pick":
-            return _word(text).isdigit() or _word(text) in YES | NO or bool(name_words(text))
+            return (_word(text).isdigit() or _word(text) in YES | NO
+                    or bool(name_words(text)) or bool(re.search(r"\d", text)))
         return step == "who" and bool(name_words(text))
 
     def topic(self, ctx: FlowContext, state: dict[str, Any]) -> str:
@@ -228,13 +205,18 @@ class OffboardingFlow:
     # -- steps ------------------------------------------------------------------------------
 
     def _choose(self, ctx: FlowContext, text: str, day: date | None) -> Turn:
+        """Find the person among those the asker may act on (typos allowed); a name matched
+        only approximately is asked about ("Bedoel je ...?"), several are offered as buttons
+        with role and location."""
         lang, today = ctx.language, ctx.now.date()
         scope = ctx.config.board.director_scope
-        people = find_people(ctx.directory, text)
-        mine = [p for p in people if may_act_on(ctx.asker, p, today, scope)]
-        if not mine and len(people) == 1:
-            return self._person_and_day(ctx, people[0].key, day)  # says why not
-        if not mine:
+        everyone = ctx.directory.all_staff()
+        mine = [p for p in everyone if may_act_on(ctx.asker, p, today, scope)]
+        matches = match_people(mine, text, limit=MAX_CHOICES)
+        if not matches:
+            elsewhere = [m for m in match_people(everyone, text, limit=2) if m.exact]
+            if len(elsewhere) == 1:  # someone the asker may not act on: say why
+                return self._person_and_day(ctx, elsewhere[0].person.key, day)
             return _refuse(lang, "not_found", None, t(
                 lang,
                 "Ik vind niemand met die naam die jij uit dienst kunt melden. Controleer de "
@@ -242,33 +224,38 @@ class OffboardingFlow:
                 "I can't find anyone by that name whom you can offboard. Please check the "
                 "spelling and try again (first and last name).",
             ), state={"step": "who", "day": _iso(day)})
-        if len(mine) == 1:
-            return self._person_and_day(ctx, mine[0].key, day)
-        shown = mine[:MAX_CHOICES]
+        if len(matches) == 1 and matches[0].exact:
+            return self._person_and_day(ctx, matches[0].person.key, day)
+        shown = [m.person for m in matches]
         names = location_names(ctx.config)
         buttons = tuple(
             Button(describe(p, names, _current(p, today)), "pick", p.key) for p in shown
         )
+        if len(shown) == 1:
+            question = t(lang, f"Bedoel je {describe(shown[0], names, _current(shown[0], today))}?",
+                         f"Do you mean {describe(shown[0], names, _current(shown[0], today))}?")
+            buttons += (Button(t(lang, "Nee", "No"), "cancel", ""),)
+        else:
+            question = t(lang, f"Ik vind {len(shown)} mensen met die naam. Wie bedoel je?",
+                         f"I found {len(shown)} people by that name. Whom do you mean?")
         return Turn(
-            (Reply(t(lang, f"Ik vind {len(mine)} mensen met die naam. Wie bedoel je?",
-                     f"I found {len(mine)} people by that name. Whom do you mean?"),
-                   buttons=buttons,
-                   data={"step": "pick", "candidates": [p.key for p in shown]}),),
+            (Reply(question, buttons=buttons,
+                   data={"step": "pick", "candidates": [p.key for p in shown],
+                         "approximate": not any(m.exact for m in matches)}),),
             state={"step": "pick", "candidates": [p.key for p in shown], "day": _iso(day)},
         )
 
     def _pick_by_text(self, ctx: FlowContext, text: str, state: dict[str, Any]) -> Turn:
         candidates = [str(k) for k in state.get("candidates", [])]
         chosen = _word(text)
-        if chosen.isdigit() and 1 <= int(chosen) <= len(candidates):
-            return self._person_and_day(ctx, candidates[int(chosen) - 1], _day(state.get("day")))
         if chosen in YES and len(candidates) == 1:
             return self._person_and_day(ctx, candidates[0], _day(state.get("day")))
         if chosen in NO:
             return self._cancelled(ctx.language)
-        people = [p for p in find_people(ctx.directory, text) if p.key in candidates]
-        if len(people) == 1:
-            return self._person_and_day(ctx, people[0].key, _day(state.get("day")))
+        people = [p for p in (ctx.directory.staff(k) for k in candidates) if p is not None]
+        picked = match_one_of(people, text)
+        if picked is not None:
+            return self._person_and_day(ctx, picked.key, _day(state.get("day")))
         return Turn(
             (Reply(t(ctx.language, "Kies een van de knoppen, of typ het nummer.",
                      "Please pick one of the buttons, or type its number."),
@@ -370,7 +357,7 @@ class OffboardingFlow:
     def _confirm(self, ctx: FlowContext, state: dict[str, Any], token: str) -> Turn:
         """Apply exactly the plan that was shown, once; anything stale is shown afresh."""
         lang, today = ctx.language, ctx.now.date()
-        key, day_text, fp, nonce = (token.split("|") + ["", "", "", ""])[:4]
+        key, day_text, fp, nonce = [*token.split("|"), "", "", "", ""][:4]
         done = confirmed_before(ctx.sessions, nonce) if nonce else None
         if done is not None:
             return _already_confirmed(lang, done)
@@ -388,7 +375,7 @@ class OffboardingFlow:
             return checked
         person, scope = checked
         plan = make_plan(ctx.config, person, scope, day, today)
-        fresh, fresh_fp = self._summary(ctx, plan, uuid.uuid4().hex[:12])
+        _fresh, fresh_fp = self._summary(ctx, plan, uuid.uuid4().hex[:12])
         if reason is None and fresh_fp != fp:
             reason = "changed"
         if reason is not None:
@@ -476,7 +463,7 @@ class OffboardingFlow:
         return Turn((notice, *shown.replies), state=shown.state)
 
     def _cancel(self, ctx: FlowContext, state: dict[str, Any], token: str) -> Turn:
-        nonce = (token.split("|") + ["", "", "", ""])[3]
+        nonce = [*token.split("|"), "", "", "", ""][3]
         done = confirmed_before(ctx.sessions, nonce) if nonce else None
         if done is not None:
             return Turn((Reply(t(ctx.language,
