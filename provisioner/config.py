@@ -657,6 +657,30 @@ class ServiceConfig(Strict):
     )
 
 
+class AuditConfig(Strict):
+    """Off-the-box copies of the audit chain head (anchors): each finished run's sequence
+    number and hash, checked by ``provisioner audit verify --anchors``. The morning report
+    carries them too; these are for storage the database's administrators cannot rewrite."""
+
+    anchor_file: Path | None = Field(
+        default=None,
+        description="A file anchors are appended to, one JSON line each (never rewritten); "
+        "best on other storage (a share of another team, a WORM volume). Unset: none.",
+    )
+    anchor_url: str | None = Field(
+        default=None,
+        description="An http(s) URL each anchor is POSTed to as JSON (a log collector "
+        "outside this server). Unset: none. A failure is reported in the run, never fatal.",
+    )
+
+    @field_validator("anchor_url")
+    @classmethod
+    def _http(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("https://", "http://")):
+            raise ValueError(f"'{value}' is no http(s) URL")
+        return value
+
+
 class Config(Strict):
     board: BoardConfig
     locations: list[LocationConfig]
@@ -673,6 +697,7 @@ class Config(Strict):
     schedule: ScheduleConfig = Field(default_factory=ScheduleConfig)
     report: ReportConfig = Field(default_factory=ReportConfig)
     service: ServiceConfig = Field(default_factory=ServiceConfig)
+    audit: AuditConfig = Field(default_factory=AuditConfig)
     database_url: str | None = Field(
         default=None, description="SQLAlchemy URL; PROVISIONER_DATABASE_URL overrides it."
     )
@@ -752,6 +777,7 @@ def _resolve_paths(config: Config, base: Path) -> Config:
             "sources": _resolve_model_paths(config.sources, resolve),
             "targets": targets,
             "bot": _resolve_model_paths(config.bot, resolve),
+            "audit": _resolve_model_paths(config.audit, resolve),
         }
     )
 
