@@ -9,7 +9,8 @@ forget it: ``&``, ``<`` and ``>`` become ``&amp;``, ``&lt;`` and ``&gt;`` (Slack
 escaping), and a name from HR such as ``<!channel>``, ``<@U123>`` or
 ``<https://evil.example|klik hier>`` is shown as written, never as a mention or a link. The
 flows therefore never produce links or mentions themselves. Button labels are plain_text
-(shown as written by Slack itself).
+(shown as written by Slack itself). Text coming in from Slack arrives escaped the same way
+and is read back with :func:`unescape_mrkdwn`.
 """
 
 from __future__ import annotations
@@ -41,6 +42,12 @@ def escape_mrkdwn(text: str) -> str:
     """``&``, ``<``, ``>`` as Slack wants them in mrkdwn: no mention, link or command can be
     made from ``text``. ``&`` first, so the escapes made here are not escaped again."""
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def unescape_mrkdwn(text: str) -> str:
+    """What a person typed, from the text Slack sends (it escapes ``&``, ``<``, ``>`` the
+    same way): the inverse of :func:`escape_mrkdwn`."""
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
 def _cut(escaped: str, limit: int) -> str:

@@ -57,6 +57,7 @@ from bot.blocks import (
     offboarding_modal,
     parse_action_id,
     reply_blocks,
+    unescape_mrkdwn,
 )
 from bot.conversation import Asker, Audience, Language, Notice, Reply
 from bot.engine import ChatEngine, Incoming, Outcome
@@ -406,7 +407,8 @@ def create_app(
 
     def handle_command(command: dict[str, Any], context: BoltContext,
                        client: WebClient, respond: Respond) -> None:
-        name, text = str(command["command"]), str(command.get("text") or "").strip()
+        name = str(command["command"])
+        text = unescape_mrkdwn(str(command.get("text") or "")).strip()
         if name in ("/uitdienst", "/offboard") and not text and command.get("trigger_id"):
             language: Language = "en" if name == "/offboard" else "nl"
             client.views_open(trigger_id=command["trigger_id"],
@@ -442,7 +444,7 @@ def create_app(
         if not first_delivery(body, context.user_id):
             return
         who: Incoming = context["who"]
-        outcome = engine.message(who, str(event.get("text") or ""))
+        outcome = engine.message(who, unescape_mrkdwn(str(event.get("text") or "")))
         front.to_channel(client, who.channel, outcome, who.user, None)
 
     @app.event("message")

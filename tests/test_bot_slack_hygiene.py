@@ -24,7 +24,7 @@ from slack_sdk import WebClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.blocks import fallback_text, reply_blocks
+from bot.blocks import escape_mrkdwn, fallback_text, reply_blocks, unescape_mrkdwn
 from bot.conversation import Reply
 from bot.once import first_time
 from bot.runtime import BotRuntime
@@ -109,7 +109,8 @@ def test_a_name_with_slack_markup_reaches_asker_and_central_office_escaped(
         renamed = board.directory().staff(person.key)
         assert renamed is not None and renamed.name.display == f"Xaviera {MARKUP}"
 
-        send(board, board.requests.slash("/uitdienst", "Xaviera gaat morgen uit dienst",
+        typed = f"Xaviera {MARKUP} gaat morgen uit dienst"  # pasted from HR
+        send(board, board.requests.slash("/uitdienst", escape_mrkdwn(typed),  # as Slack sends
                                          user=LEADER))
         summary = board.slack.calls("response_url")[-1]
         confirm = next(b for b in buttons(summary) if ":confirm:" in b["action_id"])
@@ -133,6 +134,8 @@ def test_every_mrkdwn_text_is_escaped_once_and_cut_between_escapes() -> None:
     assert blocks[0]["text"]["text"] == "a &lt;b&gt; &amp; c" == fallback_text(reply)
     assert blocks[1]["fields"][0]["text"] == "*&lt;naam&gt;*\nx &amp; &lt;y&gt;"
     assert fallback_text(Reply("&amp;")) == "&amp;amp;"  # shown as typed, not as "&"
+    for typed in (MARKUP, "&lt; is typed &amp;", "a <b> & c"):
+        assert unescape_mrkdwn(escape_mrkdwn(typed)) == typed  # what Slack sends, read back
     long = fallback_text(Reply("x" * 2998 + "<>"))
     assert long == "x" * 2998  # not "...&l": half an escape would show as text
     assert len(fallback_text(Reply("<" * 1000))) <= 3000
