@@ -13,10 +13,10 @@ database error is raised (the caller cannot know whether it was the first time).
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import insert
+from sqlalchemy import CursorResult, delete, insert, or_
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -42,3 +42,28 @@ def first_time(
             session.rollback()
             return False
     return True
+
+
+#: Slack redelivers within minutes; a week covers every retry with room to spare.
+DELIVERY_KEYS_KEPT = timedelta(days=7)
+#: A confirmation's key answers a late press of its button ("already confirmed"); after a
+#: quarter the plan is long stale anyway.
+CONFIRMATION_KEYS_KEPT = timedelta(days=90)
+
+
+def forget_old_actions(sessions: sessionmaker[Session], now: datetime) -> int:
+    """Delete keys that can no longer arrive again: Slack deliveries (``slack-``) after a
+    week, everything else after 90 days. Returns how many went."""
+    moment = now.astimezone(UTC)
+    with sessions() as session:
+        gone: CursorResult[Any] = session.execute(  # type: ignore[assignment]
+            delete(ChatAction).where(
+                or_(
+                    (ChatAction.key.startswith("slack-", autoescape=True))
+                    & (ChatAction.created_at < moment - DELIVERY_KEYS_KEPT),
+                    ChatAction.created_at < moment - CONFIRMATION_KEYS_KEPT,
+                )
+            )
+        )
+        session.commit()
+        return int(gone.rowcount or 0)

@@ -30,6 +30,7 @@ from bot.conversation import Audience, Language, Notice, Reply
 from bot.engine import ChatEngine, now_in_amsterdam
 from bot.flows import available_flows
 from bot.flows.offboarding import run_due_offboardings
+from bot.once import forget_old_actions
 from bot.services import default_services
 from bot.slack_app import SlackFront, create_app
 from provisioner import metrics
@@ -143,9 +144,13 @@ class BotRuntime:
         if self._app is None:
             return 503, {"Content-Type": "text/plain"}, b"the Slack app is not configured"
         started = time.perf_counter()
-        response = self._app.dispatch(
-            BoltRequest(body=body.decode("utf-8"), headers={k: v for k, v in headers.items()})
-        )
+        try:
+            request = BoltRequest(body=body.decode("utf-8"),
+                                  headers={k: v for k, v in headers.items()})
+        except ValueError:  # not UTF-8, or a body Bolt cannot parse: not from Slack
+            log.warning("slack request refused: its body cannot be read")
+            return 401, {"Content-Type": "text/plain"}, b"unreadable request"
+        response = self._app.dispatch(request)
         metrics.bot_ack_seconds.observe(time.perf_counter() - started)
         out = {name: ", ".join(values) for name, values in response.headers.items()}
         payload = response.body if isinstance(response.body, str) else str(response.body)
@@ -210,12 +215,22 @@ class BotRuntime:
             reminders = self._breach_reminders(now)
             if reminders:
                 self.deliver(reminders, flow="breach")
+            if now.minute == 0:  # hourly is plenty
+                forget_old_actions(self.sessions, now)
 
-    def deliver(self, notices: list[Notice], flow: str | None) -> None:
+    def deliver(self, notices: list[Notice], flow: str | None) -> int:
+        """Send notices as Slack direct messages; how many reached someone."""
         if self.client is None:
             log.warning("%d notice(s) not delivered: Slack is not configured", len(notices))
-            return
-        self.front.notify(self.client, notices, flow)
+            return 0
+        return self.front.notify(self.client, notices, flow)
+
+    def deliverer(self) -> Callable[[Notice, str], int] | None:
+        """A front end's ``deliver`` through this runtime's Slack (the console in tests and
+        for admins: what a flow sends now reaches people's Slack), or None without Slack."""
+        if self.client is None:
+            return None
+        return self.front.deliverer(self.client)
 
     def _breach_reminders(self, now: datetime) -> list[Notice]:
         try:

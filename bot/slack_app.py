@@ -164,9 +164,11 @@ class SlackFront:
         )
 
     def notify(self, client: WebClient, notices: tuple[Notice, ...] | list[Notice],
-               flow: str | None) -> None:
-        """Notices as direct messages to the people they are for."""
+               flow: str | None) -> int:
+        """Notices as direct messages to the people they are for; returns how many messages
+        reached someone (what a flow may tell the asker: "the FG has been told")."""
         bot = self.engine.config.bot
+        reached = 0
         for notice in notices:
             if notice.audience is Audience.CENTRAL_OFFICE:
                 emails = list(bot.central_office)
@@ -179,11 +181,20 @@ class SlackFront:
                 log.warning("a notice for %s has nobody to go to", notice.audience.value)
             for email in emails:
                 user_id = self.user_id_for(client, email)
-                if user_id is not None:
-                    try:
-                        self.direct(client, user_id, notice.reply, flow)
-                    except SlackApiError as exc:
-                        log.warning("a notice could not be sent: %s", exc.response.get("error"))
+                if user_id is None:
+                    log.warning("a notice for %s: no Slack account for a recipient",
+                                notice.audience.value)
+                    continue
+                try:
+                    self.direct(client, user_id, notice.reply, flow)
+                    reached += 1
+                except SlackApiError as exc:
+                    log.warning("a notice could not be sent: %s", exc.response.get("error"))
+        return reached
+
+    def deliverer(self, client: WebClient) -> Callable[[Notice, str], int]:
+        """What the engine gets as ``deliver``: send one notice now, count who got it."""
+        return lambda notice, flow: self.notify(client, [notice], flow)
 
 
 class RequestGate:
@@ -416,9 +427,9 @@ def create_app(
             return
         who: Incoming = context["who"]
         if engine.flow_for_command(name) is None:
-            outcome = engine.message(who, "help")
+            outcome = engine.message(who, "help", deliver=front.deliverer(client))
         else:
-            outcome = engine.command(who, name, text)
+            outcome = engine.command(who, name, text, deliver=front.deliverer(client))
         asks = bool(outcome.replies) and "?" in outcome.replies[-1].text  # wants typed text
         if outcome.waiting and asks and not who.channel.startswith("D"):
             hint = Reply(
@@ -444,7 +455,8 @@ def create_app(
         if not first_delivery(body, context.user_id):
             return
         who: Incoming = context["who"]
-        outcome = engine.message(who, unescape_mrkdwn(str(event.get("text") or "")))
+        outcome = engine.message(who, unescape_mrkdwn(str(event.get("text") or "")),
+                                 deliver=front.deliverer(client))
         front.to_channel(client, who.channel, outcome, who.user, None)
 
     @app.event("message")
@@ -461,7 +473,8 @@ def create_app(
             return
         flow, name = parse_action_id(str(action["action_id"]))
         who: Incoming = context["who"]
-        outcome = engine.press(who, flow, name, str(action.get("value") or ""))
+        outcome = engine.press(who, flow, name, str(action.get("value") or ""),
+                               deliver=front.deliverer(client))
         front.to_channel(client, who.channel, outcome, who.user, respond)
 
     @app.action(re.compile(r"^[a-z_]+:[a-z_]+"))
@@ -479,7 +492,8 @@ def create_app(
         in_dm = Incoming("slack", who.user, str(channel), who.email)
         english = str(view.get("private_metadata", "")).startswith("en|")
         text = ("offboard " if english else "") + modal_text(view["state"]["values"])
-        outcome = engine.command(in_dm, "/offboard" if english else "/uitdienst", text)
+        outcome = engine.command(in_dm, "/offboard" if english else "/uitdienst", text,
+                                 deliver=front.deliverer(client))
         front.to_channel(client, str(channel), outcome, who.user, None)
 
     @app.view(OFFBOARDING_MODAL)

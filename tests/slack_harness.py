@@ -63,7 +63,7 @@ class BotBoard:
 
     def console(self, email: str) -> Console:
         return Console(self.config, self.board.sessions(), as_email=email,
-                       engine=self.runtime.engine)
+                       engine=self.runtime.engine, deliver=self.runtime.deliverer())
 
     def directory(self) -> Directory:
         return Directory(self.board.sessions())

@@ -456,9 +456,23 @@ def test_console_no_privacy_officer_no_claim(sessions: sessionmaker[Session]) ->
     assert chat.notices == []
     breach = BreachRegister(sessions).get(done["data"]["breach_id"])
     assert breach.notified_at("privacy_officer") is None
-    told = console(sessions, board(officers=[OFFICER]))
+    # A bare terminal reaches nobody: it says so, and shows what would have gone.
+    alone = console(sessions, board(officers=[OFFICER]))
+    alone.say("/datalek laptop gestolen met cijferlijsten, net")
+    (done,) = alone.press("now")
+    assert "niet bereiken" in done["text"] and "direct ingelicht" not in done["text"]
+    assert [n["to"] for n in alone.notices] == ["privacy_officer"]
+    # Given a way to reach people (the Slack runtime's), it tells the FG and says so.
+    sent: list[str] = []
+
+    def reach(notice: Notice, flow: str) -> int:
+        sent.append(notice.audience.value)
+        return 1
+
+    told = Console(board(officers=[OFFICER]), sessions, as_email=email("1"), services={},
+                   clock=lambda: NOW, flows=[CONSENT, BREACH], deliver=reach)
     told.say("/datalek laptop gestolen met cijferlijsten, net")
     (done,) = told.press("now")
     assert "is direct ingelicht" in done["text"]
-    assert [n["to"] for n in told.notices] == ["privacy_officer"]
+    assert sent == ["privacy_officer"]
 
