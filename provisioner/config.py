@@ -226,17 +226,30 @@ class LifecycleConfig(Strict):
 
 class Threshold(Strict):
     """Stop a run that plans more than ``max_count`` operations of a type, or more than
-    ``max_percent`` of what the target holds. The percentage applies only from
-    ``percent_from`` operations up, so 1 leaver on a board of 2 does not stop a run."""
+    ``max_percent`` of what the target holds. Both are counted per population (staff, pupils)
+    in each target: 20 of 60 staff disabled is 33% of the staff, however many pupils the
+    target holds. The percentage applies only from ``percent_from`` operations up, so 1 leaver
+    on a board of 2 does not stop a run."""
 
-    max_count: int | None = Field(default=None, ge=0)
-    max_percent: float | None = Field(default=None, ge=0, le=100)
-    percent_from: int = Field(default=10, ge=0)
+    max_count: int | None = Field(
+        default=None, ge=0, description="At most this many of one population in one target."
+    )
+    max_percent: float | None = Field(
+        default=None,
+        ge=0,
+        le=100,
+        description="At most this share of the population's accounts (memberships) there.",
+    )
+    percent_from: int = Field(
+        default=10, ge=0, description="The share is checked from this many operations up."
+    )
 
 
 def _default_thresholds() -> dict[str, Threshold]:
+    # percent_from 3 for disables: a third of the staff stops any board from 7 staff up,
+    # while the one or two leavers of a night pass however small the board is
     return {
-        "disable_account": Threshold(max_count=50, max_percent=5),
+        "disable_account": Threshold(max_count=50, max_percent=5, percent_from=3),
         "delete_account": Threshold(max_count=25, max_percent=2),
         "remove_member": Threshold(max_percent=10),
         "remove_licence": Threshold(max_percent=5),
@@ -248,11 +261,28 @@ class SafetyConfig(Strict):
         default=20,
         ge=0,
         le=100,
-        description="Stop the run when a source has this share fewer records than last good run.",
+        description=(
+            "Stop the run when a source has this share fewer records than its largest good "
+            "export of the last source_window_days days."
+        ),
+    )
+    source_window_days: int = Field(
+        default=14,
+        ge=1,
+        le=366,
+        description=(
+            "The source guard compares with the largest export of the applied (not dry, not "
+            "stopped) runs of this many days, so small losses in a row add up to a stop. An "
+            "approved shrink starts a new window; without a good run in the window, the last "
+            "good run is the baseline."
+        ),
     )
     thresholds: dict[str, Threshold] = Field(
         default_factory=_default_thresholds,
-        description="Per operation type (disable_account, delete_account, remove_member, ...).",
+        description=(
+            "Per operation type (disable_account, delete_account, remove_member, ...), counted "
+            "per population (staff, pupils) in each target."
+        ),
     )
 
     @field_validator("thresholds")

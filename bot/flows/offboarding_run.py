@@ -262,7 +262,7 @@ def _run(config: Config, sessions: sessionmaker[Session], sync: SyncService,
         report = sync(person_key, actor, today)
     except LockHeld:  # the nightly run holds a target: wait quietly, the next tick retries
         return {"status": "retry", "reason": "LockHeld"}
-    except Exception as exc:  # noqa: BLE001 -- recorded, told and retried, never swallowed
+    except Exception as exc:
         return _failed(config, sessions, override_id, person_key, actor, exc)
     outcome = {"status": str(report.status), "run_id": str(report.run_id)}
     with sessions() as session:

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, cast
 
-from sqlalchemy import Row, String, Table, or_, select, update
+from sqlalchemy import Row, String, Table, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from provisioner.store.tables import AuditEvent, AuditHead, SyncRun
@@ -149,11 +149,14 @@ def redact(value: Any) -> Any:
 
 @dataclass(frozen=True)
 class VerifyResult:
-    """The outcome of :func:`verify`: ``problems`` are plain-English findings."""
+    """The outcome of :func:`verify`: ``problems`` are plain-English findings; ``notes`` are
+    worth a look but no sign of tampering; ``anchors`` is how many published heads were used."""
 
     ok: bool
     checked: int
     problems: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    anchors: int = 0
 
 
 def verify(session: Session) -> VerifyResult:
@@ -189,6 +192,78 @@ def verify(session: Session) -> VerifyResult:
         walk.check_end(head_seq, head_hash)
     walk.check_anchors()
     return walk.result()
+
+
+#: The triggers the first migration creates: (name, the statement it refuses).
+_SQLITE_TRIGGERS = (("audit_events_no_update", "UPDATE"), ("audit_events_no_delete", "DELETE"))
+_PG_TRIGGER = "audit_events_append_only"
+#: pg_trigger.tgtype bits: FOR EACH ROW, BEFORE, and the statements it fires on.
+_ROW, _BEFORE, _PG_VERBS = 1, 2, {"DELETE": 8, "UPDATE": 16}
+
+
+def missing_triggers(session: Session) -> list[str]:
+    """Problems with the append-only triggers, read from the database's catalogue
+    (``sqlite_master``, ``pg_trigger``): dropped, disabled, or replaced by a trigger that
+    lets UPDATE or DELETE through. Empty when both statements are refused."""
+    dialect = session.get_bind().dialect.name
+    if dialect == "sqlite":
+        rows = session.execute(
+            text(
+                "SELECT name, sql FROM sqlite_master "
+                "WHERE type = 'trigger' AND tbl_name = 'audit_events'"
+            )
+        ).all()
+        found = {str(name): " ".join(str(sql or "").upper().split()) for name, sql in rows}
+        problems = []
+        for name, verb in _SQLITE_TRIGGERS:
+            if any(_sqlite_refuses(sql, verb) for sql in found.values()):
+                continue
+            how = "was replaced by one that lets it through" if name in found else "is missing"
+            problems.append(
+                f"the append-only trigger {name} {how}: {verb} of audit events is no longer "
+                "refused (someone with database rights changed the schema)"
+            )
+        return problems
+    if dialect == "postgresql":
+        rows = session.execute(
+            text(
+                "SELECT t.tgname, t.tgenabled, t.tgtype, p.prosrc, t.tgqual IS NULL "
+                "FROM pg_trigger t "
+                "JOIN pg_proc p ON p.oid = t.tgfoid "
+                "WHERE t.tgrelid = to_regclass('audit_events') AND NOT t.tgisinternal"
+            )
+        ).all()
+        problems = []
+        for verb, bit in _PG_VERBS.items():
+            refusing = [
+                row
+                for row in rows
+                if int(row[2]) & (_ROW | _BEFORE | bit) == _ROW | _BEFORE | bit
+                and "RAISE EXCEPTION" in " ".join(str(row[3]).upper().split())
+                and row[4]  # no WHEN condition
+            ]
+            if any(str(row[1]) in ("O", "A") for row in refusing):
+                continue
+            named = [row for row in rows if row[0] == _PG_TRIGGER]
+            if refusing:
+                how = "is disabled"
+            elif named:
+                how = "was replaced by one that lets it through"
+            else:
+                how = "is missing"
+            problems.append(
+                f"the append-only trigger {_PG_TRIGGER} {how}: {verb} of audit events is no "
+                "longer refused (someone with database rights changed the schema)"
+            )
+        return problems
+    return [f"the append-only triggers cannot be checked on {dialect}"]
+
+
+def _sqlite_refuses(sql: str, verb: str) -> bool:
+    """A trigger's SQL (upper case, one space) refuses every ``verb`` on audit_events."""
+    fires = re.search(rf"\bBEFORE {verb} ON [\"`\[]?AUDIT_EVENTS\b", sql) is not None
+    refuses = re.search(r"RAISE ?\( ?(ABORT|FAIL|ROLLBACK)", sql) is not None
+    return fires and refuses and " WHEN " not in sql
 
 
 def show(

@@ -35,7 +35,7 @@ from provisioner.domain.models import (
     StaffMember,
 )
 from provisioner.errors import ConfigError
-from provisioner.execution import locks
+from provisioner.execution import gate, locks
 from provisioner.execution.executor import ExecutionResult, Executor, journal_plan, load_links
 from provisioner.planning.models import (
     AccountState,
@@ -47,7 +47,7 @@ from provisioner.planning.models import (
     PlanIssue,
 )
 from provisioner.planning.planner import PlanOptions, plan_target
-from provisioner.planning.safety import check_sources, check_thresholds
+from provisioner.planning.safety import Base, check_sources, check_thresholds
 from provisioner.policy.desired import Offboarding, PolicySettings, build_desired_state, for_target
 from provisioner.policy.naming import NameRequest, assign_usernames
 from provisioner.privacy.consent import save_consent_history
@@ -70,7 +70,6 @@ AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 RESUME_WITHIN = timedelta(hours=12)
 #: A run still "planning" after this long has died (planning a large board takes seconds).
 PLANNING_DEAD_AFTER = timedelta(hours=1)
-GOOD = ("applied", "partial", "dry_run")
 
 OUTCOME_OF: dict[OpType, str] = {
     OpType.CREATE_ACCOUNT: "created",
@@ -268,18 +267,22 @@ class Engine:
         progress: Progress | None,
     ) -> None:
         approved = self._approved_fingerprint(request.approve) if request.approve else None
+        # a source stop approved, then stopped by a threshold, is approved again for its plan
+        chain = gate.approval_chain(self.sessions, request.approve) if request.approve else []
 
         read = read_sources(self.sources)
         report.problems += read.problems
         report.source_counts = read.counts
         source_fp = "sources:" + _digest(read.counts)
+        safety = self.config.safety
         reasons = check_sources(
             read.counts,
-            self._last_good_counts(),
-            self.config.safety.source_max_shrink_percent,
+            gate.source_baselines(self.sessions, safety.source_window_days),
+            safety.source_max_shrink_percent,
             {s.name: str(getattr(s, "system", "")) for s in self.sources},
+            window_days=safety.source_window_days,
         )
-        if reasons and approved != source_fp:
+        if reasons and source_fp not in chain:
             report.status, report.stop_reasons = "stopped", reasons
             self._finish_run(report, plans_fp=source_fp)
             return
@@ -287,19 +290,24 @@ class Engine:
         desired = self._desired(read, today)
         report.issues += [issue.describe() for issue in desired.issues]
 
-        if not request.dry_run:
-            for target in self.targets:
-                lease, _ = locks.acquire(self.sessions, target.name, report.run_id)
-                leases.append(lease)
+        for target in self.targets:  # a dry run too: it must not preview a target mid-run
+            lease, _ = locks.acquire(self.sessions, target.name, report.run_id)
+            leases.append(lease)
+            if request.dry_run:
+                report.problems += gate.unfinished_note(self.sessions, target.name)
+            else:
                 report.resumed += self._resume_interrupted(target, report.run_id, actor, today)
+        if not request.dry_run:
             self._close_dead_planning_runs(report.run_id)
 
         snapshots = {target.name: target.read() for target in self.targets}
         desired = self._assign_names(desired, snapshots)
 
         plans: list[Plan] = []
+        bases: dict[str, dict[str, Base]] = {}
         for target in self.targets:
             plan = self._plan(target, desired, snapshots[target.name], today)
+            bases[target.name] = gate.bases(self.sessions, target.name, snapshots[target.name])
             if request.scope:
                 plan = _scoped(plan, request.scope)
             plans.append(plan)
@@ -310,7 +318,9 @@ class Engine:
         reasons = []
         if approved != plans_fp:
             reasons = [
-                r for plan in plans for r in check_thresholds(plan, self.config.safety.thresholds)
+                reason
+                for plan in plans
+                for reason in check_thresholds(plan, safety.thresholds, bases[plan.target])
             ]
             if reasons and request.approve and approved != source_fp:
                 reasons.insert(0, f"the plan is no longer the one stopped in run {request.approve}")
@@ -613,16 +623,6 @@ class Engine:
                 f"run {stopped_run_id} was not stopped (it is {run.status}); nothing to approve"
             )
         return run.plan_fingerprint
-
-    def _last_good_counts(self) -> dict[str, int]:
-        with self.sessions() as session:
-            run = session.execute(
-                select(SyncRun)
-                .where(SyncRun.status.in_(GOOD), SyncRun.scope.is_(None))
-                .order_by(SyncRun.started_at.desc())
-                .limit(1)
-            ).scalar_one_or_none()
-        return dict(run.source_counts) if run else {}
 
     def _save_names(self, session: Session, desired: DesiredState) -> None:
         existing = {row.key: row for row in session.execute(select(AccountName)).scalars()}

@@ -12,13 +12,6 @@ from tests.conversations.drivers import Driver
 from tests.conversations.runner import PARTICLE_A, scenario
 from tests.conversations.world import Cast
 
-#: Whether the offboarding flow finds people through bot/names.py (fuzzy matching).
-FUZZY_NAMES = any(getattr(value, "__module__", "") == "bot.names"
-                  for value in vars(bot.flows.offboarding).values())
-NO_FUZZY = (None if FUZZY_NAMES else
-            "fuzzy name matching (bot/names.py, another engineer's work) is not used by the "
-            "offboarding flow yet: a misspelt name gets the not_found refusal (\"Ik vind "
-            "niemand met die naam die jij uit dienst kunt melden\")")
 
 
 # -- two people, one name ----------------------------------------------------------------------
@@ -75,7 +68,7 @@ def same_name_picked_by_typed_number(d: Driver, c: Cast) -> None:
     assert d.world.overrides() == [] and d.world.open_flows() == ["offboarding"]
 
 
-@scenario("names_dates", xfail=PARTICLE_A if FUZZY_NAMES else None)
+@scenario("names_dates", xfail=PARTICLE_A)
 def exact_name_with_the_particle_a_goes_straight_to_the_plan(d: Driver, c: Cast) -> None:
     x = next(p for p in c.colleagues_a if " A " in p.name.display)  # Wouter Tjon A Fong
     d.as_person(c.leader_a)
@@ -101,13 +94,13 @@ def _found_joost(d: Driver, c: Cast, text: str) -> None:
     assert last.data["person_key"] == c.joost.key and last.data["step"] == "confirm"
 
 
-@scenario("names_dates", xfail=NO_FUZZY)
+@scenario("names_dates")
 def typo_in_name_jost_de_grot(d: Driver, c: Cast) -> None:
     d.as_person(c.leader_a)
     _found_joost(d, c, "jost de grot gaat per 1 december uit dienst")
 
 
-@scenario("names_dates", xfail=NO_FUZZY)
+@scenario("names_dates")
 def typo_in_name_in_english(d: Driver, c: Cast) -> None:
     d.as_person(c.leader_a)
     _found_joost(d, c, "Jost de Grot leaves on 1 December")

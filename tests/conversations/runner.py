@@ -119,7 +119,7 @@ WEBSITE_READ_AS_ENGLISH = (  # consent_breach
     "\"website\" and \"social media\" too"
 )
 
-PARTICLE_A = (  # names_dates; with bot/names.py in the offboarding flow
+PARTICLE_A = (  # names_dates
     "a full name typed exactly as HR writes it, \"Wouter Tjon A Fong gaat per 4 december "
     "uit dienst\", is not an exact match: bot/names.py counts \"a\" as a filler word (the "
     "English article), so the bot asks \"Bedoel je Wouter Tjon A Fong (Groepsleerkracht, "
