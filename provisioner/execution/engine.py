@@ -24,6 +24,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from provisioner.audit.anchors import publish, run_anchor
 from provisioner.audit.service import record
 from provisioner.config import Config
 from provisioner.directory import save_directory
@@ -680,7 +681,9 @@ class Engine:
             run.problems = report.problems + report.issues
             head = session.get(AuditHead, 1)
             run.audit_head = head.last_hash if head else None
+            anchor = run_anchor(run, head)
             session.commit()
+        report.problems += publish(self.sessions, self.config, anchor)  # off the box
         log.info("run %s finished: %s, %d operations", report.run_id, report.status, report.total)
 
 
