@@ -6,13 +6,10 @@ from __future__ import annotations
 
 from datetime import date
 
-import bot.flows.offboarding
 from tests.conversations.checks import change, having, none_having
 from tests.conversations.drivers import Driver
 from tests.conversations.runner import PARTICLE_A, scenario
 from tests.conversations.world import Cast
-
-
 
 # -- two people, one name ----------------------------------------------------------------------
 
