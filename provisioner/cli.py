@@ -445,23 +445,53 @@ def _drift_repair(entry: JournalEntry) -> str:
 
 
 @audit_app.command("verify")
-def audit_verify(config: ConfigOption = DEFAULT_CONFIG, as_json: JsonOption = False) -> None:
-    """Check that no audit record was edited, inserted or deleted."""
-    from provisioner.audit.service import verify
+def audit_verify(
+    config: ConfigOption = DEFAULT_CONFIG,
+    anchors: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--anchors",
+            help="Chain heads published off the box: the [audit] anchor_file, or an export "
+            "of the morning reports (mbox, .eml, Slack, text with 'Audit anchor: seq N, "
+            "sha256 H'). May be given more than once.",
+        ),
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Check that no audit record was edited, inserted or deleted, that the append-only
+    triggers are in place and, with --anchors, that every published head is still there."""
+    from provisioner.audit.anchor_check import verify_trail
+    from provisioner.audit.anchors import read_anchors
 
+    try:
+        published, notes = read_anchors(anchors or [])
+    except ConfigError as exc:
+        if as_json:
+            print(json.dumps({"ok": False, "error": str(exc)}))
+        else:
+            err.print(f"[red]Cannot continue:[/red] {escape(str(exc))}")
+        raise typer.Exit(3) from exc
     sessions = _sessions_only(config)
     with sessions() as session:
-        result = verify(session)
+        result = verify_trail(session, published, notes)
     if as_json:
-        print(json.dumps({"ok": result.ok, "checked": result.checked, "problems": result.problems}))
-    elif result.ok:
-        out.print(f"[green]The audit trail is intact[/green]: {result.checked} records checked.")
+        body = {"ok": result.ok, "checked": result.checked, "anchors": result.anchors}
+        print(json.dumps(body | {"problems": result.problems, "notes": result.notes}))
+        raise typer.Exit(0 if result.ok else 1)
+    against = f", against {result.anchors} published heads" if result.anchors else ""
+    if result.ok:
+        out.print(
+            f"[green]The audit trail is intact[/green]: {result.checked} records checked{against}."
+        )
     else:
         out.print(
-            f"[red]The audit trail was tampered with[/red] ({result.checked} records checked):"
+            f"[red]The audit trail was tampered with[/red] ({result.checked} records "
+            f"checked{against}):"
         )
         for problem in result.problems:
             out.print(f"  - {escape(problem)}")
+    for note in result.notes:
+        out.print(f"  [yellow]Note:[/yellow] {escape(note)}")
     raise typer.Exit(0 if result.ok else 1)
 
 

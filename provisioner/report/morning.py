@@ -4,8 +4,9 @@ It says what changed, how much drift (changes made by hand) was put back, what f
 why, what the safety gate stopped and how to approve it, how many manual tasks are open (per
 location and system) and which data-breach deadlines are coming up. It goes to a Slack
 channel and by e-mail, so it holds nothing the channel's members may not see: counts, run
-ids, target names, reasons by kind and breach ids; never a name, an e-mail address or a
-person's key. Details stay behind ``provisioner runs show``.
+ids, target names, reasons by kind, breach ids and the audit chain head (an anchor kept off
+the box, see ``provisioner.audit.anchors``); never a name, an e-mail address or a person's
+key. Details stay behind ``provisioner runs show``.
 
 - :func:`gather` reads the facts from the state store (the run, its outcomes, the manual
   tasks, the breach register);
@@ -29,6 +30,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from provisioner.audit.anchors import report_line
 from provisioner.config import Config, ReportConfig
 from provisioner.logging_setup import scrub
 from provisioner.secrets import read_secret
@@ -73,6 +75,8 @@ class ReportFacts:
     open_tasks: Mapping[tuple[str, str], int] = field(default_factory=dict)
     deadlines: Sequence[Deadline] = ()
     deadlines_within: timedelta = timedelta(days=7)
+    #: "Audit anchor: seq N, sha256 H": the run's chain head, kept off the box by the readers
+    audit_anchor: str | None = None
 
 
 @dataclass(frozen=True)
@@ -181,6 +185,7 @@ def gather(
                 .group_by(JournalEntry.target)
             ).all()
             drift = {target: count for target, count in drift_rows}
+        anchor = report_line(session, run) if run is not None else None
     return ReportFacts(
         board=config.board.name,
         run_id=run.id if run else None,
@@ -195,6 +200,7 @@ def gather(
         open_tasks=_open_tasks(sessions),
         deadlines=_deadlines(sessions, now, within),
         deadlines_within=within,
+        audit_anchor=anchor,
     )
 
 
@@ -306,6 +312,11 @@ def build_morning_report(facts: ReportFacts) -> MorningReport:
         if len(body) > SLACK_SECTION_LIMIT:
             body = body[:SLACK_SECTION_LIMIT] + "\n…"
         blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": body}})
+    if facts.audit_anchor:  # a line of its own, found again in a mailbox or Slack export
+        text_parts.append(facts.audit_anchor)
+        blocks.append(
+            {"type": "context", "elements": [{"type": "mrkdwn", "text": facts.audit_anchor}]}
+        )
     return MorningReport(subject=subject, text="\n".join(text_parts).rstrip() + "\n", blocks=blocks)
 
 
