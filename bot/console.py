@@ -85,6 +85,7 @@ class Console:
         self.notices: list[dict[str, Any]] = []
         self.last: list[dict[str, Any]] = []
         self._reach = deliver
+        self._seen: dict[tuple[str, str], str] = {}  # every button shown: its flow
 
     def say(self, text: str) -> list[dict[str, Any]]:
         """A message; ``/uitdienst ...`` and the other slash commands start their flow."""
@@ -110,7 +111,7 @@ class Console:
         if shown and value and shown[-1]["value"] != value:
             value = str(shown[-1]["value"])
         if flow is None:
-            flow = next((b["flow"] for b in shown), None)
+            flow = next((b["flow"] for b in shown), None) or self._seen.get((action, value))
         return self._show(self.engine.press(self.who, flow, action, value,
                                             deliver=self.deliver))
 
@@ -146,6 +147,9 @@ class Console:
     def _show(self, outcome: Outcome) -> list[dict[str, Any]]:
         self.notices += [notice_dict(n, outcome.flow) for n in outcome.notices]
         self.last = [reply_dict(r, outcome.flow) for r in outcome.replies]
+        for button in (b for r in self.last for b in r["buttons"] if b["flow"]):
+            # a button pressed again later (a double press) still reaches its flow
+            self._seen[(button["action"], str(button["value"]))] = str(button["flow"])
         return self.last
 
 

@@ -388,6 +388,9 @@ class ChatEngine:
     def _save(
         self, who: Incoming, flow: str, language: Language, state: dict[str, Any], now: datetime
     ) -> None:
+        # In UTC: SQLite keeps no offset, and a local time read back as UTC lived an hour
+        # (in summer two) longer than bot.conversation_minutes.
+        now = now.astimezone(UTC)
         expires = now + timedelta(minutes=self.config.bot.conversation_minutes)
         for attempt in (1, 2):  # two messages of one person at once: the second one updates
             with self.sessions() as session:

@@ -146,7 +146,11 @@ def match_people(candidates: Sequence[P], text: str, *, limit: int = 6) -> list[
     names = [_name(person.name.display) for person in candidates]
     spans: list[tuple[NameMatch[P], range]] = []
     for person, name in zip(candidates, names, strict=True):
+        # A name may hold a word that is filler elsewhere ("Tjon A Fong", "Van Dijk-Op"): the
+        # full name as typed, filler and all, is exact too.
         span = _run(content, name.words)
+        if span is None and _run(everything, name.words) is not None:
+            span = range(0, len(content))  # the whole name was typed: nothing outside it
         if span is not None:
             spans.append((NameMatch(person, SCORES["exact"], True, "exact"), span))
         elif (span := _starts_name(content, name)) is not None:

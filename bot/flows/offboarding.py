@@ -408,7 +408,7 @@ class OffboardingFlow:
         if plan.due_now:
             background = ctx.services.get("background") if ctx.services else None
             args = (ctx.config, ctx.sessions, ctx.services, override_id, person.key,
-                    ctx.asker.actor, today)
+                    ctx.asker.actor, today, ctx.now)
             if background is not None:  # the listener pool is not held up by the run
                 background(lambda: outcome_notices(ctx.config, ctx.sessions, ctx.directory,
                                                    override_id, run_offboarding(*args)),

@@ -236,6 +236,7 @@ def run_offboarding(
     person_key: str,
     actor: str,
     today: date,
+    now: datetime | None = None,
 ) -> dict[str, Any]:
     """Run the core engine for one person now, once: claimed first, so a chat confirmation
     and the ticks of several ``serve`` replicas never run it twice. Audited. The outcome as
@@ -253,17 +254,19 @@ def run_offboarding(
             override = session.get(Override, override_id)
             if override is None or has_event(session, "offboarding.run", override):
                 return {"status": "claimed", "reason": "it has already run"}
-        return _run(config, sessions, sync, override_id, person_key, actor, today)
+        return _run(config, sessions, sync, override_id, person_key, actor, today,
+                    now or datetime.now(UTC))
 
 
 def _run(config: Config, sessions: sessionmaker[Session], sync: SyncService,
-         override_id: int, person_key: str, actor: str, today: date) -> dict[str, Any]:
+         override_id: int, person_key: str, actor: str, today: date,
+         now: datetime) -> dict[str, Any]:
     try:
         report = sync(person_key, actor, today)
     except LockHeld:  # the nightly run holds a target: wait quietly, the next tick retries
         return {"status": "retry", "reason": "LockHeld"}
     except Exception as exc:
-        return _failed(config, sessions, override_id, person_key, actor, exc)
+        return _failed(config, sessions, override_id, person_key, actor, exc, now)
     outcome = {"status": str(report.status), "run_id": str(report.run_id)}
     with sessions() as session:
         record(session, actor=actor, action="offboarding.run", target="bot",
@@ -275,7 +278,7 @@ def _run(config: Config, sessions: sessionmaker[Session], sync: SyncService,
 
 
 def _failed(config: Config, sessions: sessionmaker[Session], override_id: int,
-            person_key: str, actor: str, exc: Exception) -> dict[str, Any]:
+            person_key: str, actor: str, exc: Exception, now: datetime) -> dict[str, Any]:
     incident = uuid.uuid4().hex[:8]
     error = type(exc).__name__
     with sessions() as session:
@@ -283,7 +286,7 @@ def _failed(config: Config, sessions: sessionmaker[Session], override_id: int,
         record(session, actor=actor, action="offboarding.failed", target="bot",
                object_key=person_key, reason=f"the sync for one person failed: {error}",
                change={"override_id": override_id, "incident": incident, "error": error,
-                       "attempts": attempts})
+                       "attempts": attempts, "at": now.astimezone(UTC).isoformat()})
         session.commit()
     # Ids and the error class only: the exception's message may name the person.
     log.error("offboarding %s: run failed (incident %s, attempt %d): %s", override_id,
@@ -294,14 +297,16 @@ def _failed(config: Config, sessions: sessionmaker[Session], override_id: int,
 
 
 def failures(session: Session, override_id: int) -> list[datetime]:
-    """When the runs of this offboarding failed, oldest first."""
-    return [
-        at for at, change in session.execute(
-            select(AuditEvent.at, AuditEvent.change)
-            .where(AuditEvent.action == "offboarding.failed").order_by(AuditEvent.seq)
-        )
-        if json.loads(change).get("override_id") == override_id
-    ]
+    """When the runs of this offboarding failed (by the scheduler's clock), oldest first."""
+    moments = []
+    for at, change_text in session.execute(
+        select(AuditEvent.at, AuditEvent.change)
+        .where(AuditEvent.action == "offboarding.failed").order_by(AuditEvent.seq)
+    ):
+        change = json.loads(change_text)
+        if change.get("override_id") == override_id:
+            moments.append(datetime.fromisoformat(change["at"]) if change.get("at") else at)
+    return moments
 
 
 def _pausing(session: Session, override_id: int, now: datetime) -> bool:
@@ -364,7 +369,7 @@ def run_due_offboardings(
                    and not _pausing(session, o.id, now)]
     for override in pending:
         outcome = run_offboarding(config, sessions, services, override.id, override.person_key,
-                                  override.requested_by, today)
+                                  override.requested_by, today, now)
         notices += outcome_notices(config, sessions, directory, override.id, outcome)
     return notices
 

@@ -10,8 +10,6 @@ from tests.conversations.checks import breaches, change, having, none_having, sh
 from tests.conversations.drivers import Driver
 from tests.conversations.runner import (
     FOLLOW_UP_WITHOUT_CONTEXT,
-    LAPSE_ON_SQLITE,
-    WEBSITE_READ_AS_ENGLISH,
     scenario,
 )
 from tests.conversations.world import Cast
@@ -92,7 +90,7 @@ def consent_follow_up_question_about_another_medium(d: Driver, c: Cast) -> None:
     assert answer.data["person_key"] == a.key and answer.data["medium"] == "nieuwsbrief"
 
 
-@scenario("consent_breach", xfail=WEBSITE_READ_AS_ENGLISH)
+@scenario("consent_breach")
 def consent_dutch_medium_answer_website_stays_dutch(d: Driver, c: Cast) -> None:
     a = c.pupil_a
     d.as_person(c.group_teacher)
@@ -201,7 +199,7 @@ def breach_intake_paused_20_minutes_then_resumed(d: Driver, c: Cast) -> None:
     assert breach.facts.narrative == "laptop gestolen uit de auto"
 
 
-@scenario("consent_breach", xfail=LAPSE_ON_SQLITE)
+@scenario("consent_breach")
 def breach_intake_lapsed_after_31_minutes(d: Driver, c: Cast) -> None:
     d.as_person(c.teacher_a)
     d.say("Ik ben mijn telefoon kwijt met de klassenlijst erop")

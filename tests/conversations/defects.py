@@ -35,7 +35,6 @@ from tests.conversations.checks import (
 )
 from tests.conversations.drivers import Driver
 from tests.conversations.runner import (
-    RETRY_PAUSE_ON_THE_WALL_CLOCK,
     scenario,
     without_privacy_officer,
 )
@@ -490,7 +489,7 @@ def _three_failures_then_told(d: Driver, c: Cast) -> None:
     assert d.world.events("offboarding.run", key=x.key) == []
 
 
-@scenario("defects", services=_failing_services, xfail=RETRY_PAUSE_ON_THE_WALL_CLOCK)
+@scenario("defects", services=_failing_services)
 def defect7_sync_fails_three_times_then_requester_and_office_told(d: Driver, c: Cast) -> None:
     _three_failures_then_told(d, c)
 

@@ -7,7 +7,7 @@ from datetime import date
 
 from tests.conversations.checks import change, having, none_having, shown
 from tests.conversations.drivers import Driver
-from tests.conversations.runner import LAPSE_ON_SQLITE, scenario
+from tests.conversations.runner import scenario
 from tests.conversations.world import Cast
 
 
@@ -129,7 +129,7 @@ def annuleer_at_the_date_question(d: Driver, c: Cast) -> None:
     _nothing_recorded(d)
 
 
-@scenario("interruptions", xfail=LAPSE_ON_SQLITE)
+@scenario("interruptions")
 def conversation_left_31_minutes_then_ja(d: Driver, c: Cast) -> None:
     x = c.colleagues_a[0]
     d.as_person(c.leader_a)
@@ -144,7 +144,7 @@ def conversation_left_31_minutes_then_ja(d: Driver, c: Cast) -> None:
     assert len(d.world.events("chat.expired")) == 1
 
 
-@scenario("interruptions", xfail=LAPSE_ON_SQLITE)
+@scenario("interruptions")
 def conversation_left_31_minutes_then_a_new_request(d: Driver, c: Cast) -> None:
     x, y = c.colleagues_a[0], c.colleagues_a[1]
     d.as_person(c.leader_a)

@@ -8,7 +8,7 @@ from datetime import date
 
 from tests.conversations.checks import change, having, none_having
 from tests.conversations.drivers import Driver
-from tests.conversations.runner import PARTICLE_A, scenario
+from tests.conversations.runner import scenario
 from tests.conversations.world import Cast
 
 # -- two people, one name ----------------------------------------------------------------------
@@ -65,7 +65,7 @@ def same_name_picked_by_typed_number(d: Driver, c: Cast) -> None:
     assert d.world.overrides() == [] and d.world.open_flows() == ["offboarding"]
 
 
-@scenario("names_dates", xfail=PARTICLE_A)
+@scenario("names_dates")
 def exact_name_with_the_particle_a_goes_straight_to_the_plan(d: Driver, c: Cast) -> None:
     x = next(p for p in c.colleagues_a if " A " in p.name.display)  # Wouter Tjon A Fong
     d.as_person(c.leader_a)

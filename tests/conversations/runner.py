@@ -92,39 +92,12 @@ def run(item: Scenario, front: str, folder: Path) -> None:
 
 # -- the product defects the corpus shows: the reasons of its strict xfails -------------------
 
-LAPSE_ON_SQLITE = (  # interruptions, consent_breach
-    "a conversation does not lapse after bot.conversation_minutes (30) but after 90: "
-    "chat_conversations.expires_at is an Europe/Amsterdam time, SQLite keeps it without its "
-    "offset and the engine reads it back as UTC (engine._utc), so in winter it lives an hour "
-    "longer (in summer two). After 31 minutes the next message still answers the old "
-    "question (a 'ja' is refused as a stale confirmation and the plan shown afresh; a "
-    "breach intake takes 'net' and asks its next question) instead of 'Ons vorige gesprek "
-    "... is verlopen'"
-)
-RETRY_PAUSE_ON_THE_WALL_CLOCK = (  # defects
-    "offboarding_run._pausing compares the tick's clock (BotRuntime.tick(now), the engine's "
-    "clock) with the wall-clock time at which the offboarding.failed audit event was written, "
-    "so with the engine's clock behind the wall clock no retry is ever due: after 1, 2 and 4 "
-    "more minutes there is still 1 failed attempt and nobody is told"
-)
 FOLLOW_UP_WITHOUT_CONTEXT = (  # consent_breach
     "a follow-up question without a photo word (\"En in de nieuwsbrief?\") right after an "
     "answer gets the general help text (data {'help': True}): an answered consent question "
     "keeps no context, so the bot does not relate it to the pupil just asked about"
 )
-WEBSITE_READ_AS_ENGLISH = (  # consent_breach
-    "a Dutch conversation answered with the one word \"website\" is answered in English "
-    "(\"Yes, the photo of ... may go on the website\"): bot/language.py counts \"website\" "
-    "(and \"social\", \"media\", \"newsletter\") as English only, though Dutch uses "
-    "\"website\" and \"social media\" too"
-)
 
-PARTICLE_A = (  # names_dates
-    "a full name typed exactly as HR writes it, \"Wouter Tjon A Fong gaat per 4 december "
-    "uit dienst\", is not an exact match: bot/names.py counts \"a\" as a filler word (the "
-    "English article), so the bot asks \"Bedoel je Wouter Tjon A Fong (Groepsleerkracht, "
-    "OBS De Regenboog)?\" (data approximate: true) instead of showing the plan"
-)
 
 
 # -- small helpers the scenarios share ------------------------------------------------------
