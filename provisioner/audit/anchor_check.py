@@ -68,7 +68,10 @@ def check_anchors(session: Session, anchors: Sequence[Anchor]) -> tuple[list[str
             )
     for anchor in by_seq.get(0, []):
         if anchor.sha256 != GENESIS:
-            problems.append(f"{anchor.describe()} is no genuine anchor: event 0 is the start")
+            problems.append(
+                f"{anchor.published()} says event 0 has a hash: no genuine anchor, as event 0 "
+                "is the start of the trail"
+            )
 
     head = session.execute(
         select(AuditHead.last_seq, AuditHead.last_hash).where(AuditHead.id == 1)
@@ -77,14 +80,14 @@ def check_anchors(session: Session, anchors: Sequence[Anchor]) -> tuple[list[str
     events = session.scalar(select(func.count()).select_from(AuditEvent)) or 0
     if events == 0 and last.seq > 0:
         problems.append(
-            f"the trail is empty, but {len(ordered)} anchors were published, the last for "
-            f"{last.describe()}: the trail was wiped"
+            f"the trail is empty, but {len(ordered)} anchors were published, the last at "
+            f"event {last.seq}, {last.published()}: the trail was wiped"
         )
         return problems + _check_runs(session, ordered), notes
     if head_seq < last.seq:
         problems.append(
-            f"audit_head says event {head_seq} was written last, but {last.describe()} was "
-            "published as the head: the end of the trail was cut and audit_head rewound"
+            f"audit_head says event {head_seq} was written last, but event {last.seq} is "
+            f"{last.published()}: the end of the trail was cut and audit_head rewound"
         )
 
     stored, backdated, hand_dated = _walk(session, ordered)
@@ -93,10 +96,15 @@ def check_anchors(session: Session, anchors: Sequence[Anchor]) -> tuple[list[str
     notes += _listed(hand_dated, "more such events")
     problems += _check_runs(session, ordered)
     if head_seq > last.seq:
+        after = (
+            f"event {head_seq} was"
+            if head_seq == last.seq + 1
+            else f"events {last.seq + 1} to {head_seq} were"
+        )
         notes.append(
-            f"events {last.seq + 1} to {head_seq} were written after the last anchor "
-            f"({last.describe()}): no anchor covers them yet, so a forged event among them "
-            "dated after that anchor cannot be told from a real one"
+            f"{after} written after the last anchor (event {last.seq}, {last.published()}): "
+            "an anchor covers only what came before it, so a forged event there dated after "
+            "that anchor cannot be told from a real one"
         )
     return problems, notes
 
@@ -133,8 +141,8 @@ def _walk(
         when = _utc(at)
         if latest is not None and latest.at is not None and when < latest.at - CLOCK_SLACK:
             finding = (
-                f"event {seq} ({action}) is dated {when:%Y-%m-%d %H:%M} UTC, before "
-                f"{latest.describe()}, yet comes after it"
+                f"event {seq} ({action}) is dated {when:%Y-%m-%d %H:%M} UTC, yet comes after "
+                f"event {latest.seq}, {latest.published()}"
             )
             if action in HAND_DATED:
                 hand_dated.append(f"{finding}: recorded late, with a time given by hand")
@@ -160,7 +168,7 @@ def _compare(ordered: Sequence[Anchor], stored: dict[int, str]) -> list[str]:
             if differing <= _LISTED:
                 since = f"event {matching.seq + 1}" if matching else "event 1"
                 problems.append(
-                    f"event {anchor.seq} is not the one published in {anchor.describe()}: its "
+                    f"event {anchor.seq} is not the event of {anchor.published()}: its "
                     f"hash is now {now[:12]}…, published {anchor.sha256[:12]}…; the trail was "
                     f"rewritten or replaced between {since} and event {anchor.seq}"
                 )
@@ -170,9 +178,9 @@ def _compare(ordered: Sequence[Anchor], stored: dict[int, str]) -> list[str]:
         problems.append(f"… and {differing - _LISTED} more anchors no longer match")
     if missing:
         first = missing[0]
-        more = f" (and {len(missing) - 1} later anchors)" if len(missing) > 1 else ""
+        more = f" (and the {len(missing) - 1} published after it)" if len(missing) > 1 else ""
         problems.append(
-            f"event {first.seq}, published in {first.describe()}{more}, is no longer in the "
+            f"event {first.seq}, {first.published()}{more}, is no longer in the "
             "trail: events were removed or the end of the trail was cut"
         )
     return problems
@@ -193,14 +201,15 @@ def _check_runs(session: Session, ordered: Sequence[Anchor]) -> list[str]:
     for run_id, anchor in sorted(runs.items()):
         if run_id not in recorded:
             problems.append(
-                f"run {run_id}, which published {anchor.describe()}, is no longer in the run "
+                f"run {run_id}, which published event {anchor.seq} as its head "
+                f"({anchor.origin}), is no longer in the run "
                 "records (sync_runs): its record was removed"
             )
         elif recorded[run_id] != anchor.sha256:
             head = (recorded[run_id] or "none")[:12]
             problems.append(
                 f"run {run_id} records head {head}…, but published {anchor.sha256[:12]}… "
-                f"({anchor.describe()}): the run's record was changed"
+                f"for event {anchor.seq} ({anchor.origin}): the run's record was changed"
             )
     return _listed(problems, "more runs do not match their anchors")
 

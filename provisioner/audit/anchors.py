@@ -74,13 +74,12 @@ class Anchor:
         }
         return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
-    def describe(self) -> str:
-        """'event 12 (run R, published 2026-03-02 05:03 UTC; anchors.jsonl line 3)'."""
-        facts = [f"run {self.run_id}"] if self.run_id else []
-        if self.at:
-            facts.append(f"published {self.at:%Y-%m-%d %H:%M} UTC")
-        where = "; ".join(filter(None, [", ".join(facts), self.origin]))
-        return f"event {self.seq}" + (f" ({where})" if where else "")
+    def published(self) -> str:
+        """'the head published by run R on 2026-03-02 05:03 UTC (anchors.jsonl line 3)'."""
+        by = f" by run {self.run_id}" if self.run_id else ""
+        when = f" on {self.at:%Y-%m-%d %H:%M} UTC" if self.at else ""
+        where = f" ({self.origin})" if self.origin else ""
+        return f"the head published{by}{when}{where}"
 
 
 # -- publishing -------------------------------------------------------------------------------
