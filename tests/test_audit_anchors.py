@@ -220,6 +220,24 @@ def _cut_after(engine: Engine, last: int) -> None:
     )
 
 
+@pytest.fixture
+def anchor_file(engine: Engine, tmp_path: Path) -> Path:
+    """Three finished runs of four events each (heads 4, 8, 12); the file of their anchors."""
+    path = tmp_path / "anchors.jsonl"
+    _runs(engine, path)
+    return path
+
+
+def _append_forged(engine: Engine, at: datetime) -> None:
+    """A forged event 13 after the last run's head, audit_head updated to it."""
+    forged = _event(engine, 13, _rows(engine)[-1].hash, at)
+    _as_dba(
+        engine,
+        (_INSERT, forged),
+        ("UPDATE audit_head SET last_seq = 13, last_hash = :h", {"h": forged["hash"]}),
+    )
+
+
 # -- a clean trail --------------------------------------------------------------------------------
 
 
@@ -259,10 +277,8 @@ def test_a_clean_trail_passes_against_its_anchors(
 
 
 def test_a_consistent_rewrite_from_some_event_on_is_found(
-    engine: Engine, db_url: str, tmp_path: Path
+    engine: Engine, db_url: str, tmp_path: Path, anchor_file: Path
 ) -> None:
-    anchor_file = tmp_path / "anchors.jsonl"
-    _runs(engine, anchor_file)
     _rewrite_from(engine, 6)
     assert _verify(db_url, tmp_path)[0] == 0  # the chain alone cannot tell
 
@@ -277,10 +293,8 @@ def test_a_consistent_rewrite_from_some_event_on_is_found(
 
 
 def test_a_tail_cut_with_the_head_rewound_is_found(
-    engine: Engine, db_url: str, tmp_path: Path
+    engine: Engine, db_url: str, tmp_path: Path, anchor_file: Path
 ) -> None:
-    anchor_file = tmp_path / "anchors.jsonl"
-    _runs(engine, anchor_file)
     _cut_after(engine, 6)
     assert _verify(db_url, tmp_path)[0] == 0
 
@@ -298,9 +312,9 @@ def test_a_tail_cut_with_the_head_rewound_is_found(
     assert "(sync_runs): its record was removed" in problems
 
 
-def test_a_wiped_trail_is_found(engine: Engine, db_url: str, tmp_path: Path) -> None:
-    anchor_file = tmp_path / "anchors.jsonl"
-    _runs(engine, anchor_file)
+def test_a_wiped_trail_is_found(
+    engine: Engine, db_url: str, tmp_path: Path, anchor_file: Path
+) -> None:
     reset = ("UPDATE audit_head SET last_seq = 0, last_hash = :g", {"g": GENESIS})
     if engine.dialect.name == "postgresql":
         # TRUNCATE fires no row trigger: no need even to touch the append-only trigger
@@ -322,10 +336,8 @@ def test_a_wiped_trail_is_found(engine: Engine, db_url: str, tmp_path: Path) -> 
 
 
 def test_forged_events_appended_over_a_cut_with_the_head_updated_are_found(
-    engine: Engine, db_url: str, tmp_path: Path
+    engine: Engine, db_url: str, tmp_path: Path, anchor_file: Path
 ) -> None:
-    anchor_file = tmp_path / "anchors.jsonl"
-    _runs(engine, anchor_file)
     rows = _rows(engine)
     # Events 11 and 12 go; three forged ones take their place and one more, the head follows.
     prev, statements = rows[9].hash, []
@@ -353,18 +365,10 @@ def test_forged_events_appended_over_a_cut_with_the_head_updated_are_found(
 
 
 def test_a_forged_event_appended_after_the_last_anchor_but_dated_before_it_is_found(
-    engine: Engine, db_url: str, tmp_path: Path
+    engine: Engine, db_url: str, tmp_path: Path, anchor_file: Path
 ) -> None:
-    anchor_file = tmp_path / "anchors.jsonl"
-    _runs(engine, anchor_file)
-    last = _rows(engine)[-1]
     # "the account was disabled on request, two hours before the last run"
-    forged = _event(engine, 13, last.hash, T0 + timedelta(minutes=90))
-    _as_dba(
-        engine,
-        (_INSERT, forged),
-        ("UPDATE audit_head SET last_seq = 13, last_hash = :h", {"h": forged["hash"]}),
-    )
+    _append_forged(engine, T0 + timedelta(minutes=90))
     assert _verify(db_url, tmp_path)[0] == 0
 
     code, body = _verify(db_url, tmp_path, anchor_file)
@@ -377,18 +381,10 @@ def test_a_forged_event_appended_after_the_last_anchor_but_dated_before_it_is_fo
 
 
 def test_a_forged_event_dated_after_the_last_anchor_cannot_be_told_and_is_said_so(
-    engine: Engine, db_url: str, tmp_path: Path
+    engine: Engine, db_url: str, tmp_path: Path, anchor_file: Path
 ) -> None:
     """The documented limit: an anchor covers what came before it, not what comes after."""
-    anchor_file = tmp_path / "anchors.jsonl"
-    _runs(engine, anchor_file)
-    last = _rows(engine)[-1]
-    forged = _event(engine, 13, last.hash, T0 + timedelta(hours=5))
-    _as_dba(
-        engine,
-        (_INSERT, forged),
-        ("UPDATE audit_head SET last_seq = 13, last_hash = :h", {"h": forged["hash"]}),
-    )
+    _append_forged(engine, T0 + timedelta(hours=5))
     code, body = _verify(db_url, tmp_path, anchor_file)
     assert code == 0
     assert body["notes"] == [
@@ -400,10 +396,8 @@ def test_a_forged_event_dated_after_the_last_anchor_cannot_be_told_and_is_said_s
 
 
 def test_a_breach_notification_recorded_late_is_a_note_not_a_finding(
-    engine: Engine, db_url: str, tmp_path: Path
+    engine: Engine, db_url: str, tmp_path: Path, anchor_file: Path
 ) -> None:
-    anchor_file = tmp_path / "anchors.jsonl"
-    _runs(engine, anchor_file)
     with sessionmaker(engine)() as session:  # `breach notified --at` a day back
         record(
             session,
@@ -419,9 +413,9 @@ def test_a_breach_notification_recorded_late_is_a_note_not_a_finding(
     assert "recorded late, with a time given by hand" in body["notes"][0]
 
 
-def test_anchors_that_disagree_are_a_finding(engine: Engine, db_url: str, tmp_path: Path) -> None:
-    anchor_file = tmp_path / "anchors.jsonl"
-    _runs(engine, anchor_file)
+def test_anchors_that_disagree_are_a_finding(
+    db_url: str, tmp_path: Path, anchor_file: Path
+) -> None:
     other = tmp_path / "other.txt"
     other.write_text(f"Audit anchor: seq 8, sha256 {'ab' * 32}\n", encoding="utf-8")
     code, body = _verify(db_url, tmp_path, anchor_file, other)
