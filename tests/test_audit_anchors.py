@@ -543,6 +543,29 @@ def test_an_unreadable_or_empty_anchor_file_exits_3(db_url: str, tmp_path: Path)
     assert code == 3 and "cannot be read" in body["error"]
 
 
+def test_the_anchor_file_is_only_appended_to_and_a_failure_lands_in_the_run(
+    engine: Engine, tmp_path: Path
+) -> None:
+    path = tmp_path / "anchors.jsonl"
+    path.write_bytes(b'{"seq":1,"sha256":"ab')  # a line a crash left unfinished
+    sessions = sessionmaker(engine)
+    anchor = Anchor(0, GENESIS, "r1", T0)
+    assert publish_to(sessions, AuditConfig(anchor_file=path), anchor, board=BOARD) == []
+    lines = path.read_text(encoding="utf-8").splitlines()
+    assert lines[0] == '{"seq":1,"sha256":"ab' and json.loads(lines[1])["run_id"] == "r1"
+    assert read_anchors([path])[1] == ["anchors.jsonl line 1 is no readable anchor; skipped"]
+
+    with sessions() as session:
+        session.add(SyncRun(id="r1", started_at=T0, status="applied", actor="cron"))
+        session.commit()
+    nowhere = AuditConfig(anchor_file=tmp_path / "no-such-mount" / "anchors.jsonl")
+    [failure] = publish_to(sessions, nowhere, anchor, board=BOARD)
+    assert failure.startswith("the audit anchor (event 0) could not be appended to ")
+    with sessions() as session:
+        run = session.get(SyncRun, "r1")
+        assert run is not None and run.problems == [failure]
+
+
 # -- publishing from a real run ----------------------------------------------------------------
 
 

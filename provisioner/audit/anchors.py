@@ -110,10 +110,10 @@ def publish_to(
     if settings.anchor_file is not None:
         try:
             append_line(settings.anchor_file, line)
-        except OSError as exc:
+        except (OSError, ValueError) as exc:
             failures.append(
                 f"the audit anchor (event {anchor.seq}) could not be appended to "
-                f"{settings.anchor_file}: {exc.strerror or type(exc).__name__}"
+                f"{settings.anchor_file}: {getattr(exc, 'strerror', None) or type(exc).__name__}"
             )
     if settings.anchor_url is not None:
         failure = _post(settings.anchor_url, line)
@@ -175,7 +175,7 @@ def _post(url: str, line: str) -> str | None:
             headers={"Content-Type": "application/json"},
             timeout=POST_TIMEOUT_SECONDS,
         )
-    except httpx.HTTPError as exc:
+    except Exception as exc:  # never fatal for the run: reported instead (httpx.HTTPError, ...)
         return f"{host} could not be reached ({type(exc).__name__})"
     if not response.is_success:
         return f"{host} answered HTTP {response.status_code}"
@@ -246,7 +246,7 @@ def _from_text(text: str, name: str, notes: list[str]) -> Iterable[Anchor]:
         if stripped.startswith("{") and '"sha256"' in stripped:
             anchor = _from_json(stripped, origin)
             if anchor is None:
-                notes.append(f"{origin} is no readable anchor; it was skipped")
+                notes.append(f"{origin} is no readable anchor; skipped")
             else:
                 yield anchor
             continue
