@@ -31,6 +31,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot import engine_replies as texts
 from bot.conversation import Asker, Flow, FlowContext, Language, Notice, Reply, Turn
 from bot.language import choose_language
 from provisioner import metrics
@@ -181,7 +182,7 @@ class ChatEngine:
         else:
             audit()
         language = language or self.default_language
-        return Outcome((_unknown(language),), language=language)
+        return Outcome((texts.unknown(language),), language=language)
 
     def flow_for_command(self, command: str) -> Flow | None:
         for flow in self.flows.values():
@@ -245,7 +246,7 @@ class ChatEngine:
         actor = asker.actor
         if not self.limiter.allow(actor):
             self._audit(actor, "chat.refused", reason="rate limit")
-            return Outcome((_slow_down(language),), language=language, asker=asker)
+            return Outcome((texts.slow_down(language),), language=language, asker=asker)
 
         def context(flow_name: str) -> FlowContext:
             send = (lambda notice: deliver(notice, flow_name)) if deliver else None
@@ -255,7 +256,7 @@ class ChatEngine:
 
         preface: list[Reply] = []
         if lapsed is not None and lapsed.flow in self.flows and pressed is None:
-            preface.append(_lapsed(language, self._topic(lapsed, context(lapsed.flow)),
+            preface.append(texts.lapsed(language, self._topic(lapsed, context(lapsed.flow)),
                                    self.config.bot.conversation_minutes))
             self._audit(actor, "chat.expired", reason=f"{lapsed.flow}: conversation expired")
         route = self._route(stored, text, command, pressed, language)
@@ -270,7 +271,7 @@ class ChatEngine:
         flow, kind, state, put_aside = route
         ctx = context(flow.name)
         if put_aside is not None:
-            preface.append(_put_aside(language, self._topic(put_aside, ctx)))
+            preface.append(texts.put_aside(language, self._topic(put_aside, ctx)))
             self._audit(actor, "chat.put_aside", reason=f"{put_aside.flow}: a new request won",
                         change={"flow": put_aside.flow, "by": flow.name})
         action, value = (pressed[1], pressed[2]) if pressed else ("", "")
@@ -289,7 +290,7 @@ class ChatEngine:
                       incident, correlation_id(), type(exc).__name__, _where(exc))
             self._audit(actor, "chat.error", reason=f"{flow.name}: {type(exc).__name__}",
                         change={"incident": incident})
-            return Outcome((*preface, _failed(language, incident)), language=language,
+            return Outcome((*preface, texts.failed(language, incident)), language=language,
                            asker=asker)
 
         if turn.state is None:
@@ -327,16 +328,18 @@ class ChatEngine:
             name = flow_name or (stored.flow if stored else None)
             found = self.flows.get(name) if name else None
             if found is None:
-                return _expired(language)
+                return texts.expired(language)
             state = open_state if open_flow is found else {}
             return found, "press", state, None
         if command is not None:
             started = self.flow_for_command(command)
             if started is None:
-                return _help(language)
+                return texts.help(language)
             return started, "start", {}, stored if open_flow is not None else None
         if text.strip().casefold() in STOP_WORDS:
-            return _stopped(language) if stored is not None else _nothing_open(language)
+            if stored is None:
+                return texts.nothing_open(language)
+            return texts.stopped(language)
         wanting = [f for f in self.flows.values() if f.wants(text)]
         wanting.sort(key=lambda f: not getattr(f, "urgent", False))  # urgent flows first
         if open_flow is not None:
@@ -350,10 +353,10 @@ class ChatEngine:
                 return wanting[0], "start", {}, stored
             return open_flow, "answer", open_state, None
         if bare_answer(text) is not None:
-            return _what_do_you_mean(language)
+            return texts.what_do_you_mean(language)
         if wanting:
             return wanting[0], "start", {}, None
-        return _help(language)
+        return texts.help(language)
 
     def _topic(self, row: ChatConversation, ctx: FlowContext) -> str:
         flow = self.flows.get(row.flow)
@@ -363,7 +366,7 @@ class ChatEngine:
             return flow.topic(ctx, dict(row.state))
         except Exception as exc:  # a topic is a courtesy: never let it hide the answer
             log.warning("topic of flow %s failed: %s", row.flow, type(exc).__name__)
-            return _t(ctx.language, "je vorige gesprek", "your earlier conversation")
+            return texts.t(ctx.language, "je vorige gesprek", "your earlier conversation")
 
     # -- conversation state -----------------------------------------------------------------
 
@@ -459,121 +462,6 @@ class ChatEngine:
         else:
             self._audit(actor, "chat.turn", reason=f"{flow}: {kind}", object_key=subject,
                         change={"flow": flow, "step": kind, "open": turn.state is not None})
-
-
-# -- the engine's own replies ---------------------------------------------------------------
-
-
-def _t(language: Language, nl: str, en: str) -> str:
-    return en if language == "en" else nl
-
-
-def _unknown(language: Language) -> Reply:
-    return Reply(
-        _t(
-            language,
-            "Sorry, ik kan je niet helpen: ik vind je niet als medewerker van het bestuur. "
-            "Neem contact op met het Stafbureau als dit niet klopt.",
-            "Sorry, I can't help you: I can't find you as a member of staff of the board. "
-            "Please contact the central office if this is wrong.",
-        ),
-        data={"refused": "unknown_person"},
-    )
-
-
-def _slow_down(language: Language) -> Reply:
-    return Reply(
-        _t(
-            language,
-            "Even rustig aan: je stuurt veel berichten achter elkaar. Probeer het zo opnieuw.",
-            "You are sending a lot of messages at once. Please try again in a minute.",
-        ),
-        data={"refused": "rate_limited"},
-    )
-
-
-def _expired(language: Language) -> Reply:
-    return Reply(
-        _t(
-            language,
-            "Dit gesprek is verlopen. Begin opnieuw, bijvoorbeeld met /uitdienst.",
-            "This conversation has expired. Please start again, e.g. with /offboard.",
-        ),
-        data={"refused": "expired"},
-    )
-
-
-def _stopped(language: Language) -> Reply:
-    return Reply(_t(language, "Goed, ik ben gestopt. Er is niets veranderd.",
-                    "OK, I stopped. Nothing was changed."), data={"stopped": True})
-
-
-def _nothing_open(language: Language) -> Reply:
-    return Reply(_t(language, "Er loopt nu geen gesprek met mij, dus er is niets te stoppen.",
-                    "There is no conversation with me going on, so there is nothing to stop."),
-                 data={"help": "nothing_open"})
-
-
-def _what_do_you_mean(language: Language) -> Reply:
-    """A bare "ja" with no open question: never guess what it confirms."""
-    return Reply(
-        _t(language,
-           "Waar zeg je ja of nee op? Er staat bij mij geen vraag open, dus ik heb niets "
-           "gedaan. Zeg wat je wilt, bijvoorbeeld \"Jan de Vries gaat per 1 december uit "
-           "dienst\".",
-           "What are you saying yes or no to? I have no open question, so I did nothing. "
-           "Tell me what you need, e.g. \"Jan de Vries leaves on 1 December\"."),
-        data={"help": "no_open_question"},
-    )
-
-
-def _lapsed(language: Language, topic: str, minutes: int) -> Reply:
-    return Reply(
-        _t(language,
-           f"Ons vorige gesprek ({topic}) is verlopen na {minutes} minuten stilte; daarmee "
-           "is niets gedaan.",
-           f"Our earlier conversation ({topic}) expired after {minutes} minutes of silence; "
-           "nothing was done with it."),
-        data={"expired_conversation": True},
-    )
-
-
-def _put_aside(language: Language, topic: str) -> Reply:
-    return Reply(
-        _t(language, f"Ik heb {topic} opzijgezet; daarmee is niets gedaan.",
-           f"I put {topic} aside; nothing was done with it."),
-        data={"put_aside": True},
-    )
-
-
-def _failed(language: Language, incident: str) -> Reply:
-    return Reply(
-        _t(
-            language,
-            f"Er ging iets mis aan mijn kant (melding {incident}). Het Stafbureau kan dit "
-            "nakijken.",
-            f"Something went wrong on my side (incident {incident}). The central office can "
-            "look into it.",
-        ),
-        data={"error": incident},
-    )
-
-
-def _help(language: Language) -> Reply:
-    return Reply(
-        _t(
-            language,
-            "Ik help met drie dingen:\n"
-            "• *Uit dienst*: \"Jan de Vries gaat per 1 december uit dienst\" of /uitdienst\n"
-            "• *Fototoestemming*: \"Mag de foto van Sanne Jansen op de website?\" of /toestemming\n"
-            "• *Datalek melden*: \"Ik ben een usb-stick kwijt met cijferlijsten\" of /datalek",
-            "I can help with three things:\n"
-            "• *Offboarding*: \"Jan de Vries leaves on 1 December\" or /offboard\n"
-            "• *Photo consent*: \"Can the 7a class photo go in the newsletter?\" or /consent\n"
-            "• *Data breach*: \"I lost a USB stick with grade lists\" or /databreach",
-        ),
-        data={"help": True},
-    )
 
 
 def _where(exc: BaseException) -> str:

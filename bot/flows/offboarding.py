@@ -51,22 +51,23 @@ from bot.flows.offboarding_run import (
     run_due_offboardings,
     run_offboarding,
 )
+from bot.flows.offboarding_tasks import close_task
 from bot.flows.offboarding_text import (
-    ORIGIN,
+    already_confirmed_reply,
     confirm_buttons,
     describe,
     location_names,
     run_text,
+    stale_reply,
     summary_facts,
     t,
     task_reply,
-    task_words,
     title,
 )
 from bot.names import FILLER, match_one_of, match_people, words
 from provisioner.directory import StaffEntry
 from provisioner.domain.models import Role
-from provisioner.tasks import ManualTasks, TaskError, TaskStatus
+from provisioner.tasks import ManualTasks
 
 __all__ = ["OffboardingFlow", "format_day", "run_due_offboardings"]
 
@@ -199,7 +200,7 @@ class OffboardingFlow:
         if action == "cancel":
             return self._cancel(ctx, state, value)
         if action in ("task_done", "approve_deletion"):
-            return self._task_done(ctx, action, value)
+            return close_task(ctx, action, value)
         return self._expired(ctx.language)
 
     # -- steps ------------------------------------------------------------------------------
@@ -442,24 +443,8 @@ class OffboardingFlow:
 
     def _stale(self, ctx: FlowContext, plan: Plan, reason: str) -> Turn:
         lang = ctx.language
-        why = {
-            "moved_on": t(lang, "het gesprek is intussen verder gegaan",
-                          "the conversation has moved on since"),
-            "too_late": t(lang, f"het is meer dan {ctx.config.bot.confirm_minutes} minuten "
-                                "geleden getoond", f"it was shown more than "
-                                f"{ctx.config.bot.confirm_minutes} minutes ago"),
-            "changed": t(lang, "er is intussen iets veranderd (bijvoorbeeld in HR)",
-                         "something has changed since (in HR, for example)"),
-        }[reason]
         shown = self._person_and_day(ctx, plan.person.key, plan.last_day)
-        notice = Reply(
-            t(lang, f"Ik heb niets gedaan: deze bevestiging hoort bij een plan dat niet meer "
-                    f"geldt ({why}). Hieronder het plan zoals het nu is; bevestig opnieuw als "
-                    "het klopt.",
-              f"I did nothing: this confirmation belongs to a plan that no longer holds "
-              f"({why}). Below is the plan as it is now; confirm again if it is right."),
-            data={"refused": "stale", "reason": reason, "person_key": plan.person.key},
-        )
+        notice = stale_reply(lang, reason, ctx.config.bot.confirm_minutes, plan.person.key)
         return Turn((notice, *shown.replies), state=shown.state)
 
     def _cancel(self, ctx: FlowContext, state: dict[str, Any], token: str) -> Turn:
@@ -479,44 +464,6 @@ class OffboardingFlow:
                                  "changed."), data={"refused": "stale"}),), state=state)
         return self._cancelled(ctx.language)
 
-    def _task_done(self, ctx: FlowContext, action: str, value: str) -> Turn:
-        lang = ctx.language
-        tasks = ManualTasks(ctx.sessions)
-        task = tasks.get(int(value)) if value.isdigit() else None
-        if task is None or not task.origin.startswith(ORIGIN):
-            return self._expired(lang)
-        allowed = (
-            (task.assignee == "central_office" and ctx.asker.is_central_office)
-            or task.assignee == ctx.asker.staff.key
-        )
-        if not allowed:
-            return _refuse(lang, "not_allowed", task.person_key, t(
-                lang, "Deze taak is niet voor jou.", "This task is not yours."))
-        closed = Turn((Reply(t(lang, "Deze taak was al afgerond.", "This task was already "
-                                                                    "closed."),
-                             data={"task": task.id, "status": task.status.value,
-                                   "person_key": task.person_key}),))
-        if task.status is not TaskStatus.OPEN:
-            return closed
-        try:  # one conditional UPDATE: of two presses at once, one closes it
-            tasks.complete(task.id, actor=ctx.asker.actor)
-        except TaskError:
-            return closed
-        word = (
-            t(lang, "Verwijdering goedgekeurd.", "Deletion approved.")
-            if action == "approve_deletion"
-            else t(lang, "Genoteerd als gedaan.", "Marked as done.")
-        )
-        from bot.flows.offboarding_run import finished_notices
-
-        notices = tuple(finished_notices(ctx.config, ctx.sessions, ctx.directory,
-                                         int(task.origin.removeprefix(ORIGIN))))
-        return Turn(
-            (Reply(f"{word} ({task_words(task, lang)[0]})",
-                   data={"task": task.id, "status": "done", "person_key": task.person_key}),),
-            notices=notices,
-        )
-
     def _cancelled(self, language: Language) -> Turn:
         return Turn((Reply(t(language, "Geannuleerd: er is niets veranderd.",
                              "Cancelled: nothing was changed."),
@@ -534,9 +481,7 @@ class OffboardingFlow:
 
 
 def _already_confirmed(language: Language, result: dict[str, Any]) -> Turn:
-    return Turn((Reply(t(language, "Dit was al bevestigd; ik heb het niet nog eens gedaan.",
-                         "This was already confirmed; I did not do it again."),
-                       data={"already_confirmed": True, **result}),))
+    return Turn((already_confirmed_reply(language, result),))
 
 
 def _sis_assignee(ctx: FlowContext, plan: Plan) -> str:

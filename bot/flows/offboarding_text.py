@@ -275,3 +275,29 @@ def task_reply(task: ManualTask, language: Language) -> Reply:
         buttons=(Button(label, action, str(task.id), "primary"),),
         data={"task": task.id, "kind": task.kind, "person_key": task.person_key},
     )
+
+
+def stale_reply(language: Language, reason: str, minutes: int, person_key: str) -> Reply:
+    """A confirmation of a plan that no longer holds: nothing done, and why."""
+    lang = language
+    why = {
+        "moved_on": t(lang, "het gesprek is intussen verder gegaan",
+                      "the conversation has moved on since"),
+        "too_late": t(lang, f"het is meer dan {minutes} minuten geleden getoond",
+                      f"it was shown more than {minutes} minutes ago"),
+        "changed": t(lang, "er is intussen iets veranderd (bijvoorbeeld in HR)",
+                     "something has changed since (in HR, for example)"),
+    }[reason]
+    return Reply(
+        t(lang, f"Ik heb niets gedaan: deze bevestiging hoort bij een plan dat niet meer geldt "
+                f"({why}). Hieronder het plan zoals het nu is; bevestig opnieuw als het klopt.",
+          f"I did nothing: this confirmation belongs to a plan that no longer holds ({why}). "
+          "Below is the plan as it is now; confirm again if it is right."),
+        data={"refused": "stale", "reason": reason, "person_key": person_key},
+    )
+
+
+def already_confirmed_reply(language: Language, result: Mapping[str, Any]) -> Reply:
+    return Reply(t(language, "Dit was al bevestigd; ik heb het niet nog eens gedaan.",
+                   "This was already confirmed; I did not do it again."),
+                 data={"already_confirmed": True, **result})
