@@ -191,10 +191,36 @@ SourceConfig = Annotated[
 ]
 
 
+#: Employee numbers: 1 to 12 ASCII digits (so no '*', '1e5' or Arabic-Indic digits).
+EMPLOYEE_NUMBER_PATTERN = r"^[0-9]{1,12}$"
+#: SIS ids: 1 to 100 ASCII letters, digits and . _ : - { } (UUIDs, GUIDs, stamnummers).
+PUPIL_ID_PATTERN = r"^[A-Za-z0-9._:{}-]{1,100}$"
+
+
 class SourcesConfig(Strict):
     hr: SourceConfig
     sis: SourceConfig | None = None
     consent: SourceConfig | None = None
+    employee_number_pattern: str = Field(
+        default=EMPLOYEE_NUMBER_PATTERN,
+        description="Regular expression every employee number must match as a whole (ASCII: "
+        "\\d is 0-9); a record with another is quarantined, and while it is there nobody "
+        "missing from HR is treated as gone.",
+    )
+    pupil_id_pattern: str = Field(
+        default=PUPIL_ID_PATTERN,
+        description="Regular expression every SIS pupil id must match as a whole (ASCII); "
+        "permissive by default, tighten it to your SIS's ids.",
+    )
+
+    @field_validator("employee_number_pattern", "pupil_id_pattern")
+    @classmethod
+    def _pattern(cls, value: str) -> str:
+        try:
+            re.compile(value, re.ASCII)
+        except re.error as exc:
+            raise ValueError(f"'{value}' is not a regular expression: {exc}") from exc
+        return value
 
 
 class NamingConfig(Strict):

@@ -21,7 +21,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from provisioner.audit.anchors import publish, run_anchor
@@ -52,6 +52,7 @@ from provisioner.planning.safety import Base, check_sources, check_thresholds
 from provisioner.policy.desired import Offboarding, PolicySettings, build_desired_state, for_target
 from provisioner.policy.naming import NameRequest, assign_usernames
 from provisioner.privacy.consent import save_consent_history
+from provisioner.sources.clean import CleanRules, clean_batch
 from provisioner.sources.models import Source, SourceBatch, SourceKind
 from provisioner.store.tables import (
     AccountName,
@@ -190,10 +191,10 @@ class _Read:
     counts: dict[str, int] = field(default_factory=dict)
 
 
-def read_sources(sources: Sequence[Source]) -> _Read:
+def read_sources(sources: Sequence[Source], rules: CleanRules | None = None) -> _Read:
     read = _Read()
     for source in sources:
-        batch: SourceBatch = source.read()
+        batch: SourceBatch = clean_batch(source, source.read(), rules or CleanRules())
         read.staff += batch.staff
         read.pupils += batch.pupils
         read.groups += batch.groups
@@ -249,6 +250,8 @@ class Engine:
         try:
             self._sync(request, report, today, actor, leases, progress)
         except BaseException as exc:
+            if isinstance(exc, locks.LockHeld) and self._forget_refused(run_id):
+                raise  # refused before it journalled anything: not a failed run, no run at all
             report.status = "failed"
             report.problems.append(f"the run stopped with an error: {type(exc).__name__}: {exc}")
             self._finish_run(report, plans_fp=None)
@@ -271,7 +274,7 @@ class Engine:
         # a source stop approved, then stopped by a threshold, is approved again for its plan
         chain = gate.approval_chain(self.sessions, request.approve) if request.approve else []
 
-        read = read_sources(self.sources)
+        read = read_sources(self.sources, CleanRules.of(self.config.sources))
         report.problems += read.problems
         report.source_counts = read.counts
         source_fp = "sources:" + _digest(read.counts)
@@ -559,6 +562,15 @@ class Engine:
             resumed.append(run.id)
             self._close_if_done(run.id, resumed_by=run_id)
         return resumed
+
+    def _forget_refused(self, run_id: str) -> bool:
+        """A run refused because another holds a target changed nothing: it leaves no record."""
+        with self.sessions() as session:
+            gone = session.execute(
+                delete(SyncRun).where(SyncRun.id == run_id, SyncRun.status == "planning")
+            )
+            session.commit()
+        return bool(getattr(gone, "rowcount", 0))
 
     def _close_dead_planning_runs(self, run_id: str) -> None:
         """A run killed before it journalled anything would say "planning" forever."""
