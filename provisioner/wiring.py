@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import os
+import threading
 from contextlib import ExitStack
 from datetime import date
 from typing import TYPE_CHECKING, Any
@@ -34,7 +36,53 @@ from provisioner.targets import Target
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session, sessionmaker
 
+    from connectors.m365.client import GraphSettings, MsalTokens, TokenProvider
     from provisioner.execution.engine import Progress, RunReport, SyncRequest
+
+
+class KeptTokens:
+    """What a long-running process (the bot in ``serve``) keeps from one run to the next:
+    the app-only Graph token of each Microsoft 365 target, in msal's in-memory cache. A
+    token lives about an hour, so a run the bot starts minutes after the last one does not
+    ask the identity platform again (its discovery document and the token: two round trips
+    before the first Graph call). Nothing else is kept: sources and targets are built per
+    run, every source is read afresh and every target's state is read by the run itself.
+
+    A token is kept per app registration and credential: another tenant, app, authority or
+    secret, or a certificate file that changed, gets its own. Thread-safe."""
+
+    def __init__(self) -> None:
+        self._graph: dict[tuple[str, ...], MsalTokens] = {}
+        self._lock = threading.Lock()
+
+    def graph(self, settings: GraphSettings) -> TokenProvider:
+        from connectors.m365.client import MsalTokens
+
+        key = (settings.tenant, settings.client_id, settings.authority_host,
+               str(settings.ca_file), _credential_mark(settings))
+        with self._lock:
+            tokens = self._graph.get(key)
+            if tokens is None:
+                tokens = self._graph[key] = MsalTokens(settings)
+            return tokens
+
+    def close(self) -> None:
+        with self._lock:
+            kept, self._graph = list(self._graph.values()), {}
+        for tokens in kept:
+            tokens.close()
+
+
+def _credential_mark(settings: GraphSettings) -> str:
+    """Tells credentials apart without keeping them: a digest of the secret, or the
+    certificate file's path and modification time (a renewed certificate is read again)."""
+    if settings.certificate_path is not None:
+        try:
+            changed = settings.certificate_path.stat().st_mtime_ns
+        except OSError:
+            changed = 0
+        return f"certificate:{settings.certificate_path}:{changed}"
+    return "secret:" + hashlib.sha256((settings.client_secret or "").encode()).hexdigest()
 
 
 def build_sources(config: Config, *, today: date | None = None) -> list[Source]:
@@ -82,10 +130,12 @@ def build_targets(
     stack: ExitStack,
     sessions: sessionmaker[Session] | None = None,
     today: date | None = None,
+    kept: KeptTokens | None = None,
 ) -> list[Target]:
     """The configured targets; everything they open is closed when ``stack`` closes.
     ``sessions`` (the store) is needed by targets that open manual tasks (ParnasSys staff);
-    ``today`` is the run's day, for the SIS staff targets' end-of-service dates."""
+    ``today`` is the run's day, for the SIS staff targets' end-of-service dates; ``kept``:
+    Graph tokens kept from earlier runs of this process (see :class:`KeptTokens`)."""
     targets: list[Target] = []
     for target in config.targets:
         if isinstance(target, ReferenceTargetConfig):
@@ -99,7 +149,7 @@ def build_targets(
             stack.callback(reference.close)
             targets.append(reference)
         elif isinstance(target, M365TargetConfig):
-            targets.append(_m365(config, target, dry_run=dry_run, stack=stack))
+            targets.append(_m365(config, target, dry_run=dry_run, stack=stack, kept=kept))
         elif isinstance(target, SisStaffTargetConfig):
             targets.append(_sis_staff(config, target, dry_run, stack, sessions, today))
         elif isinstance(target, ADTargetConfig):
@@ -111,7 +161,14 @@ def build_targets(
     return targets
 
 
-def _m365(config: Config, target: M365TargetConfig, *, dry_run: bool, stack: ExitStack) -> Target:
+def _m365(
+    config: Config,
+    target: M365TargetConfig,
+    *,
+    dry_run: bool,
+    stack: ExitStack,
+    kept: KeptTokens | None = None,
+) -> Target:
     from connectors.m365.client import GraphClient, GraphSettings
     from connectors.m365.target import M365Target
 
@@ -124,9 +181,11 @@ def _m365(config: Config, target: M365TargetConfig, *, dry_run: bool, stack: Exi
         graph_url=target.graph_url,
         ca_file=target.ca_file,
     )
+    tokens = None
     if target.emulator is not None:
         from connectors.m365.emulator import EmulatorSettings, GraphEmulator
 
+        # an emulator of this run only: its tokens are worth nothing to the next run
         emulator = GraphEmulator(
             EmulatorSettings(latency_ms=target.emulator.latency_ms),
             state_file=target.emulator.state_file,
@@ -138,9 +197,11 @@ def _m365(config: Config, target: M365TargetConfig, *, dry_run: bool, stack: Exi
             f"target {target.name}: set the environment variable {target.client_secret_env} "
             "to the app's client secret, or configure certificate_path"
         )
+    elif kept is not None:
+        tokens = kept.graph(settings)
     m365 = M365Target(
         target.name,
-        GraphClient(settings, dry_run=dry_run),
+        GraphClient(settings, dry_run=dry_run, token_provider=tokens),
         domain=config.board.domain,
         pupil_domain=config.board.pupil_domain,
         usage_location=target.usage_location,
@@ -215,11 +276,14 @@ def run_sync(
     sessions: sessionmaker[Session],
     request: SyncRequest,
     progress: Progress | None = None,
+    *,
+    kept: KeptTokens | None = None,
 ) -> RunReport:
     """One run of the core engine with the board's configured sources and targets.
 
     The nightly job, ``provisioner sync``, ``serve`` and the chat bot's offboarding all come
     here, so a person offboarded from chat goes through exactly the nightly code path.
+    ``kept``: Graph tokens a long-running process keeps between its runs (the bot).
     """
     from provisioner.execution.engine import Engine, today_in_amsterdam
 
@@ -232,7 +296,12 @@ def run_sync(
             sessions,
             build_sources(config, today=today),
             build_targets(
-                config, dry_run=request.dry_run, stack=stack, sessions=sessions, today=today
+                config,
+                dry_run=request.dry_run,
+                stack=stack,
+                sessions=sessions,
+                today=today,
+                kept=kept,
             ),
             target_settings=target_settings(config),
         )
