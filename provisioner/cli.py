@@ -1,7 +1,7 @@
 """The ``provisioner`` command line.
 
-Exit codes: 0 done, 1 some operations failed, 2 stopped by the safety gate,
-3 configuration or input unusable.
+Exit codes: 0 done, 1 some operations failed or the run met an error, 2 stopped by the
+safety gate, 3 configuration or input unusable, 4 refused: another run holds a target.
 """
 
 from __future__ import annotations
@@ -27,12 +27,12 @@ from provisioner.cli_ad import app as ad_app
 from provisioner.cli_bot import app as bot_app
 from provisioner.cli_breach import app as breach_app
 from provisioner.cli_consent import app as consent_app
+from provisioner.cli_failures import clean_failures
 from provisioner.cli_report import report_app
 from provisioner.cli_serve import nightly_app, serve_app
 from provisioner.config import Config, database_url, load_config
 from provisioner.errors import ConfigError
 from provisioner.execution.engine import RunReport, SyncRequest
-from provisioner.execution.locks import LockHeld
 from provisioner.planning.models import OpType
 from provisioner.store.db import ensure_current, make_engine, session_factory, upgrade
 from provisioner.store.tables import JournalEntry, SyncOutcome, SyncRun
@@ -88,19 +88,14 @@ def main() -> None:
     from provisioner.secrets import load_secret_files
 
     configure()  # JSON lines when not at a terminal; no personal data or secrets
+    as_json = "--json" in sys.argv[1:]
     try:
-        load_secret_files()  # NAME_FILE and $CREDENTIALS_DIRECTORY/NAME -> NAME
-    except ConfigError as exc:
-        err.print(f"[red]Cannot continue:[/red] {escape(str(exc))}")
-        sys.exit(3)
-    try:
-        app()
-    except ConfigError as exc:
-        err.print(f"[red]Cannot continue:[/red] {escape(str(exc))}")
-        sys.exit(3)
-    except LockHeld as exc:
-        err.print(f"[yellow]Busy:[/yellow] {escape(str(exc))}")
-        sys.exit(1)
+        with clean_failures(as_json):
+            load_secret_files()  # NAME_FILE and $CREDENTIALS_DIRECTORY/NAME -> NAME
+        with clean_failures(as_json):  # the commands that do not catch their own
+            app()
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
 
 
 # -- helpers ------------------------------------------------------------------------------
@@ -243,6 +238,31 @@ def demo(
     the built-in Graph emulator, both kept in the same folder. Run it twice: the second run
     plans nothing and writes nothing.
     """
+    with clean_failures(as_json):
+        report = _demo(directory, staff, pupils, seed, fresh, hr, sis, sis_staff, as_json)
+    if as_json:
+        print(json.dumps(report.as_json()))
+    else:
+        _show_report(report, show_operations=12)
+        config_path = directory / "provisioner.toml"
+        out.print(
+            f"\nInspect it: provisioner runs show {report.run_id} -c {config_path}   "
+            f"|   provisioner audit verify -c {config_path}"
+        )
+    raise typer.Exit(report.exit_code())
+
+
+def _demo(
+    directory: Path,
+    staff: int,
+    pupils: int,
+    seed: int,
+    fresh: bool,
+    hr: str,
+    sis: str,
+    sis_staff: bool,
+    as_json: bool,
+) -> RunReport:
     from provisioner.demo.existing import seed_existing_accounts
     from provisioner.demo.generator import generate_board
     from provisioner.execution.engine import today_in_amsterdam
@@ -279,16 +299,7 @@ def demo(
             config, directory, hr=hr, sis=sis, today=today, stack=stack, sis_staff=sis_staff
         )
 
-    report = _run_sync(config_path, SyncRequest(), as_json, prepare=systems)
-    if as_json:
-        print(json.dumps(report.as_json()))
-    else:
-        _show_report(report, show_operations=12)
-        out.print(
-            f"\nInspect it: provisioner runs show {report.run_id} -c {config_path}   "
-            f"|   provisioner audit verify -c {config_path}"
-        )
-    raise typer.Exit(report.exit_code())
+    return _run_sync(config_path, SyncRequest(), as_json, prepare=systems)
 
 
 @app.command()
@@ -310,11 +321,18 @@ def sync(
     ] = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Bring every target in step with HR and the SIS."""
-    today = _date(as_of) if as_of else None
-    report = _run_sync(
-        config, SyncRequest(dry_run=dry_run, approve=approve, scope=person, today=today), as_json
-    )
+    """Bring every target in step with HR and the SIS.
+
+    Exit codes: 0 done or previewed, 1 some operations failed or the run met an error (a
+    source or target unreachable, a database error), 2 stopped by the safety gate, 3 the
+    configuration or an input file cannot be used, 4 refused: another run holds a target (no
+    run is recorded). With --json every outcome is one JSON object with a status; an error
+    also has "error", its cause in one line.
+    """
+    with clean_failures(as_json):
+        today = _date(as_of) if as_of else None
+        request = SyncRequest(dry_run=dry_run, approve=approve, scope=person, today=today)
+        report = _run_sync(config, request, as_json)
     if as_json:
         print(json.dumps(report.as_json()))
     else:
