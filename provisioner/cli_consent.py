@@ -36,6 +36,7 @@ from provisioner.privacy.consent import (
     UnknownPupil,
     save_consent_history,
 )
+from provisioner.sources.clean import CleanRules, clean_batch
 from provisioner.store.db import ensure_current, make_engine, session_factory
 
 app = typer.Typer(
@@ -162,8 +163,8 @@ def import_(
     """Add the answers of a consent CSV to the register (the history: given, withdrawn)."""
     source = ConsentCsvSource("import", ConsentCsvSourceConfig(type="consent-csv", path=file))
     try:
-        batch = source.read()
-        _, sessions = _open(config_path)
+        config, sessions = _open(config_path)
+        batch = clean_batch(source, source.read(), CleanRules.of(config.sources))
     except ConfigError as exc:
         _fail(str(exc), as_json)
     problems = [p.describe() for p in batch.problems]

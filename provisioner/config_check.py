@@ -71,11 +71,13 @@ def check(path: Path) -> list[str]:
         if missing:
             problems.append(f"bot.slack: {incomplete_slack_text(missing)}")
 
+    from provisioner.sources.clean import CleanRules, clean_batch
     from provisioner.wiring import build_sources
 
+    rules = CleanRules.of(config.sources)
     for source in build_sources(config):
         try:
-            batch = source.read()
+            batch = clean_batch(source, source.read(), rules)
         except (ConfigError, ConnectorError) as exc:
             problems.append(f"sources.{source.name}: {exc}")
             continue
