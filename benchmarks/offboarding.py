@@ -213,12 +213,19 @@ def serve_somtoday(folder: Path, today: date, keep: bool) -> tuple[dict[str, Any
     }, emulator
 
 
-def serve(system: str, folder: Path, today: date, keep: bool) -> None:
+def serve(system: str, folder: Path, today: date, keep: bool, *, watch: bool) -> None:
     """The body of an emulator's process: print what a client needs (one JSON line), then
-    serve until SIGTERM."""
+    serve until SIGTERM, or until its standard input closes (the benchmark is gone)."""
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
+
+    def orphaned() -> None:
+        sys.stdin.read()
+        stop.set()
+
+    if watch:
+        threading.Thread(target=orphaned, daemon=True).start()
     if system == "graph":
         info, emulator = serve_graph(folder / "graph-tenant.json" if keep else None)
     else:
@@ -253,8 +260,9 @@ class Emulator:
 def emulator_process(system: str, folder: Path, today: date, keep: bool) -> Iterator[Emulator]:
     process = subprocess.Popen(
         [sys.executable, __file__, "--serve", system, "--folder", str(folder),
-         "--today", today.isoformat(), *(["--keep", str(folder)] if keep else [])],
-        stdout=subprocess.PIPE, text=True,
+         "--today", today.isoformat(), "--watch-stdin",
+         *(["--keep", str(folder)] if keep else [])],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
     )
     try:
         assert process.stdout is not None
@@ -576,11 +584,13 @@ def main() -> int:
     parser.add_argument("--serve", choices=("graph", "somtoday"), help=argparse.SUPPRESS)
     parser.add_argument("--folder", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--today", help=argparse.SUPPRESS)
+    parser.add_argument("--watch-stdin", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     if args.serve:
-        serve(args.serve, args.folder, date.fromisoformat(args.today), args.keep is not None)
+        serve(args.serve, args.folder, date.fromisoformat(args.today), args.keep is not None,
+              watch=args.watch_stdin)
         return 0
 
     with ExitStack() as stack:
@@ -691,7 +701,8 @@ def run(folder: Path, args: argparse.Namespace, stack: ExitStack) -> dict[str, A
             len(measured) // 2],
         "offboardings": len(measured),
         "not_revoked": sum(1 for m in measured if m.revoked_s is None),
-        "board": {"staff": args.staff, "pupils": args.pupils, "locations": size.locations},
+        "board": {"staff": args.staff, "pupils": args.pupils, "locations": size.locations,
+                  "kept_from_an_earlier_run": reuse},
         "graph_latency_ms": args.latency_ms,
         "setup_s": round(setup_s, 1),
         "machine": {"cores": os.cpu_count(), "python": platform.python_version(),
