@@ -9,7 +9,19 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Protocol
+
+from provisioner.errors import ConnectorError
+
+
+class OutcomeUnknown(ConnectorError):
+    """A write was sent but its answer never came (timeout, dropped connection, a 500/502/504
+    after sending): it may or may not have reached the target. A transport raises this instead
+    of sending the write again; the executor verifies against the target by the object's
+    stable key (as after a crash) and resends only what provably did not land. Deliberately
+    not a :class:`~provisioner.errors.TransientError`: the one retry policy must not resend it.
+    """
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,6 +139,10 @@ class Target(Protocol):
     #: ``create_library(site_id, key, display_name, description) -> id``,
     #: ``grant_library(library_id, group_id)`` and ``revoke_library(library_id, grant_id)``:
     #: a document library per access group, shared with exactly that group.
+    #: Optional, with ``supports_sessions``: ``sessions_revoked_since(remote_id, since) -> bool``
+    #: says whether a revocation reached the account at or after ``since`` (an aware UTC time,
+    #: when the revoke was being sent), so a revoke whose answer was lost, or that was in flight
+    #: when the process died, is verified instead of sent again.
 
     def read(self) -> TargetSnapshot: ...
 
@@ -161,3 +177,9 @@ class Target(Protocol):
     def assign_licences(
         self, remote_id: str, add: Sequence[str], remove: Sequence[str]
     ) -> None: ...
+
+
+class SessionsTarget(Protocol):
+    """What a target that can verify a revocation offers (see ``Target``)."""
+
+    def sessions_revoked_since(self, remote_id: str, since: datetime) -> bool: ...

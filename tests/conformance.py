@@ -10,6 +10,11 @@ proves is what the nightly run relies on: create, update, adopt an existing obje
 stable key, heal a stale link, disable, delete after the grace period, and refuse writes in
 dry-run mode. ``make_target`` may be called more than once in a test (as a new process
 would): each call must see the same directory.
+
+Fault mode (``test_a_lost_answer_*``): for each verb, every call is carried out and then its
+answer is lost (``OutcomeUnknown``), as a network that drops the connection after the write
+does. The run must end applied, with each write done exactly once (verified, never resent)
+and the directory as without the fault.
 """
 
 from __future__ import annotations
@@ -17,8 +22,10 @@ from __future__ import annotations
 import dataclasses
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any, cast
 
 import pytest
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from provisioner.config import BoardConfig as Board
@@ -34,7 +41,8 @@ from provisioner.errors import DryRunRejected
 from provisioner.execution.engine import Engine, RunReport, SyncRequest
 from provisioner.sources.models import SourceBatch, SourceKind
 from provisioner.store.db import make_engine, session_factory, upgrade
-from provisioner.targets import AccountSpec, RemoteAccount, Target
+from provisioner.store.tables import AuditEvent, JournalEntry
+from provisioner.targets import AccountSpec, OutcomeUnknown, RemoteAccount, Target
 
 TODAY = date(2026, 11, 23)
 SCHOOL = "07XY00"
@@ -73,6 +81,42 @@ def board_config() -> Config:
         sources=SourcesConfig(hr=HrCsvSourceConfig(type="hr-csv", path=Path("unused.csv"))),
         safety=SafetyConfig(thresholds={}),  # one person is 100% of this tiny board
     )
+
+
+#: Each verb of the Target interface and the operations that call it.
+VERBS: dict[str, tuple[str, ...]] = {
+    "create_account": ("create_account",),
+    "update_account": ("update_account",),
+    "set_enabled": ("disable_account", "enable_account"),
+    "revoke_sessions": ("revoke_sessions",),
+    "delete_account": ("delete_account",),
+    "create_group": ("create_group",),
+    "add_members": ("add_member",),
+    "remove_members": ("remove_member",),
+    "assign_licences": ("assign_licence", "remove_licence"),
+}
+LICENCE = "M365_A3_FACULTY"  # a part number the Graph emulator knows; others take any name
+
+
+class LosingAnswers:
+    """A target whose answers to one verb are lost after the write was done."""
+
+    def __init__(self, inner: Target, verb: str) -> None:
+        self._inner = inner
+        self._verb = verb
+        self.calls = 0
+
+    def __getattr__(self, name: str) -> Any:
+        attribute = getattr(self._inner, name)
+        if name != self._verb:
+            return attribute
+
+        def lossy(*args: Any, **kwargs: Any) -> None:
+            self.calls += 1
+            attribute(*args, **kwargs)
+            raise OutcomeUnknown(f"{name}: done, but the answer was lost")
+
+        return lossy
 
 
 class TargetConformance:
@@ -153,6 +197,43 @@ class TargetConformance:
         assert world.sync(leaver, today=TODAY + timedelta(days=30)).counts == {"delete_account": 1}
         assert world.find("staff:5005") == []
 
+    @pytest.mark.parametrize("verb", sorted(VERBS))
+    def test_a_lost_answer_is_verified_and_never_sent_again(self, world: World, verb: str) -> None:
+        number = "5007"
+        lotte = teacher(number, "Lotte", "", "Visser")
+        renamed = teacher(number, "Lotte", "", "Visser-de Boer")
+        leaver = teacher(number, "Lotte", "", "Visser-de Boer", end=TODAY - timedelta(days=1))
+        calls, runs = 0, []
+        for staff, today in (
+            (lotte, TODAY),
+            (renamed, TODAY),
+            (leaver, TODAY),
+            (leaver, TODAY + timedelta(days=31)),
+        ):
+            lossy = LosingAnswers(world.target(), verb)
+            report = world.sync([staff], today=today, target=cast(Target, lossy), licences=True)
+            assert report.status == "applied", report.as_json()
+            calls += lossy.calls
+            runs.append(report.run_id)
+        with world.sessions() as session:
+            entries = session.execute(
+                select(JournalEntry).where(
+                    JournalEntry.run_id.in_(runs), JournalEntry.op_type.in_(VERBS[verb])
+                )
+            ).scalars().all()  # fmt: skip
+        if not entries:
+            pytest.skip(f"this target plans nothing that calls {verb}")
+        assert {e.status for e in entries} == {"applied"}
+        assert calls == len(entries), "a write whose answer was lost was sent again"
+        assert world.find(f"staff:{number}") == []  # deleted in the end, as without the fault
+        with world.sessions() as session:  # the runs confirmed them, not resent
+            notes = session.execute(
+                select(AuditEvent.reason).where(
+                    AuditEvent.run_id.in_(runs), AuditEvent.action.in_(VERBS[verb])
+                )
+            ).scalars().all()  # fmt: skip
+        assert notes and all("lost answer" in note for note in notes), notes
+
     def test_dry_run_rejects_writes(self, world: World) -> None:
         with pytest.raises(DryRunRejected):
             world.target(dry_run=True).create_account(
@@ -173,9 +254,19 @@ class World:
         return self.suite.make_target(self.path, dry_run)
 
     def sync(
-        self, staff: list[StaffMember], *, today: date = TODAY, dry_run: bool = False
+        self,
+        staff: list[StaffMember],
+        *,
+        today: date = TODAY,
+        dry_run: bool = False,
+        target: Target | None = None,
+        licences: bool = False,
     ) -> RunReport:
-        engine = Engine(board_config(), self.sessions, [StaticHr(staff)], [self.target(dry_run)])
+        target = target or self.target(dry_run)
+        settings = {target.name: {"licences": {"teacher": [LICENCE]}}} if licences else {}
+        engine = Engine(
+            board_config(), self.sessions, [StaticHr(staff)], [target], target_settings=settings
+        )
         return engine.sync(SyncRequest(today=today, dry_run=dry_run))
 
     def find(self, key: str) -> list[RemoteAccount]:

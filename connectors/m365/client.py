@@ -8,6 +8,10 @@ provisioning logic. What it guarantees:
 - one tenacity policy (:func:`retry_policy`) retries :class:`TransientError` only, waiting
   exactly ``Retry-After`` when Graph gives it, else exponential backoff with full jitter,
   bounded in attempts and in time;
+- a write is never sent again once it may have reached Graph: a timeout or a dropped
+  connection after sending, or a 500/502/504 answer, raises :class:`OutcomeUnknown` (the
+  executor verifies by the object's key). Only a write that provably did not arrive
+  (connection refused, 429, 503, a just-created object's 404) is retried;
 - every Graph answer that is not a success becomes a typed error in :func:`translate`;
   transport failures (timeouts, resets) in :func:`translate_failure` just below it;
 - in dry-run mode nothing but reads leaves the process (:class:`DryRunRejected`);
@@ -48,6 +52,7 @@ from provisioner.errors import (
     TransientError,
 )
 from provisioner.metrics import note_graph_throttled
+from provisioner.targets import OutcomeUnknown
 
 log = logging.getLogger(__name__)
 
@@ -167,6 +172,31 @@ def translate_failure(exc: httpx.HTTPError, where: str = "") -> ConnectorError:
     if isinstance(exc, httpx.TimeoutException):
         return TransientError(f"{prefix}Graph did not answer in time ({type(exc).__name__})")
     return TransientError(f"{prefix}connection to Graph failed ({type(exc).__name__}: {exc})")
+
+
+#: Transport failures that happen before a request leaves: a write that met one can be resent.
+NOT_SENT = (
+    httpx.ConnectError,
+    httpx.ConnectTimeout,
+    httpx.PoolTimeout,
+    httpx.UnsupportedProtocol,
+    httpx.LocalProtocolError,
+    httpx.ProxyError,
+)
+
+
+def ambiguous_status(status: int) -> bool:
+    """An answer that does not say whether a write was done (500, 502, 504...). 503 and 429
+    are refusals: Graph did not take the request and says when to come back."""
+    return status >= 500 and status != 503
+
+
+def lost_answer(exc: httpx.HTTPError, where: str = "") -> OutcomeUnknown:
+    """A write that was (or may have been) sent and got no answer."""
+    prefix = f"{where}: " if where else ""
+    return OutcomeUnknown(
+        f"{prefix}sent, but the answer was lost ({type(exc).__name__}); not sent again"
+    )
 
 
 def _header(headers: Mapping[str, str], name: str) -> str | None:
@@ -479,6 +509,8 @@ class GraphClient:
                     method, url, params=params, json=body, headers=headers
                 )
             except httpx.HTTPError as exc:
+                if writes and not isinstance(exc, NOT_SENT):
+                    raise lost_answer(exc, where) from exc
                 raise translate_failure(exc, where) from exc
             finally:
                 with self._lock:
@@ -498,13 +530,16 @@ class GraphClient:
             raise TransientError(f"{where}: just created, not yet visible", retry_after=0.5)
         if response.status_code == 429:
             self._count_throttled(1)
-        raise translate(
+        error = translate(
             response.status_code,
             _body(response),
             response.headers,
             where=where,
             redact=[*_secrets_in(body), *self._secrets()],
         )
+        if writes and ambiguous_status(response.status_code):
+            raise OutcomeUnknown(f"{error}; the write may have been done: not sent again")
+        raise error
 
     def _note_created(self, response: httpx.Response) -> None:
         created = _body(response)
@@ -569,6 +604,16 @@ class GraphClient:
         except TransientError as exc:  # outlasted the policy: the rest keep their last answer
             for request in batch_round.pending:
                 batch_round.results.setdefault(request.id, BatchResult(request.id, 0, None, exc))
+        except OutcomeUnknown as exc:  # the $batch was sent and its answer lost
+            for request in batch_round.pending:
+                lost: ConnectorError = (
+                    TransientError(f"POST /$batch: no answer ({exc})")
+                    if request.method.upper() == "GET"
+                    else OutcomeUnknown(
+                        f"{request.method.upper()} {self._where(request.url)}: {exc}"
+                    )
+                )
+                batch_round.results[request.id] = BatchResult(request.id, 0, None, lost)
 
     def _count_throttled(self, n: int) -> None:
         with self._lock:
@@ -619,6 +664,8 @@ class _BatchRound:
                     where=f"{request.method.upper()} {client._where(request.url)}",
                     redact=[*_secrets_in(request.body), *client._secrets()],
                 )
+                if request.method.upper() != "GET" and ambiguous_status(status):
+                    error = OutcomeUnknown(f"{error}; the write may have been done: not sent again")
             throttled += status == 429
             self.results[request.id] = BatchResult(request.id, status, body, error)
             if isinstance(error, TransientError):

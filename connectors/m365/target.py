@@ -20,6 +20,7 @@ import json
 import string
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -220,6 +221,25 @@ class M365Target:
 
     def revoke_sessions(self, remote_id: str) -> None:
         self.client.post(f"/users/{remote_id}/revokeSignInSessions", None)
+
+    def sessions_revoked_since(self, remote_id: str, since: datetime) -> bool:
+        """Did a revocation reach the user at or after ``since``? Graph keeps the time of the
+        last one in ``signInSessionsValidFromDateTime`` (whole seconds, so ``since`` is taken
+        to its second; a Graph clock running behind ours only makes a revoke be sent again)."""
+        try:
+            user = self.client.get(
+                f"/users/{remote_id}", {"$select": "id,signInSessionsValidFromDateTime"}
+            )
+        except NotFoundError:
+            return False
+        stamp = user.get("signInSessionsValidFromDateTime")
+        if not stamp:
+            return False
+        valid_from = datetime.fromisoformat(str(stamp).replace("Z", "+00:00"))
+        if valid_from.tzinfo is None:
+            valid_from = valid_from.replace(tzinfo=UTC)
+        since = since if since.tzinfo else since.replace(tzinfo=UTC)
+        return valid_from >= since.replace(microsecond=0)
 
     def delete_account(self, remote_id: str) -> None:
         self.client.delete(f"/users/{remote_id}")

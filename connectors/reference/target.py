@@ -8,21 +8,35 @@ the provisioner does not manage, and writes that are refused in dry-run mode.
 With a ``path`` every change is appended to ``directory.jsonl`` in that folder and flushed
 before the call returns, so the directory survives the process being killed, and the log is
 an exact record of every write that reached the target.
+
+``lost_rate`` (seeded) makes it behave like a network that loses answers: that share of the
+writes is applied and logged, and then the call raises ``OutcomeUnknown`` instead of returning.
+A revocation is logged with its time, so ``sessions_revoked_since`` can tell whether one
+reached the account.
 """
 
 from __future__ import annotations
 
 import functools
 import json
+import random
 import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any, TypeVar, cast
 
 from provisioner.errors import AlreadyExistsError, DryRunRejected, NotFoundError, RejectedError
-from provisioner.targets import AccountSpec, GroupSpec, RemoteAccount, RemoteGroup, TargetSnapshot
+from provisioner.targets import (
+    AccountSpec,
+    GroupSpec,
+    OutcomeUnknown,
+    RemoteAccount,
+    RemoteGroup,
+    TargetSnapshot,
+)
 
 LOG_NAME = "directory.jsonl"
 
@@ -47,7 +61,13 @@ def _writes(method: Method) -> Method:
     def guarded(self: ReferenceTarget, *args: Any, **kwargs: Any) -> Any:
         self._guard()
         with self._lock:
-            return method(self, *args, **kwargs)
+            answer = method(self, *args, **kwargs)
+            lost = self.lost_rate > 0 and self._rng.random() < self.lost_rate
+            if lost:
+                self.lost_answers += 1
+        if lost:
+            raise OutcomeUnknown(f"{self.name}: {method.__name__} done, but the answer was lost")
+        return answer
 
     return cast(Method, guarded)
 
@@ -67,6 +87,8 @@ class ReferenceTarget:
         dry_run: bool = False,
         write_delay_ms: int = 0,
         parallel: int = 1,
+        lost_rate: float = 0.0,
+        seed: int = 7,
     ) -> None:
         self.name = name
         self.parallel = parallel  # safe: every change goes through one lock
@@ -75,6 +97,10 @@ class ReferenceTarget:
         self.accounts: dict[str, RemoteAccount] = {}
         self.groups: dict[str, _Group] = {}
         self.sessions_revoked: dict[str, int] = {}
+        self.revoked_at: dict[str, datetime] = {}  # the last revocation of each account
+        self.lost_rate = lost_rate
+        self.lost_answers = 0
+        self._rng = random.Random(seed)
         self.writes: list[dict[str, Any]] = []  # every write of this process, in order
         self._next_id = 1
         self._lock = threading.RLock()
@@ -137,7 +163,13 @@ class ReferenceTarget:
     @_writes
     def revoke_sessions(self, remote_id: str) -> None:
         self._account(remote_id)
-        self._write({"op": "revoke_sessions", "id": remote_id})
+        self._write({"op": "revoke_sessions", "id": remote_id, "at": datetime.now(UTC).isoformat()})
+
+    def sessions_revoked_since(self, remote_id: str, since: datetime) -> bool:
+        """Did a revocation reach this account at or after ``since``?"""
+        at = self.revoked_at.get(remote_id)
+        since = since if since.tzinfo else since.replace(tzinfo=UTC)
+        return at is not None and at >= since
 
     @_writes
     def delete_account(self, remote_id: str) -> None:
@@ -250,6 +282,8 @@ class ReferenceTarget:
             self.accounts[remote_id] = replace(self.accounts[remote_id], enabled=entry["enabled"])
         elif op == "revoke_sessions":
             self.sessions_revoked[remote_id] = self.sessions_revoked.get(remote_id, 0) + 1
+            if entry.get("at"):
+                self.revoked_at[remote_id] = datetime.fromisoformat(entry["at"])
         elif op == "delete_account":
             del self.accounts[remote_id]
             for group in self.groups.values():

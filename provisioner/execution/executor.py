@@ -6,6 +6,13 @@ link it learned and the audit event, in one transaction. A run killed at any mom
 leaves at most one batch in ``sending``; on resume those are checked against the target
 before anything is sent again, so nothing is applied twice and nothing pending is lost.
 
+A write whose answer was lost (the connector raises ``OutcomeUnknown``: a timeout, a dropped
+connection or a 5xx after sending) is settled the same way while the run goes on: after its
+phase the target is read once, what landed is recorded as applied, and only what provably
+did not land is sent again (a few rounds at most; then it fails and the next run plans it
+from a fresh read). A revocation counts as landed when the target says one reached the
+account after the operation was marked ``sending``.
+
 Write semantics (create-or-adopt, heal a stale link, treat "already gone" as done) live here,
 once, for every target.
 """
@@ -38,7 +45,15 @@ from provisioner.execution.locks import Lease, renew
 from provisioner.planning.models import Operation, OpType
 from provisioner.planning.planner import AccountLink
 from provisioner.store.tables import JournalEntry, Link
-from provisioner.targets import AccountSpec, GroupSpec, LibraryTarget, Target, TargetSnapshot
+from provisioner.targets import (
+    AccountSpec,
+    GroupSpec,
+    LibraryTarget,
+    OutcomeUnknown,
+    SessionsTarget,
+    Target,
+    TargetSnapshot,
+)
 
 MEMBERSHIP = {OpType.ADD_MEMBER, OpType.REMOVE_MEMBER}
 LIBRARY_OPS = {
@@ -52,6 +67,8 @@ LIBRARY_OPS = {
 #: anything is sent again. A target that takes 8 at a time gets chunks of 200.
 CHUNK_PER_WORKER = 25
 MIN_CHUNK = 50
+#: How often operations whose answer was lost are checked and (if they did not land) resent.
+SETTLE_ROUNDS = 3
 #: Operations whose goal is reached when the account is gone.
 GONE_IS_DONE = {
     OpType.DISABLE_ACCOUNT,
@@ -61,6 +78,7 @@ GONE_IS_DONE = {
 }
 
 Progress = Callable[[int, int], None]
+Outcome = tuple[list[JournalEntry], str, str]  # entries, status, note
 
 
 @dataclass
@@ -69,6 +87,9 @@ class ExecutionResult:
     failed: int = 0
     skipped: int = 0
     confirmed_after_restart: int = 0
+    #: answers lost (``OutcomeUnknown``), found done in the target, and found not done: resent
+    confirmed_after_lost_answer: int = 0
+    resent_after_check: int = 0
     stopped: str | None = None  # why the target was given up (fatal error)
 
 
@@ -186,23 +207,9 @@ class Executor:
         for chunk_start in range(0, len(units), size):
             chunk = units[chunk_start : chunk_start + size]
             self._mark([entry for unit in chunk for entry in unit], "sending")
-            results: list[tuple[list[JournalEntry], str, str]] = []
+            results: list[Outcome] = []
             for phase in _phases(chunk):
-                if self.parallel > 1 and len(phase) > 1:
-                    with ThreadPoolExecutor(self.parallel) as pool:
-                        # each task runs in a copy of this thread's context, so the run's
-                        # correlation id (a contextvar) is on the workers' log lines too
-                        futures = [
-                            pool.submit(
-                                contextvars.copy_context().run, self._attempt, u, links, result
-                            )
-                            for u in phase
-                        ]
-                        outcomes = [future.result() for future in futures]
-                else:
-                    outcomes = [self._attempt(unit, links, result) for unit in phase]
-                for unit_results in outcomes:
-                    results.extend(unit_results)
+                results.extend(self._settle(self._send_phase(phase, links, result), links, result))
             self._finish(results, links)
             done += sum(len(unit) for unit in chunk)
             if self.progress:
@@ -211,15 +218,72 @@ class Executor:
                 renew(self.sessions, self.lease)
         return result
 
+    def _send_phase(
+        self, phase: list[list[JournalEntry]], links: Links, result: ExecutionResult
+    ) -> list[Outcome]:
+        """Send units that do not depend on each other, ``parallel`` at once."""
+        if self.parallel > 1 and len(phase) > 1:
+            with ThreadPoolExecutor(self.parallel) as pool:
+                # each task runs in a copy of this thread's context, so the run's
+                # correlation id (a contextvar) is on the workers' log lines too
+                futures = [
+                    pool.submit(contextvars.copy_context().run, self._attempt, u, links, result)
+                    for u in phase
+                ]
+                outcomes = [future.result() for future in futures]
+        else:
+            outcomes = [self._attempt(unit, links, result) for unit in phase]
+        return [outcome for unit_outcomes in outcomes for outcome in unit_outcomes]
+
+    def _settle(
+        self, outcomes: list[Outcome], links: Links, result: ExecutionResult
+    ) -> list[Outcome]:
+        """Resolve the outcomes whose answer was lost: read the target, record what landed as
+        applied, send again only what did not (never blindly), a few rounds at most."""
+        done = [o for o in outcomes if o[1] != "unknown"]
+        unknown = [o for o in outcomes if o[1] == "unknown"]
+        for _ in range(SETTLE_ROUNDS):
+            if not unknown or result.stopped:
+                break
+            try:
+                snapshot = self.target.read()
+            except ConnectorError as exc:
+                note = f"could not check the target: {_describe(exc)}"
+                unknown = [(unit, status, f"{why}; {note}") for unit, status, why in unknown]
+                break
+            landed: list[JournalEntry] = []
+            resend: list[list[JournalEntry]] = []
+            for unit, _, _ in unknown:
+                reached = [e for e in unit if self._reached_target(e, snapshot, links)]
+                landed += reached
+                rest = [e for e in unit if e not in reached]
+                if rest:
+                    resend.append(rest)
+            if landed:
+                done.append((landed, "applied", "confirmed in the target after its lost answer"))
+            with self._count:
+                result.applied += len(landed)
+                result.confirmed_after_lost_answer += len(landed)
+                result.resent_after_check += sum(len(unit) for unit in resend)
+            again = self._send_phase(resend, links, result) if resend else []
+            done += [o for o in again if o[1] != "unknown"]
+            unknown = [o for o in again if o[1] == "unknown"]
+        for unit, _, why in unknown:
+            done.append((unit, "failed", f"outcome unknown: {why}"))
+            with self._count:
+                result.failed += len(unit)
+        return done
+
     def _attempt(
         self, unit: list[JournalEntry], links: Links, result: ExecutionResult
-    ) -> list[tuple[list[JournalEntry], str, str]]:
-        """Send one unit and say what became of its entries; never raises a ConnectorError."""
+    ) -> list[Outcome]:
+        """Send one unit and say what became of its entries; never raises a ConnectorError.
+        Status "unknown": the answer was lost (``OutcomeUnknown``), for ``_settle``."""
         if result.stopped:
             with self._count:
                 result.skipped += len(unit)
             return [(unit, "skipped", f"not sent: {result.stopped}")]
-        outcome: list[tuple[list[JournalEntry], str, str]] = []
+        outcome: list[Outcome] = []
         missing = self._missing_members(unit, links)
         if missing:
             reason = "not found: the account was not created (see its own operation)"
@@ -234,6 +298,8 @@ class Executor:
         except (FatalError, DryRunRejected) as exc:
             result.stopped = f"{self.target.name} stopped: {exc}"
             outcome.append((unit, "failed", str(exc)))
+        except OutcomeUnknown as exc:  # may have landed: verified by _settle, never resent blind
+            outcome.append((unit, "unknown", str(exc)))
         except ConnectorError as exc:  # transient, not found, rejected: this unit only
             outcome.append((unit, "failed", _describe(exc)))
         else:
@@ -242,7 +308,7 @@ class Executor:
             for entries, status, _ in outcome:
                 if status == "applied":
                     result.applied += len(entries)
-                else:
+                elif status != "unknown":
                     result.failed += len(entries)
         return outcome
 
@@ -260,15 +326,20 @@ class Executor:
                 yield members[start : start + self.batch_size]
 
     def _mark(self, batch: list[JournalEntry], status: str) -> None:
+        """Set the status; ``updated_at`` of a ``sending`` entry is when it was about to be
+        sent (a revocation found after that moment is this one)."""
+        now = datetime.now(UTC)
         with self.sessions() as session:
             session.execute(
                 update(JournalEntry)
                 .where(JournalEntry.id.in_([entry.id for entry in batch]))
-                .values(status=status, updated_at=datetime.now(UTC))
+                .values(status=status, updated_at=now)
             )
             session.commit()
+        for entry in batch:
+            entry.updated_at = now
 
-    def _finish(self, results: list[tuple[list[JournalEntry], str, str]], links: Links) -> None:
+    def _finish(self, results: list[Outcome], links: Links) -> None:
         """Record results, the links learned and the audit events in one transaction."""
         with self.sessions() as session:
             for (kind, key), link in links.changed.items():
@@ -361,13 +432,18 @@ class Executor:
             links.set_group(key, group.remote_id)
             return True
         if op is OpType.UPDATE_ACCOUNT:
+            stored: frozenset[str] | None = getattr(self.target, "stored_attributes", None)
             return (
                 account is not None
                 and all(
                     getattr(account, f) == data[f]
                     for f in ("display_name", "given_name", "family_name", "username")
                 )
-                and all(account.attributes.get(k) == v for k, v in data["attributes"].items())
+                and all(
+                    account.attributes.get(k) == v
+                    for k, v in data["attributes"].items()
+                    if stored is None or k in stored  # what the target keeps (planner alike)
+                )
             )
         if op is OpType.ENABLE_ACCOUNT:
             return account is not None and account.enabled
@@ -398,7 +474,17 @@ class Executor:
             return (data["licence"] in account.licences) == (op is OpType.ASSIGN_LICENCE)
         if op in LIBRARY_OPS:
             return self._library_reached(op, entry, snapshot, links)
-        # links are store-only and revoking sessions twice changes nothing: just do them again
+        if op is OpType.REVOKE_SESSIONS:
+            if account is None:
+                return True  # gone is done
+            sent = entry.updated_at
+            verify = getattr(self.target, "sessions_revoked_since", None)
+            if sent is None or verify is None:
+                return False  # this target cannot tell: revoking again changes nothing
+            since = sent if sent.tzinfo else sent.replace(tzinfo=UTC)
+            checker = cast(SessionsTarget, self.target)
+            return checker.sessions_revoked_since(account.remote_id, since)
+        # links are store-only: just record them again
         return False
 
     # -- applying ----------------------------------------------------------------------------
@@ -617,6 +703,7 @@ def _spec(key: str, data: dict[str, Any]) -> AccountSpec:
 def _describe(exc: ConnectorError) -> str:
     kind = {
         TransientError: "temporarily unavailable",
+        OutcomeUnknown: "outcome unknown",
         NotFoundError: "not found",
         AlreadyExistsError: "already exists",
         RejectedError: "rejected",

@@ -24,7 +24,8 @@ What it models (faithful to the public Graph docs unless noted):
   (``invite`` by ``objectId``, list, delete; the site's inherited owner permission stays);
 - the identity throttling budgets (see :mod:`.throttle`), eventual consistency after
   create, latency, and injected faults (429, 503, a timeout answered 504, a dropped
-  connection) from a seeded random generator.
+  connection) from a seeded random generator; ``lost_rate``: a share of writes applied and
+  then answered by closing the connection (the answer is lost, the change is made).
 
 Emulator extensions, not Graph: the ``x-ms-retry-after-ms`` header (exact milliseconds next
 to the whole-second ``Retry-After`` when ``window_scale`` < 1, so tests run fast; a client

@@ -26,12 +26,18 @@ def main() -> None:
     parser.add_argument("--budget-scale", type=float, default=1.0)
     parser.add_argument("--no-throttling", action="store_true")
     parser.add_argument("--state-file", type=Path)
+    parser.add_argument(
+        "--lost-rate", type=float, default=0.0, help="share of writes applied, answer dropped"
+    )
+    parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args()
     settings = EmulatorSettings(
         latency_ms=args.latency_ms,
         window_scale=args.window_scale,
         budget_scale=args.budget_scale,
         throttling=not args.no_throttling,
+        lost_rate=args.lost_rate,
+        seed=args.seed,
     )
     emulator = GraphEmulator(settings, state_file=args.state_file).start(args.port)
     stop = threading.Event()

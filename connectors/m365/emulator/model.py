@@ -31,6 +31,9 @@ class EmulatorSettings:
     fault_rate: float = 0.0  # share of requests (and inner $batch requests) given a fault
     faults: tuple[str, ...] = FAULT_KINDS
     timeout_seconds: float = 2.0  # how long a "timeout" fault holds the request before 504
+    #: share of writes (and of ``$batch`` calls holding a write) that are applied and then
+    #: answered by closing the connection: the answer is lost, the change is made
+    lost_rate: float = 0.0
     seed: int = 7
     skus: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_SKUS))
 
@@ -47,7 +50,8 @@ class RecordedRequest:
     """One request as the emulator saw it (inner ``$batch`` requests are recorded too).
 
     ``path`` is decoded, starts with ``/v1.0`` for Graph calls and keeps the query.
-    ``status`` is 0 for a dropped connection and -1 while the answer is not written yet.
+    ``status`` is 0 for a dropped connection and -1 while the answer is not written yet; a
+    write applied and then dropped (``fault="lost"``) keeps the status it was given.
     ``throttled`` means answered 429 by the throttle (an injected 429 has ``fault="429"``
     instead). ``early`` means the same request (method, path with query, canonical JSON body)
     arrived after it had been told to wait (429, or 503 with Retry-After) but before that

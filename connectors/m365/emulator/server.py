@@ -523,6 +523,7 @@ class GraphEmulator(LoopbackEmulator):
             slot = self._reserve(at, method, "/v1.0" + unquote(target), body, False)
             early = self._is_early(signature, at)
             fault = self._pick_fault(inner=False)
+            lost = fault is None and self._loses_answer(method, path, body)
         record = {
             "at": at,
             "method": method,
@@ -547,6 +548,10 @@ class GraphEmulator(LoopbackEmulator):
                 reply, throttled = self._authorized(
                     method, path, query, headers, body, body_ok, signature, request_id, at
                 )
+            if lost and 200 <= reply.status < 300:  # applied; the answer never leaves
+                self._record(slot, status=reply.status, throttled=throttled, **record)
+                self.requests[slot] = dataclasses.replace(self.requests[slot], fault="lost")
+                return None
             self._record(slot, status=reply.status, throttled=throttled, **record)
         reply.headers["request-id"] = request_id
         reply.headers["client-request-id"] = headers.get("client-request-id", request_id)
@@ -669,6 +674,19 @@ class GraphEmulator(LoopbackEmulator):
             return None
         kinds = [k for k in self.settings.faults if not (inner and k == "drop")]
         return self._rng.choice(kinds) if kinds else None
+
+    def _loses_answer(self, method: str, path: str, body: Any) -> bool:
+        """Should this write be applied and then answered by a closed connection?"""
+        if self.settings.lost_rate <= 0.0 or method not in WRITE_METHODS:
+            return False
+        if path == "/$batch":
+            inner = body.get("requests") if isinstance(body, dict) else None
+            if not isinstance(inner, list) or not any(
+                isinstance(r, dict) and str(r.get("method", "")).upper() in WRITE_METHODS
+                for r in inner
+            ):
+                return False
+        return self._rng.random() < self.settings.lost_rate
 
     def _fault_reply(self, fault: str, signature: str, request_id: str) -> Reply:
         now = time.monotonic()
