@@ -422,3 +422,48 @@ def test_a_revocation_is_told_apart_from_an_older_one(tmp_path: Path) -> None:
     assert not target.sessions_revoked_since(remote, later)
     reopened = ReferenceTarget("directory", tmp_path / "dir")  # the time is in the log
     assert reopened.sessions_revoked_since(remote, later - timedelta(seconds=5))
+
+
+def libraries_state(emulator: GraphEmulator) -> Counter[Any]:
+    """Managed libraries with the groups they are shared with, by key and nickname: counts."""
+    nickname = {g["id"]: g["mailNickname"] for g in emulator.groups()}
+    state: Counter[Any] = Counter()
+    with emulator._lock:
+        sharepoint = emulator.sharepoint
+        for row in sharepoint.drive_rows():
+            if not str(row.get("description") or "").startswith("provisioner:"):
+                continue
+            grants = sorted(
+                nickname.get(str(g.get("grantedToV2", {}).get("group", {}).get("id")), "?")
+                for g in sharepoint.grants[row["id"]].values()
+            )
+            state[(row["description"], tuple(grants))] += 1
+    return state
+
+
+@pytest.mark.slow
+def test_sites_libraries_and_grants_with_lost_answers_end_as_a_calm_run(tmp_path: Path) -> None:
+    def sync(board: Board, emulator: GraphEmulator) -> RunReport:
+        from provisioner.wiring import build_sources, target_settings
+
+        client = GraphClient(emulator.client_settings(timeout=10, max_wait=120))
+        target = M365Target("m365", client, domain="example.nl", sharepoint=True)
+        settings = target_settings(board.config)
+        settings["m365"] = settings.pop("directory")
+        engine = Engine(
+            board.config, board.sessions(), build_sources(board.config), [target],
+            target_settings=settings,
+        )  # fmt: skip
+        try:
+            return engine.sync(SyncRequest(today=TODAY))
+        finally:
+            target.close()
+
+    with GraphEmulator(EmulatorSettings()) as calm:
+        assert sync(make_board(tmp_path / "calm", pupils=60), calm).status == "applied"
+        expected = (tenant_state(calm), libraries_state(calm))
+    with GraphEmulator(EmulatorSettings(lost_rate=LOST_RATE, seed=3)) as emulator:
+        report = sync(make_board(tmp_path / "lossy", pupils=60), emulator)
+        assert report.status == "applied", report.as_json()
+        assert sum(r.fault == "lost" for r in emulator.requests) >= 10
+        assert (tenant_state(emulator), libraries_state(emulator)) == expected
