@@ -467,3 +467,39 @@ def test_sites_libraries_and_grants_with_lost_answers_end_as_a_calm_run(tmp_path
         assert report.status == "applied", report.as_json()
         assert sum(r.fault == "lost" for r in emulator.requests) >= 10
         assert (tenant_state(emulator), libraries_state(emulator)) == expected
+
+
+# -- SIS staff (Somtoday HRM): the same fault at the Target interface ---------------------------
+
+
+@pytest.mark.parametrize("verb", ["create_account", "update_account", "set_enabled"])
+def test_somtoday_staff_with_a_lost_answer_writes_each_record_once(
+    tmp_path: Path, verb: str
+) -> None:
+    from connectors.sis.somtoday.emulator import SomtodayEmulator
+    from tests import sis_staff_world
+    from tests.conformance import SCHOOL, LosingAnswers
+    from tests.sis_staff_world import person
+    from tests.test_sis_staff_somtoday import ROLES
+    from tests.test_sis_staff_somtoday import World as SomtodayWorld
+
+    with SomtodayEmulator(today=sis_staff_world.TODAY) as emu:
+        emu.add_vestiging(SCHOOL, "OBS Proef")
+        world = SomtodayWorld(emu, sis_staff_world.store(tmp_path))
+        last_day = sis_staff_world.TODAY - timedelta(days=3)
+        calls = 0
+        for staff in (
+            person("5101", "Sanne", "", "Jansen"),
+            person("5101", "Sanne", "", "Jansen-Kok"),
+            person("5101", "Sanne", "", "Jansen-Kok", end=last_day),
+        ):
+            lossy = LosingAnswers(world.target(), verb)
+            report = sis_staff_world.sync(world.sessions, lossy, [staff], ROLES, emu.today)
+            assert report.status == "applied", report.as_json()
+            calls += lossy.calls
+        assert calls == 1, "a write whose answer was lost was sent again"
+        hrm_writes = len(emu.hrm_calls)
+        assert hrm_writes == 3  # create, rename, end of service: once each
+        record = emu.medewerker("5101")
+        assert record is not None and record["datum_uit_dienst"] == last_day.isoformat()
+        assert record["achternaam"] == "Jansen-Kok"
