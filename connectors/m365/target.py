@@ -225,7 +225,10 @@ class M365Target:
     def sessions_revoked_since(self, remote_id: str, since: datetime) -> bool:
         """Did a revocation reach the user at or after ``since``? Graph keeps the time of the
         last one in ``signInSessionsValidFromDateTime`` (whole seconds, so ``since`` is taken
-        to its second; a Graph clock running behind ours only makes a revoke be sent again)."""
+        to its second; a Graph clock running behind ours only makes a revoke be sent again).
+        An older revocation, or the creation, in the very second before ``since`` would count
+        as this one: sessions from before it are invalid already; a create and a revoke of one
+        account in one second do not happen in a nightly run or an offboarding."""
         try:
             user = self.client.get(
                 f"/users/{remote_id}", {"$select": "id,signInSessionsValidFromDateTime"}
