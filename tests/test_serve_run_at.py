@@ -45,3 +45,23 @@ def test_a_moment_that_is_no_moment_is_refused(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["serve", "-c", str(board.config_path), "--run-at", "tonight"])
     assert result.exit_code == 2
     assert "is not a moment like 2026-12-04T22:00" in result.output
+
+
+def test_serve_closes_a_run_whose_process_died_when_it_starts(tmp_path: Path) -> None:
+    from sqlalchemy import select
+
+    from provisioner.store.tables import SyncRun
+    from tests.test_run_records import as_killed
+
+    board = make_board(tmp_path, staff=24, pupils=60, extra_config="[schedule]\nenabled = false\n")
+    run_id = board.sync().run_id
+    sessions = board.sessions()
+    as_killed(sessions, run_id)  # SIGKILL after its last write: running, its lease expired
+    service = Service(board.config_path, ServeOptions(host="127.0.0.1", port=0))
+    try:
+        service.start()
+        with sessions() as session:
+            status = session.execute(select(SyncRun.status).where(SyncRun.id == run_id))
+            assert status.scalar_one() == "interrupted"
+    finally:
+        service.stop()

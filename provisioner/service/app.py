@@ -30,6 +30,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from provisioner.config import Config, database_url, load_config
+from provisioner.execution.engine import close_dead_runs
 from provisioner.execution.locks import LockHeld
 from provisioner.logging_setup import correlation
 from provisioner.service.http import make_server, serve_in_background
@@ -142,6 +143,7 @@ class Service:
 
     def start(self) -> None:
         self.prepare()
+        self._close_dead_runs()
         self._threads.append(serve_in_background(self.server))
         self._serving = True
         self._start_thread("schedule", self._schedule_loop)
@@ -151,6 +153,17 @@ class Service:
             self.port,
             self._next_moment_text(),
         )
+
+    def _close_dead_runs(self) -> None:
+        """Runs whose process died (a replica killed mid-run) are closed as ``interrupted``
+        at start, not left ``running`` until the next sync; never fatal for the start."""
+        if self._schema() is not SchemaStatus.CURRENT:
+            return
+        try:
+            for note in close_dead_runs(self.sessions, closer="serve at start"):
+                log.info("%s", note)
+        except Exception as exc:  # the next run closes them too
+            log.warning("could not close dead runs at start: %s", type(exc).__name__)
 
     def wait(self) -> None:
         while not self._stop.wait(1):
