@@ -159,3 +159,16 @@ def _runtime(board: Board, client: WebClient, clock: Any) -> BotRuntime:
         return BotRuntime(board.config, board.sessions(), slack_client=client, clock=clock)
     finally:
         del os.environ["PROVISIONER_SLACK_SIGNING_SECRET"]
+
+
+def leader_and_colleague(bb: BotBoard) -> tuple[StaffEntry, StaffEntry]:
+    """A location leader and a colleague at their location with one open-ended post (and a
+    name nobody else has)."""
+    leader = bb.staff_with_role("location_leader")
+    location = next(iter(leader.locations_on(bb.now.date())))
+    for person in bb.staff():
+        if (person.key != leader.key and len(person.posts) == 1 and person.email
+                and person.posts[0].location == location and person.posts[0].end is None
+                and len(bb.directory().find_staff(person.name.display)) == 1):
+            return leader, person
+    raise LookupError(location)

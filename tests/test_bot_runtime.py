@@ -19,24 +19,12 @@ from sqlalchemy import select
 from bot.console import Console
 from bot.conversation import FlowContext, Turn
 from bot.runtime import BotRuntime
-from provisioner.directory import StaffEntry
 from provisioner.logging_setup import RedactingFilter
 from provisioner.store.db import make_engine, session_factory
 from provisioner.store.tables import AuditEvent
-from tests.slack_harness import BotBoard, bot_board
+from tests.slack_harness import BotBoard, bot_board, leader_and_colleague
 
 LEADER = "U0LEADER"
-
-
-def leader_and_colleague(bb: BotBoard) -> tuple[StaffEntry, StaffEntry]:
-    leader = bb.staff_with_role("location_leader")
-    location = next(iter(leader.locations_on(bb.now.date())))
-    for person in bb.staff():
-        if (person.key != leader.key and len(person.posts) == 1 and person.email
-                and person.posts[0].location == location and person.posts[0].end is None
-                and len(bb.directory().find_staff(person.name.display)) == 1):
-            return leader, person
-    raise LookupError(location)
 
 
 class SlowCountingSync:

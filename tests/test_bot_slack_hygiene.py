@@ -30,30 +30,17 @@ from bot.once import first_time
 from bot.runtime import BotRuntime
 from bot.slack_emulator import TEAM_ID, Call
 from provisioner.config import Config
-from provisioner.directory import StaffEntry
 from provisioner.service.app import ServeOptions, Service
 from provisioner.store.db import make_engine, session_factory
 from provisioner.store.tables import AuditEvent, ChatAction, Override
 from tests.board import make_board
-from tests.slack_harness import SIGNING_SECRET, BotBoard, bot_board
+from tests.slack_harness import SIGNING_SECRET, BotBoard, bot_board, leader_and_colleague
 
 LEADER = "U0LEADER"
 OTHER_TEAM = "T0OTHERTEAM"
 MARKUP = "<!channel> <@U0BOSS> <https://evil.example|klik hier> & Co"
 SLACK_VARIABLES = ("PROVISIONER_SLACK_BOT_TOKEN", "PROVISIONER_SLACK_SIGNING_SECRET",
                    "PROVISIONER_SLACK_APP_TOKEN")
-
-
-def leader_and_colleague(bb: BotBoard) -> tuple[StaffEntry, StaffEntry]:
-    """A location leader and a colleague at their location with one open-ended post."""
-    leader = bb.staff_with_role("location_leader")
-    location = next(iter(leader.locations_on(bb.now.date())))
-    for person in bb.staff():
-        if (person.key != leader.key and len(person.posts) == 1 and person.email
-                and person.posts[0].location == location and person.posts[0].end is None
-                and len(bb.directory().find_staff(person.name.display)) == 1):
-            return leader, person
-    raise LookupError(location)
 
 
 def send(bb: BotBoard, request: tuple[bytes, dict[str, str]]) -> tuple[int, bytes]:
