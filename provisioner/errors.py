@@ -19,6 +19,15 @@ class TransientError(ConnectorError):
         self.retry_after = retry_after
 
 
+class OutcomeUnknown(ConnectorError):
+    """A write was sent but its answer never came (timeout, dropped connection, a 500/502/504
+    after sending): it may or may not have reached the target. A transport raises this instead
+    of sending the write again; the executor verifies against the target by the object's
+    stable key (as after a crash) and resends only what provably did not land. Deliberately
+    not a :class:`TransientError`: the one retry policy must not resend it.
+    """
+
+
 class NotFoundError(ConnectorError):
     """The object is not there (a stale link, or deleted by hand)."""
 

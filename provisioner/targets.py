@@ -12,16 +12,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
-from provisioner.errors import ConnectorError
-
-
-class OutcomeUnknown(ConnectorError):
-    """A write was sent but its answer never came (timeout, dropped connection, a 500/502/504
-    after sending): it may or may not have reached the target. A transport raises this instead
-    of sending the write again; the executor verifies against the target by the object's
-    stable key (as after a crash) and resends only what provably did not land. Deliberately
-    not a :class:`~provisioner.errors.TransientError`: the one retry policy must not resend it.
-    """
+# moved to provisioner.errors (the error taxonomy); still importable from here
+from provisioner.errors import OutcomeUnknown as OutcomeUnknown
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,6 +19,12 @@ it is the day before the run.
 Neither Somtoday nor Magister can delete a staff record (they keep them as the school's
 administration), so ``delete_account`` sends nothing: the account stays inactive.
 
+**Lost answers.** A write is sent once more only when it provably did not arrive: a refused
+or failed connection, 408, 429, 503. A write that may have arrived (a timeout or a dropped
+connection after sending, a 500/502/504, a SOAP ``Server`` fault on anything but 503) raises
+:class:`~provisioner.errors.OutcomeUnknown`; the executor reads the SIS and finds the
+medewerker by the employee number (the key), and sends again only what did not land.
+
 **No access groups.** A SIS has none of the board's access groups (``loc:…``, ``class:…``):
 a staff member's access in the SIS follows their function and the SIS's own rosters
 (mentors, teachers of a class). The targets set ``supports_groups = False``, so the engine
@@ -45,6 +51,7 @@ from provisioner.errors import (
     DryRunRejected,
     FatalError,
     NotFoundError,
+    OutcomeUnknown,
     RejectedError,
     TransientError,
 )
@@ -57,6 +64,16 @@ PREFIX_WORDS = frozenset(
 )  # fmt: skip
 MAX_ATTEMPTS = 5  # per write, the first included
 MAX_WAIT = 300.0  # seconds one write may spend waiting to be retried
+#: Transport failures before the request left: a write that met one did not arrive.
+NOT_SENT = (
+    httpx.ConnectError,
+    httpx.ConnectTimeout,
+    httpx.PoolTimeout,
+    httpx.LocalProtocolError,
+    httpx.ProxyError,
+)
+#: Answers that say the write was not taken: sent again by the retry policy.
+REFUSED = frozenset({408, 429, 503})
 
 
 def split_prefix(family_with_prefix: str) -> tuple[str, str]:
@@ -102,16 +119,26 @@ def write_error(
 ) -> ConnectorError:
     """The typed error of a failed SOAP write to a SIS (Somtoday HRM, Magister).
 
-    No answer: a bad URL is fatal, anything else transient. A ``Server`` fault is transient;
-    a fault that names the login (``login_words``) is fatal; any other fault is about this
-    person's data and rejects only them. Without a fault: 401/403/404 are fatal, 408/429/5xx
-    transient with the server's ``Retry-After``, anything else fatal. ``secrets_`` are
-    blanked from the fault text.
+    No answer: a bad URL is fatal; a failure before the request left (:data:`NOT_SENT`)
+    transient; a timeout or a dropped connection after sending :class:`OutcomeUnknown` (never
+    sent again: the executor verifies). A ``Server`` fault is transient with HTTP 503, else
+    the outcome is unknown; a fault that names the login (``login_words``) is fatal; any other
+    fault is about this person's data and rejects only them. Without a fault: 401/403/404 are
+    fatal, 408/429/503 transient with the server's ``Retry-After``, another 5xx (500, 502,
+    504: the write may have been done) :class:`OutcomeUnknown`, anything else fatal.
+    ``secrets_`` are blanked from the fault text.
     """
     if isinstance(outcome, httpx.HTTPError):
         if isinstance(outcome, httpx.UnsupportedProtocol | httpx.InvalidURL):
             return FatalError(f"{where}: bad {system} URL")
-        return TransientError(f"{where}: {system} could not be reached ({type(outcome).__name__})")
+        if isinstance(outcome, NOT_SENT):
+            return TransientError(
+                f"{where}: {system} could not be reached ({type(outcome).__name__})"
+            )
+        return OutcomeUnknown(
+            f"{where}: sent to {system}, but the answer was lost ({type(outcome).__name__});"
+            " not sent again"
+        )
     fault = find_fault(outcome.content)
     wait = retry_after(outcome.headers)
     if fault is not None:
@@ -121,7 +148,9 @@ def write_error(
                 text = text.replace(secret, "***")
         said = f"{where}: {system} answered fault {fault.code}: {text}"
         if fault.code.startswith("Server"):
-            return TransientError(said, wait)
+            if outcome.status_code in REFUSED:
+                return TransientError(said, wait)
+            return OutcomeUnknown(f"{said}; the write may have been done: not sent again")
         if any(word in text.casefold() for word in login_words):
             return FatalError(f"{said} ({login_hint})")
         return RejectedError(said)
@@ -129,8 +158,10 @@ def write_error(
     message = f"{where}: {system} answered HTTP {status}"
     if status in (401, 403, 404):
         return FatalError(f"{message}: {access_hint}")
-    if status in (408, 429) or status >= 500:
+    if status in REFUSED:
         return TransientError(message, wait)
+    if status >= 500:
+        return OutcomeUnknown(f"{message}; the write may have been done: not sent again")
     return FatalError(message)
 
 

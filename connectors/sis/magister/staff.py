@@ -21,7 +21,9 @@ day in HR (the day before the run when HR has none). Fields the provisioner does
 and Magister's active list does not show (birth data, addresses, private phone and mail)
 are sent empty: HR is the master of these records, as with the HelloID connector. Magister
 answers HTTP 200 without a body; a SOAP fault about the session is fatal, any other
-``Client`` fault rejects the person.
+``Client`` fault rejects the person. A write whose answer was lost (a timeout or a dropped
+connection after sending, a 500/502/504 or a ``Server`` fault) is never sent again by the
+transport: ``OutcomeUnknown``, verified by the executor (see :mod:`connectors.sis.staff`).
 """
 
 from __future__ import annotations

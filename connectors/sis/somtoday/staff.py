@@ -35,7 +35,10 @@ Writing: the HRM Webservice (SOAP 1.1, ``createPerson`` in
   = ``reden_uit_dienst``.
 
 A fault about the data (an unknown functie or voorvoegsel, a taken afkorting) rejects that
-person only; a fault about the login is fatal for the target; a server fault is retried.
+person only; a fault about the login is fatal for the target. A write whose answer was lost
+(a timeout or a dropped connection after sending, a 500/502/504 or a server fault) is never
+sent again by the transport: ``OutcomeUnknown``, verified by the executor (see
+:mod:`connectors.sis.staff`); connection failures, 408, 429 and 503 are retried.
 """
 
 from __future__ import annotations
@@ -161,7 +164,9 @@ def translate(
     where: str, outcome: httpx.Response | httpx.HTTPError, secrets_: Collection[str] = ()
 ) -> ConnectorError:
     """A ``Client`` fault about the login is fatal, any other ``Client`` fault rejects this
-    person; a ``Server`` fault, 408/429/5xx and timeouts are transient; 401/403/404 fatal."""
+    person; 408/429/503 and connection failures are transient; a lost answer (timeout or
+    dropped connection after sending, 500/502/504, a ``Server`` fault) is ``OutcomeUnknown``;
+    401/403/404 fatal (see :func:`connectors.sis.staff.write_error`)."""
     return write_error(
         where, outcome, system="Somtoday HRM", login_words=AUTH_WORDS,
         login_hint="check hrm_username, its password and hrm_brin",
