@@ -11,6 +11,14 @@
 - Every LDAP result code becomes one of the typed errors of :mod:`provisioner.errors`, here
   and nowhere else; transient ones (busy, unavailable, timeouts) are retried through the one
   policy of :mod:`connectors.retry`.
+- A write (add, modify, delete, modify DN, a password set) is never sent again once it may
+  have reached the DC: a connection dropped after sending, or no answer within ``timeout``,
+  raises :class:`~provisioner.errors.OutcomeUnknown` (the executor verifies by the object's
+  key and resends only what did not land; a repeated ``member`` add or delete would otherwise
+  fail or, worse, look done). Only what provably did not leave is retried: a failed connect,
+  TLS set-up or bind, a request that could not be sent, an answer that says "busy". Before a
+  write, a connection the DC has closed meanwhile (idle timeout) is noticed and opened again,
+  so an idle drop is not mistaken for a lost answer.
 - Dry run stops at the transport: :meth:`ADClient.write` refuses before anything is sent.
 - Log lines carry the operation and the result code, never a DN, a name or a password; ldap3's
   own records that name a password attribute are emptied (:class:`WithholdPasswordRecords`).
@@ -20,6 +28,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import select
 import ssl
 import threading
 import time
@@ -37,12 +46,22 @@ from provisioner.errors import (
     DryRunRejected,
     FatalError,
     NotFoundError,
+    OutcomeUnknown,
     RejectedError,
     TransientError,
 )
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+
+#: What a request that was sent can meet before its answer arrives: the connection dropped
+#: (reset, EOF, the DC's notice of disconnection) or the wait outlasted ``timeout`` (ldap3's
+#: synchronous strategy raises a receive error for a socket timeout).
+LOST_ANSWER = (
+    ldap_errors.LDAPSocketReceiveError,
+    ldap_errors.LDAPSessionTerminatedByServerError,
+    ldap_errors.LDAPResponseTimeoutError,
+)
 
 #: attributes whose values are passwords; ldap3 hides only the bind's credentials
 PASSWORD_ATTRIBUTES = ("unicodepwd", "userpassword", "clearpassword", "ms-mcs-admpwd")
@@ -115,7 +134,9 @@ class ADClient:
     def connection(self) -> Connection:
         with self._lock:
             if self._conn is not None and self._conn.bound and not self._conn.closed:
-                return self._conn
+                if not _closed_by_peer(self._conn):
+                    return self._conn
+                self._drop()  # the DC closed it while idle: open a new one, nothing was sent
             s = self.settings
             server = Server(
                 s.host,
@@ -145,10 +166,14 @@ class ADClient:
 
     def close(self) -> None:
         with self._lock:
-            if self._conn is not None:
-                with contextlib.suppress(ldap_errors.LDAPException):
-                    self._conn.unbind()
-                self._conn = None
+            self._drop()
+
+    def _drop(self) -> None:
+        """Forget the connection (closed quietly): the next call opens a new one."""
+        if self._conn is not None:
+            with contextlib.suppress(ldap_errors.LDAPException, OSError):
+                self._conn.unbind()
+            self._conn = None
 
     # -- reading -------------------------------------------------------------------------------
 
@@ -209,10 +234,12 @@ class ADClient:
             raise DryRunRejected(f"dry run: no {what} sent to the domain controller")
 
     def write(self, what: str, call: Callable[[Connection], Any]) -> None:
-        """One change, refused in dry-run mode before anything is sent."""
+        """One change, refused in dry-run mode before anything is sent. Sent once: a lost
+        answer raises :class:`OutcomeUnknown` (see the module); ``call`` may send a second
+        request only after the first one's answer (a rename that meets a namesake)."""
         self.guard(what)
         with self._lock:
-            self._call(what, lambda: call(self.connection()))
+            self._call(what, lambda: call(self.connection()), writes=True)
 
     def add(self, what: str, dn: str, classes: Sequence[str], attributes: dict[str, Any]) -> None:
         self.write(what, lambda conn: conn.add(dn, list(classes), attributes))  # type: ignore[no-untyped-call]
@@ -225,19 +252,47 @@ class ADClient:
 
     # -- errors ----------------------------------------------------------------------------------
 
-    def _call(self, what: str, call: Callable[[], T]) -> T:
-        """One logical call under the retry policy; each attempt's LDAP error is typed."""
+    def _call(self, what: str, call: Callable[[], T], *, writes: bool = False) -> T:
+        """One logical call under the retry policy; each attempt's LDAP error is typed. With
+        ``writes``, a request whose answer was lost is not sent again (``OutcomeUnknown``)."""
 
         def attempt() -> T:
             try:
                 return call()
             except ldap_errors.LDAPException as exc:
+                if writes and isinstance(exc, LOST_ANSWER):
+                    self._drop()
+                    raise lost_answer(what, exc) from None
                 error = translate(what, exc)
                 if isinstance(error, TransientError):
-                    self._conn = None  # reconnect on the next attempt
+                    self._drop()  # reconnect on the next attempt
                 raise error from None
 
         return self._retry.copy()(attempt)
+
+
+def lost_answer(what: str, exc: ldap_errors.LDAPException) -> OutcomeUnknown:
+    """A write that was sent and got no answer: it may have been done."""
+    return OutcomeUnknown(
+        f"ldap {what}: sent, but the answer was lost ({type(exc).__name__}); not sent again"
+    )
+
+
+def _closed_by_peer(conn: Connection) -> bool:
+    """Whether the DC closed this idle connection (or said it would): an idle LDAP connection
+    has nothing to read, so anything readable is an end of stream, a reset or a notice of
+    disconnection. Checked before a request, it keeps an idle drop from looking like a lost
+    answer."""
+    sock = conn.socket
+    if sock is None:
+        return True
+    try:
+        if isinstance(sock, ssl.SSLSocket) and sock.pending():
+            return True
+        readable, _, _ = select.select([sock], [], [], 0)
+    except (OSError, ValueError):
+        return True
+    return bool(readable)
 
 
 def _open(conn: Connection, start_tls: bool) -> None:

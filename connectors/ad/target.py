@@ -19,6 +19,16 @@ Mapping (docs/ad.md):
   the folder and its DL group, and nest the global group in it. A folder whose ACL differs
   from the one wanted is reported without grants, so the next run sets it again (repair).
 
+A write whose answer was lost (the transport raises ``OutcomeUnknown``, never sending it
+again) fails the verb, and the executor verifies by the object's key. Inside
+``create_account`` the target settles it itself, so a half-made account is not left behind:
+a lost ``add`` is looked up by the account's key (found: the create goes on with it; not
+found: ``OutcomeUnknown``), a lost managed OU by its DN, a lost password step by
+``pwdLastSet`` (0 before the first password, its time after, 0 again once it must be
+changed; one that did not land is set to a fresh random password), and the enable step reads
+``userAccountControl`` before it writes. ``update_account`` checks a lost change of the
+attributes against the entry before it goes on to the rename.
+
 Which groups are authoritative is configurable (``authoritative_groups``, key patterns): in
 those, a member the provisioner did not add is reported to the planner, which removes it
 and records it in the run's outcomes; in the others such members are left alone.
@@ -40,7 +50,7 @@ from connectors.ad.client import ADClient, Entry, first, values
 from connectors.ad.layout import Layout, filter_value, rdn
 from connectors.ad.shares import FileShares
 from connectors.passwords import initial_password
-from provisioner.errors import AlreadyExistsError, NotFoundError, RejectedError
+from provisioner.errors import AlreadyExistsError, NotFoundError, OutcomeUnknown, RejectedError
 from provisioner.targets import (
     AccountSpec,
     GroupSpec,
@@ -198,13 +208,22 @@ class ADTarget:
         }
         dn = f"{rdn('CN', spec.display_name)},{parent}"
         try:
-            self._add(dn, ["top", "person", "organizationalPerson", "user"], attributes)
-        except AlreadyExistsError:  # another person with the same name in this OU
-            dn = f"{rdn('CN', f'{spec.display_name} ({sam})')},{parent}"
-            self._add(dn, ["top", "person", "organizationalPerson", "user"], attributes)
-        self._set_password(dn, initial_password(), must_change=True)
+            try:
+                self._add(dn, ["top", "person", "organizationalPerson", "user"], attributes)
+            except AlreadyExistsError:  # another person with the same name in this OU
+                dn = f"{rdn('CN', f'{spec.display_name} ({sam})')},{parent}"
+                self._add(dn, ["top", "person", "organizationalPerson", "user"], attributes)
+        except OutcomeUnknown:  # the add may have landed: look it up by its key
+            landed = self.find_accounts(spec.key)
+            if not landed:
+                raise
+            dn = self._dn(landed[0].remote_id)
+        self._first_password(dn)
         if spec.enabled:
-            self._set_uac(dn, enabled=True)
+            try:
+                self._set_uac(dn, enabled=True)
+            except OutcomeUnknown:  # reads first: sends only if the lost one did not land
+                self._set_uac(dn, enabled=True)
         created = self.client.read_entry(dn, ["objectGUID"])
         log.info("%s: account created", self.name)
         return layout.guid_text(created["objectguid"])
@@ -229,7 +248,12 @@ class ADTarget:
             name: [(MODIFY_REPLACE, [value] if value != "" else [])]
             for name, value in changes.items()
         }
-        self.client.modify("update_account", dn, modify)
+        try:
+            self.client.modify("update_account", dn, modify)
+        except OutcomeUnknown:  # go on to the rename only if the change landed
+            now = self._entry(remote_id, list(changes))
+            if any(first(now, name) != str(value) for name, value in changes.items()):
+                raise
         self._place(entry, spec)
 
     def set_enabled(self, remote_id: str, enabled: bool) -> None:
@@ -423,10 +447,30 @@ class ADTarget:
         self.client.write("move_account", move)
 
     def _set_password(self, dn: str, password: str, *, must_change: bool) -> None:
-        encoded = f'"{password}"'.encode("utf-16-le")
-        self.client.modify("set_password", dn, {"unicodePwd": [(MODIFY_REPLACE, [encoded])]})
+        self._password(dn, password)
         expiry = "0" if must_change else "-1"  # 0: must change at next logon
         self.client.modify("password_expiry", dn, {"pwdLastSet": [(MODIFY_REPLACE, [expiry])]})
+
+    def _first_password(self, dn: str) -> None:
+        """A new account's random first password, to be changed at first logon; a lost answer
+        is settled by ``pwdLastSet`` (see the module), never by sending the same write again."""
+        try:
+            self._password(dn, initial_password())
+        except OutcomeUnknown:
+            if self._pwd_last_set(dn) == "0":  # did not land: a fresh one, nobody knows either
+                self._password(dn, initial_password())
+        try:
+            self.client.modify("password_expiry", dn, {"pwdLastSet": [(MODIFY_REPLACE, ["0"])]})
+        except OutcomeUnknown:
+            if self._pwd_last_set(dn) != "0":
+                raise
+
+    def _password(self, dn: str, password: str) -> None:
+        encoded = f'"{password}"'.encode("utf-16-le")
+        self.client.modify("set_password", dn, {"unicodePwd": [(MODIFY_REPLACE, [encoded])]})
+
+    def _pwd_last_set(self, dn: str) -> str:
+        return first(self.client.read_entry(dn, ["pwdLastSet"]), "pwdLastSet", "0")
 
     def _set_uac(self, dn: str, *, enabled: bool) -> None:
         current = int(first(self.client.read_entry(dn, ["userAccountControl"]),
@@ -467,11 +511,17 @@ class ADTarget:
         for ou in self.layout.ou_chain(dn):
             if ou.lower() in self._known_ous:
                 continue
-            found = self.client.search(ou, "(objectClass=organizationalUnit)", ["ou"], scope=BASE)
-            if not found:
-                with contextlib.suppress(AlreadyExistsError):
-                    self._add(ou, ["top", "organizationalUnit"], {})
+            if not self._ou_exists(ou):
+                try:
+                    with contextlib.suppress(AlreadyExistsError):
+                        self._add(ou, ["top", "organizationalUnit"], {})
+                except OutcomeUnknown:  # landed or not: the OU itself says
+                    if not self._ou_exists(ou):
+                        raise
             self._known_ous.add(ou.lower())
+
+    def _ou_exists(self, dn: str) -> bool:
+        return bool(self.client.search(dn, "(objectClass=organizationalUnit)", ["ou"], scope=BASE))
 
     # -- internals: groups -----------------------------------------------------------------
 
