@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from provisioner.audit.service import record
 from provisioner.config import ADTargetConfig, Config, database_url, load_config
-from provisioner.errors import ConfigError, ConnectorError
+from provisioner.errors import ConfigError, ConnectorError, OutcomeUnknown
 from provisioner.store.db import ensure_current, make_engine, session_factory
 
 app = typer.Typer(no_args_is_help=True, help="Active Directory: the ICT desk's tasks.")
@@ -85,6 +85,14 @@ def reset_password(
         password = one_time_password()
         try:
             ad.reset_password(account.remote_id, password, must_change=True)
+        except OutcomeUnknown as exc:
+            # It may have landed, with a password nobody saw: say so; a new reset is harmless.
+            reason = f"the domain controller's answer was lost: {type(exc).__name__}"
+            _audit(sessions, actor, chosen.name, person, "ad.reset_password.unknown", reason,
+                   account.remote_id)  # fmt: skip
+            _fail(f"the answer of the domain controller was lost: the password of {person} "
+                  "may or may not have been reset (to a password nobody has seen). Reset it "
+                  "again.")
         except ConnectorError as exc:
             reason = f"the domain controller refused: {type(exc).__name__}"
             _audit(sessions, actor, chosen.name, person, "ad.reset_password.failed", reason,

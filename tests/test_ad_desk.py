@@ -148,3 +148,25 @@ def test_the_desk_is_refused_for_a_disabled_account_and_an_unknown_key(
         ("ad.reset_password.refused", "staff:7302"),
         ("ad.reset_password.refused", "staff:7399"),
     ]
+
+
+def test_a_reset_whose_answer_was_lost_says_so_and_asks_for_another(
+    desk: tuple[ADTarget, Path], samba_dc: SambaDC, sqlite_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from provisioner.errors import OutcomeUnknown
+
+    target, config = desk
+    target.create_account(
+        AccountSpec("staff:7302", "desk.lost", "Desk Lost", "Desk", "Lost", True))
+
+    def lost(self: ADTarget, remote_id: str, password: str, *, must_change: bool = True) -> None:
+        raise OutcomeUnknown("the connection dropped after the modify was sent")
+
+    monkeypatch.setattr(ADTarget, "reset_password", lost)
+    result = run(config, samba_dc, sqlite_url, "staff:7302")
+    assert result.exit_code == 1
+    assert "may or may not have been reset" in result.output
+    assert not PASSWORD_LINE.findall(result.stdout)  # no password shown: nobody may use it
+    (event,) = audit(sqlite_url)
+    assert event.action == "ad.reset_password.unknown"
