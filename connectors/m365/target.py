@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import string
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -113,6 +114,7 @@ class M365Target:
         self.usage_location = usage_location
         self.delta_cache = delta_cache
         self._skus: dict[str, str] | None = None  # part number -> sku id
+        self._skus_lock = threading.Lock()
 
     # -- reading -----------------------------------------------------------------------------
 
@@ -458,12 +460,17 @@ class M365Target:
         )
 
     def _sku_ids(self) -> dict[str, str]:
-        if self._skus is None:
-            self._skus = {
-                str(sku["skuPartNumber"]): str(sku["skuId"])
-                for sku in self.client.paged("/subscribedSkus", {"$select": "skuId,skuPartNumber"})
-            }
-        return self._skus
+        """The tenant's subscriptions, read once: under a lock, so the licence phase's
+        parallel workers do not each ask (and each retry a throttled answer early)."""
+        with self._skus_lock:
+            if self._skus is None:
+                self._skus = {
+                    str(sku["skuPartNumber"]): str(sku["skuId"])
+                    for sku in self.client.paged(
+                        "/subscribedSkus", {"$select": "skuId,skuPartNumber"}
+                    )
+                }
+            return self._skus
 
     def _relative(self, link: str) -> str:
         """Delta links are kept relative to the Graph URL, so a cache survives a new host or

@@ -15,7 +15,7 @@ import hashlib
 import json
 import logging
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -296,8 +296,13 @@ class Engine:
         report.issues += [issue.describe() for issue in desired.issues]
 
         for target in self.targets:  # a dry run too: it must not preview a target mid-run
-            lease, _ = locks.acquire(self.sessions, target.name, report.run_id)
+            lease, previous = locks.acquire(self.sessions, target.name, report.run_id)
             leases.append(lease)
+            if previous and previous != report.run_id:  # its holder died: close it now, so
+                # that a chain of killed runs never leaves one 'planning' without a lease
+                report.problems += close_dead_runs(
+                    self.sessions, current=report.run_id, dead_holders={previous}
+                )
             if request.dry_run:
                 report.problems += gate.unfinished_note(self.sessions, target.name)
             else:
@@ -756,7 +761,11 @@ def _lease_alive(session: Session, run_id: str, now: datetime) -> bool | None:
 
 
 def close_dead_runs(
-    sessions: sessionmaker[Session], *, current: str | None = None, closer: str = ""
+    sessions: sessionmaker[Session],
+    *,
+    current: str | None = None,
+    closer: str = "",
+    dead_holders: Collection[str] = (),
 ) -> list[str]:
     """Close every run whose process died while ``planning`` or ``running`` as
     ``interrupted``: its leases expired (or their holder is gone), or, planning without a
@@ -782,6 +791,8 @@ def close_dead_runs(
         dead = []
         for run in runs:
             alive = _lease_alive(session, run.id, now)
+            if run.id in dead_holders:  # its lease was just taken over: its process is gone
+                alive = False
             if alive or (
                 alive is None
                 and run.status == "planning"
