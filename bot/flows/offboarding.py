@@ -109,7 +109,7 @@ class OffboardingFlow:
         if step == "confirm":
             return _word(text) in YES | NO
         if step == "day":
-            return find_day(text, date.today()) is not None
+            return find_day(text, date.today()) is not None  # any day will do to find one
         if step == "pick":
             return (_word(text).isdigit() or _word(text) in YES | NO
                     or bool(name_words(text)) or bool(re.search(r"\d", text)))
@@ -421,11 +421,9 @@ class OffboardingFlow:
                 outcome = run_offboarding(*args)
                 data["run"] = outcome
                 replies.append(Reply(run_text(lang, person.name.display, outcome), data=data))
-                notices += [n for n in outcome_notices(ctx.config, ctx.sessions, ctx.directory,
-                                                       override_id, outcome)
-                            if n.audience is not Audience.PERSON
-                            or n.person_key != ctx.asker.staff.key or n.reply.data.get(
-                                "finished")]
+                # the requester reads the outcome in the reply above, not again as a notice
+                notices += outcome_notices(ctx.config, ctx.sessions, ctx.directory, override_id,
+                                           outcome, tell_requester=False)
         else:
             data["scheduled_for"] = plan.access_ends.isoformat()
             replies.append(Reply(

@@ -320,7 +320,8 @@ def _pausing(session: Session, override_id: int, now: datetime) -> bool:
 
 
 def outcome_notices(config: Config, sessions: sessionmaker[Session], directory: Directory,
-                    override_id: int, outcome: dict[str, Any]) -> list[Notice]:
+                    override_id: int, outcome: dict[str, Any], *,
+                    tell_requester: bool = True) -> list[Notice]:
     """What to tell about a run: the requester (and, on a failure at the limit or a stop,
     the central office), then "everything done" when that is so."""
     status = outcome.get("status")
@@ -336,7 +337,7 @@ def outcome_notices(config: Config, sessions: sessionmaker[Session], directory: 
     lang: Language = "en" if request.get("language") == "en" else "nl"
     data = {"person_key": override.person_key, "run": outcome, "override_id": override_id}
     notices: list[Notice] = []
-    if request.get("requester"):
+    if tell_requester and request.get("requester"):
         notices.append(Notice(Audience.PERSON, Reply(run_text(lang, name, outcome), data=data),
                               person_key=str(request["requester"])))
     if status in ("failed", "stopped"):
