@@ -589,11 +589,20 @@ class MediumConfig(Strict):
     )
 
 
+#: How an answer was obtained (:class:`provisioner.domain.models.ConsentMechanism`).
+ConsentMechanismName = Literal[
+    "opt_in", "opt_out", "pre_ticked", "condition_of_enrolment", "unknown"
+]
+
+
 class ConsentLocationConfig(Strict):
     """A location's own consent settings; unset fields follow the board's."""
 
     asks_every_year: bool | None = None
     media: list[MediumConfig] | None = None
+    default_mechanism: ConsentMechanismName | None = Field(
+        default=None, description="How this location's form asked consent; unset: the board's."
+    )
 
 
 class ConsentConfig(Strict):
@@ -607,6 +616,18 @@ class ConsentConfig(Strict):
     school_year_start: str = Field(
         default="08-01", description="MM-DD: the first day of a school year (1 August)."
     )
+    default_mechanism: ConsentMechanismName | None = Field(
+        default=None,
+        description="How the board's consent form asked, for answers whose source does not say"
+        " (a consent CSV without the column, Somtoday): 'opt_in' when parents and pupils ticked"
+        " 'yes' themselves on an empty form. Unset or 'unknown': such answers count as no"
+        " (not_valid_consent); `config check` and the morning report say so. docs/consent.md.",
+    )
+    reminder_due: str = Field(
+        default="10-01",
+        description="MM-DD: by this day of the school year every location has recorded the"
+        " yearly reminder that consent can be changed or withdrawn (`consent reminder`).",
+    )
     media: list[MediumConfig] | None = Field(
         default=None, description="The media catalogue; unset: the built-in one."
     )
@@ -614,7 +635,7 @@ class ConsentConfig(Strict):
         default_factory=dict, description="Per location (BRIN6): its own settings."
     )
 
-    @field_validator("school_year_start")
+    @field_validator("school_year_start", "reminder_due")
     @classmethod
     def _month_day(cls, value: str) -> str:
         import datetime as dt

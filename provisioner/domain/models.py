@@ -149,6 +149,17 @@ class ConsentGiver(StrEnum):
     PUPIL = "pupil"  # the pupil, from 16
 
 
+class ConsentMechanism(StrEnum):
+    """How an answer was obtained. Only a free, explicit opt-in is valid consent (AVG art. 4(11),
+    art. 7; docs/consent.md)."""
+
+    OPT_IN = "opt_in"  # zelf aangevinkt / ja gezegd: valid
+    OPT_OUT = "opt_out"  # "geef het aan als u bezwaar hebt": silence is no consent
+    PRE_TICKED = "pre_ticked"  # vooraf aangevinkt vakje
+    CONDITION_OF_ENROLMENT = "condition_of_enrolment"  # voorwaarde voor inschrijving: not free
+    UNKNOWN = "unknown"  # not known how it was asked
+
+
 @dataclass(frozen=True, slots=True)
 class ConsentRecord:
     """One answer about publishing a pupil's image on one medium in one school year."""
@@ -159,6 +170,8 @@ class ConsentRecord:
     school_year: str  # "2026-2027"
     recorded_on: date
     given_by: ConsentGiver
+    #: None: the source does not say; the board's ``[consent] default_mechanism`` applies.
+    mechanism: ConsentMechanism | None = None
 
 
 def staff_key(employee_number: str) -> str:

@@ -8,7 +8,8 @@ What is kept:
 - ``target_locks``: one run at a time per target (a lease);
 - ``account_names``: the user name each person got, so it never changes by accident;
 - ``overrides``: offboardings requested in chat, fed into the same policy as HR;
-- ``consents``: photo/video consent answers with their history;
+- ``consents``: photo/video consent answers with their history (who gave them, how obtained);
+- ``consent_reminders``: the yearly reminders that consent can be withdrawn, per location;
 - ``audit_events`` + ``audit_head``: the append-only, hash-chained audit trail;
 - ``directory_people`` + ``directory_groups``: who is who at the last full read of HR and the
   SIS (for the chat bot: who is asking, whom they may ask about);
@@ -145,11 +146,17 @@ class Override(Base):
 
 
 class Consent(Base):
+    """One answer of the consent history: who gave it (``given_by``) and how it was obtained
+    (``mechanism``; NULL: the source did not say, the board's default applies)."""
+
     __tablename__ = "consents"
     __table_args__ = (
-        UniqueConstraint("pupil_id", "medium", "school_year", "recorded_on", "status"),
+        UniqueConstraint(
+            "pupil_id", "medium", "school_year", "recorded_on", "status", "given_by",
+            name="uq_consents_answer",
+        ),
         Index("ix_consents_pupil", "pupil_id"),
-    )
+    )  # fmt: skip
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     pupil_id: Mapped[str] = mapped_column(String(200))
@@ -159,6 +166,25 @@ class Consent(Base):
     recorded_on: Mapped[date] = mapped_column(Date)
     given_by: Mapped[str] = mapped_column(String(10))
     source: Mapped[str] = mapped_column(String(100))
+    mechanism: Mapped[str | None] = mapped_column(String(30), nullable=True, default=None)
+
+
+class ConsentReminder(Base):
+    """The yearly reminder (jaarlijkse herinnering): a location told parents, and pupils from
+    16, that they can change or withdraw their photo consent. One row per sending."""
+
+    __tablename__ = "consent_reminders"
+    __table_args__ = (
+        UniqueConstraint("location", "school_year", "sent_on", name="uq_consent_reminders"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    location: Mapped[str] = mapped_column(String(6))  # BRIN6
+    school_year: Mapped[str] = mapped_column(String(9))
+    sent_on: Mapped[date] = mapped_column(Date)
+    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    recorded_by: Mapped[str] = mapped_column(String(200))
+    source: Mapped[str] = mapped_column(String(100))  # "command" or the imported file's name
 
 
 class AuditEvent(Base):
