@@ -1,6 +1,8 @@
 """``provisioner breach``: assess a breach, the breach register, and the supervisor's form.
 
-Exit codes: 0 done, 3 input unusable (a facts file that cannot be read, an unknown number).
+Exit codes: 0 done, 3 input unusable (a facts file that cannot be read or has a known field
+with a wrong value, an unknown number). An unknown field in a facts file is kept in the
+narrative with a warning on stderr (and in the JSON answer's ``warnings``).
 """
 
 from __future__ import annotations
@@ -22,11 +24,11 @@ from provisioner.config import Config, database_url, load_config
 from provisioner.privacy.breach import (
     AMSTERDAM,
     Assessment,
-    BreachFacts,
     FactsError,
     Language,
     assess,
     parse_moment,
+    read_facts,
 )
 from provisioner.privacy.breaches import PARTIES, BreachNotFound, BreachRecord, BreachRegister
 from provisioner.store.db import ensure_current, make_engine, session_factory
@@ -65,12 +67,16 @@ def assess_file(
     if not isinstance(data, dict):
         _fail(f"{file} must hold one JSON object with the facts")
     try:
-        facts = BreachFacts.from_dict(data)
+        facts, warnings = read_facts(data)
     except FactsError as exc:
         _fail(f"{file}: {exc}")
+    for warning in warnings:
+        err.print(f"[yellow]Warning:[/yellow] {file}: {escape(warning)}")
     result = assess(facts, language=language, reported_at=datetime.now(AMSTERDAM))
     if as_json:
-        print(json.dumps(_assessment_json(result), ensure_ascii=False))
+        answer = _assessment_json(result)
+        answer["warnings"] = list(warnings)
+        print(json.dumps(answer, ensure_ascii=False))
         return
     _show_assessment(result, language)
 

@@ -74,11 +74,37 @@ def test_assess_changes_with_the_facts(facts_file: Path, tmp_path: Path) -> None
     assert code == 0 and "Melden bij de AP: ja" in text
 
 
+def test_assess_keeps_an_unknown_field_with_a_warning(tmp_path: Path) -> None:
+    path = tmp_path / "extra.json"
+    path.write_text(
+        json.dumps({"kind": "misdirected", "recipient": "one_person", "recalled": True,
+                    "malicious": False, "data_categories": ["contact"], "subjects_count": 2,
+                    "parcel_carrier": "PostNL"}),
+        encoding="utf-8",
+    )  # fmt: skip
+    result = runner.invoke(app, ["breach", "assess", str(path), "--json", "--lang", "en"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["warnings"] and "parcel_carrier" in data["warnings"][0]
+    assert "Warning:" in result.stderr and "parcel_carrier" in result.stderr
+    assert "Warning:" not in result.stdout
+    # EDPB case 13: two parcels swapped and recalled: document only, with the example named.
+    assert data["notify_authority"] is False and data["risk"] == "none"
+    assert data["closest_example"]["source"] == "EDPB 01/2021"
+    assert data["closest_example"]["case"] == "13"
+    factors = {c["factor"]: c for c in data["contributions"]}
+    assert factors["recipient"]["points"] == 2 and factors["containment"]["points"] == -1
+    assert data["dimensions"]["confidentiality"]["risk"] == "none"
+
+
 def test_assess_refuses_a_bad_file(tmp_path: Path) -> None:
     bad = tmp_path / "bad.json"
-    bad.write_text('{"encrypte": true}', encoding="utf-8")
+    bad.write_text('{"encrypted": "yes"}', encoding="utf-8")
     code, output = invoke(["assess", str(bad)])
-    assert code == 3 and "encrypte" in output
+    assert code == 3 and "encrypted" in output
+    bad.write_text('{"recipient": "the class"}', encoding="utf-8")
+    code, output = invoke(["assess", str(bad)])
+    assert code == 3 and "recipient" in output
     bad.write_text("[1, 2]", encoding="utf-8")
     assert invoke(["assess", str(bad)])[0] == 3
     assert invoke(["assess", str(tmp_path / "missing.json")])[0] == 3
