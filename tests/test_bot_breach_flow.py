@@ -122,6 +122,11 @@ def test_the_first_message_already_says_a_lot() -> None:
     assert english["data_categories"] == ["learning_results"]
     assert english["subjects_are_children"] is True
     assert "discovered_at" not in english
+    assert english["recipient"] == "one_person" and "recalled" not in english
+    whole_class = extract("Ik heb de cijferlijst per ongeluk naar alle ouders gemaild en "
+                          "daarna teruggehaald", NOW)  # fmt: skip
+    assert (whole_class["recipient"], whole_class["recalled"]) == ("several", True)
+    assert "recipient" not in extract("ik ben een usb-stick kwijt", NOW)
     stolen = extract("mijn laptop is gestolen, met zorgdossiers, wel versleuteld", NOW)
     assert (stolen["kind"], stolen["malicious"], stolen["encrypted"]) == (
         "stolen_device", True, True)  # fmt: skip
@@ -247,6 +252,9 @@ def test_wrong_parent_intake_in_english(world: World) -> None:
     breach = BreachRegister(world.sessions).get(reply.data["breach_id"])
     assert breach.facts.subjects_count == 27
     assert breach.facts.recipient_trusted is True
+    assert breach.facts.recipient == "one_person"  # read from "the wrong parent"
+    assert notice.data["closest_example"]["case"] == "9"
+    assert ("Ontvanger", "een bekende, betrouwbare partij") in notice.facts  # the FG: Dutch
 
 
 def test_slash_command_without_text_asks_what_happened(world: World) -> None:

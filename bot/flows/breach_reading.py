@@ -87,6 +87,28 @@ _THIS_MORNING = re.compile(r"vanochtend|vanmorgen|this morning", re.I)
 _THIS_AFTERNOON = re.compile(r"vanmiddag|this afternoon", re.I)
 
 
+#: Who received misdirected data (EDPB 01/2021: one wrong person or many matters).
+_RECIPIENT_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("several", re.compile(r"hele (klas|groep|school)|alle ouders|meerdere (ouders|mensen|"
+                           r"collega'?s)|mailinglijst|verzendlijst|\bcc\b|groepsapp|whole "
+                           r"(class|school)|all (the )?parents|several (parents|people)"
+                           r"|mailing list|everyone", re.I)),
+    ("one_person", re.compile(r"(een |één |de )?verkeerde (ouder|collega|leerling|persoon|"
+                              r"ontvanger)|een andere ouder|(the |a )?wrong (parent|person|"
+                              r"colleague|pupil|recipient)|another parent", re.I)),
+)  # fmt: skip
+_RECALLED = re.compile(r"teruggehaald|teruggestuurd|teruggekregen|terug gekregen|ingetrokken"
+                       r"|recalled|got (it|them) back|sent (it|them) back", re.I)  # fmt: skip
+
+
+def read_recipient(text: str) -> str | None:
+    """ "de verkeerde ouder" -> one_person; "de hele klas", "alle ouders" -> several."""
+    for recipient, pattern in _RECIPIENT_PATTERNS:
+        if pattern.search(text):
+            return recipient
+    return None
+
+
 def read_kind(text: str) -> str | None:
     for kind, pattern in _KIND_PATTERNS:
         if pattern.search(text):
@@ -147,6 +169,11 @@ def extract(text: str, now: datetime) -> dict[str, Any]:
     if kind:
         facts["kind"] = kind
         facts.update(_KIND_FACTS[kind])
+    recipient = read_recipient(text)
+    if recipient:
+        facts["recipient"] = recipient
+    if _RECALLED.search(text):
+        facts["recalled"] = True
     categories = read_categories(text)
     if categories:
         facts["data_categories"] = categories
@@ -311,4 +338,3 @@ def deliberate(folded: str) -> Any:
     if re.search(r"vergissing|ongeluk|fout|mistake|accident|error", folded):
         return False
     return NOT_UNDERSTOOD
-

@@ -7,13 +7,13 @@ Free text the reporter typed appears as plain text, never inside markup other th
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Literal
 
 from bot.conversation import Button, Language, Reply
 from bot.flows.wording import moment_text, short_moment_text
-from provisioner.privacy.breach import Assessment, BreachFacts, category_names
+from provisioner.privacy.breach import RECIPIENTS, Assessment, BreachFacts, category_names
 from provisioner.privacy.breaches import BreachRecord
 
 
@@ -56,6 +56,7 @@ def officer_reply(breach: BreachRecord, language: Language) -> Reply:
         (_t(language, "Kinderen", "Children"), yn(f.subjects_are_children)),
         (_t(language, "Versleuteld", "Encrypted"), yn(f.encrypted)),
         (_t(language, "Opzet", "Deliberate"), yn(f.malicious)),
+        *_recipient_rows(f, language, yn),
         (_t(language, "Melden bij de AP", "Notify the AP"), yn(breach.decision.notify_authority)),
         (
             _t(language, "Betrokkenen inlichten", "Tell the people"),
@@ -99,6 +100,20 @@ def officer_reply(breach: BreachRecord, language: Language) -> Reply:
         buttons=buttons,
         data={"breach_id": breach.id, **result.to_dict(), "decision": breach.decision.to_dict()},
     )
+
+
+def _recipient_rows(
+    facts: BreachFacts, language: Language, yn: Callable[[bool | None], str]
+) -> list[tuple[str, str]]:
+    """Who received the data and whether they were recalled, when the report says so."""
+    rows: list[tuple[str, str]] = []
+    recipient = facts.recipient_kind()
+    if recipient is not None:
+        name = RECIPIENTS[recipient][0 if language == "en" else 1]
+        rows.append((_t(language, "Ontvanger", "Recipient"), name))
+    if facts.recalled is not None:
+        rows.append((_t(language, "Teruggehaald", "Recalled"), yn(facts.recalled)))
+    return rows
 
 
 def decided_reply(breach: BreachRecord, language: Language) -> Reply:

@@ -251,7 +251,7 @@ def features(facts: BreachFacts) -> dict[str, Any]:
         "encrypted" if encrypted_safe
         else "public" if facts.published_online or facts.recipient == "public"
         else "malicious" if facts.malicious
-        else facts.recipient or ("trusted_party" if facts.recipient_trusted else None)
+        else facts.recipient_kind()
     )  # fmt: skip
     minutes = facts.unavailable_minutes
     restored = (

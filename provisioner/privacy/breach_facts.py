@@ -163,6 +163,15 @@ class BreachFacts:
             names.append("data_categories")
         return names
 
+    def recipient_kind(self) -> str | None:
+        """The recipient, with the intake's yes/no "is the recipient trusted?" applied: one
+        person who is trusted (a colleague, a cooperating parent) is a trusted party."""
+        if self.recipient_trusted is True and self.recipient in (None, "one_person"):
+            return "trusted_party"
+        if self.recipient_trusted is False and self.recipient == "trusted_party":
+            return "one_person"
+        return self.recipient
+
     def categories(self) -> frozenset[str]:
         """The data categories, with the yes/no answers about special data and BSN added."""
         categories = set(self.data_categories)

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Literal
 
-from provisioner.privacy.breach_facts import HARMFUL, SPECIAL, BreachFacts
+from provisioner.privacy.breach_facts import CATEGORIES, HARMFUL, SPECIAL, BreachFacts
 
 Dimension = Literal["confidentiality", "integrity", "availability"]
 Axis = Literal["likelihood", "severity"]
@@ -189,7 +189,7 @@ def data_severity(facts: BreachFacts, assume: _Assumptions) -> list[Factor]:
     else:
         level = data_level(categories)
         rule = {1: "data_ordinary", 2: "data_personal", 3: "data_sensitive"}[level]
-        out.append(_sev("data", level, True, rule, categories=sorted(categories)))
+        out.append(_sev("data", level, True, rule, categories=_named(categories)))
     if facts.special_categories is None and not categories & SPECIAL:
         assume("special_categories")
     if facts.national_id_number is None and "national_id" not in categories:
@@ -209,6 +209,12 @@ def data_severity(facts: BreachFacts, assume: _Assumptions) -> list[Factor]:
     if facts.identifiable is False:
         out.append(_sev("identification", -1, False, "hard_to_identify"))
     return out
+
+
+def _named(categories: frozenset[str]) -> list[str]:
+    """Only the product's own category names reach a sentence (a typed name may be anything:
+    it stays in the facts, not in the reasons shown in chat)."""
+    return sorted(c for c in categories if c in CATEGORIES) or ["other"]
 
 
 def availability_severity(facts: BreachFacts) -> list[Factor]:
@@ -283,9 +289,7 @@ def exposure_factor(facts: BreachFacts, assume: _Assumptions) -> Factor:
         if facts.exfiltration_confirmed is None and facts.kind not in NO_RECIPIENT:
             assume("exfiltration_confirmed")
         return _chance("malice", 3, True, "insider_malicious" if facts.insider else "malicious")
-    recipient = facts.recipient
-    if recipient is None and facts.recipient_trusted is True:
-        recipient = "trusted_party"
+    recipient = facts.recipient_kind()
     if recipient is not None:
         return _chance("recipient", 2, True, recipient)
     if facts.insider:
