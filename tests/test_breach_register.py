@@ -47,6 +47,7 @@ def test_report_numbers_per_year_and_proposes_a_decision(
     assert first.facts == USB
     assert first.location == "12AB00"
     assert first.assessment["nl"]["reasons"] and first.assessment["en"]["reasons"]
+    assert first.assessment["closest_example"]["source"] in ("EDPB 01/2021", "WP250 rev.01", "AP")
     stored = register.get("DL-2026-0001")
     assert stored.discovered_at == USB.discovered_at
     assert [b.id for b in register.list()] == ["DL-2026-0001", "DL-2026-0002", "DL-2027-0001"]
@@ -216,3 +217,27 @@ def test_a_bot_that_was_down_sends_one_reminder_not_three(register: BreachRegist
     assert "verstreken" in reminders[0].text("nl", past)
     register.mark_reminded(reminders[0])
     assert register.due_reminders(past + timedelta(hours=5)) == []
+
+
+def test_a_recall_recorded_later_lowers_the_proposal(register: BreachRegister) -> None:
+    facts = BreachFacts(
+        narrative="cijferlijst naar alle ouders van groep 6 gemaild",
+        kind="misdirected",
+        recipient="several",
+        data_categories=("learning_results",),
+        subjects_count=27,
+        subjects_are_children=True,
+        confidentiality_breach=True,
+        integrity_breach=False,
+        availability_breach=False,
+        malicious=False,
+        discovered_at=NOW,
+    )
+    breach = register.report(facts, reporter="chat:U1", now=NOW)
+    assert breach.decision.notify_authority is True
+    later = register.correct(
+        breach.id, actor="chat:FG", facts={"recalled": True}, reason="mail recalled, confirmed"
+    )
+    assert later.facts.recalled is True
+    assert later.decision.notify_authority is False and later.decision.confirmed is False
+    assert "contained" in later.assessment["rules"]

@@ -523,6 +523,8 @@ def _assessment_json(facts: BreachFacts, reported_at: datetime) -> dict[str, Any
         "notify_subjects": en.notify_subjects,
         "rules": list(en.rules),
         "edpb_examples": list(en.examples),
+        "dimensions": en.dimensions,
+        "closest_example": en.closest.to_dict() if en.closest else None,
         "en": {"reasons": list(en.reasons), "assumptions": list(en.assumptions)},
         "nl": {"reasons": list(nl.reasons), "assumptions": list(nl.assumptions)},
     }
