@@ -257,6 +257,33 @@ def test_wrong_parent_intake_in_english(world: World) -> None:
     assert ("Ontvanger", "een bekende, betrouwbare partij") in notice.facts  # the FG: Dutch
 
 
+def test_a_mail_sent_by_mistake_asks_one_person_or_many(world: World) -> None:
+    flow = BreachFlow()
+    ctx = world.ctx(TEACHER, "nl")
+    turns, state = run(flow, ctx, "Ik heb per ongeluk de cijferlijst van groep 6 gemaild", [
+        "net",
+        "27 leerlingen",
+        "nee",                           # special categories
+        "nee",                           # BSN
+        "de hele klas",                  # one person or many?
+        ("press", "now", ""),
+    ])  # fmt: skip
+    assert steps(turns)[-3:] == ["recipient", "recipient_trusted", "reported"]
+    assert state is None
+    breach = BreachRegister(world.sessions).get(turns[-1].replies[0].data["breach_id"])
+    assert breach.facts.recipient == "several"
+    assert breach.decision.notify_authority is True  # several people, grades, not recalled
+    # The buttons answer it too, and "don't know" moves on.
+    turns, state = run(flow, ctx, "Ik heb per ongeluk de cijferlijst gemaild", [
+        "net", "27 leerlingen", "nee", "nee", ("press", "recipient", "one_person")])  # fmt: skip
+    assert state is not None and state["facts"]["recipient"] == "one_person"
+    assert steps(turns)[-1] == "recipient_trusted"
+    turns, state = run(flow, ctx, "Ik heb per ongeluk de cijferlijst gemaild", [
+        "net", "27 leerlingen", "nee", "nee", "weet ik niet"])  # fmt: skip
+    assert state is not None and "recipient" not in state["facts"]
+    assert steps(turns)[-1] == "recipient_trusted"
+
+
 def test_slash_command_without_text_asks_what_happened(world: World) -> None:
     flow = BreachFlow()
     turn = flow.start(world.ctx(TEACHER, "nl"), "")

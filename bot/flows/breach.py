@@ -45,6 +45,7 @@ from bot.flows.breach_reading import (
     read_categories,
     read_count,
     read_moment,
+    read_recipient_answer,
     yes_no,
 )
 from bot.flows.breach_text import (
@@ -170,6 +171,10 @@ class BreachFlow:
             if value == "learning_results":
                 facts.setdefault("subjects_are_children", True)
             return self._next(ctx, {**state, "facts": facts})
+        if action == "recipient" and step == "recipient":
+            if value not in ("one_person", "several", "public"):
+                return self._ask(ctx, state)
+            return self._set(ctx, state, "recipient", value)
         if action == "skip" and step and step in BY_KEY:
             return self._next(ctx, state, skip=str(step))
         if action == "stop":
@@ -231,6 +236,11 @@ class BreachFlow:
                 facts.setdefault("subjects_are_children", False)
             if count is None:
                 return self._next(ctx, {**state, "facts": facts}, skip=key)
+        elif key == "recipient":
+            recipient = None if unknown else read_recipient_answer(text)
+            if recipient is None:
+                return self._next(ctx, {**state, "facts": facts}, skip=key)
+            facts["recipient"] = recipient
         elif key in ("cause", "measures"):
             if unknown:
                 return self._next(ctx, {**state, "facts": facts}, skip=key)
@@ -253,17 +263,30 @@ class BreachFlow:
         dont_know = Button(_t(lang, "Weet ik niet", "Don't know"), "answer", "unknown")
         buttons: list[Button] = []
         if question.key == "malicious":
-            buttons = [Button(_t(lang, "Opzet", "Deliberate"), "answer", "yes"),
-                       Button(_t(lang, "Vergissing", "A mistake"), "answer", "no"), dont_know]
+            buttons = [
+                Button(_t(lang, "Opzet", "Deliberate"), "answer", "yes"),
+                Button(_t(lang, "Vergissing", "A mistake"), "answer", "no"),
+                dont_know,
+            ]
         elif question.yes_no:
-            buttons = [Button(_t(lang, "Ja", "Yes"), "answer", "yes"),
-                       Button(_t(lang, "Nee", "No"), "answer", "no"), dont_know]
+            buttons = [
+                Button(_t(lang, "Ja", "Yes"), "answer", "yes"),
+                Button(_t(lang, "Nee", "No"), "answer", "no"),
+                dont_know,
+            ]
         elif question.key == "data_categories":
             buttons = [
                 Button(_t(lang, "Cijfers", "Grades"), "category", "learning_results"),
                 Button(_t(lang, "Namen/adressen", "Names/addresses"), "category", "contact"),
                 Button(_t(lang, "Zorg/medisch", "Care/medical"), "category", "care"),
                 Button(_t(lang, "Weet ik niet", "Don't know"), "category", "unknown"),
+            ]
+        elif question.key == "recipient":
+            buttons = [
+                Button(_t(lang, "Eén persoon", "One person"), "recipient", "one_person"),
+                Button(_t(lang, "Meerdere mensen", "Several people"), "recipient", "several"),
+                Button(_t(lang, "Openbaar", "Public"), "recipient", "public"),
+                Button(_t(lang, "Weet ik niet", "Don't know"), "skip"),
             ]
         elif question.key != "narrative":
             buttons = [Button(_t(lang, "Weet ik niet", "Don't know"), "skip")]

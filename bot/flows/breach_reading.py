@@ -109,6 +109,27 @@ def read_recipient(text: str) -> str | None:
     return None
 
 
+_RECIPIENT_ANSWERS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("public", re.compile(r"openbaar|online|internet|website|public", re.I)),
+    ("several", re.compile(r"meerdere|meer dan|een paar|veel|groep|klas|several|many|a few"
+                           r"|group|class|\b([2-9]|\d\d+)\b", re.I)),
+    ("one_person", re.compile(r"^\s*(1|één|een|eén|one|a single)\b|één persoon|one person"
+                              r"|single", re.I)),
+)  # fmt: skip
+
+
+def read_recipient_answer(text: str) -> str | None:
+    """The answer to "one person, several, or public?": a sentence ("de hele klas") or a
+    short word ("één", "meerdere", "openbaar")."""
+    recipient = read_recipient(text)
+    if recipient is not None:
+        return recipient
+    for name, pattern in _RECIPIENT_ANSWERS:
+        if pattern.search(text):
+            return name
+    return None
+
+
 def read_kind(text: str) -> str | None:
     for kind, pattern in _KIND_PATTERNS:
         if pattern.search(text):
@@ -253,6 +274,9 @@ QUESTIONS: tuple[Question, ...] = (
              "op de server?", "Is there a backup or copy of the data, e.g. on the server?"),
     Question("recovered_quickly", "Kan de school weer bij de gegevens?",
              "Is the data available to the school again?"),
+    Question("recipient", "Bij wie kwamen de gegevens terecht: bij één persoon, bij meerdere "
+             "mensen, of staan ze openbaar online?", "Who received the data: one person, "
+             "several people, or are they public online?", yes_no=False),
     Question("recipient_trusted", "Is de ontvanger bekend en te vertrouwen (bijv. een collega "
              "of een ouder die meewerkt)?", "Is the recipient known and trustworthy (e.g. a "
              "colleague, or a parent who cooperates)?"),
@@ -300,6 +324,9 @@ def next_question(facts: dict[str, Any], skipped: list[str]) -> Question | None:
             if key == "recovered_quickly" and facts.get("backup_available") is not True:
                 continue
             if key in facts:
+                continue
+        elif key == "recipient":
+            if kind != "misdirected" or key in facts:
                 continue
         elif key in ("recipient_trusted", "deletion_confirmed"):
             if kind != "misdirected" or key in facts:
