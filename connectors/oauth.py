@@ -18,8 +18,9 @@ from typing import Any, Self
 
 import httpx
 
-from connectors.retry import retry_after
+from connectors.http_status import READ, Kind, classify
 from provisioner.errors import ConnectorError, FatalError, TransientError
+from provisioner.redaction import redact
 
 TIMEOUT = 30.0  # seconds per HTTP call
 TOKEN_MARGIN = 30.0  # renew a token this long before it expires (at most 10% of its life)
@@ -28,13 +29,6 @@ DEFAULT_TOKEN_LIFE = 300.0  # when the token answer has no usable expires_in
 #: (code, text) read from an error answer's body, in the API's own shape
 ErrorDetail = Callable[[httpx.Response], tuple[str, str]]
 Translate = Callable[[str, "httpx.Response | httpx.HTTPError", Collection[str]], ConnectorError]
-
-
-def redact(text: str, secrets: Collection[str]) -> str:
-    for secret in secrets:
-        if secret:
-            text = text.replace(secret, "***")
-    return text
 
 
 def translate_failure(
@@ -79,15 +73,14 @@ def translate_answer(
         return FatalError(
             redact(f"{where}: the client id or client secret was refused (invalid_client)", secrets)
         )
-    if status in (401, 403):
-        return FatalError(f"{message}: {credentials_hint}")
-    if status == 404:
-        return FatalError(f"{message}: {url_hint}")
-    if status in (408, 429) or status >= 500:
-        return TransientError(message, retry_after(response.headers))
-    if 300 <= status < 400:
-        return FatalError(f"{message}: redirects are not followed (check the URL)")
-    return FatalError(message)
+    verdict = classify(status, response.headers, family=READ)
+    hints = {
+        Kind.AUTH: credentials_hint,
+        Kind.NOT_FOUND: url_hint,
+        Kind.REDIRECT: "redirects are not followed (check the URL)",
+    }
+    hint = hints.get(verdict.kind)
+    return verdict.build(f"{message}: {hint}" if hint else message)
 
 
 class OAuthClient:

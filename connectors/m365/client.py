@@ -41,17 +41,17 @@ import requests
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 
-from connectors.retry import retry_after, retry_policy
+from connectors.http_status import REST_WRITE, Kind, classify
+from connectors.retry import retry_policy
 from provisioner.errors import (
-    AlreadyExistsError,
     ConnectorError,
     DryRunRejected,
     FatalError,
     NotFoundError,
-    RejectedError,
     TransientError,
 )
 from provisioner.metrics import note_graph_throttled
+from provisioner.redaction import redact as redact_text
 from provisioner.targets import OutcomeUnknown
 
 log = logging.getLogger(__name__)
@@ -133,31 +133,26 @@ def translate(
     (secrets, passwords of the request) is blanked out of it. The request body never goes in.
     """
     code, detail = _graph_error(body)
-    message = _redact(f"{where + ': ' if where else ''}Graph {status} {code}: {detail}", redact)
-    lowered = detail.lower()
-    wait = retry_after(headers)
-    if status == 400:
-        if code.lower() in {"syncstatenotfound", "resyncrequired"}:
-            return DeltaExpired(message, _header(headers, "Location"))
-        if (
-            "another object with the same value for property" in lowered
-            or "added object references already exist" in lowered
-        ):
-            return AlreadyExistsError(message)
-        return RejectedError(message)
-    if status in (401, 403):
-        return FatalError(message)
-    if status == 404:
-        return NotFoundError(message)
-    if status == 409:
-        return AlreadyExistsError(message)
-    if status == 410:
+    message = redact_text(f"{where + ': ' if where else ''}Graph {status} {code}: {detail}", redact)
+    verdict = classify(status, headers, family=REST_WRITE, overrides=_overrides(code, detail))
+    if verdict.kind is Kind.GONE:
         return DeltaExpired(message, _header(headers, "Location"))
-    if status in (412, 429, 503, 504) or status >= 500:
-        return TransientError(message, wait)
-    if 400 <= status < 500:  # 424 failed dependency, 413, 415 ...: this request's data
-        return RejectedError(message)
-    return FatalError(f"{message} (not an error status: the client cannot handle this answer)")
+    if verdict.kind in (Kind.REDIRECT, Kind.PERMANENT):
+        return FatalError(f"{message} (not an error status: the client cannot handle this answer)")
+    return verdict.build(message)
+
+
+def _overrides(code: str, detail: str) -> dict[int, Kind]:
+    """Graph's 400s that say more in their body: an expired delta link, an existing object."""
+    lowered = detail.lower()
+    if code.lower() in {"syncstatenotfound", "resyncrequired"}:
+        return {400: Kind.GONE}
+    if (
+        "another object with the same value for property" in lowered
+        or "added object references already exist" in lowered
+    ):
+        return {400: Kind.CONFLICT}
+    return {}
 
 
 def translate_failure(exc: httpx.HTTPError, where: str = "") -> ConnectorError:
@@ -188,7 +183,7 @@ NOT_SENT = (
 def ambiguous_status(status: int) -> bool:
     """An answer that does not say whether a write was done (500, 502, 504...). 503 and 429
     are refusals: Graph did not take the request and says when to come back."""
-    return status >= 500 and status != 503
+    return classify(status, {}, family=REST_WRITE, write=True).kind is Kind.AMBIGUOUS
 
 
 def lost_answer(exc: httpx.HTTPError, where: str = "") -> OutcomeUnknown:
@@ -212,13 +207,6 @@ def _graph_error(body: Any) -> tuple[str, str]:
     if isinstance(body, str):
         return "-", body.strip()[:200]
     return "-", ""
-
-
-def _redact(text: str, secrets: Collection[str]) -> str:
-    for secret in secrets:
-        if secret:
-            text = text.replace(secret, "***")
-    return text
 
 
 def _secrets_in(body: Any) -> list[str]:
@@ -265,16 +253,16 @@ class MsalTokens:
                 result = app.acquire_token_for_client(scopes=[GRAPH_SCOPE])
             except requests.RequestException as exc:
                 raise TransientError(
-                    _redact(f"token endpoint unreachable ({type(exc).__name__})", [secret])
+                    redact_text(f"token endpoint unreachable ({type(exc).__name__})", [secret])
                 ) from None
             except ValueError as exc:  # msal: authority not https, discovery failed
-                raise FatalError(_redact(f"msal could not start: {exc}", [secret])) from None
+                raise FatalError(redact_text(f"msal could not start: {exc}", [secret])) from None
         if not isinstance(result, dict) or "access_token" not in result:
             result = result if isinstance(result, dict) else {}
             error = result.get("error", "unknown_error")
             description = str(result.get("error_description", "")).splitlines()[0:1]
             text = f"token request refused: {error}: {' '.join(description)}"
-            raise FatalError(_redact(text, [secret]))
+            raise FatalError(redact_text(text, [secret]))
         return str(result["access_token"])
 
     def close(self) -> None:

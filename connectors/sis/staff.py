@@ -42,7 +42,8 @@ from typing import Any, Generic, TypeVar
 
 import httpx
 
-from connectors.retry import retry_after, retry_policy
+from connectors.http_status import SOAP_WRITE, Kind, classify
+from connectors.retry import retry_policy
 from connectors.sis.soap import find_fault
 from provisioner.config import SisStaffTargetConfig
 from provisioner.errors import (
@@ -72,8 +73,6 @@ NOT_SENT = (
     httpx.LocalProtocolError,
     httpx.ProxyError,
 )
-#: Answers that say the write was not taken: sent again by the retry policy.
-REFUSED = frozenset({408, 429, 503})
 
 
 def split_prefix(family_with_prefix: str) -> tuple[str, str]:
@@ -140,7 +139,7 @@ def write_error(
             " not sent again"
         )
     fault = find_fault(outcome.content)
-    wait = retry_after(outcome.headers)
+    verdict = classify(outcome.status_code, outcome.headers, family=SOAP_WRITE, write=True)
     if fault is not None:
         text = fault.text
         for secret in secrets_:
@@ -148,21 +147,18 @@ def write_error(
                 text = text.replace(secret, "***")
         said = f"{where}: {system} answered fault {fault.code}: {text}"
         if fault.code.startswith("Server"):
-            if outcome.status_code in REFUSED:
-                return TransientError(said, wait)
+            if verdict.transient:
+                return TransientError(said, verdict.retry_after)
             return OutcomeUnknown(f"{said}; the write may have been done: not sent again")
         if any(word in text.casefold() for word in login_words):
             return FatalError(f"{said} ({login_hint})")
         return RejectedError(said)
-    status = outcome.status_code
-    message = f"{where}: {system} answered HTTP {status}"
-    if status in (401, 403, 404):
+    message = f"{where}: {system} answered HTTP {outcome.status_code}"
+    if verdict.kind in (Kind.AUTH, Kind.NOT_FOUND):
         return FatalError(f"{message}: {access_hint}")
-    if status in REFUSED:
-        return TransientError(message, wait)
-    if status >= 500:
-        return OutcomeUnknown(f"{message}; the write may have been done: not sent again")
-    return FatalError(message)
+    if verdict.kind is Kind.AMBIGUOUS:
+        return verdict.build(f"{message}; the write may have been done: not sent again")
+    return verdict.build(message)
 
 
 class SisStaffTarget:

@@ -60,10 +60,12 @@ from urllib.parse import quote
 import httpx
 
 from connectors.csv_common import Issue, Rejections, clean_text, parse_date
-from connectors.retry import retry_after, retry_policy
+from connectors.http_status import READ, Kind, classify
+from connectors.retry import retry_policy
 from provisioner.config import AfasSourceConfig
 from provisioner.domain.models import Employment, PersonName, StaffMember, staff_key
 from provisioner.errors import ConfigError, ConnectorError, FatalError, TransientError
+from provisioner.redaction import redact
 from provisioner.sources.models import SourceBatch, SourceKind
 
 log = logging.getLogger(__name__)
@@ -158,33 +160,43 @@ def translate(
     status = outcome.status_code
     detail = _afas_message(outcome)
     said = f": {detail}" if detail else ""
-    if status in (401, 403):
+    verdict = classify(status, outcome.headers, family=READ, overrides=_overrides(status, detail))
+    if verdict.kind is Kind.AUTH:
         env = f" in {token_env}" if token_env else ""
         error = FatalError(
             f"{where}: the AfasToken was refused (HTTP {status}){said}. Check the token{env} "
             "(expired or replaced?) and that this GetConnector is added to the token's "
             "App Connector"
         )
-    elif status == 404:
+    elif verdict.kind is Kind.NOT_FOUND:
         error = FatalError(
             f"{where} does not exist (HTTP 404){said}. Check the connector name in the "
             "configuration and that the GetConnector is imported in Profit"
         )
-    elif status == 500 and "timeout" not in detail.casefold():
+    elif verdict.kind is Kind.REJECTED and status == 500:
         hint = ""
         if "out of memory" in detail.casefold() or "string space" in detail.casefold():
             hint = ". Lower page_size: AFAS could not hold this page"
         error = FatalError(f"{where}: AFAS could not process the request (HTTP 500){said}{hint}")
-    elif status == 429 or status >= 500:
-        wait = retry_after(outcome.headers)
+    elif verdict.transient:
+        wait = verdict.retry_after
         if wait is None:
             wait = _body_retry_after(outcome)
         error = TransientError(f"{where}: HTTP {status}{said}", wait)
-    elif status == 400:
+    elif verdict.kind is Kind.REJECTED:
         error = FatalError(f"{where}: AFAS refused the request (HTTP 400){said}")
     else:
         error = FatalError(f"{where}: unexpected answer HTTP {status}{said}")
     return _redacted(error, redact)
+
+
+def _overrides(status: int, detail: str) -> dict[int, Kind]:
+    """AFAS's own meanings: 400 refuses the request, 408 is unexpected, and a 500 is a
+    functional error of the request unless it is the 15-minute "Command timeout expired"."""
+    overrides = {400: Kind.REJECTED, 408: Kind.PERMANENT}
+    if status == 500 and "timeout" not in detail.casefold():
+        overrides[500] = Kind.REJECTED
+    return overrides
 
 
 def _afas_message(response: httpx.Response) -> str:
@@ -217,10 +229,7 @@ def _body_retry_after(response: httpx.Response) -> float | None:
 
 def _redacted(error: ConnectorError, secrets: Collection[str]) -> ConnectorError:
     text = str(error)
-    clean = text
-    for secret in sorted(secrets, key=len, reverse=True):
-        if secret:
-            clean = clean.replace(secret, "***")
+    clean = redact(text, secrets)
     if clean == text:
         return error
     if isinstance(error, TransientError):

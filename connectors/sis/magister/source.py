@@ -45,16 +45,17 @@ from collections.abc import Callable, Collection, Iterator, Mapping
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from datetime import date
-from urllib.parse import quote, quote_plus
 
 import httpx
 
 from connectors.csv_common import Issue, Rejections, parse_date
+from connectors.http_status import READ, Kind, classify
 from connectors.retry import retry_after, retry_policy
 from connectors.sis.soap import child_text, local, parse_xml
 from provisioner.config import MagisterSourceConfig
 from provisioner.domain.models import ClassGroup, PersonName, Pupil, pupil_key
 from provisioner.errors import ConfigError, ConnectorError, FatalError, TransientError
+from provisioner.redaction import redact
 from provisioner.sources.models import SourceBatch, SourceKind
 
 log = logging.getLogger(__name__)
@@ -118,28 +119,26 @@ def translate(
     if isinstance(outcome, httpx.HTTPError):
         name = type(outcome).__name__
         if isinstance(outcome, httpx.UnsupportedProtocol | httpx.InvalidURL):
-            return FatalError(_redact(f"{where}: bad Magister URL ({outcome})", secrets))
+            return FatalError(redact(f"{where}: bad Magister URL ({outcome})", secrets))
         if isinstance(outcome, httpx.TimeoutException):
             return TransientError(f"{where}: Magister did not answer in time ({name})")
         return TransientError(
-            _redact(f"{where}: connection to Magister failed ({name}: {outcome})", secrets)
+            redact(f"{where}: connection to Magister failed ({name}: {outcome})", secrets)
         )
     exception = find_exception(outcome.content)
-    wait = retry_after(outcome.headers)
     if exception is not None:
-        said = _redact(f"{where}: Magister answered {exception}", secrets)
+        wait = retry_after(outcome.headers)
+        said = redact(f"{where}: Magister answered {exception}", secrets)
         if any(word in exception.casefold() for word in BUSY_WORDS):
             return TransientError(said, wait)
         return FatalError(f"{said} (check the user, password and the function's rights)")
-    status = outcome.status_code
-    message = f"{where}: Magister answered HTTP {status}"
-    if status in (401, 403):
-        return FatalError(f"{message}: check the login and that this address is allow-listed")
-    if status == 404:
-        return FatalError(f"{message}: check base_url")
-    if status in (408, 429) or status >= 500:
-        return TransientError(message, wait)
-    return FatalError(message)
+    verdict = classify(outcome.status_code, outcome.headers, family=READ)
+    message = f"{where}: Magister answered HTTP {outcome.status_code}"
+    hint = {
+        Kind.AUTH: "check the login and that this address is allow-listed",
+        Kind.NOT_FOUND: "check base_url",
+    }.get(verdict.kind)
+    return verdict.build(f"{message}: {hint}" if hint else message)
 
 
 def find_exception(body: bytes) -> str | None:
@@ -154,15 +153,6 @@ def find_exception(body: bytes) -> str | None:
     if not kind and not text:
         return None
     return f"{kind}: {text}"[:200] if kind and text else (kind or text)[:200]
-
-
-def _redact(text: str, secrets: Collection[str]) -> str:
-    """Every secret blanked, also as it is written in a URL's query."""
-    for secret in secrets:
-        if secret:
-            for form in {secret, quote(secret, safe=""), quote_plus(secret)}:
-                text = text.replace(form, "***")
-    return text
 
 
 # -- the transport ----------------------------------------------------------------------------

@@ -65,12 +65,14 @@ from html import escape
 import httpx
 
 from connectors.csv_common import Issue, Rejections, clean_text, not_a_date, parse_date
+from connectors.http_status import READ, Kind, classify
 from connectors.oauth import translate_failure
 from connectors.retry import retry_after, retry_policy
 from connectors.sis.soap import child, child_text, find_fault, items_at, local, parse_xml
 from provisioner.config import ParnasSysSourceConfig
 from provisioner.domain.models import ClassGroup, PersonName, Pupil, pupil_key
 from provisioner.errors import ConfigError, ConnectorError, FatalError, TransientError
+from provisioner.redaction import redact
 from provisioner.sources.models import SourceBatch, SourceKind
 
 log = logging.getLogger(__name__)
@@ -126,34 +128,24 @@ def translate(
     """
     if isinstance(outcome, httpx.HTTPError):
         return translate_failure("ParnasSys", where, outcome, secrets)
-    status = outcome.status_code
-    wait = retry_after(outcome.headers)
     fault = find_fault(outcome.content)
     if fault is not None:
-        said = _redact(f"{where}: ParnasSys answered fault {fault.code}: {fault.text}", secrets)
+        wait = retry_after(outcome.headers)
+        said = redact(f"{where}: ParnasSys answered fault {fault.code}: {fault.text}", secrets)
         family = fault.code.split(".")[0]  # "Client.Authentication" is a Client fault
         if family == "Server":
             return TransientError(said, wait)
         if family == "Client":
             return FatalError(f"{said} (check the supplier name, key and BRIN)")
         return FatalError(said)
-    message = f"{where}: ParnasSys answered HTTP {status}"
-    if status in (401, 403):
-        return FatalError(f"{message}: check the supplier's access")
-    if status == 404:
-        return FatalError(f"{message}: check the url")
-    if status in (408, 429) or status >= 500:
-        return TransientError(message, wait)
-    if 300 <= status < 400:
-        return FatalError(f"{message}: redirects are not followed (check the url)")
-    return FatalError(message)
-
-
-def _redact(text: str, secrets: Collection[str]) -> str:
-    for secret in secrets:
-        if secret:
-            text = text.replace(secret, "***").replace(escape(secret), "***")
-    return text
+    verdict = classify(outcome.status_code, outcome.headers, family=READ)
+    message = f"{where}: ParnasSys answered HTTP {outcome.status_code}"
+    hint = {
+        Kind.AUTH: "check the supplier's access",
+        Kind.NOT_FOUND: "check the url",
+        Kind.REDIRECT: "redirects are not followed (check the url)",
+    }.get(verdict.kind)
+    return verdict.build(f"{message}: {hint}" if hint else message)
 
 
 # -- XML helpers ------------------------------------------------------------------------------
