@@ -162,6 +162,7 @@ def test_asks_for_the_medium_when_missing(sessions: sessionmaker[Session]) -> No
     assert reply.data == {"step": "medium"}
     assert {b.value for b in reply.buttons} == {
         "website", "nieuwsbrief", "schoolgids", "folder", "social media", "ouderapp",
+        "klassenfoto voor gezinnen",
     }  # fmt: skip
     typed = FLOW.answer(context, "in de nieuwsbrief", turn.state)
     assert data(typed)["reason"] == "other_media_only" and typed.state is None

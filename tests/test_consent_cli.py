@@ -39,6 +39,7 @@ path = "hr.csv"
 
 [consent]
 asks_every_year = false
+default_mechanism = "opt_in"
 """
 
 
@@ -91,6 +92,7 @@ def test_check_a_group_names_who_is_missing(board: Path) -> None:
     assert json.loads(out) | {"on": None} == {
         "allowed": True, "reason": "no_consent_needed", "group": G5B,
         "medium": "gebruik in de klas", "on": None, "total": 30, "without": [],
+        "condition": None, "not_recognisable": [],
     }  # fmt: skip
 
 

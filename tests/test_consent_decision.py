@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from provisioner.domain.models import ConsentGiver, ConsentStatus
+from provisioner.domain.models import ConsentGiver, ConsentMechanism, ConsentStatus
 from provisioner.privacy.consent import (
     ConsentSettings,
     Reason,
@@ -25,8 +25,8 @@ ADMIN = CATALOGUE.get("administratiefoto")
 assert WEBSITE and SOCIAL and IN_CLASS and ADMIN
 ON = date(2026, 11, 23)
 YEAR, LAST_YEAR = "2026-2027", "2025-2026"
-ONCE = ConsentSettings(asks_every_year=False)
-YEARLY = ConsentSettings(asks_every_year=True)
+ONCE = ConsentSettings(asks_every_year=False, default_mechanism=ConsentMechanism.OPT_IN)
+YEARLY = ConsentSettings(asks_every_year=True, default_mechanism=ConsentMechanism.OPT_IN)
 G, R, W = ConsentStatus.GRANTED, ConsentStatus.REFUSED, ConsentStatus.WITHDRAWN
 PARENT, PUPIL = ConsentGiver.PARENT, ConsentGiver.PUPIL
 

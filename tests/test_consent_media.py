@@ -82,6 +82,7 @@ def test_only_purposes_without_publication_need_no_consent() -> None:
     assert {m.name for m in DEFAULT_MEDIA if not m.needs_consent} == {
         "gebruik in de klas",
         "administratiefoto",
+        "schoolpas",  # identification, like the administration photo
     }
 
 

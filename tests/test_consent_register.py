@@ -129,8 +129,8 @@ def test_a_group_of_30_takes_two_queries(register: ConsentRegister, statements: 
 def test_settings_per_location_the_school_that_asks_every_year(
     sessions: sessionmaker[Session],
 ) -> None:
-    yearly = config(ConsentConfig(locations={"07XY00": ConsentLocationConfig(
-        asks_every_year=True)}))  # fmt: skip
+    yearly = config(ConsentConfig(default_mechanism="opt_in", locations={
+        "07XY00": ConsentLocationConfig(asks_every_year=True)}))  # fmt: skip
     next_year = date(2027, 9, 15)
     assert ConsentRegister(sessions, config()).check_pupil("L1", "website", next_year).allowed
     answer_ = ConsentRegister(sessions, yearly).check_pupil("L1", "website", next_year)

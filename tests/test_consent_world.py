@@ -79,7 +79,7 @@ def config(consent: ConsentConfig | None = None) -> Config:
         roles=dict(ROLES),
         sources=SourcesConfig(hr=HrCsvSourceConfig(type="hr-csv", path=Path("unused.csv"))),
         safety=SafetyConfig(thresholds={}),
-        consent=consent or ConsentConfig(),
+        consent=consent or ConsentConfig(default_mechanism="opt_in"),
     )
 
 

@@ -714,6 +714,9 @@ path = "sis"
 type = "consent-csv"
 path = "consents.csv"
 
+[consent]
+default_mechanism = "opt_in"  # the demo's form: parents tick "yes" themselves, nothing pre-ticked
+
 [[targets]]
 type = "reference"
 name = "directory"

@@ -3,7 +3,10 @@
 A school asks consent per medium (002 §7, 004): the website, the newsletter (*nieuwsbrief*),
 the school guide (*schoolgids*), a folder, social media, the parent app (*ouderapp*). Consent
 for the website does not cover Facebook. Some purposes need no consent at all: use in class
-(*gebruik in de klas*) and the photo in the pupil administration (*administratiefoto*).
+(*gebruik in de klas*), the photo in the pupil administration (*administratiefoto*) and
+the school pass (*schoolpas*): identification, not publication. The class photo handed to
+all families is a publication and needs consent (Kennisnet, citing the AP: seed 001/004 and
+docs/consent.md).
 
 The catalogue is configuration (``[consent]`` in provisioner.toml, board-wide or per location);
 :data:`DEFAULT_MEDIA` is used when a board configures none. :func:`normalise_medium` maps free
@@ -184,6 +187,20 @@ DEFAULT_MEDIA: tuple[Medium, ...] = (
          "administration photo", "administration", "pupil records", "student records",
          "school records"),
         needs_consent=False,
+    ),
+    Medium(
+        "schoolpas", "de schoolpas", "the school pass",
+        ("schoolpasje", "leerlingenpas", "leerlingpas", "leerlingenpasje", "pasfoto",
+         "school pass", "school card", "student card", "pupil pass", "id card"),
+        needs_consent=False,
+    ),
+    Medium(
+        "klassenfoto voor gezinnen", "de klassenfoto voor alle gezinnen",
+        "the class photo for all families",
+        ("klassenfoto voor alle gezinnen", "klassenfoto voor de gezinnen",
+         "klassenfoto voor alle ouders", "klassenfoto voor de ouders", "schoolfotograaf",
+         "class photo for families", "class photo for all families",
+         "class photo for the families", "class photo for all parents", "school photographer"),
     ),
 )  # fmt: skip
 
