@@ -52,11 +52,12 @@ from datetime import date, datetime, timedelta
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from babel.dates import format_date
 from dateparser.date import DateDataParser
 
+from provisioner.i18n import format_day as format_day  # re-exported: the flows' one import
+
 if TYPE_CHECKING:
-    from bot.conversation import Language
+    pass
 
 MONTHS = {
     "januari": 1, "jan": 1, "january": 1,
@@ -205,11 +206,6 @@ def find_day(text: str, today: date) -> FoundDay | None:
 def parse_day(text: str, today: date) -> date | None:
     found = find_day(text, today)
     return found.day if found else None
-
-
-def format_day(day: date, language: Language) -> str:
-    """ "dinsdag 1 december 2026" / "Tuesday 1 December 2026" (CLDR names through Babel)."""
-    return format_date(day, "EEEE d MMMM y", locale="en" if language == "en" else "nl")
 
 
 # -- where: the scanner ---------------------------------------------------------------------

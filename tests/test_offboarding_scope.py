@@ -8,10 +8,10 @@ from types import SimpleNamespace
 from typing import cast
 
 from bot.conversation import Asker
-from bot.flows.offboarding_policy import Scope, already_gone, make_plan, scope_for
 from provisioner.config import Config, LifecycleConfig
 from provisioner.directory import Post, StaffEntry
 from provisioner.domain.models import Employment, PersonName, Role, StaffMember
+from provisioner.offboarding.policy import Scope, already_gone, make_plan, scope_for
 from provisioner.planning.models import AccountState
 from provisioner.policy.desired import Offboarding, PolicySettings, build_desired_state
 

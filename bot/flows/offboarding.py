@@ -7,10 +7,10 @@ Who may: the location leader of the leaver's location (for her posts there), a d
 the person among those the asker may act on, reads the last working day, and shows exactly
 what will happen to which post and when. The question names its subject; the confirmation
 (button or typed "ja") carries the plan's identity -- a nonce and the fingerprint of the
-steps shown (``offboarding_policy.fingerprint``) -- and applies only to that plan, only
+steps shown (``provisioner.offboarding.policy.fingerprint``) -- and applies only to that plan, only
 within ``bot.confirm_minutes``, and only while HR still says the same: otherwise the plan is
 shown afresh and nothing is done. It applies once, however often it arrives
-(``offboarding_run.record_once``).
+(``provisioner.offboarding.record.record_once``).
 
 On confirmation it records an override with its scope (the policy ends the posts in scope),
 opens the manual tasks, and -- when the last working day has passed -- runs the core engine
@@ -30,33 +30,12 @@ from typing import Any
 
 from bot.conversation import Audience, Button, FlowContext, Language, Notice, Reply, Turn
 from bot.dates import find_day, format_day
-from bot.flows.offboarding_policy import (
-    MAX_DAYS_AHEAD,
-    Plan,
-    Scope,
-    already_gone,
-    fingerprint,
-    make_plan,
-    may_act_on,
-    may_start,
-    scope_for,
-)
-from bot.flows.offboarding_run import (
-    confirmed_before,
-    open_offboarding_tasks,
-    outcome_notices,
-    override_days,
-    record_offboarding,
-    record_once,
-    run_due_offboardings,
-    run_offboarding,
-)
+from bot.flows.offboarding_notices import outcome_notices, run_due_offboardings
 from bot.flows.offboarding_tasks import close_task
 from bot.flows.offboarding_text import (
     already_confirmed_reply,
     confirm_buttons,
     describe,
-    location_names,
     run_text,
     stale_reply,
     summary_facts,
@@ -67,6 +46,25 @@ from bot.flows.offboarding_text import (
 from bot.names import FILLER, match_one_of, match_people, words
 from provisioner.directory import StaffEntry
 from provisioner.domain.models import Role
+from provisioner.offboarding.policy import (
+    MAX_DAYS_AHEAD,
+    Plan,
+    Scope,
+    already_gone,
+    fingerprint,
+    location_names,
+    make_plan,
+    may_act_on,
+    may_start,
+    scope_for,
+)
+from provisioner.offboarding.record import (
+    confirmed_before,
+    open_offboarding_tasks,
+    record_offboarding,
+    record_once,
+)
+from provisioner.offboarding.runs import override_days, run_offboarding
 from provisioner.tasks import ManualTasks
 
 __all__ = ["OffboardingFlow", "format_day", "run_due_offboardings"]

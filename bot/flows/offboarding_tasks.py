@@ -4,8 +4,9 @@ requesting location leader."""
 from __future__ import annotations
 
 from bot.conversation import FlowContext, Language, Reply, Turn
-from bot.flows.offboarding_run import finished_notices
-from bot.flows.offboarding_text import ORIGIN, t, task_words
+from bot.flows.offboarding_notices import finished_notices
+from bot.flows.offboarding_text import t, task_words
+from provisioner.offboarding.policy import ORIGIN
 from provisioner.tasks import ManualTasks, TaskError, TaskStatus
 
 

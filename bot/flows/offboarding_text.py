@@ -12,33 +12,22 @@ from collections.abc import Mapping
 from typing import Any
 
 from bot.conversation import Button, Language, Reply
-from bot.dates import format_day
-from bot.flows.offboarding_policy import UNLICENSED_MAILBOX_DAYS, Plan
 from provisioner.config import Config, M365TargetConfig, SisStaffTargetConfig
 from provisioner.directory import Post, StaffEntry
+from provisioner.i18n import format_day
+from provisioner.offboarding.policy import (
+    ORIGIN,
+    SIS_NAMES,
+    UNLICENSED_MAILBOX_DAYS,
+    Plan,
+    sis_name,
+    sis_staff_target,
+)
 from provisioner.tasks import ManualTask
-
-ORIGIN = "offboarding:"
-SIS_NAMES = {"parnassys": "ParnasSys", "somtoday": "Somtoday", "magister": "Magister"}
 
 
 def t(language: Language, nl: str, en: str) -> str:
     return en if language == "en" else nl
-
-
-def sis_name(config: Config) -> str:
-    source = config.sources.sis
-    kind = getattr(source, "type", "") if source is not None else ""
-    return SIS_NAMES.get(kind, "SIS")
-
-
-def sis_staff_target(config: Config) -> SisStaffTargetConfig | None:
-    """The connector that keeps staff accounts in the SIS, when the board has one."""
-    return next((x for x in config.targets if isinstance(x, SisStaffTargetConfig)), None)
-
-
-def location_names(config: Config) -> dict[str, str]:
-    return {loc.brin6: loc.name for loc in config.locations}
 
 
 def post_text(post: Post, names: Mapping[str, str]) -> str:

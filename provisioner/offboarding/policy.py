@@ -18,16 +18,28 @@ import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, Protocol
 
-from bot.conversation import Asker
-from provisioner.config import Config, M365TargetConfig
+from provisioner.config import Config, M365TargetConfig, SisStaffTargetConfig
 from provisioner.directory import Post, StaffEntry
 from provisioner.domain.models import Role
 
 #: Microsoft 365 keeps the mailbox of an account without a licence this long, then removes it.
 UNLICENSED_MAILBOX_DAYS = 30
 MAX_DAYS_AHEAD = 366
+#: The origin of the manual tasks an offboarding opens: ``offboarding:<override id>``.
+ORIGIN = "offboarding:"
+SIS_NAMES = {"parnassys": "ParnasSys", "somtoday": "Somtoday", "magister": "Magister"}
+
+
+class Asker(Protocol):
+    """The person who reports a leaver, as HR knows them (the chat's asker fits)."""
+
+    @property
+    def staff(self) -> StaffEntry: ...
+
+    @property
+    def is_central_office(self) -> bool: ...
 
 
 @dataclass(frozen=True)
@@ -84,9 +96,7 @@ def asker_locations(asker: Asker, today: date, director_scope: str) -> frozenset
     return frozenset(directing | leading)
 
 
-def scope_for(
-    asker: Asker, person: StaffEntry, today: date, director_scope: str
-) -> Scope | str:
+def scope_for(asker: Asker, person: StaffEntry, today: date, director_scope: str) -> Scope | str:
     """The scope ``asker`` may end for ``person``, or the refusal: ``not_allowed`` (not a
     leader at all) or ``other_location`` (none of the person's posts is hers)."""
     reach = asker_locations(asker, today, director_scope)
@@ -152,13 +162,11 @@ def make_plan(config: Config, person: StaffEntry, scope: Scope, day: date, today
         mailbox = delete_on
         if licences_removed(config):
             mailbox = min(delete_on, ends + timedelta(days=UNLICENSED_MAILBOX_DAYS))
-    return Plan(person, scope, day, effective, ends, mailbox, delete_on,
-                due_now=effective < today)
+    return Plan(person, scope, day, effective, ends, mailbox, delete_on, due_now=effective < today)
 
 
 def licences_removed(config: Config) -> bool:
-    return any(isinstance(t, M365TargetConfig) and any(t.licences.values())
-               for t in config.targets)
+    return any(isinstance(t, M365TargetConfig) and any(t.licences.values()) for t in config.targets)
 
 
 def fingerprint(plan: Plan, facts: Sequence[tuple[str, str]]) -> str:
@@ -168,9 +176,34 @@ def fingerprint(plan: Plan, facts: Sequence[tuple[str, str]]) -> str:
         "person": plan.person.key,
         "scope": plan.scope.stored(),
         "last_day": plan.effective_day.isoformat(),
-        "posts": [[p.location, p.function_title, str(p.role), p.start.isoformat(),
-                   p.end.isoformat() if p.end else None] for p in plan.person.posts],
+        "posts": [
+            [
+                p.location,
+                p.function_title,
+                str(p.role),
+                p.start.isoformat(),
+                p.end.isoformat() if p.end else None,
+            ]
+            for p in plan.person.posts
+        ],
         "steps": [list(fact) for fact in facts],
     }
     digest = hashlib.sha256(json.dumps(content, sort_keys=True).encode("utf-8"))
     return digest.hexdigest()[:16]
+
+
+def sis_name(config: Config) -> str:
+    """The SIS by its product name ("ParnasSys"), or "SIS"."""
+    source = config.sources.sis
+    kind = str(getattr(source, "type", "")) if source is not None else ""
+    return SIS_NAMES.get(kind, "SIS")
+
+
+def sis_staff_target(config: Config) -> SisStaffTargetConfig | None:
+    """The connector that keeps staff accounts in the SIS, when the board has one."""
+    return next((x for x in config.targets if isinstance(x, SisStaffTargetConfig)), None)
+
+
+def location_names(config: Config) -> dict[str, str]:
+    """BRIN6 -> the location's name."""
+    return {loc.brin6: loc.name for loc in config.locations}

@@ -1,0 +1,206 @@
+"""A confirmed offboarding, recorded once: the override with its scope, its audit events, and
+the steps without an API as manual tasks (*handmatige taken*).
+
+Once, whatever arrives twice: the confirmation is an INSERT into ``chat_actions`` under the
+plan's nonce in the same transaction as the override and the tasks, so a double press, a
+Slack retry or two replicas make one override, one task set and one set of notices.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from provisioner.audit.service import record
+from provisioner.config import Config
+from provisioner.directory import fold
+from provisioner.i18n import Language, format_day
+from provisioner.offboarding.policy import (
+    ORIGIN,
+    Plan,
+    location_names,
+    sis_name,
+    sis_staff_target,
+)
+from provisioner.store.tables import ChatAction, Override
+from provisioner.tasks import ManualTask, open_task
+
+
+def confirmed_before(sessions: sessionmaker[Session], nonce: str) -> dict[str, Any] | None:
+    """What an earlier arrival of this confirmation recorded, if it was applied already."""
+    with sessions() as session:
+        row = session.get(ChatAction, f"offboarding-confirm:{nonce}")
+        return dict(row.result) if row is not None else None
+
+
+def record_once(
+    sessions: sessionmaker[Session],
+    nonce: str,
+    actor: str,
+    work: Callable[[Session], dict[str, Any]],
+) -> tuple[dict[str, Any], bool]:
+    """Do ``work`` (record the override, open the tasks) once for the confirmation
+    ``nonce``: ``(result, True)`` for the arrival that did it, ``(the first arrival's
+    result, False)`` for every other one. The database decides: the key is inserted in the
+    same transaction as the work."""
+    key = f"offboarding-confirm:{nonce}"
+    with sessions() as session:
+        try:
+            row = ChatAction(key=key, actor=actor, result={}, created_at=datetime.now(UTC))
+            session.add(row)
+            session.flush()
+            result = work(session)
+            row.result = result
+            session.commit()
+            return result, True
+        except IntegrityError:
+            session.rollback()
+    return confirmed_before(sessions, nonce) or {}, False
+
+
+def record_offboarding(
+    session: Session, plan: Plan, actor: str, requester: str, language: Language
+) -> int:
+    """Cancel earlier requests that the new one covers whole, add the override with its
+    scope, audit; returns its id."""
+    key, scope = plan.person.key, plan.scope
+    for earlier in session.execute(
+        select(Override).where(Override.person_key == key, Override.cancelled.is_(False))
+    ).scalars():
+        theirs = frozenset(earlier.locations.split()) if earlier.locations else None
+        if scope.locations is None or (theirs is not None and theirs <= scope.locations):
+            earlier.cancelled = True
+            record(
+                session,
+                actor=actor,
+                action="offboarding.replaced",
+                target="bot",
+                object_key=key,
+                reason=f"override {earlier.id} replaced by a new request",
+                change={"override_id": earlier.id},
+            )
+    override = Override(
+        person_key=key,
+        last_day=plan.effective_day,
+        requested_by=actor,
+        reason="offboarding confirmed in chat",
+        created_at=datetime.now(UTC),
+        cancelled=False,
+        locations=scope.stored(),
+    )
+    session.add(override)
+    session.flush()
+    record(
+        session,
+        actor=actor,
+        action="offboarding.requested",
+        target="bot",
+        object_key=key,
+        reason=f"last working day {plan.effective_day.isoformat()}",
+        change={
+            "override_id": override.id,
+            "last_day": plan.effective_day.isoformat(),
+            "access_ends": plan.access_ends.isoformat(),
+            "delete_on": plan.delete_on.isoformat() if plan.delete_on else None,
+            "scope": scope.stored() or "all",
+            "keeps_posts": sorted(p.location for p in scope.staying),
+            "requester": requester,
+            "language": language,
+        },
+    )
+    return override.id
+
+
+def open_offboarding_tasks(
+    session: Session,
+    config: Config,
+    plan: Plan,
+    override_id: int,
+    actor: str,
+    sis_assignee: str,
+) -> list[ManualTask]:
+    """The steps without an API, in Dutch (the register's language): the SIS step, one per
+    portal, and approving the deletion (only when the account goes)."""
+    person, scope = plan.person, plan.scope
+    names = location_names(config)
+    location = sorted(p.location for p in scope.ending)[0] if scope.ending else None
+    place = " & ".join(sorted({names.get(p.location, p.location) for p in scope.ending}))
+    name, number, sis = person.name.display, person.employee_number, sis_name(config)
+    ends = format_day(plan.access_ends, "nl")
+    common: dict[str, Any] = {
+        "origin": f"{ORIGIN}{override_id}",
+        "actor": actor,
+        "person_key": person.key,
+        "location": location,
+    }
+    tasks: list[ManualTask] = []
+    if sis_staff_target(config) is None:  # else the sync does it
+        if scope.partial:
+            tasks.append(
+                open_task(
+                    session,
+                    kind="sis_post",
+                    system=_slug(sis),
+                    title=f"{name}: aanstelling {place} beëindigen in {sis}",
+                    instructions=f"Haal de rechten van {name} ({number}) voor {place} weg in {sis} "
+                    f"per {ends}. Het account blijft: de andere aanstelling loopt door.",
+                    assignee=sis_assignee,
+                    due_on=plan.access_ends,
+                    **common,
+                )
+            )
+        else:
+            tasks.append(
+                open_task(
+                    session,
+                    kind="sis_account",
+                    system=_slug(sis),
+                    title=f"{name}: niet-actief in {sis}",
+                    instructions=f"Zet {name} ({number}) op niet-actief in {sis} per {ends}. "
+                    "Basispoort volgt na de nachtelijke koppeling.",
+                    assignee=sis_assignee,
+                    due_on=plan.access_ends,
+                    **common,
+                )
+            )
+    for portal in config.bot.manual_portals:
+        suffix = f" voor {place}" if scope.partial else ""
+        tasks.append(
+            open_task(
+                session,
+                kind="portal_access",
+                system=_slug(portal),
+                title=f"{name}: toegang {portal} intrekken",
+                instructions=f"Trek de toegang van {name} ({number}) tot {portal}{suffix} in "
+                f"per {ends}.",
+                assignee="central_office",
+                due_on=plan.access_ends,
+                **common,
+            )
+        )
+    if plan.delete_on is not None:
+        tasks.append(
+            open_task(
+                session,
+                kind="approve_deletion",
+                system="accounts",
+                title=f"{name}: verwijderen goedkeuren",
+                instructions=f"De accounts van {name} ({number}) worden op "
+                f"{format_day(plan.delete_on, 'nl')} verwijderd. Keur goed als er niets meer "
+                "bewaard hoeft te worden.",
+                assignee="central_office",
+                due_on=plan.delete_on,
+                **common,
+            )
+        )
+    return tasks
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", fold(text)).strip("-")
