@@ -6,9 +6,9 @@
 Anyone the bot knows may report. The intake first reads what the message already says (a
 lost usb stick, grade lists, "versleuteld", "28 leerlingen", "vanochtend";
 :mod:`bot.flows.breach_reading`) and then asks only what it does not know yet, one short
-question at a time, with buttons where the answer is yes, no or unknown. "Report now" on any
-question files the report with what is known (unknown facts are assessed cautiously and the
-FG completes them). Then it enters the breach in the register
+question at a time, with buttons where the answer is yes, no, unknown or a choice (one person,
+several, public). "Report now" files the report with what is known (the FG completes the
+rest). Then it enters it in the register
 (:class:`~provisioner.privacy.breaches.BreachRegister`), sends the privacy officer (FG) the
 assessment, its reasons and buttons to confirm or correct the decision, and tells the
 reporter the reference and what happens next -- "the FG has been told" only when the notice
@@ -18,8 +18,7 @@ A breach report is *urgent*: it starts whatever else is open. While the intake w
 answer it takes the reporter's answers, but not a message that clearly starts another
 request (an offboarding, a photo-consent question; :mod:`bot.flows.intent`).
 
-Nothing the reporter types is logged: the text goes into the register (which the FG keeps)
-and the flow's state only; the audit trail gets the yes/no facts, never the free text.
+Nothing the reporter types is logged (it goes to the register and the flow's state only).
 """
 
 from __future__ import annotations
@@ -36,6 +35,7 @@ from bot.flows.breach_reading import (
     NOT_UNDERSTOOD,
     NOW_WORDS,
     PUPILS,
+    RECIPIENT_CHOICES,
     UNKNOWN,
     YES,
     Question,
@@ -172,9 +172,8 @@ class BreachFlow:
                 facts.setdefault("subjects_are_children", True)
             return self._next(ctx, {**state, "facts": facts})
         if action == "recipient" and step == "recipient":
-            if value not in ("one_person", "several", "public"):
-                return self._ask(ctx, state)
-            return self._set(ctx, state, "recipient", value)
+            known = value in {choice[0] for choice in RECIPIENT_CHOICES}
+            return self._set(ctx, state, "recipient", value) if known else self._ask(ctx, state)
         if action == "skip" and step and step in BY_KEY:
             return self._next(ctx, state, skip=str(step))
         if action == "stop":
@@ -237,10 +236,9 @@ class BreachFlow:
             if count is None:
                 return self._next(ctx, {**state, "facts": facts}, skip=key)
         elif key == "recipient":
-            recipient = None if unknown else read_recipient_answer(text)
-            if recipient is None:
+            facts["recipient"] = None if unknown else read_recipient_answer(text)
+            if facts["recipient"] is None:
                 return self._next(ctx, {**state, "facts": facts}, skip=key)
-            facts["recipient"] = recipient
         elif key in ("cause", "measures"):
             if unknown:
                 return self._next(ctx, {**state, "facts": facts}, skip=key)
@@ -282,12 +280,9 @@ class BreachFlow:
                 Button(_t(lang, "Weet ik niet", "Don't know"), "category", "unknown"),
             ]
         elif question.key == "recipient":
-            buttons = [
-                Button(_t(lang, "Eén persoon", "One person"), "recipient", "one_person"),
-                Button(_t(lang, "Meerdere mensen", "Several people"), "recipient", "several"),
-                Button(_t(lang, "Openbaar", "Public"), "recipient", "public"),
-                Button(_t(lang, "Weet ik niet", "Don't know"), "skip"),
-            ]
+            buttons = [Button(_t(lang, nl, en), "recipient", value)
+                       for value, nl, en in RECIPIENT_CHOICES]  # fmt: skip
+            buttons.append(Button(_t(lang, "Weet ik niet", "Don't know"), "skip"))
         elif question.key != "narrative":
             buttons = [Button(_t(lang, "Weet ik niet", "Don't know"), "skip")]
         if question.key != "narrative":

@@ -109,6 +109,12 @@ def read_recipient(text: str) -> str | None:
     return None
 
 
+#: The buttons of the "who received it?" question: (value, Dutch, English).
+RECIPIENT_CHOICES = (
+    ("one_person", "Eén persoon", "One person"),
+    ("several", "Meerdere mensen", "Several people"),
+    ("public", "Openbaar", "Public"),
+)
 _RECIPIENT_ANSWERS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("public", re.compile(r"openbaar|online|internet|website|public", re.I)),
     ("several", re.compile(r"meerdere|meer dan|een paar|veel|groep|klas|several|many|a few"
