@@ -199,3 +199,53 @@ class Rejections:
         batch.problems.extend(self.problems)
         batch.quarantined_keys.update(self.quarantined)
         batch.unkeyed_rejects += self.unkeyed
+
+
+class CsvLocating:
+    """For a CSV source: where a refused record's value stands (file, line, column), so the
+    cleaning pass (``provisioner/sources/clean.py``) can name the cell a person must fix.
+
+    The source has ``config.path`` (a file, or a folder of ``*.csv``; ``users.csv`` first) and
+    may have ``config.delimiter``. Each file is read once per source object and indexed by
+    its cells."""
+
+    def locate(self, record: str, value: str) -> tuple[str, int | None, str] | None:
+        """(file, line, column) of the first row holding both the record's key and the value
+        (as read, or as cleaned); None when no row does."""
+        for table, index in self._indexed_tables():
+            for i in index.get(record, []):
+                line, row = table.rows[i]
+                for column, cell in enumerate(row):
+                    if column < len(table.header) and (
+                        cell.strip() == value or clean_text(cell) == value
+                    ):
+                        return table.file, line, table.header[column]
+        return None
+
+    def _indexed_tables(self) -> list[tuple[CsvTable, dict[str, list[int]]]]:
+        cached: list[tuple[CsvTable, dict[str, list[int]]]] | None = getattr(
+            self, "_located_tables", None
+        )
+        if cached is not None:
+            return cached
+        config = getattr(self, "config", None)
+        path = getattr(config, "path", None)
+        delimiter = getattr(config, "delimiter", None)
+        files: list[Path] = []
+        if isinstance(path, Path) and path.is_dir():
+            files = sorted(path.glob("*.csv"), key=lambda p: (p.stem != "users", p.name))
+        elif isinstance(path, Path) and path.is_file():
+            files = [path]
+        tables: list[tuple[CsvTable, dict[str, list[int]]]] = []
+        for file in files:
+            try:
+                table = read_table(file, "source file", delimiter)
+            except ConfigError:
+                continue
+            index: dict[str, list[int]] = {}
+            for i, (_, row) in enumerate(table.rows):
+                for cell in dict.fromkeys(c.strip() for c in row):
+                    index.setdefault(cell, []).append(i)
+            tables.append((table, index))
+        self._located_tables = tables
+        return tables

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from connectors.csv_common import (
+    CsvLocating,
     Issue,
     Rejections,
     cell,
@@ -30,7 +31,7 @@ class _Row:
     employment: Employment
 
 
-class HrCsvSource:
+class HrCsvSource(CsvLocating):
     """Staff (medewerkers) keyed by employee number (personeelsnummer).
 
     ``org_units`` maps HR org unit codes to the BRIN6 of their location.

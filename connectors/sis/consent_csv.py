@@ -1,10 +1,16 @@
-"""Photo and video consent (toestemming beeldmateriaal) from a CSV file, see docs/formats.md."""
+"""Photo and video consent (toestemming beeldmateriaal) from a CSV file, see docs/formats.md.
+
+The optional ``mechanism`` column says how an answer was obtained (``opt_in``, ``opt_out``,
+``pre_ticked``, ``condition_of_enrolment``, ``unknown``); an empty cell or no column leaves it
+to the board's ``[consent] default_mechanism``.
+"""
 
 from __future__ import annotations
 
 import re
 
 from connectors.csv_common import (
+    CsvLocating,
     Issue,
     Rejections,
     clean_text,
@@ -14,16 +20,23 @@ from connectors.csv_common import (
     read_table,
 )
 from provisioner.config import ConsentCsvSourceConfig
-from provisioner.domain.models import ConsentGiver, ConsentRecord, ConsentStatus, pupil_key
+from provisioner.domain.models import (
+    ConsentGiver,
+    ConsentMechanism,
+    ConsentRecord,
+    ConsentStatus,
+    pupil_key,
+)
 from provisioner.sources.models import SourceBatch, SourceKind
 
 _SCHOOL_YEAR = re.compile(r"^([0-9]{4})-([0-9]{4})$")
 _STATUSES = {status.value: status for status in ConsentStatus}
 _GIVERS = {giver.value: giver for giver in ConsentGiver}
+_MECHANISMS = {mechanism.value: mechanism for mechanism in ConsentMechanism}
 _COLUMNS = ("pupil_id", "medium", "status", "school_year", "recorded_on", "given_by")
 
 
-class ConsentCsvSource:
+class ConsentCsvSource(CsvLocating):
     """One row per answer; every valid row is kept, so the history (given, withdrawn) stays.
 
     A pupil with a bad row is quarantined with all their rows: a withdrawal that cannot be
@@ -45,6 +58,7 @@ class ConsentCsvSource:
     def _read(self) -> SourceBatch:
         table = read_table(self.config.path, "consent export")
         get = table.getter(*_COLUMNS)
+        how = table.optional_column("mechanism")
         log = Rejections(self.name)
         records: list[ConsentRecord] = []
         # A file has a handful of distinct media, statuses and years: check each value once.
@@ -59,14 +73,19 @@ class ConsentCsvSource:
                 match = _SCHOOL_YEAR.match(year)
                 valid_year = years[year] = match is not None and int(match[2]) == int(match[1]) + 1
             day = parse_date(recorded) if recorded else None
-            if not (pupil_id and medium and status_value and valid_year and day and giver):
-                self._reject(
-                    log, table.file, line, (pupil_id, medium, status, year, recorded, given_by)
-                )
+            written = row[how].strip().lower() if how is not None and how < len(row) else ""
+            mechanism = _MECHANISMS.get(written) if written else None
+            if not (pupil_id and medium and status_value and valid_year and day and giver) or (
+                written and mechanism is None
+            ):
+                values = (pupil_id, medium, status, year, recorded, given_by)
+                self._reject(log, table.file, line, values, written)
                 continue
             if medium not in media:
                 media[medium] = clean_text(medium)
-            records.append(ConsentRecord(pupil_id, media[medium], status_value, year, day, giver))
+            records.append(
+                ConsentRecord(pupil_id, media[medium], status_value, year, day, giver, mechanism)
+            )
         batch = SourceBatch(source=self.name, kind=self.kind)
         quarantined = log.quarantined
         batch.consents = (
@@ -79,7 +98,9 @@ class ConsentCsvSource:
         return batch
 
     @staticmethod
-    def _reject(log: Rejections, file: str, line: int, values: tuple[str, ...]) -> None:
+    def _reject(
+        log: Rejections, file: str, line: int, values: tuple[str, ...], mechanism: str
+    ) -> None:
         """Name every problem of one bad row."""
         named = dict(zip(_COLUMNS, values, strict=True))
         issues: list[Issue] = [(h, f"no {h}") for h, value in named.items() if not value]
@@ -98,5 +119,8 @@ class ConsentCsvSource:
             issues.append(("school_year", f"'{year}' is not a school year like 2026-2027"))
         if recorded and parse_date(recorded) is None:
             issues.append(("recorded_on", not_a_date(recorded)))
+        if mechanism and mechanism not in _MECHANISMS:
+            known = ", ".join(_MECHANISMS)
+            issues.append(("mechanism", f"'{mechanism}' is not one of {known}"))
         pupil_id = named["pupil_id"]
         log.reject(file, line, pupil_id or None, pupil_key(pupil_id) if pupil_id else None, issues)

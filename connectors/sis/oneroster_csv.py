@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from connectors.csv_common import (
+    CsvLocating,
     CsvTable,
     Issue,
     Rejections,
@@ -112,7 +113,7 @@ class _Read:
     teachers: dict[str, set[str]] = field(default_factory=dict)  # homeroom -> employee numbers
 
 
-class OneRosterCsvSource:
+class OneRosterCsvSource(CsvLocating):
     """A SIS (leerlingadministratie) export in OneRoster 1.1 or 1.2 CSV (see the module text).
 
     ``locations`` are the configured BRIN6 codes. ``today`` (default: the day of the read)

@@ -31,7 +31,6 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from provisioner.config import EMPLOYEE_NUMBER_PATTERN, PUPIL_ID_PATTERN
@@ -44,10 +43,9 @@ from provisioner.domain.models import (
     pupil_key,
     staff_key,
 )
-from provisioner.sources.models import RecordProblem, Source, SourceBatch
+from provisioner.sources.models import LocatingSource, RecordProblem, Source, SourceBatch
 
 if TYPE_CHECKING:
-    from connectors.csv_common import CsvTable
     from provisioner.config import SourcesConfig
 
 #: The longest text field accepted: a name part (given name, prefix, family name), a function
@@ -162,36 +160,8 @@ class _Cleaner:
     batch: SourceBatch
     rules: CleanRules
     problems: list[RecordProblem] = field(default_factory=list)
-    _tables: dict[Path, CsvTable | None] = field(default_factory=dict)
-    _index: dict[Path, dict[str, list[int]]] = field(default_factory=dict)
 
     # -- where a record is ------------------------------------------------------------------
-
-    def _csv_files(self) -> list[Path]:
-        path = getattr(getattr(self.source, "config", None), "path", None)
-        if not isinstance(path, Path):
-            return []
-        if path.is_dir():
-            return sorted(path.glob("*.csv"), key=lambda p: (p.stem != "users", p.name))
-        return [path] if path.is_file() else []
-
-    def _table(self, path: Path) -> CsvTable | None:
-        if path not in self._tables:
-            from connectors.csv_common import read_table
-            from provisioner.errors import ConfigError
-
-            delimiter = getattr(getattr(self.source, "config", None), "delimiter", None)
-            try:
-                table: CsvTable | None = read_table(path, "source file", delimiter)
-            except ConfigError:
-                table = None
-            self._tables[path] = table
-            index: dict[str, list[int]] = {}
-            for i, (_, row) in enumerate(table.rows if table else []):
-                for cell in dict.fromkeys(c.strip() for c in row):
-                    index.setdefault(cell, []).append(i)
-            self._index[path] = index
-        return self._tables[path]
 
     def _endpoint(self) -> str:
         config = getattr(self.source, "config", None)
@@ -202,20 +172,12 @@ class _Cleaner:
         return str(getattr(self.source, "system", "") or self.source.name)
 
     def locate(self, record: str, value: str, what: str) -> tuple[str, int | None, str]:
-        """(file, line, field) of the first row with both the record's key and the value."""
-        from connectors.csv_common import clean_text
-
-        for path in self._csv_files():
-            table = self._table(path)
-            if table is None:
-                continue
-            for i in self._index[path].get(record, []):
-                line, row = table.rows[i]
-                for column, cell in enumerate(row):
-                    if column < len(table.header) and (
-                        cell.strip() == value or clean_text(cell) == value
-                    ):
-                        return table.file, line, table.header[column]
+        """(file, line, field) of the record's value when the source can tell (a CSV source:
+        :class:`~provisioner.sources.models.LocatingSource`), else the endpoint and the field."""
+        if isinstance(self.source, LocatingSource):
+            found = self.source.locate(record, value)
+            if found is not None:
+                return found
         return self._endpoint(), None, what
 
     # -- reporting --------------------------------------------------------------------------

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from provisioner.domain.models import ClassGroup, ConsentRecord, Pupil, StaffMember
 
@@ -83,3 +83,11 @@ class Source(Protocol):
     def read(self) -> SourceBatch:
         """Read everything; raise ConnectorError subclasses for what cannot be read at all."""
         ...
+
+
+@runtime_checkable
+class LocatingSource(Protocol):
+    """A source that can say where a value of a record stands (a CSV file: file, line and
+    column), so a refused record names the cell to fix."""
+
+    def locate(self, record: str, value: str) -> tuple[str, int | None, str] | None: ...
