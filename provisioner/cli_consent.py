@@ -5,7 +5,13 @@ With ``--json`` the output is one JSON object, also when the question cannot be 
 
 Exit codes of ``consent check``: 0 allowed (for a group: for every pupil), 1 not allowed (for a
 group: at least one pupil without consent), 3 the question cannot be answered (no such pupil
-or group, a medium the catalogue does not know, an unusable configuration).
+or group, a medium the catalogue does not know -- the answer names the catalogue's media --,
+a ``--not-recognisable`` pupil not in the group, an unusable configuration).
+``--not-recognisable PUPIL`` (repeatable, or comma-separated) names pupils who will not be
+recognisable in the image: they are left out of the decision, the answer says they must stay
+unrecognisable, and the audit trail keeps who said so.
+Exit codes of ``consent reminder``: 0 recorded (or already recorded), 1 some rows of a file
+could not be used, 3 nothing usable.
 Exit codes of ``consent import``: 0 every row stored or already known, 1 some rows could not
 be used (the others are stored; their pupils are left as they were), 3 the file is unusable.
 """
@@ -35,6 +41,13 @@ from provisioner.privacy.consent import (
     UnknownMedium,
     UnknownPupil,
     save_consent_history,
+)
+from provisioner.privacy.consent_reminders import (
+    Reminder,
+    check_reminder,
+    read_reminder_csv,
+    record_reminder,
+    school_year_of,
 )
 from provisioner.sources.clean import CleanRules, clean_batch
 from provisioner.store.db import ensure_current, make_engine, session_factory
@@ -68,7 +81,20 @@ REASON_TEXT = {
     "other_media_only": "consent only for other media",
     "wrong_giver": "consent given by the wrong person (the pupil decides from 16, parents before)",
     "expired_school_year": "consent from an earlier school year; the school asks every year",
+    "not_valid_consent": "not valid consent",
 }
+
+#: Why a "yes" obtained this way is not consent (only a free, explicit opt-in is).
+MECHANISM_TEXT = {
+    "opt_out": "it came from an opt-out form: not objecting is not consenting",
+    "pre_ticked": "the box was ticked in advance: consent must be an act of the person",
+    "condition_of_enrolment": "it was a condition of enrolment: consent must be free",
+    "unknown": (
+        "it is not known how it was asked; if the form was opt-in, set"
+        ' [consent] default_mechanism = "opt_in" (docs/consent.md)'
+    ),
+}
+NOT_RECOGNISABLE_TEXT = "make sure they stay unrecognisable"
 
 
 def _open(config_path: Path) -> tuple[Config, sessionmaker[Session]]:
@@ -78,9 +104,9 @@ def _open(config_path: Path) -> tuple[Config, sessionmaker[Session]]:
     return config, session_factory(engine)
 
 
-def _fail(message: str, as_json: bool = False) -> NoReturn:
+def _fail(message: str, as_json: bool = False, **extra: Any) -> NoReturn:
     if as_json:
-        print(json.dumps({"error": message}, ensure_ascii=False))
+        print(json.dumps({"error": message, **extra}, ensure_ascii=False))
     err.print(f"[red]Cannot answer:[/red] {escape(message)}")
     raise typer.Exit(EXIT_UNUSABLE)
 
@@ -97,12 +123,23 @@ def check(
     on: Annotated[
         str | None, typer.Option("--on", help="The day of publication, YYYY-MM-DD; today.")
     ] = None,
+    not_recognisable: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--not-recognisable",
+            help="A pupil (SIS id) who will not be recognisable in this image (blurred, from"
+            " behind, cut off): left out of the decision. Repeat it, or separate by commas.",
+        ),
+    ] = None,
     config_path: ConfigOption = Path("provisioner.toml"),
     as_json: JsonOption = False,
 ) -> None:
     """May a pupil's (or a whole group's) image be used on this medium? Exit 0 yes, 1 no."""
     if (pupil is None) == (group is None):
         _fail("give exactly one of --pupil and --group", as_json)
+    hidden = [p.strip() for item in not_recognisable or [] for p in item.split(",") if p.strip()]
+    if pupil is not None and hidden and {_key(p) for p in hidden} != {_key(pupil)}:
+        _fail("with --pupil, --not-recognisable can only name that pupil", as_json)
     try:
         day = date.fromisoformat(on) if on else datetime.now(AMSTERDAM).date()
     except ValueError:
@@ -111,12 +148,19 @@ def check(
         config, sessions = _open(config_path)
         register = ConsentRegister(sessions, config)
         answer: ConsentAnswer | GroupConsentAnswer
+        actor = f"admin:{getpass.getuser()}"
         if pupil is not None:
-            answer = register.check_pupil(pupil, medium, day)
+            answer = register.check_pupil(
+                pupil, medium, day, recognisable=not hidden, asserted_by=actor
+            )
         else:
             assert group is not None
-            answer = register.check_group(group, medium, day)
-    except (ConfigError, UnknownMedium, UnknownPupil) as exc:
+            answer = register.check_group(
+                group, medium, day, not_recognisable=hidden, asserted_by=actor
+            )
+    except UnknownMedium as exc:
+        _fail(str(exc), as_json, media=list(exc.media))
+    except (ConfigError, UnknownPupil) as exc:
         _fail(str(exc), as_json)
     if as_json:
         print(json.dumps(answer.as_dict(), ensure_ascii=False))
@@ -125,21 +169,31 @@ def check(
     raise typer.Exit(EXIT_ALLOWED if answer.allowed else EXIT_NOT_ALLOWED)
 
 
+def _key(pupil: str) -> str:
+    return pupil if pupil.startswith("pupil:") else f"pupil:{pupil}"
+
+
 def _show(answer: ConsentAnswer | GroupConsentAnswer) -> None:
     if isinstance(answer, GroupConsentAnswer):
+        counted = answer.total - len(answer.not_recognisable)
         if answer.allowed:
             why = REASON_TEXT[answer.reason.value]
+            whom = f"all {answer.total}" if counted == answer.total else f"the other {counted}"
             out.print(
-                f"[green]Allowed[/green] on {answer.medium} for all {answer.total} pupils"
+                f"[green]Allowed[/green] on {answer.medium} for {whom} pupils"
                 f" of group {escape(answer.group_id)} ({why})."
             )
-            return
-        out.print(
-            f"[red]Not allowed[/red] on {answer.medium}: {len(answer.without)} of"
-            f" {answer.total} pupils of group {escape(answer.group_id)} have no valid consent:"
-        )
-        for pupil in answer.without:
-            out.print(f"  - {escape(pupil.name)} ({pupil.key}): {_reason(pupil.answer)}")
+        else:
+            out.print(
+                f"[red]Not allowed[/red] on {answer.medium}: {len(answer.without)} of"
+                f" {counted} pupils of group {escape(answer.group_id)} have no valid consent:"
+            )
+            for pupil in answer.without:
+                out.print(f"  - {escape(pupil.name)} ({pupil.key}): {_reason(pupil.answer)}")
+        if answer.not_recognisable:
+            out.print(f"Left out as not recognisable ({NOT_RECOGNISABLE_TEXT}):")
+            for named in answer.not_recognisable:
+                out.print(f"  - {escape(named.name)} ({named.key})")
         return
     colour, verdict = ("green", "Allowed") if answer.allowed else ("red", "Not allowed")
     out.print(f"[{colour}]{verdict}[/{colour}] on {answer.medium}: {_reason(answer)}.")
@@ -147,10 +201,16 @@ def _show(answer: ConsentAnswer | GroupConsentAnswer) -> None:
 
 def _reason(answer: ConsentAnswer) -> str:
     text = REASON_TEXT[answer.reason.value]
+    if answer.condition == "not_recognisable":
+        text += f" as long as the pupil is not recognisable ({NOT_RECOGNISABLE_TEXT})"
+    if answer.given_by is not None and answer.reason.value in ("withdrawn", "refused"):
+        text += f" by the {answer.given_by.value}"
     if answer.since is not None and answer.reason.value in ("withdrawn", "refused"):
         text += f" on {answer.since.isoformat()}"
     elif answer.school_year and answer.reason.value == "expired_school_year":
         text += f" ({answer.school_year})"
+    elif answer.mechanism is not None and answer.reason.value == "not_valid_consent":
+        text += f": {MECHANISM_TEXT[answer.mechanism.value]}"
     return text
 
 
@@ -194,4 +254,79 @@ def import_(
             out.print(f"[yellow]{len(problems)} rows could not be used:[/yellow]")
             for problem in problems[:20]:
                 out.print(f"  - {escape(problem)}")
+    raise typer.Exit(EXIT_NOT_ALLOWED if problems else EXIT_ALLOWED)
+
+
+@app.command()
+def reminder(
+    location: Annotated[
+        str | None, typer.Option("--location", help="The location's BRIN6.")
+    ] = None,
+    sent_on: Annotated[
+        str | None, typer.Option("--sent-on", help="The day it was sent, YYYY-MM-DD; today.")
+    ] = None,
+    school_year: Annotated[
+        str | None, typer.Option("--school-year", help="2026-2027; the year of --sent-on.")
+    ] = None,
+    file: Annotated[
+        Path | None,
+        typer.Option("--file", help="A CSV with the columns location,school_year,sent_on."),
+    ] = None,
+    config_path: ConfigOption = Path("provisioner.toml"),
+    as_json: JsonOption = False,
+) -> None:
+    """Record the yearly reminder: parents (and pupils from 16) were told they can change or
+    withdraw their photo consent (jaarlijkse herinnering)."""
+    if (location is None) == (file is None):
+        _fail("give exactly one of --location and --file", as_json)
+    try:
+        day = date.fromisoformat(sent_on) if sent_on else datetime.now(AMSTERDAM).date()
+    except ValueError:
+        _fail(f"--sent-on '{sent_on}' is not a date like 2026-09-15", as_json)
+    try:
+        config, sessions = _open(config_path)
+        problems: list[str] = []
+        if file is not None:
+            reminders, problems = read_reminder_csv(file, config)
+            source = file.name
+        else:
+            assert location is not None
+            one = Reminder(location.upper(), school_year or school_year_of(config, day), day)
+            problem = check_reminder(config, one)
+            if problem is not None:
+                _fail(problem, as_json)
+            reminders, source = [one], "command"
+    except ConfigError as exc:
+        _fail(str(exc), as_json)
+    if not reminders:
+        _fail("; ".join(problems) or "no reminders in the file", as_json)
+    actor = f"admin:{getpass.getuser()}"
+    with sessions.begin() as session:
+        new = [r for r in reminders if record_reminder(session, r, actor=actor, source=source)]
+        record(
+            session,
+            actor=actor,
+            action="consent.reminder_recorded",
+            target="consent",
+            reason=f"{len(new)} yearly consent reminder(s) recorded from {source}",
+            change={
+                "source": source,
+                "reminders": [[r.location, r.school_year, r.sent_on.isoformat()] for r in new],
+            },
+        )
+    result = {
+        "recorded": [
+            {"location": r.location, "school_year": r.school_year, "sent_on": r.sent_on.isoformat()}
+            for r in new
+        ],
+        "already_recorded": len(reminders) - len(new),
+        "problems": problems,
+    }
+    if as_json:
+        print(json.dumps(result, ensure_ascii=False))
+    else:
+        for r in reminders:
+            out.print(f"Reminder at {r.location} for {r.school_year}, sent {r.sent_on}: recorded.")
+        for problem in problems:
+            out.print(f"[yellow]Not used:[/yellow] {escape(problem)}")
     raise typer.Exit(EXIT_NOT_ALLOWED if problems else EXIT_ALLOWED)

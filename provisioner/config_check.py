@@ -16,6 +16,7 @@ from typing import Literal
 
 from provisioner.config import (
     ADTargetConfig,
+    Config,
     M365TargetConfig,
     ReferenceTargetConfig,
     SlackConfig,
@@ -71,6 +72,8 @@ def check(path: Path) -> list[str]:
         if missing:
             problems.append(f"bot.slack: {incomplete_slack_text(missing)}")
 
+    problems.extend(_consent_problems(config))
+
     from provisioner.sources.clean import CleanRules, clean_batch
     from provisioner.wiring import build_sources
 
@@ -88,6 +91,24 @@ def check(path: Path) -> list[str]:
                 f"sources.{source.name}: ... and {len(batch.problems) - 50} more records"
             )
     return problems
+
+
+def _consent_problems(config: Config) -> list[str]:
+    """Consents are read but the board has not said how its form asked for them: every 'yes'
+    whose source does not say counts as no (docs/consent.md, "Upgrading")."""
+    from provisioner.privacy.consent_reminders import (
+        HOW_TO_CONFIRM,
+        reads_consents,
+        unconfirmed_locations,
+    )
+
+    unconfirmed = unconfirmed_locations(config)
+    if not unconfirmed or not reads_consents(config):
+        return []
+    return [
+        f"consent.default_mechanism: not set, so photo consents whose source does not say how"
+        f" they were asked count as no at {', '.join(unconfirmed)}: {HOW_TO_CONFIRM}"
+    ]
 
 
 def _ad_problems(target: ADTargetConfig) -> list[str]:
@@ -160,5 +181,6 @@ def _variable(slack: SlackConfig, name: SlackCredential) -> str:
 
 
 def _asked_for(slack: SlackConfig, name: SlackCredential) -> bool:
-    return (getattr(slack, f"{name}_file") is not None
-            or bool(os.environ.get(_variable(slack, name) + "_FILE")))
+    return getattr(slack, f"{name}_file") is not None or bool(
+        os.environ.get(_variable(slack, name) + "_FILE")
+    )

@@ -22,7 +22,7 @@ import ssl
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from email.message import EmailMessage
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -77,6 +77,8 @@ class ReportFacts:
     deadlines_within: timedelta = timedelta(days=7)
     #: "Audit anchor: seq N, sha256 H": the run's chain head, kept off the box by the readers
     audit_anchor: str | None = None
+    #: Photo consent: lines of BRIN6 codes and counts (yearly reminder, unconfirmed form)
+    consent: Sequence[str] = ()
 
 
 @dataclass(frozen=True)
@@ -201,7 +203,37 @@ def gather(
         deadlines=_deadlines(sessions, now, within),
         deadlines_within=within,
         audit_anchor=anchor,
+        consent=consent_lines(sessions, config, now.astimezone(AMSTERDAM).date()),
     )
+
+
+def consent_lines(sessions: sessionmaker[Session], config: Config, today: date) -> list[str]:
+    """Photo consent: the locations without the yearly reminder after its due date, and the
+    answers that count as no because the board has not said how consent was asked."""
+    from provisioner.privacy.consent_reminders import (
+        HOW_TO_CONFIRM,
+        answers_without_mechanism,
+        missing_reminders,
+        unconfirmed_locations,
+    )
+
+    lines: list[str] = []
+    year, due, missing = missing_reminders(sessions, config, today)
+    if missing:
+        lines.append(
+            f"Yearly reminder for {year} not recorded by {due:%d %B} at: {', '.join(missing)}"
+            " (parents, and pupils from 16, must be told they can withdraw;"
+            " record it with `provisioner consent reminder`)"
+        )
+    unconfirmed = unconfirmed_locations(config)
+    if unconfirmed:
+        count = answers_without_mechanism(sessions)
+        if count:
+            lines.append(
+                f"{count} 'yes' answers do not say how consent was asked and count as no"
+                f" (not_valid_consent) at {', '.join(unconfirmed)}: {HOW_TO_CONFIRM}"
+            )
+    return lines
 
 
 # -- the report (pure) ------------------------------------------------------------------------
@@ -283,6 +315,9 @@ def _sections(facts: ReportFacts) -> list[tuple[str, list[str]]]:
             for (location, system), count in sorted(facts.open_tasks.items())
         ]
         parts.append(("Manual tasks", lines))
+
+    if facts.consent:
+        parts.append(("Photo consent", list(facts.consent)))
 
     days = facts.deadlines_within.days
     if facts.deadlines:
