@@ -43,7 +43,7 @@ import httpx  # noqa: E402
 from slack_sdk import WebClient  # noqa: E402
 
 from bot.runtime import BotRuntime  # noqa: E402
-from bot.slack_emulator import SlackEmulator, SlackRequests  # noqa: E402
+from connectors.emulators.slack import SlackEmulator, SlackRequests  # noqa: E402
 from provisioner.config import load_config  # noqa: E402
 from provisioner.demo.generator import generate_board  # noqa: E402
 from provisioner.directory import Directory  # noqa: E402

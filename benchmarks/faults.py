@@ -32,7 +32,7 @@ not 0. The default run took 348 s on 2 cores (``--quick``: about 90 s).
 
 What the connectors offer, used as is (nothing added to them):
 
-- The Graph emulator's ``python -m connectors.m365.emulator`` has ``--lost-rate``/``--seed``
+- The Graph emulator's ``python -m connectors.emulators.graph`` has ``--lost-rate``/``--seed``
   but no option for 429/503/timeouts and its ``/_emulator/requests`` leaves out the bodies;
   so this script runs :class:`GraphEmulator` in its own process itself (``--serve-graph``),
   with ``EmulatorSettings(fault_rate, faults=("429", "503", "timeout"), lost_rate, seed)``,
@@ -114,7 +114,7 @@ def multiset_diff(left: list[str], right: list[str]) -> int:
 def serve_graph(fault_rate: float, lost_rate: float, seed: int, timeout_s: float) -> None:
     """The body of the emulator's process: print what a client needs, serve until SIGTERM
     or until standard input closes (the harness is gone)."""
-    from connectors.m365.emulator import EmulatorSettings, GraphEmulator
+    from connectors.emulators.graph import EmulatorSettings, GraphEmulator
 
     settings = EmulatorSettings(
         window_scale=0.01,  # Graph's throttling, windows shrunk: exact x-ms-retry-after-ms

@@ -24,9 +24,9 @@ import time
 from datetime import date
 from pathlib import Path
 
+from connectors.emulators.graph import EmulatorSettings, GraphEmulator
+from connectors.emulators.graph.throttle import RU_WINDOW, WRITE_BUDGET, WRITE_WINDOW, ru_budget
 from connectors.m365.client import GraphClient
-from connectors.m365.emulator import EmulatorSettings, GraphEmulator
-from connectors.m365.emulator.throttle import RU_WINDOW, WRITE_BUDGET, WRITE_WINDOW, ru_budget
 from connectors.m365.target import M365Target
 from provisioner.config import load_config
 from provisioner.demo.generator import generate_board

@@ -129,8 +129,8 @@ def serve_graph(state_file: Path | None) -> tuple[dict[str, Any], Any]:
     channel: ``GET /user?employeeId=`` (its state), ``GET /requests?since=`` (what Graph
     saw), ``POST /settings?latency_ms=&throttling=``. With ``state_file`` the tenant is
     loaded from it and saved to it when the process ends."""
-    from connectors.m365.emulator import EmulatorSettings, GraphEmulator
-    from connectors.m365.emulator.throttle import Throttle
+    from connectors.emulators.graph import EmulatorSettings, GraphEmulator
+    from connectors.emulators.graph.throttle import Throttle
 
     emulator = GraphEmulator(EmulatorSettings(throttling=False), state_file=state_file).start()
     ids: dict[str, str] = {}  # employeeId -> user id
@@ -187,7 +187,7 @@ def serve_somtoday(folder: Path, today: date, keep: bool) -> tuple[dict[str, Any
     ``provisioner demo --sis somtoday`` does), and a side channel: ``GET
     /medewerker?afkorting=``. With ``keep`` its writes are kept in the folder (and those of
     an earlier run applied)."""
-    from connectors.sis.somtoday.emulator import SomtodayEmulator
+    from connectors.emulators.somtoday import SomtodayEmulator
 
     emulator = SomtodayEmulator(today=today).start()
     emulator.load_oneroster(folder / "sis", consents=folder / "consents.csv", today=today)
@@ -608,7 +608,7 @@ def run(folder: Path, args: argparse.Namespace, stack: ExitStack) -> dict[str, A
     from slack_sdk import WebClient
 
     from bot.runtime import BotRuntime
-    from bot.slack_emulator import SlackEmulator, SlackRequests
+    from connectors.emulators.slack import SlackEmulator, SlackRequests
     from provisioner.demo.generator import BoardSize, generate_board
     from provisioner.execution.engine import SyncRequest, today_in_amsterdam
     from provisioner.store.db import make_engine, session_factory, upgrade

@@ -170,6 +170,7 @@ def _m365(
     kept: KeptTokens | None = None,
 ) -> Target:
     from connectors.m365.client import GraphClient, GraphSettings
+    from connectors.m365.libraries import M365LibraryTarget
     from connectors.m365.target import M365Target
 
     settings = GraphSettings(
@@ -183,15 +184,9 @@ def _m365(
     )
     tokens = None
     if target.emulator is not None:
-        from connectors.m365.emulator import EmulatorSettings, GraphEmulator
+        from provisioner.demo.emulated import start_graph_emulator
 
-        # an emulator of this run only: its tokens are worth nothing to the next run
-        emulator = GraphEmulator(
-            EmulatorSettings(latency_ms=target.emulator.latency_ms),
-            state_file=target.emulator.state_file,
-        ).start()
-        stack.callback(emulator.stop)
-        settings = emulator.client_settings(settings)
+        settings = start_graph_emulator(target.emulator, settings, stack)
     elif settings.client_secret is None and settings.certificate_path is None:
         raise ConfigError(
             f"target {target.name}: set the environment variable {target.client_secret_env} "
@@ -199,14 +194,14 @@ def _m365(
         )
     elif kept is not None:
         tokens = kept.graph(settings)
-    m365 = M365Target(
+    kind = M365LibraryTarget if target.sharepoint else M365Target
+    m365 = kind(
         target.name,
         GraphClient(settings, dry_run=dry_run, token_provider=tokens),
         domain=config.board.domain,
         pupil_domain=config.board.pupil_domain,
         usage_location=target.usage_location,
         delta_cache=target.delta_cache,
-        sharepoint=target.sharepoint,
     )
     stack.callback(m365.close)
     return m365

@@ -10,8 +10,8 @@ from datetime import date
 
 import pytest
 
-from connectors.sis.magister.emulator import MagisterEmulator
-from connectors.sis.somtoday.emulator import SomtodayEmulator
+from connectors.emulators.magister import MagisterEmulator
+from connectors.emulators.somtoday import SomtodayEmulator
 from provisioner.config import MagisterSourceConfig, SomtodaySourceConfig
 from tests.board import TODAY, Board
 

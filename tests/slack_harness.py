@@ -24,7 +24,7 @@ from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
 from bot.console import Console
 from bot.runtime import BotRuntime
-from bot.slack_emulator import SlackEmulator, SlackRequests
+from connectors.emulators.slack import SlackEmulator, SlackRequests
 from provisioner.directory import Directory, StaffEntry
 from provisioner.domain.models import Role
 from tests.board import TODAY, Board, make_board

@@ -18,9 +18,10 @@ import pytest
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from connectors.emulators.graph import EmulatorSettings, GraphEmulator
 from connectors.m365 import client as client_module
 from connectors.m365.client import BatchRequest, GraphClient, GraphSettings
-from connectors.m365.emulator import EmulatorSettings, GraphEmulator
+from connectors.m365.libraries import M365LibraryTarget
 from connectors.m365.target import M365Target
 from connectors.reference.target import ReferenceTarget
 from provisioner.errors import TransientError
@@ -447,7 +448,7 @@ def test_sites_libraries_and_grants_with_lost_answers_end_as_a_calm_run(tmp_path
         from provisioner.wiring import build_sources, target_settings
 
         client = GraphClient(emulator.client_settings(timeout=10, max_wait=120))
-        target = M365Target("m365", client, domain="example.nl", sharepoint=True)
+        target = M365LibraryTarget("m365", client, domain="example.nl")
         settings = target_settings(board.config)
         settings["m365"] = settings.pop("directory")
         engine = Engine(
@@ -476,7 +477,7 @@ def test_sites_libraries_and_grants_with_lost_answers_end_as_a_calm_run(tmp_path
 def test_somtoday_staff_with_a_lost_answer_writes_each_record_once(
     tmp_path: Path, verb: str
 ) -> None:
-    from connectors.sis.somtoday.emulator import SomtodayEmulator
+    from connectors.emulators.somtoday import SomtodayEmulator
     from tests import sis_staff_world
     from tests.conformance import SCHOOL, LosingAnswers
     from tests.sis_staff_world import person

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from bot.slack_emulator import Call
+from connectors.emulators.slack import Call
 from provisioner.directory import StaffEntry
 from provisioner.privacy.breaches import BreachRegister
 from provisioner.store.tables import AuditEvent

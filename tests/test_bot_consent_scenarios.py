@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from bot.slack_emulator import Call
+from connectors.emulators.slack import Call
 from provisioner.directory import GroupEntry, PupilEntry, StaffEntry
 from provisioner.domain.models import Role
 from provisioner.privacy.consent import ConsentRegister

@@ -15,7 +15,7 @@ from prometheus_client import REGISTRY
 from sqlalchemy import select
 
 from bot.console import Console
-from bot.slack_emulator import Call
+from connectors.emulators.slack import Call
 from connectors.reference.target import ReferenceTarget
 from provisioner.directory import StaffEntry
 from provisioner.store.tables import AuditEvent, JournalEntry, Override

@@ -28,7 +28,7 @@ from bot.blocks import escape_mrkdwn, fallback_text, reply_blocks, unescape_mrkd
 from bot.conversation import Reply
 from bot.once import first_time
 from bot.runtime import BotRuntime
-from bot.slack_emulator import TEAM_ID, Call
+from connectors.emulators.slack import TEAM_ID, Call
 from provisioner.config import Config
 from provisioner.service.app import ServeOptions, Service
 from provisioner.store.db import make_engine, session_factory

@@ -14,7 +14,7 @@ from bot.blocks import parse_action_id, reply_blocks
 from bot.conversation import Button, Reply
 from bot.dates import find_day
 from bot.language import choose_language, detect_language
-from bot.slack_emulator import SlackEmulator
+from connectors.emulators.slack import SlackEmulator
 
 TODAY = date(2026, 11, 22)
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from connectors.hr.afas import AfasEmulator
+from connectors.emulators.afas import AfasEmulator
 from provisioner.config import load_config
 from provisioner.domain.models import (
     ClassGroup,

@@ -147,7 +147,7 @@ def test_a_graph_read_throttled_past_every_retry(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A 429 that outlives its retries on a read of the Microsoft 365 target."""
-    import connectors.m365.emulator as emulator
+    import connectors.emulators.graph as emulator
 
     no_waiting(monkeypatch, "connectors.m365.client")
     settings = emulator.EmulatorSettings

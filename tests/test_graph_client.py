@@ -720,11 +720,11 @@ def test_no_secret_token_or_password_in_errors() -> None:
 
 
 class TestAgainstEmulator:
-    """The client with real msal tokens against ``connectors.m365.emulator`` on loopback."""
+    """The client with real msal tokens against ``connectors.emulators.graph`` on loopback."""
 
     @pytest.fixture
     def emu(self, request: pytest.FixtureRequest) -> Iterator[Any]:
-        module = pytest.importorskip("connectors.m365.emulator")
+        module = pytest.importorskip("connectors.emulators.graph")
         settings = getattr(request, "param", {})
         emulator = module.GraphEmulator(module.EmulatorSettings(window_scale=0.01, **settings))
         emulator.start()

@@ -13,7 +13,7 @@ import msal  # type: ignore[import-untyped]
 import pytest
 import requests
 
-from connectors.m365.emulator import EmulatorSettings, GraphEmulator
+from connectors.emulators.graph import EmulatorSettings, GraphEmulator
 
 SCOPE = "https://graph.microsoft.com/.default"
 MakeEmulator = Callable[..., GraphEmulator]
@@ -650,7 +650,7 @@ def test_the_emulator_runs_as_its_own_process_and_reports_what_it_saw() -> None:
     import sys
 
     process = subprocess.Popen(
-        [sys.executable, "-m", "connectors.m365.emulator", "--no-throttling"],
+        [sys.executable, "-m", "connectors.emulators.graph", "--no-throttling"],
         stdout=subprocess.PIPE,
         text=True,
     )

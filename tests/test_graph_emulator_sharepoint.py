@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 import pytest
 
-from connectors.m365.emulator import EmulatorSettings, GraphEmulator
+from connectors.emulators.graph import EmulatorSettings, GraphEmulator
 
 SCOPE = "https://graph.microsoft.com/.default"
 JSON = {"Content-Type": "application/json"}

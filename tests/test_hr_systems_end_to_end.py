@@ -18,13 +18,13 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from connectors.hr.afas.emulator import AfasEmulator
-from connectors.hr.youforce.emulator import YouforceEmulator
+from connectors.emulators.afas import AfasEmulator
+from connectors.emulators.parnassys import ParnasSysEmulator
+from connectors.emulators.somtoday import SomtodayEmulator
+from connectors.emulators.youforce import YouforceEmulator
 from connectors.reference.target import ReferenceTarget
 from connectors.sis.magister.staff import MagisterStaffTarget
-from connectors.sis.parnassys.emulator import ParnasSysEmulator
 from connectors.sis.parnassys.staff import ParnasSysStaffTarget
-from connectors.sis.somtoday.emulator import SomtodayEmulator
 from connectors.sis.somtoday.staff import SomtodayStaffTarget
 from provisioner.config import (
     Config,

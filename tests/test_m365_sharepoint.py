@@ -9,8 +9,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from connectors.m365.emulator import EmulatorSettings, GraphEmulator
-from connectors.m365.target import M365Target
+from connectors.emulators.graph import EmulatorSettings, GraphEmulator
+from connectors.m365.libraries import M365LibraryTarget
 from provisioner.execution.engine import Engine, RunReport, SyncRequest
 from provisioner.wiring import build_sources, target_settings
 from tests.board import TODAY, Board, make_board
@@ -23,7 +23,7 @@ def sync(board: Board, emulator: GraphEmulator) -> RunReport:
     config = board.config
     settings = target_settings(config)
     settings["m365"] = settings.pop("directory")
-    target = M365Target("m365", client_for(emulator), domain="example.nl", sharepoint=True)
+    target = M365LibraryTarget("m365", client_for(emulator), domain="example.nl")
     try:
         engine = Engine(config, board.sessions(), build_sources(config), [target],
                         target_settings=settings)  # fmt: skip

@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
+from connectors.emulators.graph import EmulatorSettings, GraphEmulator
 from connectors.m365.client import GraphClient
-from connectors.m365.emulator import EmulatorSettings, GraphEmulator
 from connectors.m365.target import M365Target, group_key, group_nickname
 from provisioner.store.db import make_engine, session_factory, upgrade
 from provisioner.targets import Target

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from prometheus_client import REGISTRY
 
+from connectors.emulators.graph import EmulatorSettings, GraphEmulator
 from connectors.m365.client import BatchRequest, GraphClient
-from connectors.m365.emulator import EmulatorSettings, GraphEmulator
 from provisioner import metrics
 from provisioner.service.nightly import run_nightly
 from tests.board import make_board

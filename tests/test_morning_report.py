@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from aiosmtpd.controller import Controller
 
-from bot.slack_emulator import SlackEmulator
+from connectors.emulators.slack import SlackEmulator
 from connectors.reference.target import ReferenceTarget
 from provisioner.errors import RejectedError
 from provisioner.execution.engine import Engine, RunReport, SyncRequest

@@ -28,7 +28,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import create_engine, select, text
 
-from bot.slack_emulator import SlackEmulator, sign
+from connectors.emulators.slack import SlackEmulator, sign
 from provisioner.store.db import make_engine, session_factory
 from provisioner.store.tables import SyncRun
 from tests.board import make_board

@@ -23,9 +23,9 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from connectors.sis.magister.emulator import MagisterEmulator
+from connectors.emulators.magister import MagisterEmulator
+from connectors.emulators.somtoday import SomtodayEmulator
 from connectors.sis.magister.staff import MagisterStaffTarget
-from connectors.sis.somtoday.emulator import SomtodayEmulator
 from connectors.sis.somtoday.staff import SomtodayStaffTarget
 from provisioner.config import MagisterSourceConfig, SisStaffTargetConfig, SomtodaySourceConfig
 from provisioner.domain.models import StaffMember

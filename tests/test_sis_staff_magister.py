@@ -12,7 +12,7 @@ import httpx
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from connectors.sis.magister.emulator import MagisterEmulator
+from connectors.emulators.magister import MagisterEmulator
 from connectors.sis.magister.source import MEDEWERKER_FIELDS
 from connectors.sis.magister.staff import MagisterStaffTarget, update_envelope
 from provisioner.config import MagisterSourceConfig, SisStaffTargetConfig

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from connectors.sis.parnassys.emulator import ParnasSysEmulator
+from connectors.emulators.parnassys import ParnasSysEmulator
 from connectors.sis.parnassys.staff import ParnasSysStaffTarget
 from provisioner.config import ParnasSysSourceConfig, SisStaffTargetConfig
 from provisioner.domain.models import StaffMember

@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from connectors.sis.somtoday.emulator import SomtodayEmulator
+from connectors.emulators.somtoday import SomtodayEmulator
 from connectors.sis.somtoday.staff import HrmPerson, SomtodayStaffTarget, hrm_envelope
 from provisioner.config import SisStaffTargetConfig, SomtodaySourceConfig
 from provisioner.domain.models import StaffMember

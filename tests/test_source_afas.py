@@ -13,7 +13,8 @@ from typing import Any
 import httpx
 import pytest
 
-from connectors.hr.afas import AfasEmulator, AfasEmulatorSettings, AfasSource
+from connectors.emulators.afas import AfasEmulator, AfasEmulatorSettings
+from connectors.hr.afas import AfasSource
 from provisioner.config import AfasSourceConfig
 from provisioner.domain.models import Employment, PersonName, StaffMember
 from provisioner.errors import ConfigError, FatalError, TransientError

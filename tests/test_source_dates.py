@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from connectors.emulators.parnassys import ParnasSysEmulator
 from connectors.sis.parnassys import ParnasSysSource, school_year
-from connectors.sis.parnassys.emulator import ParnasSysEmulator
 from provisioner.cli import app
 from provisioner.config import ParnasSysSourceConfig
 from provisioner.domain.models import PersonName, Pupil

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from connectors.hr.afas.emulator import AfasEmulator
+from connectors.emulators.afas import AfasEmulator
 from provisioner.config import Config
 from provisioner.execution.engine import RunReport, SyncRequest
 from provisioner.wiring import run_sync

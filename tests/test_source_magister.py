@@ -8,7 +8,7 @@ from datetime import date
 
 import pytest
 
-from connectors.sis.magister.emulator import MagisterEmulator
+from connectors.emulators.magister import MagisterEmulator
 from connectors.sis.magister.source import MagisterSource
 from provisioner.config import MagisterSourceConfig
 from provisioner.domain.models import pupil_key

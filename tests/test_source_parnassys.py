@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from connectors.emulators.parnassys import ParnasSysEmulator
 from connectors.sis.oneroster_csv import OneRosterCsvSource
 from connectors.sis.parnassys import ParnasSysSource, school_year
-from connectors.sis.parnassys.emulator import ParnasSysEmulator
 from connectors.sis.parnassys.source import MAX_ATTEMPTS
 from provisioner.config import OneRosterSourceConfig, ParnasSysSourceConfig
 from provisioner.domain.models import PersonName, Pupil

@@ -10,10 +10,10 @@ from pathlib import Path
 import httpx
 import pytest
 
+from connectors.emulators.somtoday import SomtodayEmulator, plaatsing
 from connectors.sis.consent_csv import ConsentCsvSource
 from connectors.sis.oneroster_csv import OneRosterCsvSource
 from connectors.sis.somtoday import SomtodaySource
-from connectors.sis.somtoday.emulator import SomtodayEmulator, plaatsing
 from provisioner.config import (
     ConsentCsvSourceConfig,
     OneRosterSourceConfig,

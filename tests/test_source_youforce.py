@@ -13,9 +13,9 @@ from typing import Any
 import httpx
 import pytest
 
+from connectors.emulators.youforce import RecordedRequest, YouforceEmulator
 from connectors.hr.csv_source import HrCsvSource
 from connectors.hr.youforce import YouforceSource
-from connectors.hr.youforce.emulator import RecordedRequest, YouforceEmulator
 from connectors.hr.youforce.source import MAX_ATTEMPTS, translate
 from provisioner.config import HrCsvSourceConfig, YouforceSourceConfig
 from provisioner.domain.models import Employment, PersonName, StaffMember

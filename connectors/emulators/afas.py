@@ -62,7 +62,7 @@ from email.message import Message
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from connectors.emulation import Answer, LoopbackEmulator, LoopbackServer, json_answer
+from connectors.emulators.loopback import Answer, LoopbackEmulator, LoopbackServer, json_answer
 from provisioner.config import AfasSourceConfig
 
 USERS = "T4E_HelloID_Users_v2"

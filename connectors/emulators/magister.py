@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from connectors.emulation import (
+from connectors.emulators.loopback import (
     SOAP_ENV,
     XML_TYPE,
     Answer,
@@ -42,8 +42,7 @@ from connectors.emulation import (
     csv_rows,
     soap_fault,
 )
-
-from .source import MEDEWERKER_FIELDS
+from connectors.sis.magister.source import MEDEWERKER_FIELDS
 
 PERSONEEL_NS = "urn:MediusServer_Soap-Personeel"
 ALGEMEEN_NS = "urn:MediusServer_Soap-Algemeen"

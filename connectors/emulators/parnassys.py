@@ -25,9 +25,8 @@ from email.message import Message
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from connectors.emulation import XML_TYPE, Answer, LoopbackEmulator, csv_rows, soap_fault
-
-from .source import GET_PUPILS, GET_STAFF, NAMESPACE, SOAP_ENV, school_year
+from connectors.emulators.loopback import XML_TYPE, Answer, LoopbackEmulator, csv_rows, soap_fault
+from connectors.sis.parnassys.source import GET_PUPILS, GET_STAFF, NAMESPACE, SOAP_ENV, school_year
 
 PATH = "/gkv/GeneriekeService"
 OPERATIONS = (GET_PUPILS, GET_STAFF)

@@ -40,7 +40,7 @@ from email.message import Message
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
-from connectors.emulation import Answer, LoopbackEmulator, LoopbackServer, json_answer
+from connectors.emulators.loopback import Answer, LoopbackEmulator, LoopbackServer, json_answer
 
 BOT_TOKEN = "xoxb-emulated-bot-token"
 TEAM_ID = "T0EMULATED"

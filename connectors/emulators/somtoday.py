@@ -61,7 +61,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from connectors.emulation import (
+from connectors.emulators.loopback import (
     SOAP_ENV,
     XML_TYPE,
     Answer,

@@ -52,7 +52,7 @@ from email.message import Message
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from connectors.emulation import Answer, LoopbackEmulator, json_answer
+from connectors.emulators.loopback import Answer, LoopbackEmulator, json_answer
 
 TOKEN_PATH = "/authentication/token"
 API_PREFIX = "/iam/v1.0/"

@@ -1,1 +1,2 @@
-"""Microsoft 365 / Entra ID target over Microsoft Graph, and the Graph emulator."""
+"""Microsoft 365 / Entra ID target over Microsoft Graph (the Graph emulator is in
+:mod:`connectors.emulators.graph`)."""

@@ -85,14 +85,14 @@ def _hr(system: str, folder: Path, stack: ExitStack) -> SourceConfig:
     with (folder / "hr.csv").open(encoding="utf-8", newline="") as handle:
         rows = list(csv.DictReader(handle))
     if system == "afas":
-        from connectors.hr.afas.emulator import AfasEmulator
+        from connectors.emulators.afas import AfasEmulator
 
         afas = stack.enter_context(AfasEmulator())
         afas.load_hr_rows(rows)
         os.environ["PROVISIONER_AFAS_TOKEN"] = afas.settings.token
         return afas.source_config()
     if system == "youforce":
-        from connectors.hr.youforce.emulator import YouforceEmulator
+        from connectors.emulators.youforce import YouforceEmulator
 
         youforce = stack.enter_context(YouforceEmulator())
         youforce.load_staff(rows)
@@ -117,7 +117,7 @@ def _sis(
     """The SIS source of ``system`` served by its emulator; ``staff`` gets the settings of the
     ``sis-staff`` target that writes to it."""
     if system == "somtoday":
-        from connectors.sis.somtoday.emulator import SomtodayEmulator
+        from connectors.emulators.somtoday import SomtodayEmulator
 
         somtoday = stack.enter_context(SomtodayEmulator(today=today))
         somtoday.load_oneroster(folder / "sis", consents=folder / "consents.csv", today=today)
@@ -137,7 +137,7 @@ def _sis(
             client_id=somtoday.client_id,
         )
     if system == "parnassys":
-        from connectors.sis.parnassys.emulator import ParnasSysEmulator
+        from connectors.emulators.parnassys import ParnasSysEmulator
 
         parnassys = stack.enter_context(ParnasSysEmulator(today=today))
         parnassys.load_oneroster(folder / "sis")
@@ -149,7 +149,7 @@ def _sis(
             brins=sorted({location.brin6[:4] for location in config.locations}),
         )
     if system == "magister":
-        from connectors.sis.magister.emulator import MagisterEmulator
+        from connectors.emulators.magister import MagisterEmulator
 
         units = {location.brin6: location.name for location in config.locations}
         magister = stack.enter_context(MagisterEmulator(today=today))

@@ -39,7 +39,7 @@ from bot.engine import ChatEngine, Outcome
 from bot.flows import available_flows
 from bot.flows.offboarding import run_due_offboardings
 from bot.runtime import BotRuntime
-from bot.slack_emulator import SlackEmulator, SlackRequests
+from connectors.emulators.slack import SlackEmulator, SlackRequests
 from provisioner.directory import StaffEntry
 from tests.conversations.world import World, signing_secret
 

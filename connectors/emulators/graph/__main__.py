@@ -1,4 +1,4 @@
-"""Run the Graph emulator as its own process: ``python -m connectors.m365.emulator``.
+"""Run the Graph emulator as its own process: ``python -m connectors.emulators.graph``.
 
 Prints one JSON line with what a client needs (url, authority, graph_url, ca_file, tenant,
 client_id, client_secret), then serves until interrupted. ``GET /_emulator/requests`` and
@@ -19,7 +19,7 @@ from .server import GraphEmulator
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(prog="python -m connectors.m365.emulator")
+    parser = argparse.ArgumentParser(prog="python -m connectors.emulators.graph")
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--latency-ms", type=float, default=0.0)
     parser.add_argument("--window-scale", type=float, default=1.0)

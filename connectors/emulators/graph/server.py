@@ -30,7 +30,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-from connectors.emulation import Answer, LoopbackEmulator, LoopbackServer, json_answer
+from connectors.emulators.loopback import Answer, LoopbackEmulator, LoopbackServer, json_answer
 
 if TYPE_CHECKING:
     from connectors.m365.client import GraphSettings

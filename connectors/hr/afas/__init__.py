@@ -1,14 +1,6 @@
-"""AFAS Profit as HR source: the REST GetConnector reader and a loopback emulator of it."""
+"""AFAS Profit as HR source: the REST GetConnector reader; the emulator is in
+:mod:`connectors.emulators.afas`."""
 
-from .emulator import DEMO_TOKEN, AfasEmulator, AfasEmulatorSettings, RecordedRequest
 from .source import AfasClient, AfasSource, translate
 
-__all__ = [
-    "DEMO_TOKEN",
-    "AfasClient",
-    "AfasEmulator",
-    "AfasEmulatorSettings",
-    "AfasSource",
-    "RecordedRequest",
-    "translate",
-]
+__all__ = ["AfasClient", "AfasSource", "translate"]

@@ -1,4 +1,5 @@
-"""Visma Raet Youforce IAM API as HR source; the emulator is in :mod:`.emulator`."""
+"""Visma Raet Youforce IAM API as HR source; the emulator is in
+:mod:`connectors.emulators.youforce`."""
 
 from .source import YouforceClient, YouforceSource
 

@@ -1,5 +1,5 @@
 """ParnasSys generic SOAP interface (GeneriekeService) as SIS source; the emulator is in
-:mod:`.emulator`."""
+:mod:`connectors.emulators.parnassys`."""
 
 from .source import ParnasSysClient, ParnasSysSource, school_year, translate
 

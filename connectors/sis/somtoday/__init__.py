@@ -1,4 +1,5 @@
-"""Somtoday Connect as SIS source; the emulator is in :mod:`.emulator`."""
+"""Somtoday Connect as SIS source; the emulator is in
+:mod:`connectors.emulators.somtoday`."""
 
 from .source import SomtodayClient, SomtodaySource
 
