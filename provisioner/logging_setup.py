@@ -11,7 +11,8 @@
 - :class:`RedactingFilter` scrubs what must never be logged, whatever the code passed in:
   e-mail addresses, credentials in URLs, bearer and Slack tokens, JWTs, Dutch citizen service
   numbers (BSN, 9 digits passing the eleven test) and every secret value this process read
-  through :mod:`provisioner.secrets`. It works on the formatted message and on tracebacks.
+  through :mod:`provisioner.secrets`, in every encoding :mod:`provisioner.redaction` knows.
+  It works on the formatted message and on tracebacks.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 
 from provisioner import secrets
+from provisioner.redaction import redact
 
 _correlation: contextvars.ContextVar[str | None] = contextvars.ContextVar(
     "provisioner_correlation_id", default=None
@@ -63,9 +65,7 @@ def _is_bsn(digits: str) -> bool:
 
 def scrub(text: str) -> str:
     """The text without secrets and personal identifiers (see the module docstring)."""
-    for value in secrets.known_values():
-        if value in text:
-            text = text.replace(value, REDACTED)
+    text = redact(text, secrets.known_values(), REDACTED)
     for pattern, replacement in _PATTERNS:
         text = pattern.sub(replacement, text)
     return _NINE_DIGITS.sub(lambda m: "[bsn]" if _is_bsn(m.group(0)) else m.group(0), text)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import html
 import json
+import logging
 from collections.abc import Callable
 from urllib.parse import quote, quote_plus
 from xml.sax.saxutils import escape
@@ -14,6 +15,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import SecretStr
 
+from connectors.ad.client import WithholdPasswordRecords
+from provisioner import logging_setup, secrets
+from provisioner.audit import service as audit
 from provisioner.redaction import redact
 
 Encode = Callable[[str], str]
@@ -105,3 +109,30 @@ def test_longest_forms_go_first_so_no_tail_of_an_encoding_is_left(name: str) -> 
     secret = 'a&b"c d/e+f=='
     encoded = ENCODINGS[name](secret)
     assert redact(f"<{encoded}>", [secret]) == "<***>"
+
+
+# -- the three users: the log filter, the ldap3 filter, the audit trail ----------------------
+
+USED_SECRET = "Zq9!t&Wv=pL2/x"
+
+
+def record(message: str) -> logging.LogRecord:
+    return logging.LogRecord("ldap3", logging.DEBUG, __file__, 1, message, (), None)
+
+
+def test_log_lines_ldap3_records_and_audit_changes_lose_every_form() -> None:
+    secrets.remember(USED_SECRET)
+    forms = [quote_plus(USED_SECRET), escape(USED_SECRET), json.dumps(USED_SECRET)[1:-1],
+             base64.b64encode(f"svc:{USED_SECRET}".encode()).decode(),
+             repr(f'"{USED_SECRET}"'.encode("utf-16-le"))]  # fmt: skip
+    line = " ".join(forms)
+
+    scrubbed = logging_setup.scrub(line)
+    ldap3_record = record(f"BIND request: {line}")
+    WithholdPasswordRecords().filter(ldap3_record)
+    audited = audit.redact({"change": {"note": line}})
+
+    for form in forms:
+        assert form not in scrubbed
+        assert form not in ldap3_record.getMessage()
+        assert form not in json.dumps(audited)

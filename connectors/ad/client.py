@@ -41,6 +41,7 @@ from ldap3 import BASE, SIMPLE, SUBTREE, Connection, Server, Tls
 from ldap3.core import exceptions as ldap_errors
 
 from connectors.retry import retry_policy
+from provisioner import secrets
 from provisioner.errors import (
     AlreadyExistsError,
     DryRunRejected,
@@ -50,6 +51,7 @@ from provisioner.errors import (
     RejectedError,
     TransientError,
 )
+from provisioner.redaction import redact
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -73,13 +75,20 @@ class WithholdPasswordRecords(logging.Filter):
     as repr and hex), so a password set over LDAP would reach the log as UTF-16 bytes. Its
     "hide sensitive data" covers the bind only. This filter, on the ``ldap3`` logger, empties
     every ldap3 record that names a password attribute (the name comes before the value in
-    every form ldap3 writes, even in a line cut at ldap3's maximum length)."""
+    every form ldap3 writes, even in a line cut at ldap3's maximum length), and blanks every
+    known secret (the bind password) from the others, in every encoding of
+    :mod:`provisioner.redaction`."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        text = record.getMessage().lower()
-        if any(name in text for name in PASSWORD_ATTRIBUTES):
+        message = record.getMessage()
+        if any(name in message.lower() for name in PASSWORD_ATTRIBUTES):
             record.msg = "ldap3 record withheld: it names a password attribute"
             record.args = ()
+            return True
+        # the bind password and every other secret read, in any form (UTF-16 bytes too)
+        clean = redact(message, secrets.known_values(), "[redacted]")
+        if clean != message:
+            record.msg, record.args = clean, ()
         return True
 
 

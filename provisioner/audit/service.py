@@ -25,6 +25,8 @@ from typing import Any, cast
 from sqlalchemy import Row, String, Table, or_, select, text, update
 from sqlalchemy.orm import Session
 
+from provisioner import secrets
+from provisioner.redaction import redact as redact_text
 from provisioner.store.tables import AuditEvent, AuditHead, SyncRun
 
 GENESIS = "0" * 64
@@ -136,7 +138,9 @@ def record_many(session: Session, items: Sequence[AuditInput]) -> list[AuditEven
 
 
 def redact(value: Any) -> Any:
-    """A copy of ``value`` with every secret-looking key's value, at any depth, redacted."""
+    """A copy of ``value`` with every secret-looking key's value, at any depth, redacted, and
+    every secret this process read (in any encoding, :mod:`provisioner.redaction`) blanked
+    from every string."""
     if isinstance(value, Mapping):
         return {
             key: REDACTED if _is_secret_key(str(key)) else redact(item)
@@ -144,6 +148,8 @@ def redact(value: Any) -> Any:
         }
     if isinstance(value, list | tuple):
         return [redact(item) for item in value]
+    if isinstance(value, str):
+        return redact_text(value, secrets.known_values(), REDACTED)
     return value
 
 
