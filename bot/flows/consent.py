@@ -32,13 +32,26 @@ the earlier pupil.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from bot.conversation import Asker, Button, FlowContext, Language, Reply, Turn
+from bot.flows.consent_reading import (
+    MAX_NAME_WORDS,
+    POLITE,
+    WANTS,
+    Question,
+    find_pupils,
+    groups_of,
+    match_in_group,
+    name_words,
+    pick_typed,
+    pupil_label,
+    read_exclusion,
+    read_question,
+    unknown_medium,
+)
 from bot.flows.consent_text import (
     choose,
     group_reply,
@@ -51,65 +64,16 @@ from bot.flows.consent_text import (
     subject_question,
 )
 from bot.flows.intent import is_breach_report, is_offboarding_request
-from provisioner.directory import Directory, GroupEntry, PupilEntry
+from provisioner.directory import GroupEntry
 from provisioner.domain.models import Role
 from provisioner.privacy.consent import ConsentRegister, UnknownMedium, UnknownPupil
-from provisioner.privacy.media import (
-    DEFAULT_MEDIA,
-    Catalogue,
-    Medium,
-    catalogue_for,
-    normalise_text,
-)
+from provisioner.privacy.media import DEFAULT_MEDIA, Catalogue, Medium, catalogue_for
 
 __all__ = ["ConsentFlow", "may_ask_about", "read_question", "reason_text", "short_reason"]
 
 
-def _words(text: str) -> frozenset[str]:
-    return frozenset(text.split())
-
-
 #: Roles that relate a person to every pupil of their location.
 LOCATION_WIDE = frozenset({Role.DIRECTOR, Role.LOCATION_LEADER, Role.CARE_COORDINATOR})
-
-#: Words of a consent question that are never part of a pupil's name (normalised).
-FILLER = _words(
-    """
-    mag mogen magik kan kun kunnen ik je jij u we wij de het een deze die dit dat er ook wel
-    nog even graag vraag hoi hallo hey foto fotos fotootje fotootjes beeld beelden
-    beeldmateriaal video videos filmpje film opname opnames van op in voor naar zetten zet
-    gezet plaatsen plaats gebruiken gebruik delen posten publiceren toestemming is heeft
-    hebben en of met bij mijn onze leerling leerlingen kind kinderen worden wordt s
-    can could may might i you the a an photo photos picture pictures pic pics image images
-    of on in for to go goes put post posted use used share publish are there consent does
-    do did have has allowed ok okay it this that and or with my our pupil pupils student
-    students child children kid kids please hi hello check be
-    """
-)
-#: Words that say the question is about a whole group ("groep 5b", "the 7a class photo").
-GROUP_WORDS = _words(
-    """
-    groep group klas class klassenfoto klasfoto klassefoto groepsfoto classphoto groupphoto
-    """
-)
-#: A group's code: "5b", "7a", "h3a", "2hv1".
-_GROUP_CODE = re.compile(r"^(?=[a-z0-9]{1,5}$)[a-z]{0,3}[0-9]{1,2}[a-z0-9]{0,2}$")
-_WANTS = re.compile(
-    r"\b(foto|foto's|fotos|fotootje|beeldmateriaal|video|filmpje|toestemming|klassenfoto|"
-    r"groepsfoto|photo|photos|picture|pictures|pic|image|consent)\b",
-    re.IGNORECASE,
-)
-
-
-#: Words that may follow a medium in an answer without making it a new question.
-POLITE = _words(
-    """
-    dank bedankt dankjewel dankjewel thanks thank alsjeblieft alstublieft aub svp ja prima
-    """
-)
-#: At "which pupil or group?", an answer of more name-like words than this is a sentence,
-#: not a name ("Jan de Vries gaat per 1 december uit dienst").
-MAX_NAME_WORDS = 4
 
 
 def _t(language: Language, nl: str, en: str) -> str:
@@ -133,47 +97,6 @@ def may_ask_about(asker: Asker, location: str, group: GroupEntry | None, today: 
     return "no_relation"
 
 
-# -- reading the question ---------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Question:
-    """What one message says: a group code, the words that may be a name, the media named."""
-
-    group_code: str | None
-    name_words: tuple[str, ...]
-    media: tuple[Medium, ...]
-
-
-def read_question(text: str, catalogue: Catalogue) -> Question:
-    """Split a message into group code, name words and media (pure)."""
-    words = normalise_text(text).split()
-    spans = catalogue.spans(words)
-    in_medium = {i for start, end, _ in spans for i in range(start, end)}
-    media: list[Medium] = []
-    for _, _, medium in spans:
-        if medium not in media:
-            media.append(medium)
-    published = [m for m in media if m.needs_consent]
-    if published and len(published) < len(media):
-        media = published  # "a photo taken in class, on Instagram": the publication counts
-    rest = [w for i, w in enumerate(words) if i not in in_medium]
-    codes = [
-        w
-        for n, w in enumerate(rest)
-        if _GROUP_CODE.match(w)
-        and any(c.isdigit() for c in w)
-        and (not w.isdigit() or (n > 0 and rest[n - 1] in GROUP_WORDS))
-    ]
-    group_code = codes[0] if codes else None
-    names = tuple(
-        w
-        for w in rest
-        if w not in FILLER and w not in GROUP_WORDS and not any(c.isdigit() for c in w)
-    )
-    return Question(group_code, names, tuple(media))
-
-
 class ConsentFlow:
     """May this pupil's or group's photo go on this medium? See the module docstring."""
 
@@ -182,13 +105,13 @@ class ConsentFlow:
     urgent = False
 
     def wants(self, text: str) -> bool:
-        return bool(_WANTS.search(text))
+        return bool(WANTS.search(text))
 
     def accepts(self, text: str, state: dict[str, Any]) -> bool:
         """Whether ``text`` answers the open question (see the module docstring). Without a
         context: a medium is recognised by the words stored with the question."""
         if "choices" in state:
-            return _pick_typed(text, state["choices"], state.get("labels", [])) is not None
+            return pick_typed(text, state["choices"], state.get("labels", [])) is not None
         if is_breach_report(text) or is_offboarding_request(text):
             return False
         if "subject" not in state:  # "which pupil or group?"
@@ -247,17 +170,17 @@ class ConsentFlow:
         group other than the one the open question is about (looked up, so that a stray
         word such as "bedankt" is not taken for a name)."""
         if "choices" in state:
-            if _pick_typed(text, state["choices"], state.get("labels", [])) is not None:
+            if pick_typed(text, state["choices"], state.get("labels", [])) is not None:
                 return False
         elif "subject" not in state or "medium" in state:
             return False
-        question = read_question(text, self._asker_catalogue(ctx))
+        question = read_question(read_exclusion(text).question, self._asker_catalogue(ctx))
         if not (question.group_code or question.name_words):
             return False
         current = state.get("subject")
         if current and current.get("kind") == "pupil" and question.group_code is None:
             pupil = ctx.directory.pupil(str(current.get("key")))
-            if pupil and set(question.name_words) <= set(_name_words(pupil.name.display)):
+            if pupil and set(question.name_words) <= set(name_words(pupil.name.display)):
                 return False  # "Sanne, op de website": the same pupil
         found = self._find_subject(ctx, question)
         if isinstance(found, Turn):  # refused or "which one?" is news; not found is noise
@@ -268,9 +191,15 @@ class ConsentFlow:
         """Take what this message adds (subject, medium, a choice) and go on."""
         state = dict(state)
         catalogue = self._asker_catalogue(ctx)
+        exclusion = read_exclusion(text)
+        if exclusion.names:  # "behalve Sanne": matched against the group's pupils later
+            state["hidden"] = [list(name) for name in exclusion.names]
+        if exclusion.unrecognisable:
+            state["unrecognisable"] = True
+        text = exclusion.question
         question = read_question(text, catalogue)
         if "choices" in state:  # a typed answer to "which one?": a number or a name
-            picked = _pick_typed(text, state["choices"], state.get("labels", []))
+            picked = pick_typed(text, state["choices"], state.get("labels", []))
             if picked is None:
                 return Turn(
                     (Reply(_t(ctx.language, "Welke bedoel je? Kies een van de knoppen of typ "
@@ -287,7 +216,7 @@ class ConsentFlow:
             if isinstance(found, Turn):
                 if found.state is None:
                     return found  # refused or not found: the conversation ends
-                keep = {k: v for k, v in state.items() if k == "medium"}
+                keep = {k: v for k, v in state.items() if k in _KEPT_WHILE_PICKING}
                 if len(question.media) == 1:
                     keep["medium"] = question.media[0].name
                 return Turn(found.replies, {**keep, **found.state})
@@ -297,6 +226,10 @@ class ConsentFlow:
         if question.media:
             state = {k: v for k, v in state.items() if k not in _MEDIUM_KEYS}
             state["medium"] = question.media[0].name
+        elif "subject" in state and "medium" not in state and "media" not in state:
+            unknown = unknown_medium(text, catalogue)
+            if unknown is not None:  # "in de wervingsfolder": which of ours is it?
+                return self._ask_medium(ctx, state, (), unknown=unknown)
         return self._proceed(ctx, state)
 
     def _proceed(self, ctx: FlowContext, state: dict[str, Any]) -> Turn:
@@ -307,16 +240,22 @@ class ConsentFlow:
             asked = state.get("media", []) if state.get("which") else []
             offered = [m for m in self._asker_catalogue(ctx).media if m.name in asked]
             return self._ask_medium(ctx, state, offered)
-        return self._answer(ctx, state["subject"], state["medium"])
+        return self._answer(ctx, state)
 
-    def _ask_medium(self, ctx: FlowContext, state: dict[str, Any], among: Sequence[Medium]) -> Turn:
+    def _ask_medium(
+        self,
+        ctx: FlowContext,
+        state: dict[str, Any],
+        among: Sequence[Medium],
+        unknown: str | None = None,
+    ) -> Turn:
         lang = ctx.language
         options = list(among) or [m for m in self._asker_catalogue(ctx).media if m.needs_consent]
         # The words for each offered medium go with the question, so that ``accepts`` can
         # recognise the answer without the configuration (no names: media only).
         state = {**state, "media": [m.name for m in options], "which": bool(among),
                  "medium_words": {m.name: [m.name, *m.synonyms] for m in options}}  # fmt: skip
-        text = medium_question(lang, bool(among), _subject_name(ctx, state.get("subject")))
+        text = medium_question(lang, bool(among), _subject_name(ctx, state.get("subject")), unknown)
         buttons = tuple(Button(m.label(lang), "consent-medium", m.name) for m in options)
         return Turn((Reply(text, buttons=buttons, data={"step": "medium"}),), state)
 
@@ -340,35 +279,36 @@ class ConsentFlow:
             return choose(lang, [(f"group|{g.group_id}", g.name) for g in allowed])
         return self._find_pupil(ctx, question.name_words)
 
-    def _find_pupil(self, ctx: FlowContext, name_words: tuple[str, ...]) -> dict[str, str] | Turn:
+    def _find_pupil(self, ctx: FlowContext, typed: tuple[str, ...]) -> dict[str, str] | Turn:
         lang, today = ctx.language, ctx.now.date()
         mine = ctx.asker.staff.locations_on(today)
-        nearby = [p for p in _find_pupils(ctx.directory, name_words) if p.location in mine]
+        nearby = [p for p in find_pupils(ctx.directory, typed) if p.location in mine]
         if not nearby:  # the same answer whether or not the name exists at another location
             return not_found(lang)
-        group_of = _groups_of(ctx.directory, nearby)
+        group_of = groups_of(ctx.directory, nearby)
         candidates = [
             p for p in nearby
             if may_ask_about(ctx.asker, p.location, group_of.get(p.group_id or ""), today) is None
         ]  # fmt: skip
         if not candidates:
             return refuse(lang, "no_relation")
-        exact = [p for p in candidates if _name_words(p.name.display) == name_words]
+        exact = [p for p in candidates if name_words(p.name.display) == typed]
         if len(exact) == 1:
             candidates = exact
         if len(candidates) == 1:
             return {"kind": "pupil", "key": candidates[0].key}
         return choose(
             lang,
-            [(f"pupil|{p.key}", _pupil_label(p, group_of.get(p.group_id or "")))
+            [(f"pupil|{p.key}", pupil_label(p, group_of.get(p.group_id or "")))
              for p in candidates],
         )  # fmt: skip
 
     # -- the answer -------------------------------------------------------------------------
 
-    def _answer(self, ctx: FlowContext, subject: dict[str, str], medium_name: str) -> Turn:
+    def _answer(self, ctx: FlowContext, state: dict[str, Any]) -> Turn:
         lang, today = ctx.language, ctx.now.date()
-        register = ConsentRegister(ctx.sessions, ctx.config)
+        subject, medium_name = state["subject"], state["medium"]
+        hidden = [tuple(str(w) for w in name) for name in state.get("hidden", [])]
         kind, key = subject["kind"], subject["key"]
         # Check the relation again: state comes back from storage and buttons from outside.
         if kind == "pupil":
@@ -390,15 +330,28 @@ class ConsentFlow:
         medium = catalogue.get(medium_name)
         if medium is None:  # the location's catalogue differs from the asker's first one
             return self._ask_medium(ctx, {"subject": subject}, ())
+        register = ConsentRegister(ctx.sessions, ctx.config)
         try:
             if pupil is not None:
-                answer = register.check_pupil(pupil.key, medium.name, today)
+                # "ze staat er onherkenbaar op", or "behalve <this pupil>"
+                hidden_here = bool(state.get("unrecognisable")) or bool(
+                    match_in_group(hidden, [pupil])[0]
+                )
+                answer = register.check_pupil(
+                    pupil.key, medium.name, today,
+                    recognisable=not hidden_here, asserted_by=ctx.asker.actor,
+                )  # fmt: skip
                 return Turn((pupil_reply(pupil, medium, answer, lang),))
             assert group is not None
-            group_answer = register.check_group(group.group_id, medium.name, today)
+            members = [p for p in ctx.directory.pupils_in(group.group_id) if p.active]
+            left_out, unmatched = match_in_group(hidden, members)
+            group_answer = register.check_group(
+                group.group_id, medium.name, today,
+                not_recognisable=[p.key for p in left_out], asserted_by=ctx.asker.actor,
+            )  # fmt: skip
         except (UnknownMedium, UnknownPupil):
             return not_found(lang)
-        return Turn((group_reply(group, medium, group_answer, lang),))
+        return Turn((group_reply(group, medium, group_answer, lang, unmatched),))
 
     @staticmethod
     def _asker_catalogue(ctx: FlowContext) -> Catalogue:
@@ -411,6 +364,8 @@ class ConsentFlow:
 _BUILT_IN = Catalogue(DEFAULT_MEDIA)
 #: What the flow keeps while it asks which medium.
 _MEDIUM_KEYS = ("media", "which", "medium_words")
+#: What a question keeps while it asks which pupil or group is meant.
+_KEPT_WHILE_PICKING = ("medium", "hidden", "unrecognisable")
 
 
 def _offered_catalogue(state: dict[str, Any]) -> Catalogue:
@@ -438,52 +393,3 @@ def _subject_name(ctx: FlowContext, subject: Any) -> str | None:
         return pupil.name.display if pupil else None
     group = ctx.directory.group(key)
     return group.name if group else None
-
-
-def _pick_typed(text: str, choices: list[str], labels: list[str]) -> str | None:
-    """The choice a typed answer names: its number, or words found in one label only
-    ("2", "Noah de Vries (Groep 7a)", "die van 7a")."""
-    typed = text.strip().rstrip(".")
-    if typed.isdigit():
-        return choices[int(typed) - 1] if 1 <= int(typed) <= len(choices) else None
-    words = normalise_text(typed)
-    if not words:
-        return None
-    hits = [c for c, label in zip(choices, labels, strict=False) if words in normalise_text(label)]
-    if not hits:  # every meaningful word in the label: "die van 7a", "7a"
-        meaningful = set(words.split()) - FILLER
-        hits = [c for c, label in zip(choices, labels, strict=False)
-                if meaningful and meaningful <= set(normalise_text(label).split())]  # fmt: skip
-    return hits[0] if len(hits) == 1 else None
-
-
-def _pupil_label(pupil: PupilEntry, group: GroupEntry | None) -> str:
-    return f"{pupil.name.display} ({group.name})" if group else pupil.name.display
-
-
-def _groups_of(directory: Directory, pupils: Sequence[PupilEntry]) -> dict[str, GroupEntry]:
-    groups: dict[str, GroupEntry] = {}
-    for group_id in {p.group_id for p in pupils if p.group_id}:
-        group = directory.group(group_id)
-        if group is not None:
-            groups[group_id] = group
-    return groups
-
-
-def _name_words(text: str) -> tuple[str, ...]:
-    return tuple(w for w in normalise_text(text).split() if w not in FILLER)
-
-
-def _find_pupils(directory: Directory, words: tuple[str, ...]) -> list[PupilEntry]:
-    """Active pupils named by all of ``words``; else by the longest run of at least two of
-    them that names someone (a stray word such as "school" must not hide the name)."""
-    runs = [words] + [
-        words[i : i + size]
-        for size in range(len(words) - 1, 1, -1)
-        for i in range(len(words) - size + 1)
-    ]
-    for run in runs:
-        pupils = [p for p in directory.find_pupils(" ".join(run)) if p.active]
-        if pupils:
-            return pupils
-    return []

@@ -9,12 +9,19 @@ plain text; only *bold* is put around them.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from bot.conversation import Button, Language, Reply, Turn
 from bot.flows.wording import day_text
 from provisioner.directory import GroupEntry, PupilEntry
-from provisioner.privacy.consent import ConsentAnswer, GroupConsentAnswer, Reason
+from provisioner.domain.models import ConsentGiver, ConsentMechanism
+from provisioner.privacy.consent import (
+    NOT_RECOGNISABLE,
+    ConsentAnswer,
+    GroupConsentAnswer,
+    Reason,
+)
 from provisioner.privacy.media import Medium, normalise_text
 
 MAX_CHOICES = 6
@@ -42,10 +49,55 @@ def on_medium(medium: Medium, language: Language) -> str:
     return f"{'op' if on else 'in'} {medium.label_nl}"
 
 
+#: Why a "yes" obtained this way is not consent (only a free, explicit opt-in is).
+MECHANISM_TEXT: dict[ConsentMechanism, tuple[str, str]] = {
+    ConsentMechanism.OPT_OUT: (
+        "het 'ja' kwam van een bezwaarformulier (opt-out): geen bezwaar maken is geen "
+        "toestemming geven",
+        "the 'yes' came from an opt-out form: not objecting is not consenting",
+    ),
+    ConsentMechanism.PRE_TICKED: (
+        "het vakje stond al aangevinkt: toestemming moet iemand zelf geven",
+        "the box was ticked in advance: consent must be given by the person",
+    ),
+    ConsentMechanism.CONDITION_OF_ENROLMENT: (
+        "de toestemming was een voorwaarde voor inschrijving: dan is ze niet vrij gegeven",
+        "consent was a condition of enrolment, so it was not freely given",
+    ),
+    ConsentMechanism.UNKNOWN: (
+        "het is niet bekend hoe de toestemming is gevraagd; vraag de administratie of het "
+        "formulier opt-in was (docs/consent.md)",
+        "it is not known how consent was asked; ask the office whether the form was opt-in "
+        "(docs/consent.md)",
+    ),
+}
+#: Who said no: "door de ouders", "door de leerling zelf".
+GIVER_TEXT = {
+    ConsentGiver.PARENT: ("door de ouders", "by the parents"),
+    ConsentGiver.PUPIL: ("door de leerling zelf", "by the pupil"),
+}
+
+
+def _by(answer: ConsentAnswer, language: Language) -> str:
+    if answer.given_by is None:
+        return ""
+    nl, en = GIVER_TEXT[answer.given_by]
+    return f" ({_t(language, nl, en)})"
+
+
 def reason_text(answer: ConsentAnswer, medium: Medium, language: Language) -> str:
     """Why, in a short clause: "de toestemming is ingetrokken op 3 november 2026"."""
     since = day_text(answer.since, language) if answer.since else ""
     label = medium.label(language)
+    if answer.reason is Reason.NOT_VALID_CONSENT:
+        nl, en = MECHANISM_TEXT[answer.mechanism or ConsentMechanism.UNKNOWN]
+        return _t(language, f"er is geen geldige toestemming: {nl}",
+                  f"there is no valid consent: {en}")  # fmt: skip
+    if answer.condition == NOT_RECOGNISABLE:
+        return _t(language, "voor een foto waarop iemand niet herkenbaar is, is geen "
+                  "toestemming nodig", "an image in which someone cannot be recognised needs "
+                  "no consent")  # fmt: skip
+    by = _by(answer, language)
     texts: dict[Reason, tuple[str, str]] = {
         Reason.GRANTED: ("er is toestemming", "there is consent"),
         Reason.NO_CONSENT_NEEDED: (
@@ -56,10 +108,10 @@ def reason_text(answer: ConsentAnswer, medium: Medium, language: Language) -> st
             "er is geen toestemming (geen antwoord telt als nee)",
             "there is no consent (no answer counts as no)",
         ),
-        Reason.REFUSED: ("er is geen toestemming gegeven", "consent was refused"),
+        Reason.REFUSED: (f"er is geen toestemming gegeven{by}", f"consent was refused{by}"),
         Reason.WITHDRAWN: (
-            f"de toestemming is ingetrokken op {since}",
-            f"consent was withdrawn on {since}",
+            f"de toestemming is ingetrokken op {since}{by}",
+            f"consent was withdrawn on {since}{by}",
         ),
         Reason.OTHER_MEDIA_ONLY: (
             f"er is alleen toestemming voor andere media, niet voor {label}",
@@ -93,6 +145,7 @@ def short_reason(reason: Reason, language: Language) -> str:
         Reason.EXPIRED_SCHOOL_YEAR: ("vorig schooljaar", "earlier school year"),
         Reason.GRANTED: ("toestemming", "consent"),
         Reason.NO_CONSENT_NEEDED: ("niet nodig", "not needed"),
+        Reason.NOT_VALID_CONSENT: ("geen geldige toestemming", "no valid consent"),
     }
     nl, en = texts[reason]
     return _t(language, nl, en)
@@ -104,7 +157,13 @@ def short_reason(reason: Reason, language: Language) -> str:
 def pupil_reply(pupil: PupilEntry, medium: Medium, answer: ConsentAnswer, lang: Language) -> Reply:
     name, where = pupil.name.display, on_medium(medium, lang)
     why = reason_text(answer, medium, lang)
-    if answer.reason is Reason.NO_CONSENT_NEEDED:
+    if answer.condition == NOT_RECOGNISABLE:
+        text = _t(lang, f"Ja, de foto mag {where} zolang *{name}* er niet herkenbaar op staat: "
+                  f"{why}. Zorg dat *{name}* onherkenbaar blijft (wazig, op de rug, buiten "
+                  "beeld).", f"Yes, the photo may go {where} as long as *{name}* cannot be "
+                  f"recognised in it: {why}. Make sure *{name}* stays unrecognisable (blurred, "
+                  "from behind, out of frame).")  # fmt: skip
+    elif answer.reason is Reason.NO_CONSENT_NEEDED:
         text = _t(lang, f"Ja: {why}. Dat geldt ook voor *{name}*.",
                   f"Yes: {why}. That includes *{name}*.")  # fmt: skip
     elif answer.allowed:
@@ -113,22 +172,38 @@ def pupil_reply(pupil: PupilEntry, medium: Medium, answer: ConsentAnswer, lang: 
     else:
         text = _t(lang, f"Nee, de foto van *{name}* mag niet {where}: {why}.",
                   f"No, the photo of *{name}* may not go {where}: {why}.")  # fmt: skip
-    return Reply(
-        text,
-        data={
-            "allowed": answer.allowed,
-            "reason": answer.reason.value,
-            "medium": medium.name,
-            "person_key": pupil.key,
-            "since": answer.since.isoformat() if answer.since else None,
-        },
-    )
+    data: dict[str, Any] = {
+        "allowed": answer.allowed,
+        "reason": answer.reason.value,
+        "medium": medium.name,
+        "person_key": pupil.key,
+        "since": answer.since.isoformat() if answer.since else None,
+    }
+    if answer.given_by is not None and answer.reason in _NO_BY:  # who said no
+        data["given_by"] = answer.given_by.value
+    if answer.mechanism is not None and answer.reason is Reason.NOT_VALID_CONSENT:
+        data["mechanism"] = answer.mechanism.value
+    if answer.condition is not None:
+        data["condition"] = answer.condition
+    return Reply(text, data=data)
+
+
+#: Answers whose reply names who gave the deciding answer.
+_NO_BY = frozenset({Reason.REFUSED, Reason.WITHDRAWN, Reason.NOT_VALID_CONSENT})
 
 
 def group_reply(
-    group: GroupEntry, medium: Medium, answer: GroupConsentAnswer, lang: Language
+    group: GroupEntry,
+    medium: Medium,
+    answer: GroupConsentAnswer,
+    lang: Language,
+    unmatched: Sequence[str] = (),
 ) -> Reply:
+    """The group's answer; ``unmatched``: names after "behalve" that are not (one) pupil of
+    the group, told back so the asker sees they were counted."""
     label, where, total = medium.label(lang), on_medium(medium, lang), answer.total
+    left_out = answer.not_recognisable
+    counted = total - len(left_out)
     data: dict[str, Any] = {
         "allowed": answer.allowed,
         "reason": answer.reason.value if answer.allowed else "not_all_pupils",
@@ -137,6 +212,10 @@ def group_reply(
         "total": total,
         "without": len(answer.without),
     }
+    if left_out:
+        data.update(not_recognisable=len(left_out), condition=answer.condition)
+    if unmatched:
+        data["unmatched"] = len(unmatched)
     if answer.reason is Reason.NO_CONSENT_NEEDED:
         why = reason_text(
             ConsentAnswer(True, Reason.NO_CONSENT_NEEDED, medium.name, answer.on), medium, lang
@@ -146,24 +225,39 @@ def group_reply(
         data.update(allowed=False, reason="no_pupils")
         return Reply(_t(lang, f"In {group.name} staan geen leerlingen.",
                         f"{group.name} has no pupils."), data=data)  # fmt: skip
-    if answer.allowed:
-        return Reply(
-            _t(lang, f"Ja, de foto van {group.name} mag {where}: er is toestemming voor "
-                     f"alle {total} leerlingen.",
-               f"Yes, the photo of {group.name} may go {where}: there is consent for all "
-               f"{total} pupils."),
-            data=data,
-        )  # fmt: skip
-    missing = len(answer.without)
-    text = _t(
-        lang,
-        f"Nee, niet voor de hele groep: voor {missing} van de {total} leerlingen van "
-        f"{group.name} is er geen geldige toestemming voor {label}. Zorg dat zij niet "
-        "herkenbaar op de foto staan:",
-        f"No, not for the whole group: {missing} of the {total} pupils of {group.name} have "
-        f"no valid consent for {label}. Make sure they are not recognisable in the photo:",
+    if answer.allowed and not left_out:
+        text = _t(lang, f"Ja, de foto van {group.name} mag {where}: er is toestemming voor "
+                        f"alle {total} leerlingen.",
+                  f"Yes, the photo of {group.name} may go {where}: there is consent for all "
+                  f"{total} pupils.")  # fmt: skip
+    elif answer.allowed:
+        text = _t(lang, f"Ja, de foto van {group.name} mag {where}: er is toestemming voor "
+                        f"de andere {counted} leerlingen. Zorg dat deze leerlingen er "
+                        "onherkenbaar op blijven staan:",
+                  f"Yes, the photo of {group.name} may go {where}: there is consent for the "
+                  f"other {counted} pupils. Make sure these pupils stay "
+                  "unrecognisable:")  # fmt: skip
+    else:
+        missing = len(answer.without)
+        text = _t(
+            lang,
+            f"Nee, niet voor de hele groep: voor {missing} van de {counted} leerlingen van "
+            f"{group.name} is er geen geldige toestemming voor {label}. Zorg dat zij niet "
+            "herkenbaar op de foto staan:",
+            f"No, not for the whole group: {missing} of the {counted} pupils of {group.name} "
+            f"have no valid consent for {label}. Make sure they are not recognisable in the "
+            "photo:",
+        )
+    keep = _t(lang, "onherkenbaar houden", "keep unrecognisable")
+    facts = tuple((p.name, _why_short(p.answer, lang)) for p in answer.without) + tuple(
+        (p.name, keep) for p in left_out
     )
-    facts = tuple((p.name, _why_short(p.answer, lang)) for p in answer.without)
+    if unmatched:
+        names = ", ".join(f"'{n}'" for n in unmatched)
+        text += _t(lang, f"\n{names}: niet (als één leerling) gevonden in {group.name}, dus "
+                         "niet weggelaten. Controleer de naam.",
+                   f"\n{names}: not found (as one pupil) in {group.name}, so not left out. "
+                   "Check the name.")  # fmt: skip
     return Reply(text, facts=facts, data=data)
 
 
@@ -222,9 +316,17 @@ def choose(lang: Language, options: list[tuple[str, str]]) -> Turn:
     )
 
 
-def medium_question(lang: Language, which: bool, subject: str | None) -> str:
+def medium_question(
+    lang: Language, which: bool, subject: str | None, unknown: str | None = None
+) -> str:
     """ "Welk medium bedoel je voor de foto van Sanne Jansen?" (two were named) or "Waar wil
-    je de foto van Sanne Jansen voor gebruiken?" (none was)."""
+    je de foto van Sanne Jansen voor gebruiken?" (none was); for a medium the school's
+    catalogue does not know: "'wervingsfolder' ken ik niet als medium van de school ..."."""
+    if unknown:
+        return _t(lang, f"'{unknown}' ken ik niet als medium van de school. Welke van deze "
+                  "is het? Staat het er niet bij, vraag het dan aan de privacy officer.",
+                  f"'{unknown}' is not one of the school's media. Which of these is it? If it "
+                  "is not listed, please ask the privacy officer.")  # fmt: skip
     if which:
         if subject:
             return _t(lang, f"Welk medium bedoel je voor de foto van {subject}?",
