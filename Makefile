@@ -27,6 +27,8 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check provisioner connectors bot tests benchmarks
 	$(BIN)/mypy --strict provisioner connectors bot tests
+	# import contracts in pyproject.toml: production code never imports the emulators
+	$(BIN)/lint-imports --no-cache
 	# apart: benchmarks/bot.py would clash with the bot package as a module name
 	$(BIN)/mypy --strict benchmarks
 
