@@ -121,8 +121,11 @@ def test_each_mechanism_from_the_consent_csv(
 
 def test_a_mechanism_the_csv_does_not_know_quarantines_the_pupil(tmp_path: Path) -> None:
     path = tmp_path / "consents.csv"
-    path.write_text(HEADER + "L1,website,granted,2026-2027,2026-09-01,parent,silence\n"
-                    "L2,website,granted,2026-2027,2026-09-01,parent,opt_in\n", encoding="utf-8")
+    path.write_text(
+        HEADER + "L1,website,granted,2026-2027,2026-09-01,parent,silence\n"
+        "L2,website,granted,2026-2027,2026-09-01,parent,opt_in\n",
+        encoding="utf-8",
+    )
     batch = ConsentCsvSource("c", ConsentCsvSourceConfig(type="consent-csv", path=path)).read()
     assert [c.pupil_id for c in batch.consents] == ["L2"]
     (problem,) = batch.problems
@@ -147,8 +150,8 @@ def test_the_default_per_location_and_unset_board(
     assert register.check_pupil("L5", "website", DAY).allowed  # at OTHER
     assert not register.check_pupil("L1", "website", DAY).allowed  # at SCHOOL
     # a location can also say its form was opt-out while the board's was opt-in
-    mixed = ConsentConfig(default_mechanism="opt_in",
-                          locations={SCHOOL: ConsentLocationConfig(default_mechanism="opt_out")})  # fmt: skip
+    own = ConsentLocationConfig(default_mechanism="opt_out")
+    mixed = ConsentConfig(default_mechanism="opt_in", locations={SCHOOL: own})
     answer = ConsentRegister(sessions, config(mixed)).check_pupil("L1", "website", DAY)
     assert (answer.reason.value, answer.mechanism) == ("not_valid_consent",
                                                        ConsentMechanism.OPT_OUT)  # fmt: skip
