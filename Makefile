@@ -29,6 +29,8 @@ lint: $(STAMP)
 	$(BIN)/mypy --strict provisioner connectors bot tests
 	# import contracts in pyproject.toml: production code never imports the emulators
 	$(BIN)/lint-imports --no-cache
+	# every sentence in both catalogues (provisioner/locale), with the same placeholders
+	$(BIN)/python -m provisioner.i18n check .
 	# apart: benchmarks/bot.py would clash with the bot package as a module name
 	$(BIN)/mypy --strict benchmarks
 

@@ -38,6 +38,7 @@ from provisioner import metrics
 from provisioner.audit.service import record
 from provisioner.config import Config
 from provisioner.directory import Directory
+from provisioner.i18n import tr
 from provisioner.logging_setup import correlation, correlation_id
 from provisioner.store.tables import AuditEvent, ChatConversation
 
@@ -366,7 +367,7 @@ class ChatEngine:
             return flow.topic(ctx, dict(row.state))
         except Exception as exc:  # a topic is a courtesy: never let it hide the answer
             log.warning("topic of flow %s failed: %s", row.flow, type(exc).__name__)
-            return texts.t(ctx.language, "je vorige gesprek", "your earlier conversation")
+            return tr(ctx.language, "your earlier conversation")
 
     # -- conversation state -----------------------------------------------------------------
 

@@ -1,17 +1,36 @@
-"""The two languages the product speaks, and how it writes a day in them.
+"""The two languages the product speaks: its message catalogues, and how it writes a day.
 
-Dutch (*nl*) is the board's language by default; English (*en*) for those who ask in it.
-Dates are written with the CLDR names through Babel, so no module keeps its own month names.
+Every sentence a person reads is a message in the catalogues
+``provisioner/locale/<language>/LC_MESSAGES/messages.po`` (gettext, read with Babel): the
+message id is the English sentence with ``{named}`` placeholders, and each language's
+catalogue holds its translation. Code asks for a sentence with :func:`tr`::
+
+    tr(language, "Done: {name} is fully offboarded.", name=name)
+
+Dutch (*nl*) is the board's language by default (the morning report, task titles); a chat
+reply is in the asker's language. ``python -m provisioner.i18n check`` (run by ``make
+lint``) fails when a message of the code is missing in either catalogue or a translation's
+placeholders differ from its message's. Dates are written with the CLDR names through Babel,
+so no module keeps its own month names.
 """
 
 from __future__ import annotations
 
+import string
+import sys
 from datetime import date
-from typing import Literal
+from functools import cache
+from pathlib import Path
+from typing import Any, Literal
 
 from babel.dates import format_date
+from babel.messages.pofile import read_po
 
 Language = Literal["nl", "en"]
+LANGUAGES: tuple[Language, ...] = ("nl", "en")
+LOCALE_DIR = Path(__file__).with_name("locale")
+#: The function the code asks for a sentence with, and where its message stands.
+KEYWORDS = {"tr": (2,)}
 
 
 def format_day(day: date, language: Language) -> str:
@@ -20,5 +39,80 @@ def format_day(day: date, language: Language) -> str:
 
 
 def pick(language: Language, nl: str, en: str) -> str:
-    """The sentence in ``language``."""
+    """One of two texts that are not sentences of the catalogue (a word typed by a user)."""
     return en if language == "en" else nl
+
+
+def catalogue_path(language: str) -> Path:
+    return LOCALE_DIR / language / "LC_MESSAGES" / "messages.po"
+
+
+@cache
+def _catalogue(language: str) -> dict[str, str]:
+    path = catalogue_path(language)
+    if not path.is_file():
+        return {}
+    with path.open("rb") as handle:
+        catalogue = read_po(handle, locale=language)
+    return {
+        str(message.id): str(message.string)
+        for message in catalogue
+        if message.id and isinstance(message.id, str) and message.string
+    }
+
+
+def tr(language: str, message: str, /, **values: Any) -> str:
+    """The sentence ``message`` (its English id) in ``language``, its ``{placeholders}``
+    filled from ``values``. A message missing from the catalogue is shown as its id (English)
+    rather than not at all; ``make lint`` keeps that from reaching a release."""
+    text = _catalogue(language).get(message, message)
+    return text.format_map(values)
+
+
+def placeholders(text: str) -> set[str]:
+    """The named placeholders of a message (``{name}`` -> ``name``)."""
+    return {name for _, name, _, _ in string.Formatter().parse(text) if name}
+
+
+def problems(root: Path) -> list[str]:
+    """What is wrong with the catalogues for the code under ``root``: a message the code
+    uses that a catalogue lacks, or whose translation has other placeholders."""
+    from babel.messages.extract import extract_from_dir
+
+    found: dict[str, str] = {}
+    for folder in ("provisioner", "bot", "connectors"):
+        for filename, lineno, message, _comments, _context in extract_from_dir(
+            root / folder, method_map=[("**.py", "python")], keywords=KEYWORDS
+        ):
+            if isinstance(message, str):
+                found.setdefault(message, f"{folder}/{filename}:{lineno}")
+    out: list[str] = []
+    for language in LANGUAGES:
+        catalogue = _catalogue(language)
+        for message, where in sorted(found.items(), key=lambda item: item[1]):
+            text = catalogue.get(message)
+            if text is None:
+                out.append(f"{where}: no '{language}' translation of {message[:60]!r}")
+            elif placeholders(text) != placeholders(message):
+                out.append(
+                    f"{where}: the '{language}' translation of {message[:60]!r} has "
+                    f"other placeholders"
+                )
+    return out
+
+
+def main(argv: list[str]) -> int:
+    """``python -m provisioner.i18n check [ROOT]``: exit 1 listing every problem."""
+    if not argv or argv[0] != "check":
+        print("usage: python -m provisioner.i18n check [ROOT]", file=sys.stderr)
+        return 2
+    root = Path(argv[1]) if len(argv) > 1 else Path.cwd()
+    found = problems(root)
+    for line in found:
+        print(line, file=sys.stderr)
+    print(f"catalogues: {len(found)} problem(s)")
+    return 1 if found else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -39,13 +39,13 @@ from bot.flows.offboarding_text import (
     run_text,
     stale_reply,
     summary_facts,
-    t,
     task_reply,
     title,
 )
 from bot.names import FILLER, match_one_of, match_people, words
 from provisioner.directory import StaffEntry
 from provisioner.domain.models import Role
+from provisioner.i18n import tr
 from provisioner.offboarding.policy import (
     MAX_DAYS_AHEAD,
     Plan,
@@ -70,8 +70,25 @@ from provisioner.tasks import ManualTasks
 __all__ = ["OffboardingFlow", "format_day", "run_due_offboardings"]
 
 MAX_CHOICES = 6
-YES = frozenset({"ja", "jawel", "yes", "yep", "ok", "oké", "oke", "okay", "bevestig",
-                 "bevestigen", "confirm", "klopt", "akkoord", "j", "y"})
+YES = frozenset(
+    {
+        "ja",
+        "jawel",
+        "yes",
+        "yep",
+        "ok",
+        "oké",
+        "oke",
+        "okay",
+        "bevestig",
+        "bevestigen",
+        "confirm",
+        "klopt",
+        "akkoord",
+        "j",
+        "y",
+    }
+)
 NO = frozenset({"nee", "neen", "no", "nope", "n"})
 
 
@@ -109,39 +126,51 @@ class OffboardingFlow:
         if step == "day":
             return find_day(text, date.today()) is not None  # any day will do to find one
         if step == "pick":
-            return (_word(text).isdigit() or _word(text) in YES | NO
-                    or bool(name_words(text)) or bool(re.search(r"\d", text)))
+            return (
+                _word(text).isdigit()
+                or _word(text) in YES | NO
+                or bool(name_words(text))
+                or bool(re.search(r"\d", text))
+            )
         return step == "who" and bool(name_words(text))
 
     def topic(self, ctx: FlowContext, state: dict[str, Any]) -> str:
         person = ctx.directory.staff(str(state.get("person") or ""))
         if person is None:
-            return t(ctx.language, "het uit dienst melden", "the offboarding")
-        return t(ctx.language, f"het uit dienst melden van {person.name.display}",
-                 f"the offboarding of {person.name.display}")
+            return tr(ctx.language, "the offboarding")
+        return tr(ctx.language, "the offboarding of {display}", display=person.name.display)
 
     # -- the conversation -------------------------------------------------------------------
 
     def start(self, ctx: FlowContext, text: str) -> Turn:
         lang, today = ctx.language, ctx.now.date()
         if not may_start(ctx.asker, today):
-            return _refuse(lang, "not_allowed", None, t(
+            return _refuse(
                 lang,
-                "Alleen de locatieleider, een directeur of het Stafbureau kan iemand uit dienst "
-                "melden. Vraag je locatieleider.",
-                "Only the location leader, a director or the central office can report a "
-                "leaver. Please ask your location leader.",
-            ))
+                "not_allowed",
+                None,
+                tr(
+                    lang,
+                    "Only the location leader, a director or the central office can "
+                    "report a leaver. Please ask your location leader.",
+                ),
+            )
         found = find_day(text, today)
         day = found.day if found else None
         rest = found.rest if found else text
         if not name_words(rest):
             return Turn(
-                (Reply(t(lang, "Wie gaat er uit dienst, en wat is de laatste werkdag? "
-                               "Bijvoorbeeld: Jan de Vries per 1 december.",
-                         "Who is leaving, and what is their last working day? For "
-                         "example: Jan de Vries, 1 December."),
-                       data={"step": "who"}, expects_text=True),),
+                (
+                    Reply(
+                        tr(
+                            lang,
+                            "Who is leaving, and what is their last working day? For example: "
+                            "Jan de Vries, 1 December.",
+                        ),
+                        data={"step": "who"},
+                        expects_text=True,
+                    ),
+                ),
                 state={"step": "who", "day": _iso(day)},
             )
         return self._choose(ctx, rest, day)
@@ -159,11 +188,17 @@ class OffboardingFlow:
             found = find_day(text, today)
             if found is None:
                 return Turn(
-                    (Reply(t(lang, "Die datum begrijp ik niet. Schrijf bijvoorbeeld "
-                                   "\"31-12\", \"per 1 december\" of \"vandaag\".",
-                             "I don't understand that date. Write e.g. \"31-12\", "
-                             "\"1 December\" or \"today\"."),
-                           data={"step": "day", "problem": "no_date"}, expects_text=True),),
+                    (
+                        Reply(
+                            tr(
+                                lang,
+                                "I don't understand that date. Write e.g. "
+                                '"31-12", "1 December" or "today".',
+                            ),
+                            data={"step": "day", "problem": "no_date"},
+                            expects_text=True,
+                        ),
+                    ),
                     state=state,
                 )
             return self._person_and_day(ctx, str(state["person"]), found.day)
@@ -178,12 +213,18 @@ class OffboardingFlow:
             day = _day(state.get("day"))
             when = format_day(day, lang) if day else "?"
             return Turn(
-                (Reply(t(lang, f"Je hebt nog niet bevestigd: {name} uit dienst melden, "
-                               f"laatste werkdag {when}. Antwoord ja of nee, of gebruik de "
-                               "knoppen.",
-                         f"You have not confirmed yet: offboarding {name}, last working "
-                         f"day {when}. Answer yes or no, or use the buttons."),
-                       data={"step": "confirm", "person_key": state.get("person")}),),
+                (
+                    Reply(
+                        tr(
+                            lang,
+                            "You have not confirmed yet: offboarding {name}, last working day "
+                            "{when}. Answer yes or no, or use the buttons.",
+                            name=name,
+                            when=when,
+                        ),
+                        data={"step": "confirm", "person_key": state.get("person")},
+                    ),
+                ),
                 state=state,
             )
         return self.start(ctx, text)
@@ -216,13 +257,17 @@ class OffboardingFlow:
             elsewhere = [m for m in match_people(everyone, text, limit=2) if m.exact]
             if len(elsewhere) == 1:  # someone the asker may not act on: say why
                 return self._person_and_day(ctx, elsewhere[0].person.key, day)
-            return _refuse(lang, "not_found", None, t(
+            return _refuse(
                 lang,
-                "Ik vind niemand met die naam die jij uit dienst kunt melden. Controleer de "
-                "spelling en probeer het opnieuw (voornaam en achternaam).",
-                "I can't find anyone by that name whom you can offboard. Please check the "
-                "spelling and try again (first and last name).",
-            ), state={"step": "who", "day": _iso(day)})
+                "not_found",
+                None,
+                tr(
+                    lang,
+                    "I can't find anyone by that name whom you can offboard. Please "
+                    "check the spelling and try again (first and last name).",
+                ),
+                state={"step": "who", "day": _iso(day)},
+            )
         if len(matches) == 1 and matches[0].exact:
             return self._person_and_day(ctx, matches[0].person.key, day)
         shown = [m.person for m in matches]
@@ -231,16 +276,30 @@ class OffboardingFlow:
             Button(describe(p, names, _current(p, today)), "pick", p.key) for p in shown
         )
         if len(shown) == 1:
-            question = t(lang, f"Bedoel je {describe(shown[0], names, _current(shown[0], today))}?",
-                         f"Do you mean {describe(shown[0], names, _current(shown[0], today))}?")
-            buttons += (Button(t(lang, "Nee", "No"), "cancel", ""),)
+            question = tr(
+                lang,
+                "Do you mean {describe}?",
+                describe=describe(shown[0], names, _current(shown[0], today)),
+            )
+            buttons += (Button(tr(lang, "No"), "cancel", ""),)
         else:
-            question = t(lang, f"Ik vind {len(shown)} mensen met die naam. Wie bedoel je?",
-                         f"I found {len(shown)} people by that name. Whom do you mean?")
+            question = tr(
+                lang,
+                "I found {count_shown} people by that name. Whom do you mean?",
+                count_shown=len(shown),
+            )
         return Turn(
-            (Reply(question, buttons=buttons,
-                   data={"step": "pick", "candidates": [p.key for p in shown],
-                         "approximate": not any(m.exact for m in matches)}),),
+            (
+                Reply(
+                    question,
+                    buttons=buttons,
+                    data={
+                        "step": "pick",
+                        "candidates": [p.key for p in shown],
+                        "approximate": not any(m.exact for m in matches),
+                    },
+                ),
+            ),
             state={"step": "pick", "candidates": [p.key for p in shown], "day": _iso(day)},
         )
 
@@ -256,43 +315,62 @@ class OffboardingFlow:
         if picked is not None:
             return self._person_and_day(ctx, picked.key, _day(state.get("day")))
         return Turn(
-            (Reply(t(ctx.language, "Kies een van de knoppen, of typ het nummer.",
-                     "Please pick one of the buttons, or type its number."),
-                   data={"step": "pick"}),),
+            (
+                Reply(
+                    tr(ctx.language, "Please pick one of the buttons, or type its number."),
+                    data={"step": "pick"},
+                ),
+            ),
             state=state,
         )
 
-    def _checked(self, ctx: FlowContext, key: str, day: date | None
-                 ) -> tuple[StaffEntry, Scope] | Turn:
+    def _checked(
+        self, ctx: FlowContext, key: str, day: date | None
+    ) -> tuple[StaffEntry, Scope] | Turn:
         """The person and the scope the asker may end, or the refusal (a Turn)."""
         lang, today = ctx.language, ctx.now.date()
         person = ctx.directory.staff(key)
         if person is None:
-            return _refuse(lang, "not_found", key, t(
-                lang, "Die persoon staat niet (meer) in de administratie.",
-                "That person is not (or no longer) in the records."))
+            return _refuse(
+                lang,
+                "not_found",
+                key,
+                tr(lang, "That person is not (or no longer) in the records."),
+            )
         scope = scope_for(ctx.asker, person, today, ctx.config.board.director_scope)
         if scope == "other_location":
-            return _refuse(lang, "other_location", key, t(
+            return _refuse(
                 lang,
-                f"{person.name.display} werkt op een andere locatie dan jij. Alleen de "
-                "locatieleider van die locatie, een directeur of het Stafbureau kan dit melden.",
-                f"{person.name.display} works at another location. Only the location leader "
-                "there, a director or the central office can report this.",
-            ))
+                "other_location",
+                key,
+                tr(
+                    lang,
+                    "{display} works at another location. Only the location leader "
+                    "there, a director or the central office can report this.",
+                    display=person.name.display,
+                ),
+            )
         if not isinstance(scope, Scope):
-            return _refuse(lang, "not_allowed", key, t(
-                lang, "Je mag deze collega niet uit dienst melden.",
-                "You are not allowed to report this colleague as a leaver."))
+            return _refuse(
+                lang,
+                "not_allowed",
+                key,
+                tr(lang, "You are not allowed to report this colleague as a leaver."),
+            )
         gone = already_gone(scope, override_days(ctx.sessions, key), today)
         if gone is not None:
-            return _refuse(lang, "already_gone", key, t(
+            return _refuse(
                 lang,
-                f"{person.name.display} is al uit dienst (laatste werkdag "
-                f"{format_day(gone, lang)}). Er hoeft niets meer te gebeuren.",
-                f"{person.name.display} has already left (last working day "
-                f"{format_day(gone, lang)}). Nothing more to do.",
-            ))
+                "already_gone",
+                key,
+                tr(
+                    lang,
+                    "{display} has already left (last working day {format_day}). Nothing "
+                    "more to do.",
+                    display=person.name.display,
+                    format_day=format_day(gone, lang),
+                ),
+            )
         return person, scope
 
     def _person_and_day(self, ctx: FlowContext, key: str, day: date | None) -> Turn:
@@ -303,34 +381,54 @@ class OffboardingFlow:
         person, scope = checked
         if day is None:
             return Turn(
-                (Reply(t(lang, f"Wat is de laatste werkdag van {person.name.display}?",
-                         f"What is {person.name.display}'s last working day?"),
-                       data={"step": "day", "person_key": key}, expects_text=True),),
+                (
+                    Reply(
+                        tr(
+                            lang,
+                            "What is {display}'s last working day?",
+                            display=person.name.display,
+                        ),
+                        data={"step": "day", "person_key": key},
+                        expects_text=True,
+                    ),
+                ),
                 state={"step": "day", "person": key},
             )
         if day > today + timedelta(days=MAX_DAYS_AHEAD):
             return Turn(
-                (Reply(t(lang, "Die datum ligt meer dan een jaar vooruit. Welke laatste "
-                               "werkdag bedoel je?",
-                         "That date is more than a year ahead. Which last working day do "
-                         "you mean?"),
-                       data={"step": "day", "person_key": key, "problem": "too_far"},
-                       expects_text=True),),
+                (
+                    Reply(
+                        tr(
+                            lang,
+                            "That date is more than a year ahead. Which last working day do you "
+                            "mean?",
+                        ),
+                        data={"step": "day", "person_key": key, "problem": "too_far"},
+                        expects_text=True,
+                    ),
+                ),
                 state={"step": "day", "person": key},
             )
         plan = make_plan(ctx.config, person, scope, day, today)
         reply, fp = self._summary(ctx, plan, nonce := uuid.uuid4().hex[:12])
-        return Turn((reply,), state={
-            "step": "confirm", "person": key, "day": day.isoformat(), "fp": fp,
-            "nonce": nonce, "shown_at": ctx.now.isoformat(),
-        })
+        return Turn(
+            (reply,),
+            state={
+                "step": "confirm",
+                "person": key,
+                "day": day.isoformat(),
+                "fp": fp,
+                "nonce": nonce,
+                "shown_at": ctx.now.isoformat(),
+            },
+        )
 
     def _summary(self, ctx: FlowContext, plan: Plan, nonce: str) -> tuple[Reply, str]:
         lang = ctx.language
         names = location_names(ctx.config)
-        assignee = t(lang, "het Stafbureau", "the central office")
+        assignee = tr(lang, "the central office")
         if _sis_assignee(ctx, plan) != "central_office":
-            assignee = t(lang, "jou", "you")
+            assignee = tr(lang, "you")
         facts = summary_facts(ctx.config, plan, lang, names, assignee)
         fp = fingerprint(plan, facts)
         token = f"{plan.person.key}|{plan.last_day.isoformat()}|{fp}|{nonce}"
@@ -367,7 +465,8 @@ class OffboardingFlow:
         if state.get("step") != "confirm" or state.get("nonce") != nonce:
             reason = "moved_on"
         elif ctx.now - _moment(state.get("shown_at"), ctx.now) > timedelta(
-                minutes=ctx.config.bot.confirm_minutes):
+            minutes=ctx.config.bot.confirm_minutes
+        ):
             reason = "too_late"
         checked = self._checked(ctx, key, day)
         if isinstance(checked, Turn):
@@ -384,10 +483,15 @@ class OffboardingFlow:
 
         def work(session: Any) -> dict[str, Any]:
             override_id = record_offboarding(session, plan, actor, requester, lang)
-            tasks = open_offboarding_tasks(session, ctx.config, plan, override_id, actor,
-                                           _sis_assignee(ctx, plan))
-            return {"override_id": override_id, "tasks": [task.id for task in tasks],
-                    "person_key": key, "last_day": plan.effective_day.isoformat()}
+            tasks = open_offboarding_tasks(
+                session, ctx.config, plan, override_id, actor, _sis_assignee(ctx, plan)
+            )
+            return {
+                "override_id": override_id,
+                "tasks": [task.id for task in tasks],
+                "person_key": key,
+                "last_day": plan.effective_day.isoformat(),
+            }
 
         result, first = record_once(ctx.sessions, nonce, actor, work)
         if not first:
@@ -396,45 +500,70 @@ class OffboardingFlow:
 
     def _after_confirm(self, ctx: FlowContext, plan: Plan, result: dict[str, Any]) -> Turn:
         lang, today, person = ctx.language, ctx.now.date(), plan.person
-        tasks = [task for task in (ManualTasks(ctx.sessions).get(i) for i in result["tasks"])
-                 if task is not None]
-        notices: list[Notice] = [Notice(Audience.CENTRAL_OFFICE, task_reply(task, lang))
-                                 for task in tasks if task.assignee == "central_office"]
-        data: dict[str, Any] = {"confirmed": True, **result, "scope": plan.scope.stored()
-                                or "all"}
+        tasks = [
+            task
+            for task in (ManualTasks(ctx.sessions).get(i) for i in result["tasks"])
+            if task is not None
+        ]
+        notices: list[Notice] = [
+            Notice(Audience.CENTRAL_OFFICE, task_reply(task, lang))
+            for task in tasks
+            if task.assignee == "central_office"
+        ]
+        data: dict[str, Any] = {"confirmed": True, **result, "scope": plan.scope.stored() or "all"}
         override_id = int(result["override_id"])
         replies: list[Reply] = []
         if plan.due_now:
             background = ctx.services.get("background") if ctx.services else None
-            args = (ctx.config, ctx.sessions, ctx.services, override_id, person.key,
-                    ctx.asker.actor, today, ctx.now)
+            args = (
+                ctx.config,
+                ctx.sessions,
+                ctx.services,
+                override_id,
+                person.key,
+                ctx.asker.actor,
+                today,
+                ctx.now,
+            )
             if background is not None:  # the listener pool is not held up by the run
-                background(lambda: outcome_notices(ctx.config, ctx.sessions, ctx.directory,
-                                                   override_id, run_offboarding(*args)),
-                           self.name)
+                background(
+                    lambda: outcome_notices(
+                        ctx.config, ctx.sessions, ctx.directory, override_id, run_offboarding(*args)
+                    ),
+                    self.name,
+                )
                 data["run"] = {"status": "running"}
-                replies.append(Reply(run_text(lang, person.name.display, data["run"]),
-                                     data=data))
+                replies.append(Reply(run_text(lang, person.name.display, data["run"]), data=data))
             else:
                 outcome = run_offboarding(*args)
                 data["run"] = outcome
                 replies.append(Reply(run_text(lang, person.name.display, outcome), data=data))
                 # the requester reads the outcome in the reply above, not again as a notice
-                notices += outcome_notices(ctx.config, ctx.sessions, ctx.directory, override_id,
-                                           outcome, tell_requester=False)
+                notices += outcome_notices(
+                    ctx.config,
+                    ctx.sessions,
+                    ctx.directory,
+                    override_id,
+                    outcome,
+                    tell_requester=False,
+                )
         else:
             data["scheduled_for"] = plan.access_ends.isoformat()
-            replies.append(Reply(
-                t(lang, f"Vastgelegd. De toegang van {person.name.display} stopt op "
-                        f"{format_day(plan.access_ends, lang)} om 00:00; ik meld het als "
-                        "alles klaar is.",
-                  f"Recorded. {person.name.display}'s access ends on "
-                  f"{format_day(plan.access_ends, lang)} at 00:00; I'll tell you when "
-                  "everything is done."),
-                data=data,
-            ))
-        replies += [task_reply(task, lang) for task in tasks
-                    if task.assignee == ctx.asker.staff.key]
+            replies.append(
+                Reply(
+                    tr(
+                        lang,
+                        "Recorded. {display}'s access ends on {format_day} at 00:00; I'll "
+                        "tell you when everything is done.",
+                        display=person.name.display,
+                        format_day=format_day(plan.access_ends, lang),
+                    ),
+                    data=data,
+                )
+            )
+        replies += [
+            task_reply(task, lang) for task in tasks if task.assignee == ctx.asker.staff.key
+        ]
         return Turn(tuple(replies), state=None, notices=tuple(notices))
 
     def _stale(self, ctx: FlowContext, plan: Plan, reason: str) -> Turn:
@@ -447,30 +576,51 @@ class OffboardingFlow:
         nonce = [*token.split("|"), "", "", "", ""][3]
         done = confirmed_before(ctx.sessions, nonce) if nonce else None
         if done is not None:
-            return Turn((Reply(t(ctx.language,
-                                 "Dit was al bevestigd, dus annuleren kan hier niet meer. "
-                                 "Vraag het Stafbureau om het terug te draaien.",
-                                 "This was already confirmed, so it can no longer be "
-                                 "cancelled here. Ask the central office to undo it."),
-                               data={"refused": "already_confirmed", **done}),))
+            return Turn(
+                (
+                    Reply(
+                        tr(
+                            ctx.language,
+                            "This was already confirmed, so it can no longer be cancelled here. "
+                            "Ask the central office to undo it.",
+                        ),
+                        data={"refused": "already_confirmed", **done},
+                    ),
+                )
+            )
         if state.get("nonce") and state.get("nonce") != nonce:
-            return Turn((Reply(t(ctx.language, "Die knop hoort bij een eerder plan; er is "
-                                               "niets veranderd.",
-                                 "That button belongs to an earlier plan; nothing was "
-                                 "changed."), data={"refused": "stale"}),), state=state)
+            return Turn(
+                (
+                    Reply(
+                        tr(
+                            ctx.language,
+                            "That button belongs to an earlier plan; nothing was changed.",
+                        ),
+                        data={"refused": "stale"},
+                    ),
+                ),
+                state=state,
+            )
         return self._cancelled(ctx.language)
 
     def _cancelled(self, language: Language) -> Turn:
-        return Turn((Reply(t(language, "Geannuleerd: er is niets veranderd.",
-                             "Cancelled: nothing was changed."),
-                           data={"cancelled": True}),))
+        return Turn(
+            (Reply(tr(language, "Cancelled: nothing was changed."), data={"cancelled": True}),)
+        )
 
     def _expired(self, language: Language) -> Turn:
-        return Turn((Reply(t(language, "Deze knop hoort bij een afgelopen gesprek. Begin "
-                                       "opnieuw met /uitdienst.",
-                             "This button belongs to a finished conversation. Start again "
-                             "with /offboard."),
-                           data={"refused": "expired"}),))
+        return Turn(
+            (
+                Reply(
+                    tr(
+                        language,
+                        "This button belongs to a finished conversation. Start again with "
+                        "/offboard.",
+                    ),
+                    data={"refused": "expired"},
+                ),
+            )
+        )
 
 
 # -- helpers --------------------------------------------------------------------------------
@@ -485,8 +635,9 @@ def _sis_assignee(ctx: FlowContext, plan: Plan) -> str:
     location whose post ends, else the central office."""
     today = ctx.now.date()
     mine = ctx.asker.staff
-    if any(Role.LOCATION_LEADER in mine.roles_at(post.location, today)
-           for post in plan.scope.ending):
+    if any(
+        Role.LOCATION_LEADER in mine.roles_at(post.location, today) for post in plan.scope.ending
+    ):
         return mine.key
     return "central_office"
 
@@ -500,7 +651,10 @@ def _token_of(state: dict[str, Any]) -> str:
 
 
 def _refuse(
-    language: Language, reason: str, person_key: str | None, text: str,
+    language: Language,
+    reason: str,
+    person_key: str | None,
+    text: str,
     state: dict[str, Any] | None = None,
 ) -> Turn:
     data: dict[str, Any] = {"refused": reason}

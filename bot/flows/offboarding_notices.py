@@ -13,9 +13,10 @@ from typing import Any
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.conversation import Audience, Language, Notice, Reply
-from bot.flows.offboarding_text import run_text, t
+from bot.flows.offboarding_text import run_text
 from provisioner.config import Config
 from provisioner.directory import Directory
+from provisioner.i18n import tr
 from provisioner.offboarding.runs import (
     due_offboardings,
     finish_once,
@@ -25,9 +26,15 @@ from provisioner.offboarding.runs import (
 from provisioner.store.tables import Override
 
 
-def outcome_notices(config: Config, sessions: sessionmaker[Session], directory: Directory,
-                    override_id: int, outcome: dict[str, Any], *,
-                    tell_requester: bool = True) -> list[Notice]:
+def outcome_notices(
+    config: Config,
+    sessions: sessionmaker[Session],
+    directory: Directory,
+    override_id: int,
+    outcome: dict[str, Any],
+    *,
+    tell_requester: bool = True,
+) -> list[Notice]:
     """What to tell about a run: the requester (and, on a failure at the limit or a stop,
     the central office), then "everything done" when that is so."""
     status = outcome.get("status")
@@ -44,11 +51,17 @@ def outcome_notices(config: Config, sessions: sessionmaker[Session], directory: 
     data = {"person_key": override.person_key, "run": outcome, "override_id": override_id}
     notices: list[Notice] = []
     if tell_requester and request.get("requester"):
-        notices.append(Notice(Audience.PERSON, Reply(run_text(lang, name, outcome), data=data),
-                              person_key=str(request["requester"])))
+        notices.append(
+            Notice(
+                Audience.PERSON,
+                Reply(run_text(lang, name, outcome), data=data),
+                person_key=str(request["requester"]),
+            )
+        )
     if status in ("failed", "stopped"):
-        notices.append(Notice(Audience.CENTRAL_OFFICE,
-                              Reply(run_text(lang, name, outcome), data=data)))
+        notices.append(
+            Notice(Audience.CENTRAL_OFFICE, Reply(run_text(lang, name, outcome), data=data))
+        )
     return notices + finished_notices(config, sessions, directory, override_id)
 
 
@@ -63,8 +76,16 @@ def run_due_offboardings(
     directory = Directory(sessions)
     notices: list[Notice] = []
     for override in due_offboardings(sessions, now):
-        outcome = run_offboarding(config, sessions, services, override.id, override.person_key,
-                                  override.requested_by, now.date(), now)
+        outcome = run_offboarding(
+            config,
+            sessions,
+            services,
+            override.id,
+            override.person_key,
+            override.requested_by,
+            now.date(),
+            now,
+        )
         notices += outcome_notices(config, sessions, directory, override.id, outcome)
     return notices
 
@@ -72,7 +93,7 @@ def run_due_offboardings(
 def finished_notices(
     config: Config, sessions: sessionmaker[Session], directory: Directory, override_id: int
 ) -> list[Notice]:
-    """"Everything is done" for the requester, once (:func:`finish_once` decides)."""
+    """ "Everything is done" for the requester, once (:func:`finish_once` decides)."""
     request = finish_once(sessions, override_id)
     if request is None:
         return []
@@ -80,11 +101,17 @@ def finished_notices(
     person = directory.staff(key)
     lang: Language = "en" if request.get("language") == "en" else "nl"
     name = person.name.display if person else key
-    return [Notice(
-        Audience.PERSON,
-        Reply(t(lang, f"Klaar: {name} is volledig uit dienst verwerkt (toegang geblokkeerd, "
-                      "handmatige stappen gedaan).",
-                f"Done: {name} is fully offboarded (access blocked, manual steps done)."),
-              data={"finished": True, "person_key": key, "override_id": override_id}),
-        person_key=str(request["requester"]),
-    )]
+    return [
+        Notice(
+            Audience.PERSON,
+            Reply(
+                tr(
+                    lang,
+                    "Done: {name} is fully offboarded (access blocked, manual steps done).",
+                    name=name,
+                ),
+                data={"finished": True, "person_key": key, "override_id": override_id},
+            ),
+            person_key=str(request["requester"]),
+        )
+    ]
