@@ -6,7 +6,7 @@ from __future__ import annotations
 import socket
 import time
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from pathlib import Path
@@ -335,3 +335,72 @@ def test_drift_repaired_is_left_out_when_there_was_none() -> None:
     assert "Drift repaired:\n  ad: 2 changed by hand, put back\n  m365: 1 changed by hand" in (
         report.text
     )
+
+
+# -- photo consent: the yearly reminder and forms the board has not described ------------------
+
+
+def test_the_consent_section_is_counts_and_locations_only() -> None:
+    line = "Yearly reminder for 2026-2027 not recorded by 01 October at: 07XY01"
+    report = build_morning_report(facts(consent=[line]))
+    assert "Photo consent:" in report.text and line in report.text
+    assert "Photo consent" not in build_morning_report(facts()).text
+
+
+def _consent_board(tmp_path: Path, consent: str) -> tuple[Any, Any]:
+    from provisioner.config import load_config
+    from provisioner.store.db import make_engine, session_factory, upgrade
+    from tests.test_consent_cli import CONFIG
+    from tests.test_consent_world import fill_consents, fill_directory
+
+    path = tmp_path / "provisioner.toml"
+    path.write_text(CONFIG.replace('default_mechanism = "opt_in"\n', consent), encoding="utf-8")
+    engine = make_engine(f"sqlite:///{tmp_path / 'provisioner.db'}")
+    upgrade(engine)
+    sessions = session_factory(engine)
+    fill_directory(sessions)
+    fill_consents(sessions)
+    return load_config(path), sessions
+
+
+def test_locations_without_the_yearly_reminder_after_the_due_date(tmp_path: Path) -> None:
+    from provisioner.privacy.consent_reminders import Reminder, record_reminder
+
+    config, sessions = _consent_board(tmp_path, 'default_mechanism = "opt_in"\n')
+    september = datetime(2026, 9, 30, 6, 0, tzinfo=UTC)
+    assert gather(sessions, config, now=september).consent == []  # not due yet
+    october = datetime(2026, 10, 2, 6, 0, tzinfo=UTC)
+    (line,) = gather(sessions, config, now=october).consent
+    assert "Yearly reminder for 2026-2027 not recorded by 01 October at: 07XY00, 07XY01" in line
+    with sessions.begin() as session:
+        record_reminder(session, Reminder("07XY00", "2026-2027", date(2026, 9, 12)),
+                        actor="admin:test", source="command")  # fmt: skip
+    (line,) = gather(sessions, config, now=october).consent
+    assert line.split(" at: ")[1].startswith("07XY01 ")
+    report = build_morning_report(gather(sessions, config, now=october))
+    assert "consent reminder" in report.text and "Sanne" not in report.text
+    with sessions.begin() as session:
+        record_reminder(session, Reminder("07XY01", "2026-2027", date(2026, 10, 2)),
+                        actor="admin:test", source="command")  # fmt: skip
+    assert gather(sessions, config, now=october).consent == []
+    # a new school year asks again
+    assert gather(sessions, config, now=datetime(2027, 10, 5, tzinfo=UTC)).consent != []
+
+
+def test_the_due_date_is_configurable(tmp_path: Path) -> None:
+    config, sessions = _consent_board(
+        tmp_path, 'default_mechanism = "opt_in"\nreminder_due = "11-15"\n'
+    )
+    assert gather(sessions, config, now=datetime(2026, 11, 1, tzinfo=UTC)).consent == []
+    (line,) = gather(sessions, config, now=datetime(2026, 11, 16, tzinfo=UTC)).consent
+    assert "by 15 November" in line
+
+
+def test_consents_that_count_as_no_because_the_form_is_not_described(tmp_path: Path) -> None:
+    config, sessions = _consent_board(tmp_path, "")  # an upgraded board: no default_mechanism
+    lines = gather(sessions, config, now=datetime(2026, 9, 2, tzinfo=UTC)).consent
+    (line,) = lines
+    assert "'yes' answers do not say how consent was asked and count as no" in line
+    assert "07XY00, 07XY01" in line and 'default_mechanism = "opt_in"' in line
+    count = int(line.split(" ")[0])
+    assert count > 100  # every granted answer of the 5b world
