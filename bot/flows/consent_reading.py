@@ -166,8 +166,8 @@ EXCEPT = re.compile(r"\b(?:behalve|uitgezonderd|except(?:\s+for)?|maar\s+niet|bu
 #: Words that end the names of an exclusion ("..., die staat er onherkenbaar op").
 NAME_STOP = _words(
     """
-    die dat ze zij hij staat staan stond is zijn are is will wordt worden want omdat
-    because who she he they them her him op in on van at want as alleen only wel
+    die dat ze zij hij staat staan stond is zijn are will wordt worden want omdat
+    because who she he they them her him op in on at as alleen only wel
     """
 )
 _SEPARATORS = re.compile(r",|\ben\b|\band\b|&|\+", re.IGNORECASE)
@@ -188,16 +188,20 @@ def _leading_names(text: str) -> list[tuple[str, ...]]:
     """The names at the start of ``text``: parts separated by commas and "en"/"and", each
     up to a word that is no part of a name; stops at a part that starts with one."""
     names: list[tuple[str, ...]] = []
+    text = UNRECOGNISABLE.sub(" die ", text)  # "Sanne (onherkenbaar)": the name ends there
     for part in _SEPARATORS.split(text):
         words = normalise_text(part).split()
         name: list[str] = []
+        stopped = False
         for word in words:
-            if word in NAME_STOP or word in FILLER:
+            if word in NAME_STOP:
+                stopped = True
                 break
-            name.append(word)
+            if word not in FILLER:  # "de", "van": part of a name, but not matched on
+                name.append(word)
         if name:
             names.append(tuple(name))
-        if len(name) < len(words):
+        if stopped or not name:
             break
     return names
 
