@@ -1,4 +1,4 @@
-"""The board's configuration: one TOML file, secrets from the environment.
+"""The board's configuration: one TOML file, secrets from the environment or files.
 
 Every setting is typed and explained here; ``provisioner config check`` reports each problem
 with its place in the file. Paths in the file are relative to the file's own folder.
@@ -11,13 +11,24 @@ import tomllib
 import unicodedata
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Literal, TypeVar
+from typing import Annotated, Any, ClassVar, Literal, Self, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    SecretStr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from provisioner.domain.models import Role
 from provisioner.errors import ConfigError
+from provisioner.secrets import MissingSecret, SecretFileError, resolve
 
 BaseModelT = TypeVar("BaseModelT", bound=BaseModel)
 BRIN6 = re.compile(r"^[0-9]{2}[A-Z]{2}[0-9]{2}$")
@@ -25,6 +36,61 @@ BRIN6 = re.compile(r"^[0-9]{2}[A-Z]{2}[0-9]{2}$")
 
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class WithSecrets(Strict):
+    """A section with secrets. Each secret ``name`` in :attr:`secret_names` is set by
+    ``<name>_env`` (an environment variable, or its ``_FILE`` twin) and ``<name>_file`` (a
+    file; wins when it is set and not empty). The value is resolved once, when the section is
+    validated (a relative file against the configuration's folder, given by
+    :func:`load_config`), and kept as a ``SecretStr``: never in the file, never in a dump."""
+
+    secret_names: ClassVar[tuple[str, ...]] = ()
+    _secrets: dict[str, SecretStr] = PrivateAttr(default_factory=dict)
+    _secret_problems: dict[str, str] = PrivateAttr(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _resolve_secrets(self, info: ValidationInfo) -> Self:
+        context: Any = info.context
+        base = context.get("base") if isinstance(context, dict) else None
+        for name in self.secret_names:
+            path: Path | None = getattr(self, f"{name}_file", None)
+            if path is not None and isinstance(base, Path) and not path.is_absolute():
+                path = base / path
+            try:
+                value = resolve(
+                    getattr(self, f"{name}_env"), path, file_setting=f"{name}_file"
+                )
+            except SecretFileError as exc:
+                self._secret_problems[name] = str(exc)
+                continue
+            if value is not None:
+                self._secrets[name] = value
+        return self
+
+    def secret(self, name: str) -> SecretStr | None:
+        """The resolved secret ``name``; None when it is not set."""
+        return self._secrets.get(name)
+
+    def secret_value(self, name: str) -> str | None:
+        """The resolved secret ``name`` as the plain string a transport sends; None when unset."""
+        value = self._secrets.get(name)
+        return None if value is None else value.get_secret_value()
+
+    def require_secret(self, name: str, section: str, what: str) -> SecretStr:
+        """The resolved secret ``name``, else :class:`MissingSecret` naming the section (e.g.
+        ``[sources.hr]``), the field and where the value was looked for."""
+        value = self._secrets.get(name)
+        if value is not None:
+            return value
+        if name in self._secret_problems:
+            raise MissingSecret(f"{section} {name}: {self._secret_problems[name]}")
+        variable = getattr(self, f"{name}_env")
+        file_hint = f", or {name}_file" if f"{name}_file" in type(self).model_fields else ""
+        raise MissingSecret(
+            f"{section} {name}: the environment variable {variable} is not set: set it (or "
+            f"{variable}_FILE){file_hint} to {what}"
+        )
 
 
 class BoardConfig(Strict):
@@ -89,7 +155,7 @@ class ConsentCsvSourceConfig(Strict):
     path: Path
 
 
-class AfasSourceConfig(Strict):
+class AfasSourceConfig(WithSecrets):
     """AFAS Profit over its REST GetConnectors (read only). The token is the AfasToken XML
     (``<token><version>1</version><data>...</data></token>``), from the environment."""
 
@@ -98,13 +164,15 @@ class AfasSourceConfig(Strict):
     token_env: str = Field(
         default="PROVISIONER_AFAS_TOKEN", description="Environment variable with the token XML."
     )
+    token_file: Path | None = Field(default=None, description="File with the token XML.")
+    secret_names: ClassVar[tuple[str, ...]] = ("token",)
     users_connector: str = "T4E_HelloID_Users_v2"
     employments_connector: str = "T4E_HelloID_Employments_v2"
     page_size: int = Field(default=1000, ge=1, le=10000)
     ca_file: Path | None = None
 
 
-class YouforceSourceConfig(Strict):
+class YouforceSourceConfig(WithSecrets):
     """Visma Raet Youforce IAM API (read only), OAuth2 client credentials."""
 
     type: Literal["youforce"]
@@ -123,11 +191,13 @@ class YouforceSourceConfig(Strict):
         default="PROVISIONER_YOUFORCE_CLIENT_SECRET",
         description="Environment variable with the client secret.",
     )
+    client_secret_file: Path | None = Field(default=None, description="File with the secret.")
+    secret_names: ClassVar[tuple[str, ...]] = ("client_secret",)
     calls_per_minute: int = Field(default=100, ge=1, description="The API's documented limit.")
     ca_file: Path | None = None
 
 
-class SomtodaySourceConfig(Strict):
+class SomtodaySourceConfig(WithSecrets):
     """Somtoday Connect (REST, OAuth2 client credentials per organisation), read only."""
 
     type: Literal["somtoday"]
@@ -139,13 +209,15 @@ class SomtodaySourceConfig(Strict):
         default="PROVISIONER_SOMTODAY_CLIENT_SECRET",
         description="Environment variable with the client secret.",
     )
+    client_secret_file: Path | None = Field(default=None, description="File with the secret.")
+    secret_names: ClassVar[tuple[str, ...]] = ("client_secret",)
     consent_category: str = Field(
         default="Toestemmingen", description="The categorie of the consent field values."
     )
     ca_file: Path | None = None
 
 
-class ParnasSysSourceConfig(Strict):
+class ParnasSysSourceConfig(WithSecrets):
     """ParnasSys generic SOAP interface (GeneriekeService), read only, per BRIN and year."""
 
     type: Literal["parnassys"]
@@ -154,11 +226,13 @@ class ParnasSysSourceConfig(Strict):
     key_env: str = Field(
         default="PROVISIONER_PARNASSYS_KEY", description="Environment variable with the key."
     )
+    key_file: Path | None = Field(default=None, description="File with the supplier key.")
+    secret_names: ClassVar[tuple[str, ...]] = ("key",)
     brins: list[str] = Field(description="The BRIN4 codes of the board's schools.")
     ca_file: Path | None = None
 
 
-class MagisterSourceConfig(Strict):
+class MagisterSourceConfig(WithSecrets):
     """Magister (Medius web service, ``/doc?Library=&Function=``), read only. The session
     token is ``<username>;<password>``; the password comes from the environment."""
 
@@ -168,6 +242,8 @@ class MagisterSourceConfig(Strict):
     password_env: str = Field(
         default="PROVISIONER_MAGISTER_PASSWORD", description="Environment variable: password."
     )
+    password_file: Path | None = Field(default=None, description="File with the password.")
+    secret_names: ClassVar[tuple[str, ...]] = ("password",)
     locations: dict[str, str] = Field(
         description="Administratieve eenheid (Omschrijving) -> BRIN6 of a configured location."
     )
@@ -347,11 +423,11 @@ class GraphEmulatorConfig(Strict):
     latency_ms: float = Field(default=0, ge=0)
 
 
-class M365TargetConfig(Strict):
+class M365TargetConfig(WithSecrets):
     """Microsoft 365 / Entra ID over Microsoft Graph (app-only, client credentials).
 
     The client secret is read from the environment variable named in ``client_secret_env``
-    (never from this file); or use a certificate.
+    or the file ``client_secret_file`` (never from this file); or use a certificate.
     """
 
     type: Literal["m365"]
@@ -362,6 +438,8 @@ class M365TargetConfig(Strict):
         default="PROVISIONER_M365_CLIENT_SECRET",
         description="Environment variable that holds the client secret.",
     )
+    client_secret_file: Path | None = Field(default=None, description="File with the secret.")
+    secret_names: ClassVar[tuple[str, ...]] = ("client_secret",)
     certificate_path: Path | None = Field(
         default=None, description="PEM with private key and certificate, instead of a secret."
     )
@@ -388,7 +466,7 @@ class M365TargetConfig(Strict):
     emulator: GraphEmulatorConfig | None = None
 
 
-class SisStaffTargetConfig(Strict):
+class SisStaffTargetConfig(WithSecrets):
     """Staff accounts in the SIS follow HR (connectors/sis/staff.py). It reads through the
     board's SIS source (``sources.sis`` must be the same system) and writes: Somtoday through
     its HRM Webservice (``createPerson``), Magister through ``UpdateMedewerker``; ParnasSys
@@ -404,6 +482,10 @@ class SisStaffTargetConfig(Strict):
     hrm_password_env: str = Field(
         default="PROVISIONER_SOMTODAY_HRM_PASSWORD", description="Somtoday: its password."
     )
+    hrm_password_file: Path | None = Field(
+        default=None, description="Somtoday: a file with its password."
+    )
+    secret_names: ClassVar[tuple[str, ...]] = ("hrm_password",)
     hrm_brin: str | None = Field(default=None, description="Somtoday: the Brinnummer header.")
     reden_uit_dienst: str = Field(
         default="Onbekend", description="Somtoday: redenUitDienst sent with an end date."
@@ -448,7 +530,7 @@ class ADFileSharesConfig(Strict):
     )
 
 
-class ADTargetConfig(Strict):
+class ADTargetConfig(WithSecrets):
     """On-premises Active Directory over LDAPS or StartTLS (always with certificate
     validation), plus the file shares. The service account's password is read from the
     environment variable ``bind_password_env`` or the file ``bind_password_file``, never
@@ -483,6 +565,7 @@ class ADTargetConfig(Strict):
         default=None,
         description="File with the service account's password (instead of the variable).",
     )
+    secret_names: ClassVar[tuple[str, ...]] = ("bind_password",)
     page_size: int = Field(default=500, ge=1, le=1000, description="Entries per search page.")
     include_pupils: bool = True
     authoritative_groups: list[str] = Field(
@@ -696,7 +779,7 @@ class ScheduleConfig(Strict):
         return value
 
 
-class ReportConfig(Strict):
+class ReportConfig(WithSecrets):
     """The morning report (ochtendrapport) after each nightly run: counts and run ids only.
     Slack uses the bot's token and API URL (``[bot.slack]``); mail goes through SMTP."""
 
@@ -716,6 +799,8 @@ class ReportConfig(Strict):
         default="PROVISIONER_SMTP_PASSWORD",
         description="Environment variable (or its _FILE twin) with the SMTP password.",
     )
+    smtp_password_file: Path | None = Field(default=None, description="File with it.")
+    secret_names: ClassVar[tuple[str, ...]] = ("smtp_password",)
     deadlines_within_days: int = Field(
         default=7, ge=0, description="Data-breach deadlines due within this many days are listed."
     )
@@ -838,7 +923,7 @@ def load_config(path: Path) -> Config:
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path.name} is not valid TOML: {exc}") from exc
     try:
-        config = Config.model_validate(raw)
+        config = Config.model_validate(raw, context={"base": path.parent.resolve()})
     except ValidationError as exc:
         raise ConfigError("\n".join(describe_validation_error(exc, path))) from exc
     return _resolve_paths(config, path.parent.resolve())

@@ -45,7 +45,7 @@ def check(path: Path) -> list[str]:
                 f"targets.{target.name}.path: folder {target.path.parent} does not exist"
             )
         if isinstance(target, M365TargetConfig) and target.emulator is None:
-            if target.certificate_path is None and not os.environ.get(target.client_secret_env):
+            if target.certificate_path is None and target.secret("client_secret") is None:
                 problems.append(
                     f"targets.{target.name}: no client secret: set the environment variable "
                     f"{target.client_secret_env}, or configure certificate_path"
@@ -128,12 +128,12 @@ def _ad_problems(target: ADTargetConfig) -> list[str]:
         except UnicodeDecodeError:
             problems.append(f"{place}.bind_password_file: {path} is not UTF-8 text")
         else:
-            if not from_file and not os.environ.get(target.bind_password_env):
+            if not from_file and target.secret("bind_password") is None:
                 problems.append(
                     f"{place}.bind_password_file: {path} is empty, and the environment "
                     f"variable {target.bind_password_env} is not set either"
                 )
-    elif not os.environ.get(target.bind_password_env):
+    elif target.secret("bind_password") is None:
         problems.append(
             f"{place}: no bind password: set the environment variable "
             f"{target.bind_password_env}, or configure bind_password_file"

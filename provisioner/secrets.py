@@ -1,18 +1,21 @@
 """Secrets come from the environment or from files, never from the configuration file.
 
 Every credential setting in ``provisioner.toml`` names an environment variable
-(``client_secret_env = "PROVISIONER_M365_CLIENT_SECRET"``), never the value. This module lets
-each such variable also be given as a file, the way Docker, Kubernetes and systemd hand
-secrets to a process:
+(``client_secret_env = "PROVISIONER_M365_CLIENT_SECRET"``) or a file
+(``client_secret_file = "/run/credentials/provisioner/m365"``), never the value. The
+configuration resolves each secret once, when it is loaded (:func:`resolve`, called by
+:class:`provisioner.config.WithSecrets`), into a pydantic ``SecretStr`` that is handed to the
+connectors; nothing else reads a secret from the environment. A variable can also be given as
+a file, the way Docker, Kubernetes and systemd hand secrets to a process:
 
 - ``NAME_FILE=/run/secrets/m365_client_secret``: the value is the content of that file (the
   convention of the official Docker images; Docker and Kubernetes secrets are files);
 - ``$CREDENTIALS_DIRECTORY/NAME``: systemd's ``LoadCredential=NAME:/etc/...``.
 
 :func:`load_secret_files` runs once at start (``provisioner`` does it before any command):
-for every such file whose variable is not set, it sets the variable from the file, so the
-connectors that read ``os.environ[...]`` need no change. Each value read is remembered (only
-in memory) so that :mod:`provisioner.logging_setup` can take it out of every log line.
+for every such file whose variable is not set, it sets the variable from the file, before the
+configuration is loaded. Each value read is remembered (only in memory) so that
+:mod:`provisioner.logging_setup` can take it out of every log line.
 """
 
 from __future__ import annotations
@@ -22,7 +25,9 @@ import threading
 from collections.abc import MutableMapping
 from pathlib import Path
 
-from provisioner.errors import ConfigError
+from pydantic import SecretStr
+
+from provisioner.errors import ConfigError, FatalError
 
 FILE_SUFFIX = "_FILE"
 _known: set[str] = set()
@@ -33,6 +38,11 @@ MIN_REDACTED_LENGTH = 6
 
 class SecretFileError(ConfigError):
     """A ``*_FILE`` variable names a file that cannot be read."""
+
+
+class MissingSecret(ConfigError, FatalError):
+    """A secret the configuration needs is not set. A configuration error (exit 3); to the
+    connector that needs it, fatal like any refused credential."""
 
 
 def remember(value: str | None) -> None:
@@ -54,6 +64,8 @@ def _read(path: Path, variable: str) -> str:
         raise SecretFileError(
             f"{variable}: cannot read the secret file {path}: {exc.strerror}"
         ) from exc
+    except UnicodeDecodeError as exc:
+        raise SecretFileError(f"{variable}: the secret file {path} is not UTF-8 text") from exc
 
 
 def load_secret_files(environ: MutableMapping[str, str] | None = None) -> list[str]:
@@ -124,3 +136,24 @@ def with_database_password(url: str, environ: MutableMapping[str, str] | None = 
     if parsed.password:
         return url
     return parsed.set(password=password).render_as_string(hide_password=False)
+
+
+def resolve(
+    variable: str | None,
+    path: Path | None,
+    environ: MutableMapping[str, str] | None = None,
+    *,
+    file_setting: str = "file",
+) -> SecretStr | None:
+    """One secret: the file ``path`` when it is configured and not empty, else the
+    environment variable ``variable``, else that variable's ``_FILE`` twin. None when none is
+    set; :class:`SecretFileError` (naming ``file_setting``) when the configured file cannot
+    be read. The value is
+    remembered for redaction."""
+    value: str | None = None
+    if path is not None:
+        value = _read(path, file_setting) or None
+    if value is None and variable:
+        value = read_secret(variable, environ)
+    remember(value)
+    return SecretStr(value) if value else None

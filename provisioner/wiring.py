@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import os
 import threading
 from contextlib import ExitStack
 from datetime import date
@@ -176,7 +175,7 @@ def _m365(
     settings = GraphSettings(
         tenant=target.tenant,
         client_id=target.client_id,
-        client_secret=os.environ.get(target.client_secret_env),
+        client_secret=target.secret_value("client_secret"),
         certificate_path=target.certificate_path,
         authority_host=target.authority_host,
         graph_url=target.graph_url,
@@ -188,10 +187,10 @@ def _m365(
 
         settings = start_graph_emulator(target.emulator, settings, stack)
     elif settings.client_secret is None and settings.certificate_path is None:
-        raise ConfigError(
-            f"target {target.name}: set the environment variable {target.client_secret_env} "
-            "to the app's client secret, or configure certificate_path"
-        )
+        target.require_secret(
+            "client_secret", f"[targets] {target.name}:", "the app's client secret, or "
+            "configure certificate_path",
+        )  # fmt: skip
     elif kept is not None:
         tokens = kept.graph(settings)
     kind = M365LibraryTarget if target.sharepoint else M365Target

@@ -57,12 +57,12 @@ def test_an_ad_target_is_read_from_the_file_and_built(
 ) -> None:
     path = tmp_path / "provisioner.toml"
     path.write_text(CONFIG, encoding="utf-8")
+    monkeypatch.setenv("PROVISIONER_AD_PASSWORD", "s3cret!")  # secrets are read at load
     config = load_config(path)
     (target,) = config.targets
     assert isinstance(target, ADTargetConfig)
     assert target.ca_file == tmp_path / "ad-ca.pem"  # relative to the file
     assert target.port is None and not target.start_tls  # LDAPS on 636
-    monkeypatch.setenv("PROVISIONER_AD_PASSWORD", "s3cret!")
     with ExitStack() as stack:
         (built,) = build_targets(config, dry_run=True, stack=stack)
         assert isinstance(built, ADTarget)

@@ -1,34 +1,19 @@
-"""From an ``ADTargetConfig`` to a ready :class:`ADTarget` (secrets from env or file)."""
+"""From an ``ADTargetConfig`` to a ready :class:`ADTarget` (the secret the config resolved)."""
 
 from __future__ import annotations
-
-import os
 
 from connectors.ad.client import ADClient, LdapSettings
 from connectors.ad.shares import FileShares, LocalShares, SmbSettings
 from connectors.ad.target import ADTarget, ShareOptions
 from provisioner.config import ADTargetConfig, Config
-from provisioner.errors import ConfigError
 
 
 def bind_password(target: ADTargetConfig) -> str:
-    """The service account's password: the file named in the config, else the variable."""
-    if target.bind_password_file is not None:
-        try:
-            password = target.bind_password_file.read_text(encoding="utf-8").strip()
-        except OSError as exc:
-            raise ConfigError(
-                f"target {target.name}: cannot read bind_password_file: {exc.strerror}"
-            ) from None
-        if password:
-            return password
-    password = os.environ.get(target.bind_password_env, "")
-    if not password:
-        raise ConfigError(
-            f"target {target.name}: set the environment variable {target.bind_password_env} "
-            "(or bind_password_file) to the service account's password"
-        )
-    return password
+    """The service account's password as the configuration resolved it: the file named in
+    the config, else the variable."""
+    return target.require_secret(
+        "bind_password", f"[targets] {target.name}:", "the service account's password"
+    ).get_secret_value()
 
 
 def build_ad_target(config: Config, target: ADTargetConfig, *, dry_run: bool) -> ADTarget:

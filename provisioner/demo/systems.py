@@ -2,8 +2,10 @@
 
 ``provisioner demo --hr afas --sis somtoday`` generates the board's files as always, then
 starts the chosen systems' emulators in this process, seeded from those files, and points
-the board's sources at them for the run. The emulators' demo credentials are put in this
-process's environment, where a real board keeps its secrets. With ``--sis-staff`` and
+the board's sources at them for the run. The emulators' demo credentials are written to
+files only their owner can read (``secrets/`` in the demo folder, mode 0600) and named in the
+sources' ``*_file`` settings, the way a real board hands secrets over; the environment is left
+alone. With ``--sis-staff`` and
 Somtoday, Magister or ParnasSys the board also gets a ``sis-staff`` target: staff accounts in
 the SIS follow HR (ParnasSys: as manual tasks for the location leaders).
 """
@@ -16,6 +18,7 @@ from datetime import date
 from pathlib import Path
 
 from provisioner.config import (
+    AfasSourceConfig,
     Config,
     MagisterSourceConfig,
     ParnasSysSourceConfig,
@@ -89,19 +92,21 @@ def _hr(system: str, folder: Path, stack: ExitStack) -> SourceConfig:
 
         afas = stack.enter_context(AfasEmulator())
         afas.load_hr_rows(rows)
-        os.environ["PROVISIONER_AFAS_TOKEN"] = afas.settings.token
-        return afas.source_config()
+        token = _secret_file(folder, "afas-token", afas.settings.token)
+        return AfasSourceConfig.model_validate(
+            {**afas.source_config().model_dump(), "token_file": token}
+        )
     if system == "youforce":
         from connectors.emulators.youforce import YouforceEmulator
 
         youforce = stack.enter_context(YouforceEmulator())
         youforce.load_staff(rows)
-        os.environ["PROVISIONER_YOUFORCE_CLIENT_SECRET"] = youforce.client_secret
         return YouforceSourceConfig(
             type="youforce",
             base_url=youforce.url,
             token_url=youforce.token_url,
             client_id=youforce.client_id,
+            client_secret_file=_secret_file(folder, "youforce", youforce.client_secret),
         )
     raise ValueError(f"unknown HR system {system}; choose from {', '.join(HR_SYSTEMS)}")
 
@@ -122,12 +127,11 @@ def _sis(
         somtoday = stack.enter_context(SomtodayEmulator(today=today))
         somtoday.load_oneroster(folder / "sis", consents=folder / "consents.csv", today=today)
         somtoday.keep_writes(folder / "somtoday-writes.jsonl")  # its staff survive the run
-        os.environ["PROVISIONER_SOMTODAY_CLIENT_SECRET"] = somtoday.client_secret
-        os.environ["PROVISIONER_SOMTODAY_HRM_PASSWORD"] = somtoday.hrm_password
         staff.update(
             hrm_url=somtoday.hrm_url,
             hrm_username=somtoday.hrm_username,
             hrm_brin=config.locations[0].brin6[:4],
+            hrm_password_file=str(_secret_file(folder, "somtoday-hrm", somtoday.hrm_password)),
         )
         return SomtodaySourceConfig(
             type="somtoday",
@@ -135,17 +139,18 @@ def _sis(
             token_url=somtoday.token_url,
             organisation=somtoday.organisation,
             client_id=somtoday.client_id,
+            client_secret_file=_secret_file(folder, "somtoday", somtoday.client_secret),
         )
     if system == "parnassys":
         from connectors.emulators.parnassys import ParnasSysEmulator
 
         parnassys = stack.enter_context(ParnasSysEmulator(today=today))
         parnassys.load_oneroster(folder / "sis")
-        os.environ["PROVISIONER_PARNASSYS_KEY"] = parnassys.key
         return ParnasSysSourceConfig(
             type="parnassys",
             url=parnassys.url,
             supplier=parnassys.supplier,
+            key_file=_secret_file(folder, "parnassys", parnassys.key),
             brins=sorted({location.brin6[:4] for location in config.locations}),
         )
     if system == "magister":
@@ -155,11 +160,25 @@ def _sis(
         magister = stack.enter_context(MagisterEmulator(today=today))
         magister.load_oneroster(folder / "sis", units)
         magister.keep_writes(folder / "magister-writes.jsonl")
-        os.environ["PROVISIONER_MAGISTER_PASSWORD"] = magister.password
         return MagisterSourceConfig(
             type="magister",
             base_url=magister.url,
             username=magister.username,
+            password_file=_secret_file(folder, "magister", magister.password),
             locations={name: brin6 for brin6, name in units.items()},
         )
     raise ValueError(f"unknown SIS {system}; choose from {', '.join(SIS_SYSTEMS)}")
+
+
+def _secret_file(folder: Path, name: str, value: str) -> Path:
+    """An emulator's demo credential in ``folder/secrets/name``, readable by its owner only
+    (0600 in a 0700 folder), as a mounted secret would be."""
+    secrets = folder / "secrets"
+    secrets.mkdir(mode=0o700, exist_ok=True)
+    secrets.chmod(0o700)
+    path = secrets / name
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+        handle.write(value)
+    path.chmod(0o600)  # a file left by an earlier run keeps its own mode otherwise
+    return path.resolve()

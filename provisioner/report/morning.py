@@ -33,7 +33,6 @@ from sqlalchemy.orm import Session, sessionmaker
 from provisioner.audit.anchors import report_line
 from provisioner.config import Config, ReportConfig
 from provisioner.logging_setup import scrub
-from provisioner.secrets import read_secret
 from provisioner.store.tables import JournalEntry, SyncOutcome, SyncRun
 
 log = logging.getLogger(__name__)
@@ -381,7 +380,7 @@ def send_by_email(report: MorningReport, settings: ReportConfig) -> None:
     message["From"] = settings.email_from
     message["To"] = ", ".join(settings.email_to)
     message.set_content(report.text)
-    password = read_secret(settings.smtp_password_env)
+    password = settings.secret_value("smtp_password")
     try:
         smtp: smtplib.SMTP
         if settings.smtp_security == "tls":

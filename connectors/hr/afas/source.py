@@ -48,7 +48,6 @@ import base64
 import hashlib
 import json
 import logging
-import os
 import re
 import ssl
 import time
@@ -356,8 +355,8 @@ class AfasSource:
     """Staff (medewerkers) from AFAS Profit, keyed by employee number (``Medewerker``).
 
     ``org_units`` maps AFAS org unit codes (``Organisatorische_eenheid_code``) to the BRIN6
-    of their location. The token is the AfasToken XML, from ``config.token_env`` unless
-    given; bare token data is wrapped in the XML.
+    of their location. The token is the AfasToken XML, the one the configuration resolved
+    (``token_env`` or ``token_file``) unless given; bare token data is wrapped in the XML.
     """
 
     kind: SourceKind = SourceKind.HR
@@ -500,12 +499,11 @@ class AfasSource:
         if self._token is not None:
             token = self._token
         else:
-            token = os.environ.get(self.config.token_env, "")
-            if not token.strip():
-                raise ConfigError(
-                    f"the environment variable {self.config.token_env} is not set: it must hold "
-                    "the AfasToken (<token><version>1</version><data>...</data></token>)"
-                )
+            token = self.config.require_secret(
+                "token",
+                f"[sources.{self.name}]",
+                "the AfasToken (<token><version>1</version><data>...</data></token>)",
+            ).get_secret_value()
         if not token.strip():
             raise ConfigError("the AfasToken is empty")
         return token

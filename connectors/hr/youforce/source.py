@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import time
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
@@ -233,7 +232,8 @@ class YouforceSource:
 
     ``org_units`` maps organizationUnit ``shortName`` codes (what boards list in
     ``hr_org_units``) to the BRIN6 of their location. The client secret comes from the
-    environment variable ``config.client_secret_env`` unless ``client_secret`` is given.
+    configuration (``client_secret_env`` or ``client_secret_file``) unless ``client_secret`` is
+    given.
     ``today`` (default: the day of the read) decides which version of a person is valid.
     """
 
@@ -257,7 +257,7 @@ class YouforceSource:
         self.org_units = dict(org_units)
         self.today = today
         secret = (
-            client_secret if client_secret is not None else os.environ.get(config.client_secret_env)
+            client_secret if client_secret is not None else config.secret_value("client_secret")
         )
         self._client = (
             YouforceClient(config, secret, transport=transport, clock=clock, sleep=sleep)
@@ -268,10 +268,10 @@ class YouforceSource:
     def read(self) -> SourceBatch:
         """Read persons, employments, jobProfiles and organizationUnits and join them."""
         if self._client is None:
-            raise FatalError(
-                f"source {self.name}: set the environment variable "
-                f"{self.config.client_secret_env} to the Youforce client secret"
+            self.config.require_secret(
+                "client_secret", f"[sources.{self.name}]", "the Youforce client secret"
             )
+            raise FatalError(f"source {self.name}: the Youforce client secret is empty")
         with self._client as client:
             units = client.list_all(ORGANIZATION_UNITS)
             profiles = client.list_all(JOB_PROFILES)

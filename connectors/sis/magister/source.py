@@ -37,7 +37,6 @@ documented publicly). A bad record is reported and quarantined by the OneRoster 
 from __future__ import annotations
 
 import logging
-import os
 import ssl
 import time
 import xml.etree.ElementTree as ET
@@ -250,8 +249,8 @@ class MagisterSource:
     """A Magister school administration as SIS source (see the module text).
 
     ``locations`` are the configured BRIN6 codes; ``config.locations`` maps each
-    administratieve eenheid to one of them. The password comes from the environment variable
-    ``config.password_env`` unless ``password`` is given.
+    administratieve eenheid to one of them. The password comes from the configuration
+    (``password_env`` or ``password_file``) unless ``password`` is given.
     """
 
     kind: SourceKind = SourceKind.SIS
@@ -282,12 +281,11 @@ class MagisterSource:
     def client(self) -> MagisterClient:
         password = self._password
         if password is None:
-            password = os.environ.get(self.config.password_env)
+            password = self.config.require_secret(
+                "password", f"[sources.{self.name}]", "the Magister password"
+            ).get_secret_value()
         if not password:
-            raise ConfigError(
-                f"source {self.name}: set the environment variable {self.config.password_env} "
-                "to the Magister password"
-            )
+            raise ConfigError(f"source {self.name}: the Magister password is empty")
         return MagisterClient(self.config, password, transport=self._transport, sleep=self._sleep)
 
     def read(self) -> SourceBatch:

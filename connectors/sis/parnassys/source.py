@@ -52,7 +52,6 @@ is reported, and its pupils are quarantined; a bad teacher link costs only that 
 from __future__ import annotations
 
 import logging
-import os
 import ssl
 import time
 import xml.etree.ElementTree as ET
@@ -244,7 +243,7 @@ class ParnasSysSource:
 
     ``locations`` are the configured BRIN6 codes; ``today`` (default: the day of the read)
     decides the school year, the current group and which teachers still teach. The key
-    comes from the environment variable ``config.key_env`` unless ``key`` is given.
+    comes from the configuration (``key_env`` or ``key_file``) unless ``key`` is given.
     """
 
     kind: SourceKind = SourceKind.SIS
@@ -271,12 +270,13 @@ class ParnasSysSource:
 
     def read(self) -> SourceBatch:
         """Call both operations for every BRIN and join the answers."""
-        key = self._key if self._key is not None else os.environ.get(self.config.key_env)
+        key = self._key
+        if key is None:
+            key = self.config.require_secret(
+                "key", f"[sources.{self.name}]", "the ParnasSys supplier key"
+            ).get_secret_value()
         if not key:
-            raise ConfigError(
-                f"source {self.name}: set the environment variable {self.config.key_env} "
-                "to the ParnasSys supplier key"
-            )
+            raise ConfigError(f"source {self.name}: the ParnasSys supplier key is empty")
         today = self.today or date.today()
         year = school_year(today)
         client = ParnasSysClient(self.config, key, transport=self._transport, sleep=self._sleep)

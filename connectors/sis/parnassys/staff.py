@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import os
 import threading
 import time
 import xml.etree.ElementTree as ET
@@ -137,12 +136,10 @@ class ParnasSysStaffTarget(SisStaffTarget):
         self.pending = PendingChanges(config.state_file)
         self.sessions = sessions
         self.tasks = ManualTasks(sessions)
-        supplier_key = key if key is not None else os.environ.get(source.key_env)
+        supplier_key = key if key is not None else source.secret_value("key")
         if not supplier_key:
-            raise ConfigError(
-                f"target {name}: set the environment variable {source.key_env} "
-                "to the ParnasSys supplier key"
-            )
+            source.require_secret("key", "[sources.sis]", "the ParnasSys supplier key")
+            raise ConfigError(f"target {name}: the ParnasSys supplier key is empty")
         self._client = ParnasSysClient(source, supplier_key, transport=transport, sleep=sleep)
         self._staff: dict[str, _Medewerker] = {}
 

@@ -42,7 +42,6 @@ fields mean "no value" (Somtoday omits nulls and fields the school does not shar
 from __future__ import annotations
 
 import logging
-import os
 import time
 from collections.abc import Callable, Collection, Mapping
 from collections.abc import Set as AbstractSet
@@ -203,7 +202,8 @@ class SomtodaySource:
     """A SIS (leerlingadministratie) read from Somtoday Connect.
 
     ``locations`` are the configured BRIN6 codes. The client secret comes from the
-    environment variable ``config.client_secret_env`` unless ``client_secret`` is given.
+    configuration (``client_secret_env`` or ``client_secret_file``) unless ``client_secret`` is
+    given.
     ``page_size`` (at most 200) is the ``amount`` asked per page.
     """
 
@@ -227,7 +227,7 @@ class SomtodaySource:
         self.locations = frozenset(brin.upper() for brin in locations)
         self.today = today
         secret = (
-            client_secret if client_secret is not None else os.environ.get(config.client_secret_env)
+            client_secret if client_secret is not None else config.secret_value("client_secret")
         )
         self._client = (
             SomtodayClient(config, secret, transport=transport, page_size=page_size, sleep=sleep)
@@ -237,10 +237,10 @@ class SomtodaySource:
 
     def read(self) -> SourceBatch:
         if self._client is None:
-            raise FatalError(
-                f"source {self.name}: set the environment variable "
-                f"{self.config.client_secret_env} to the Somtoday client secret"
+            self.config.require_secret(
+                "client_secret", f"[sources.{self.name}]", "the Somtoday client secret"
             )
+            raise FatalError(f"source {self.name}: the Somtoday client secret is empty")
         today = self.today or date.today()
         state = _Read(Rejections(self.name))
         with self._client as client:

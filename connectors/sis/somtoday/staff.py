@@ -45,7 +45,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import os
 import time
 import uuid
 import xml.etree.ElementTree as ET
@@ -196,13 +195,12 @@ class SomtodayStaffTarget(CompleteRecordTarget[dict[str, Any], HrmPerson]):
     ) -> None:
         if not config.hrm_url or not config.hrm_username or not config.hrm_brin:
             raise ConfigError(f"target {name}: set hrm_url, hrm_username and hrm_brin")
-        secret = client_secret or os.environ.get(source.client_secret_env)
-        password = hrm_password or os.environ.get(config.hrm_password_env)
-        if not secret or not password:
-            raise ConfigError(
-                f"target {name}: set the environment variables {source.client_secret_env} "
-                f"(Connect) and {config.hrm_password_env} (HRM Webservice)"
-            )
+        secret = client_secret or source.require_secret(
+            "client_secret", "[sources.sis]", "the Somtoday Connect client secret"
+        ).get_secret_value()
+        password = hrm_password or config.require_secret(
+            "hrm_password", f"[targets] {name}:", "the HRM Webservice password"
+        ).get_secret_value()
         super().__init__(name, config, domain, dry_run=dry_run, today=today, sleep=sleep)
         self.locations = frozenset(locations)
         self.records = {}  # afkorting -> Connect medewerker
