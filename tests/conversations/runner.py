@@ -34,6 +34,7 @@ MODULES = (
     "tests.conversations.names_dates",
     "tests.conversations.unauthorised",
     "tests.conversations.consent_breach",
+    "tests.conversations.consent_recognisable",
 )
 
 
