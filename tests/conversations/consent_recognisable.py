@@ -27,8 +27,9 @@ def consent_group_with_two_pupils_not_recognisable_in_dutch(d: Driver, c: Cast) 
     a, b, code = c.pupil_a, c.pupil_b, c.group.name.split()[-1]
     d.as_person(c.group_teacher)
     full = _group_check(d, c)
-    (answer,) = d.say(f"Mag de groepsfoto van groep {code} op de website, behalve "
-                      f"{a.name.display} en {b.name.display}, die staan er onherkenbaar op")  # fmt: skip
+    both = f"{a.name.display} en {b.name.display}"
+    (answer,) = d.say(f"Mag de groepsfoto van groep {code} op de website, behalve {both}, "
+                      "die staan er onherkenbaar op")  # fmt: skip
     still = [p for p in full.without if p.key not in (a.key, b.key)]
     assert answer.data["allowed"] is (not still)
     assert answer.data["not_recognisable"] == 2
