@@ -30,7 +30,7 @@ Language = Literal["nl", "en"]
 LANGUAGES: tuple[Language, ...] = ("nl", "en")
 LOCALE_DIR = Path(__file__).with_name("locale")
 #: The function the code asks for a sentence with, and where its message stands.
-KEYWORDS = {"tr": (2,)}
+KEYWORDS = {"tr": (2,), "Question": (2,)}  # the breach intake's questions too
 
 
 def format_day(day: date, language: Language) -> str:

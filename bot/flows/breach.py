@@ -28,20 +28,17 @@ from dataclasses import replace
 from typing import Any
 
 from bot.conversation import Audience, Button, FlowContext, Language, Notice, Reply, Turn
+from bot.flows.breach_officer import officer_facts, officer_press, officer_reason
+from bot.flows.breach_questions import BY_KEY, Question, next_question
 from bot.flows.breach_reading import (
     ADULTS,
-    BY_KEY,
-    NO,
     NOT_UNDERSTOOD,
     NOW_WORDS,
     PUPILS,
     RECIPIENT_CHOICES,
     UNKNOWN,
-    YES,
-    Question,
     deliberate,
     extract,
-    next_question,
     read_categories,
     read_count,
     read_moment,
@@ -50,7 +47,6 @@ from bot.flows.breach_reading import (
 )
 from bot.flows.breach_text import (
     OfficerOutcome,
-    decided_reply,
     intro,
     officer_reply,
     officer_sentence,
@@ -58,19 +54,17 @@ from bot.flows.breach_text import (
 )
 from bot.flows.intent import is_breach_report, is_consent_question, is_offboarding_request
 from provisioner.audit.service import record
+from provisioner.i18n import tr
 from provisioner.privacy.breach import SPECIAL, BreachFacts, FactsError
-from provisioner.privacy.breaches import BreachNotFound, BreachRecord, BreachRegister, Party
+from provisioner.privacy.breaches import BreachRecord, BreachRegister
 
 __all__ = ["BreachFlow", "extract", "officer_reply", "read_moment"]
 
 log = logging.getLogger("provisioner.bot")
 
-_FG_BUTTONS = frozenset({"confirm", "correct", "notified_authority", "notified_subjects",
-                         "set_decision"})  # fmt: skip
-
-
-def _t(language: Language, nl: str, en: str) -> str:
-    return en if language == "en" else nl
+_FG_BUTTONS = frozenset(
+    {"confirm", "correct", "notified_authority", "notified_subjects", "set_decision"}
+)
 
 
 def _reply(text: str, **data: Any) -> Reply:
@@ -100,9 +94,8 @@ class BreachFlow:
     def topic(self, ctx: FlowContext, state: dict[str, Any]) -> str:
         if str(state.get("step", "")).startswith("fg_") and state.get("breach"):
             breach_id = str(state["breach"])
-            return _t(ctx.language, f"je besluit over datalek {breach_id}",
-                      f"your decision on breach {breach_id}")  # fmt: skip
-        return _t(ctx.language, "je datalekmelding", "your data breach report")
+            return tr(ctx.language, "your decision on breach {breach_id}", breach_id=breach_id)
+        return tr(ctx.language, "your data breach report")
 
     # -- the reporter ----------------------------------------------------------------------
 
@@ -116,14 +109,14 @@ class BreachFlow:
     def answer(self, ctx: FlowContext, text: str, state: dict[str, Any]) -> Turn:
         step = state.get("step")
         if step == "fg_reason":
-            return self._fg_reason(ctx, text, state)
+            return officer_reason(ctx, text, state, self.start)
         if step == "fg_facts":
-            return self._fg_facts(ctx, text, state)
+            return officer_facts(ctx, text, state, self.start)
         if step == "fg_correct":
-            menu = _t(ctx.language, "Kies met een van de knoppen wat er anders moet.",
-                      "Choose what should change with one of the buttons.")  # fmt: skip
-            return Turn((_reply(menu, step="fg_correct", breach_id=state.get("breach")),),
-                        state=state)  # fmt: skip
+            menu = tr(ctx.language, "Choose what should change with one of the buttons.")
+            return Turn(
+                (_reply(menu, step="fg_correct", breach_id=state.get("breach")),), state=state
+            )
         folded = text.strip().casefold()
         if folded in NOW_WORDS:
             return self._report(ctx, state)
@@ -144,15 +137,17 @@ class BreachFlow:
             if value is NOT_UNDERSTOOD and question.key == "malicious":
                 value = deliberate(folded)
             if value is NOT_UNDERSTOOD:
-                return self._ask(ctx, state, _t(
-                    ctx.language, "Antwoord met ja, nee of weet ik niet (of gebruik de knoppen).",
-                    "Please answer yes, no or don't know (or use the buttons)."))  # fmt: skip
+                return self._ask(
+                    ctx,
+                    state,
+                    tr(ctx.language, "Please answer yes, no or don't know (or use the buttons)."),
+                )
             return self._set(ctx, state, question.key, value)
         return self._free_answer(ctx, state, question, text)
 
     def press(self, ctx: FlowContext, action: str, value: str, state: dict[str, Any]) -> Turn:
         if action in _FG_BUTTONS:
-            return self._fg_press(ctx, action, value, state)
+            return officer_press(ctx, action, value)
         step = state.get("step")
         if action == "now" and step:
             return self._report(ctx, state)
@@ -177,12 +172,16 @@ class BreachFlow:
         if action == "skip" and step and step in BY_KEY:
             return self._next(ctx, state, skip=str(step))
         if action == "stop":
-            stopped = _t(ctx.language, "Gestopt; er is niets gemeld.",
-                         "Stopped; nothing was reported.")  # fmt: skip
+            stopped = tr(ctx.language, "Stopped; nothing was reported.")
             return Turn((_reply(stopped, step="stopped"),))
-        return Turn((_reply(_t(ctx.language, "Die vraag is verlopen. Begin opnieuw met /datalek.",
-                               "That question has expired. Start again with /databreach."),
-                            step="expired"),))  # fmt: skip
+        return Turn(
+            (
+                _reply(
+                    tr(ctx.language, "That question has expired. Start again with /databreach."),
+                    step="expired",
+                ),
+            )
+        )
 
     # -- intake steps ----------------------------------------------------------------------
 
@@ -213,8 +212,7 @@ class BreachFlow:
         elif key == "discovered_at":
             moment = read_moment(text, ctx.now)
             if moment is None and not unknown:
-                return self._ask(ctx, state, _t(ctx.language, "Dat tijdstip begrijp ik niet.",
-                                                "I don't understand that time."))  # fmt: skip
+                return self._ask(ctx, state, tr(ctx.language, "I don't understand that time."))
             if moment is None:
                 return self._next(ctx, {**state, "facts": facts}, skip=key)
             facts["discovered_at"] = moment.isoformat()
@@ -256,41 +254,46 @@ class BreachFlow:
         if question is None:
             return self._report(ctx, state)
         lang = ctx.language
-        asked = _t(lang, question.nl, question.en)
+        asked = tr(lang, question.text)
         text = f"{before}\n{asked}" if before else asked
-        dont_know = Button(_t(lang, "Weet ik niet", "Don't know"), "answer", "unknown")
+        dont_know = Button(tr(lang, "Don't know"), "answer", "unknown")
         buttons: list[Button] = []
         if question.key == "malicious":
             buttons = [
-                Button(_t(lang, "Opzet", "Deliberate"), "answer", "yes"),
-                Button(_t(lang, "Vergissing", "A mistake"), "answer", "no"),
+                Button(tr(lang, "Deliberate"), "answer", "yes"),
+                Button(tr(lang, "A mistake"), "answer", "no"),
                 dont_know,
             ]
         elif question.yes_no:
             buttons = [
-                Button(_t(lang, "Ja", "Yes"), "answer", "yes"),
-                Button(_t(lang, "Nee", "No"), "answer", "no"),
+                Button(tr(lang, "Yes"), "answer", "yes"),
+                Button(tr(lang, "No"), "answer", "no"),
                 dont_know,
             ]
         elif question.key == "data_categories":
             buttons = [
-                Button(_t(lang, "Cijfers", "Grades"), "category", "learning_results"),
-                Button(_t(lang, "Namen/adressen", "Names/addresses"), "category", "contact"),
-                Button(_t(lang, "Zorg/medisch", "Care/medical"), "category", "care"),
-                Button(_t(lang, "Weet ik niet", "Don't know"), "category", "unknown"),
+                Button(tr(lang, "Grades"), "category", "learning_results"),
+                Button(tr(lang, "Names/addresses"), "category", "contact"),
+                Button(tr(lang, "Care/medical"), "category", "care"),
+                Button(tr(lang, "Don't know"), "category", "unknown"),
             ]
         elif question.key == "recipient":
-            buttons = [Button(_t(lang, nl, en), "recipient", value)
-                       for value, nl, en in RECIPIENT_CHOICES]  # fmt: skip
-            buttons.append(Button(_t(lang, "Weet ik niet", "Don't know"), "skip"))
+            buttons = [
+                Button(tr(lang, label), "recipient", value) for value, label in RECIPIENT_CHOICES
+            ]
+            buttons.append(Button(tr(lang, "Don't know"), "skip"))
         elif question.key != "narrative":
-            buttons = [Button(_t(lang, "Weet ik niet", "Don't know"), "skip")]
+            buttons = [Button(tr(lang, "Don't know"), "skip")]
         if question.key != "narrative":
-            buttons.append(Button(_t(lang, "Meld nu", "Report now"), "now", style="primary"))
+            buttons.append(Button(tr(lang, "Report now"), "now", style="primary"))
         # A yes/no (or deliberate/mistake) question is answered by its buttons; every other
         # one wants typed text ("2", "gisteren 14:00") and its buttons are only shortcuts.
-        reply = Reply(text, buttons=tuple(buttons), data={"step": question.key},
-                      expects_text=not question.yes_no)  # fmt: skip
+        reply = Reply(
+            text,
+            buttons=tuple(buttons),
+            data={"step": question.key},
+            expects_text=not question.yes_no,
+        )
         return Turn((reply,), state={**state, "step": question.key})
 
     def _report(self, ctx: FlowContext, state: dict[str, Any]) -> Turn:
@@ -306,18 +309,27 @@ class BreachFlow:
         breach = register.report(facts, reporter=ctx.asker.actor, location=location, now=ctx.now)
         outcome, reached, notices = self._tell_officer(ctx, breach)
         if outcome == "told":
-            breach = register.mark_notified(breach.id, party="privacy_officer", at=ctx.now,
-                                            actor=ctx.asker.actor)  # fmt: skip
+            breach = register.mark_notified(
+                breach.id, party="privacy_officer", at=ctx.now, actor=ctx.asker.actor
+            )
         self._audit_officer(ctx, breach, outcome, reached)
         officer_due = next(d.due_at for d in breach.deadlines if d.kind == "privacy_officer")
         about_officer = officer_sentence(
-            outcome, lang, officer_due=officer_due, now=ctx.now, officers=_officers(ctx),
-            central_office=ctx.config.bot.central_office, board_name=ctx.config.board.name,
-        )  # fmt: skip
+            outcome,
+            lang,
+            officer_due=officer_due,
+            now=ctx.now,
+            officers=_officers(ctx),
+            central_office=ctx.config.bot.central_office,
+            board_name=ctx.config.board.name,
+        )
         told = True if outcome == "told" else None if outcome == "sending" else False
-        data: dict[str, object] = {"step": "reported", "breach_id": breach.id,
-                                   "privacy_officer_told": told,
-                                   "privacy_officer_reached": reached}  # fmt: skip
+        data: dict[str, object] = {
+            "step": "reported",
+            "breach_id": breach.id,
+            "privacy_officer_told": told,
+            "privacy_officer_reached": reached,
+        }
         reply = reporter_reply(breach, breach.assess(lang), about_officer, lang, data)
         return Turn((reply,), state=None, notices=notices)
 
@@ -347,8 +359,9 @@ class BreachFlow:
         try:
             reached = ctx.deliver(notice)
         except Exception as exc:  # the report is in the register: say so, and who to tell
-            log.warning("the notice of breach %s to the FG failed: %s", breach.id,
-                        type(exc).__name__)  # fmt: skip
+            log.warning(
+                "the notice of breach %s to the FG failed: %s", breach.id, type(exc).__name__
+            )
             reached = 0
         return ("told" if reached > 0 else "unreachable"), max(reached, 0), ()
 
@@ -366,128 +379,21 @@ class BreachFlow:
             "reporter was asked to tell them directly",
         }
         with ctx.sessions.begin() as session:
-            record(session, actor=ctx.asker.actor, action="breach.privacy_officer",
-                   target="breach_register", object_key=breach.id, reason=reasons[outcome],
-                   change={"outcome": outcome, "told": outcome == "told", "reached": reached,
-                           "configured": len(_officers(ctx))},
-                   at=ctx.now)  # fmt: skip
-
-    # -- the privacy officer ---------------------------------------------------------------
-
-    def _fg_press(self, ctx: FlowContext, action: str, value: str, state: dict[str, Any]) -> Turn:
-        lang = ctx.language
-        if not ctx.asker.is_privacy_officer:
-            return Turn((_reply(_t(lang, "Alleen de FG kan een datalekbesluit bevestigen of "
-                                   "corrigeren.", "Only the privacy officer can confirm or "
-                                   "correct a breach decision."),
-                                refused="not_privacy_officer"),))  # fmt: skip
-        register = BreachRegister(ctx.sessions)
-        breach_id, _, choice = value.partition("|")
-        try:
-            breach = register.get(breach_id)
-        except BreachNotFound:
-            return Turn((_reply(_t(lang, f"Datalek {breach_id} staat niet in het register.",
-                                   f"Breach {breach_id} is not in the register."),
-                                refused="not_found"),))  # fmt: skip
-        if "privacy_officer" not in breach.notified:
-            # The FG acts on the notice, so they have it now at the latest (it may have gone
-            # out without a confirmed delivery, see _tell_officer).
-            breach = register.mark_notified(breach.id, party="privacy_officer", at=ctx.now,
-                                            actor=ctx.asker.actor)  # fmt: skip
-        if action == "confirm":
-            breach = register.confirm(breach.id, actor=ctx.asker.actor, now=ctx.now)
-            return Turn((decided_reply(breach, lang),))
-        if action in ("notified_authority", "notified_subjects"):
-            party: Party = "authority" if action == "notified_authority" else "subjects"
-            breach = register.mark_notified(breach.id, party=party, at=ctx.now,
-                                            actor=ctx.asker.actor)  # fmt: skip
-            return Turn((decided_reply(breach, lang),))
-        if action == "correct":
-            buttons = tuple(
-                Button(label, "set_decision", f"{breach.id}|{code}")
-                for code, label in (
-                    ("ap_yes", _t(lang, "Wel melden bij de AP", "Notify the AP")),
-                    ("ap_no", _t(lang, "Niet melden bij de AP", "Do not notify the AP")),
-                    ("subjects_yes", _t(lang, "Betrokkenen inlichten", "Tell the people")),
-                    ("subjects_no", _t(lang, "Betrokkenen niet inlichten", "Do not tell them")),
-                    ("facts", _t(lang, "Feiten aanpassen", "Correct facts")),
-                )
+            record(
+                session,
+                actor=ctx.asker.actor,
+                action="breach.privacy_officer",
+                target="breach_register",
+                object_key=breach.id,
+                reason=reasons[outcome],
+                change={
+                    "outcome": outcome,
+                    "told": outcome == "told",
+                    "reached": reached,
+                    "configured": len(_officers(ctx)),
+                },
+                at=ctx.now,
             )
-            ask = Reply(_t(lang, f"Wat moet er anders aan {breach.id}?",
-                           f"What should change in {breach.id}?"), buttons=buttons,
-                        data={"step": "fg_correct", "breach_id": breach.id})  # fmt: skip
-            return Turn((ask,), state={"step": "fg_correct", "breach": breach.id})
-        if action == "set_decision":
-            if choice == "facts":
-                return Turn((_reply(_t(
-                    lang,
-                    "Schrijf de feiten als veld=waarde, gescheiden door komma's, bijvoorbeeld "
-                    "encrypted=ja, subjects_count=30, key_compromised=nee.",
-                    "Write the facts as field=value separated by commas, e.g. "
-                    "encrypted=yes, subjects_count=30, key_compromised=no."),
-                    step="fg_facts", breach_id=breach.id),),
-                    state={"step": "fg_facts", "breach": breach.id})  # fmt: skip
-            decision = {
-                "ap_yes": {"notify_authority": True},
-                "ap_no": {"notify_authority": False, "notify_subjects": False},
-                "subjects_yes": {"notify_authority": True, "notify_subjects": True},
-                "subjects_no": {"notify_subjects": False},
-            }.get(choice)
-            if decision is None:
-                return Turn((_reply(_t(lang, "Die keuze ken ik niet.", "Unknown choice.")),))
-            return Turn((_reply(_t(lang, "Waarom? De reden komt in het register en in de "
-                                   "audittrail.", "Why? The reason goes into the register and "
-                                   "the audit trail."), step="fg_reason", breach_id=breach.id),),
-                        state={"step": "fg_reason", "breach": breach.id,
-                               "decision": decision})  # fmt: skip
-        return Turn((_reply(_t(lang, "Die knop ken ik niet.", "Unknown button.")),))
-
-    def _fg_reason(self, ctx: FlowContext, text: str, state: dict[str, Any]) -> Turn:
-        if not ctx.asker.is_privacy_officer:
-            return self.start(ctx, text)
-        reason = text.strip()
-        if not reason:
-            return Turn((_reply(_t(ctx.language, "Geef een reden op.", "Please give a reason.")),),
-                        state=state)  # fmt: skip
-        breach = BreachRegister(ctx.sessions).correct(
-            str(state["breach"]), actor=ctx.asker.actor, decision=dict(state["decision"]),
-            reason=reason, now=ctx.now,
-        )  # fmt: skip
-        return Turn((decided_reply(breach, ctx.language),))
-
-    def _fg_facts(self, ctx: FlowContext, text: str, state: dict[str, Any]) -> Turn:
-        lang = ctx.language
-        if not ctx.asker.is_privacy_officer:
-            return self.start(ctx, text)
-        changes: dict[str, Any] = {}
-        for part in text.split(","):
-            name, sep, raw = part.partition("=")
-            if not sep:
-                continue
-            value: Any = raw.strip()
-            folded = str(value).casefold()
-            if folded in YES:
-                value = True
-            elif folded in NO:
-                value = False
-            elif folded in UNKNOWN or folded in {"null", "none"}:
-                value = None
-            elif folded.isdigit():
-                value = int(folded)
-            changes[name.strip()] = value
-        if not changes:
-            return Turn((_reply(_t(lang, "Geen veld=waarde gevonden.", "No field=value found."),
-                                step="fg_facts"),), state=state)  # fmt: skip
-        try:
-            breach = BreachRegister(ctx.sessions).correct(
-                str(state["breach"]), actor=ctx.asker.actor, facts=changes,
-                reason="facts corrected by the FG", now=ctx.now,
-            )  # fmt: skip
-        except (FactsError, ValueError) as exc:
-            return Turn((_reply(_t(lang, f"Dat kan ik niet verwerken: {exc}",
-                                   f"I cannot use that: {exc}"), step="fg_facts"),),
-                        state=state)  # fmt: skip
-        return Turn((officer_reply(breach, lang),))
 
 
 def _officers(ctx: FlowContext) -> list[str]:

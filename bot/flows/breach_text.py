@@ -13,12 +13,9 @@ from typing import Literal
 
 from bot.conversation import Button, Language, Reply
 from bot.flows.wording import moment_text, short_moment_text
+from provisioner.i18n import tr
 from provisioner.privacy.breach import RECIPIENTS, Assessment, BreachFacts, category_names
 from provisioner.privacy.breaches import BreachRecord
-
-
-def _t(language: Language, nl: str, en: str) -> str:
-    return en if language == "en" else nl
 
 
 def officer_reply(breach: BreachRecord, language: Language) -> Reply:
@@ -26,73 +23,65 @@ def officer_reply(breach: BreachRecord, language: Language) -> Reply:
     deadlines and the buttons to confirm or correct the decision."""
     result: Assessment = breach.assess(language)
     f = breach.facts
-    unknown = _t(language, "onbekend", "unknown")
+    unknown = tr(language, "unknown")
 
     def yn(value: bool | None) -> str:
-        return (
-            unknown
-            if value is None
-            else _t(language, "ja", "yes")
-            if value
-            else _t(language, "nee", "no")
-        )
+        return unknown if value is None else tr(language, "yes") if value else tr(language, "no")
 
     rows: list[tuple[str, str]] = [
-        (_t(language, "Kenmerk", "Reference"), breach.id),
-        (_t(language, "Gemeld door", "Reported by"), breach.reported_by),
-        (_t(language, "Wat", "What"), f.narrative or unknown),
+        (tr(language, "Reference"), breach.id),
+        (tr(language, "Reported by"), breach.reported_by),
+        (tr(language, "What"), f.narrative or unknown),
         (
-            _t(language, "Ontdekt", "Discovered"),
+            tr(language, "Discovered"),
             short_moment_text(f.discovered_at, language) if f.discovered_at else unknown,
         ),
         (
-            _t(language, "Gegevens", "Data"),
+            tr(language, "Data"),
             category_names(frozenset(f.data_categories), language) or unknown,
         ),
         (
-            _t(language, "Aantal betrokkenen", "People concerned"),
+            tr(language, "People concerned"),
             unknown if f.subjects_count is None else str(f.subjects_count),
         ),
-        (_t(language, "Kinderen", "Children"), yn(f.subjects_are_children)),
-        (_t(language, "Versleuteld", "Encrypted"), yn(f.encrypted)),
-        (_t(language, "Opzet", "Deliberate"), yn(f.malicious)),
+        (tr(language, "Children"), yn(f.subjects_are_children)),
+        (tr(language, "Encrypted"), yn(f.encrypted)),
+        (tr(language, "Deliberate"), yn(f.malicious)),
         *_recipient_rows(f, language, yn),
-        (_t(language, "Melden bij de AP", "Notify the AP"), yn(breach.decision.notify_authority)),
+        (tr(language, "Notify the AP"), yn(breach.decision.notify_authority)),
         (
-            _t(language, "Betrokkenen inlichten", "Tell the people"),
+            tr(language, "Tell the people"),
             yn(breach.decision.notify_subjects),
         ),
     ]
     for deadline in breach.deadlines:
         label = (
-            _t(language, "Termijn FG", "FG deadline")
+            tr(language, "FG deadline")
             if deadline.kind == "privacy_officer"
-            else _t(language, "Termijn AP", "AP deadline")
+            else tr(language, "AP deadline")
         )
-        state = _t(language, "gehaald", "met") if deadline.done else _t(language, "open", "open")
+        state = tr(language, "met") if deadline.done else tr(language, "open")
         rows.append((label, f"{short_moment_text(deadline.due_at, language)} ({state})"))
     proposal = (
-        _t(language, "voorstel", "proposal")
-        if not breach.decision.confirmed
-        else _t(language, "besluit", "decision")
+        tr(language, "proposal") if not breach.decision.confirmed else tr(language, "decision")
     )
-    text = _t(
+    text = tr(
         language,
-        f"*Datalek {breach.id}* ({proposal}: {risk_words(result.risk.value, language)}).\n",
-        f"*Breach {breach.id}* ({proposal}: {risk_words(result.risk.value, language)}).\n",
+        "*Breach {id}* ({proposal}: {risk_words}).\n",
+        id=breach.id,
+        proposal=proposal,
+        risk_words=risk_words(result.risk.value, language),
     ) + "\n".join(f"• {reason}" for reason in result.reasons)
     if result.assumptions:
-        text += (
-            "\n" + _t(language, "_Aannames:_ ", "_Assumptions:_ ") + " ".join(result.assumptions)
-        )
+        text += "\n" + tr(language, "_Assumptions:_ ") + " ".join(result.assumptions)
     buttons = (
         Button(
-            _t(language, "Bevestig besluit", "Confirm decision"),
+            tr(language, "Confirm decision"),
             "confirm",
             breach.id,
             style="primary",
         ),
-        Button(_t(language, "Corrigeer", "Correct"), "correct", breach.id),
+        Button(tr(language, "Correct"), "correct", breach.id),
     )
     return Reply(
         text,
@@ -110,49 +99,33 @@ def _recipient_rows(
     recipient = facts.recipient_kind()
     if recipient is not None:
         name = RECIPIENTS[recipient][0 if language == "en" else 1]
-        rows.append((_t(language, "Ontvanger", "Recipient"), name))
+        rows.append((tr(language, "Recipient"), name))
     if facts.recalled is not None:
-        rows.append((_t(language, "Teruggehaald", "Recalled"), yn(facts.recalled)))
+        rows.append((tr(language, "Recalled"), yn(facts.recalled)))
     return rows
 
 
 def decided_reply(breach: BreachRecord, language: Language) -> Reply:
     d = breach.decision
     parts = [
-        _t(language, "melden bij de AP", "notify the AP")
+        tr(language, "notify the AP")
         if d.notify_authority
-        else _t(language, "niet melden bij de AP", "do not notify the AP"),
-        _t(language, "betrokkenen inlichten", "tell the people concerned")
+        else tr(language, "do not notify the AP"),
+        tr(language, "tell the people concerned")
         if d.notify_subjects
-        else _t(language, "betrokkenen niet inlichten", "do not tell the people concerned"),
+        else tr(language, "do not tell the people concerned"),
     ]
-    text = (
-        _t(language, f"Besluit voor {breach.id}: ", f"Decision for {breach.id}: ")
-        + ", ".join(parts)
-        + "."
-    )
+    text = tr(language, "Decision for {id}: ", id=breach.id) + ", ".join(parts) + "."
     buttons: list[Button] = []
     if d.notify_authority and "authority" not in breach.notified:
-        text += _t(
-            language,
-            f" Concept voor het AP-meldformulier: `provisioner breach export {breach.id}`.",
-            f" Draft of the AP form: `provisioner breach export {breach.id}`.",
+        text += tr(
+            language, " Draft of the AP form: `provisioner breach export {id}`.", id=breach.id
         )
-        buttons.append(
-            Button(_t(language, "AP is ingelicht", "AP notified"), "notified_authority", breach.id)
-        )
+        buttons.append(Button(tr(language, "AP notified"), "notified_authority", breach.id))
     if d.notify_subjects and "subjects" not in breach.notified:
-        buttons.append(
-            Button(
-                _t(language, "Betrokkenen ingelicht", "People told"), "notified_subjects", breach.id
-            )
-        )
+        buttons.append(Button(tr(language, "People told"), "notified_subjects", breach.id))
     if breach.status == "closed":
-        text += _t(
-            language,
-            " Alles is gemeld; het datalek is afgesloten.",
-            " Everyone has been told; the breach is closed.",
-        )
+        text += tr(language, " Everyone has been told; the breach is closed.")
     return Reply(
         text,
         buttons=tuple(buttons),
@@ -173,32 +146,14 @@ def risk_words(risk: str, language: Language) -> str:
 def advice(facts: BreachFacts, language: Language) -> str:
     tips: list[str] = []
     if facts.kind == "misdirected" and not facts.deletion_confirmed:
-        tips.append(
-            _t(
-                language,
-                "Vraag de ontvanger de gegevens te verwijderen en dat te bevestigen.",
-                "Ask the recipient to delete the data and confirm it.",
-            )
-        )
+        tips.append(tr(language, "Ask the recipient to delete the data and confirm it."))
     if facts.kind in ("stolen_device",):
-        tips.append(_t(language, "Doe aangifte bij de politie.", "Report the theft to the police."))
+        tips.append(tr(language, "Report the theft to the police."))
     if facts.kind in ("lost_device", "stolen_device", "hacking") or "credentials" in (
         facts.data_categories
     ):
-        tips.append(
-            _t(
-                language,
-                "Laat ICT de wachtwoorden wijzigen en het apparaat of account blokkeren.",
-                "Ask ICT to change passwords and block the device or account.",
-            )
-        )
-    tips.append(
-        _t(
-            language,
-            "Verwijder niets en stuur de gegevens niet verder.",
-            "Do not delete anything and do not forward the data.",
-        )
-    )
+        tips.append(tr(language, "Ask ICT to change passwords and block the device or account."))
+    tips.append(tr(language, "Do not delete anything and do not forward the data."))
     return "\n" + "\n".join(f"• {tip}" for tip in tips)
 
 
@@ -213,19 +168,17 @@ OfficerOutcome = Literal["told", "sending", "not_configured", "unreachable"]
 def intro(language: Language, officer_configured: bool) -> str:
     """The first words of the intake; "Report now" is described as what it will do."""
     if officer_configured:
-        return _t(
+        return tr(
             language,
-            'Goed dat je het meldt. Ik stel een paar korte vragen; "weet ik niet" mag altijd, '
-            'en met "Meld nu" stuur ik je melding meteen naar de FG.',
-            "Thank you for reporting this. I'll ask a few short questions; \"don't know\" is "
-            'always fine, and "Report now" sends your report to the privacy officer at once.',
+            "Thank you for reporting this. I'll ask a few short questions; "
+            '"don\'t know" is always fine, and "Report now" sends your report to '
+            "the privacy officer at once.",
         )
-    return _t(
+    return tr(
         language,
-        'Goed dat je het meldt. Ik stel een paar korte vragen; "weet ik niet" mag altijd, '
-        'en met "Meld nu" leg ik je melding meteen vast.',
-        "Thank you for reporting this. I'll ask a few short questions; \"don't know\" is "
-        'always fine, and "Report now" records your report at once.',
+        "Thank you for reporting this. I'll ask a few short questions; "
+        '"don\'t know" is always fine, and "Report now" records your report '
+        "at once.",
     )
 
 
@@ -242,60 +195,48 @@ def officer_sentence(
     """What the reporter is told about the FG: only "has been told" when a notice reached
     someone; otherwise who they must tell themselves, and by when."""
     if outcome == "told":
-        return _t(
+        return tr(
             language,
-            "De FG (functionaris gegevensbescherming) is direct ingelicht, beoordeelt de "
-            "melding en neemt contact met je op als er iets nodig is.",
-            "The privacy officer (FG) has been told, will assess the report and will contact "
-            "you if anything is needed.",
+            "The privacy officer (FG) has been told, will assess the report and "
+            "will contact you if anything is needed.",
         )
     if outcome == "sending":
-        return _t(
+        return tr(
             language,
-            "De FG (functionaris gegevensbescherming) wordt nu ingelicht, beoordeelt de "
-            "melding en neemt contact met je op als er iets nodig is.",
-            "The privacy officer (FG) is being told now, will assess the report and will "
-            "contact you if anything is needed.",
+            "The privacy officer (FG) is being told now, will assess the report "
+            "and will contact you if anything is needed.",
         )
     late = officer_due <= now
-    when = _t(language, "meteen" if late else "vandaag nog", "now" if late else "today")
+    when = tr(language, "now") if late else tr(language, "today")
     if central_office:
-        others = _t(language, f"het Stafbureau ({_or(central_office, language)})",
-                    f"the central office ({_or(central_office, language)})")  # fmt: skip
+        others = tr(language, "the central office ({_or})", _or=_or(central_office, language))
     else:
-        others = _t(language, f"het bestuur ({board_name})", f"the board ({board_name})")
+        others = tr(language, "the board ({board_name})", board_name=board_name)
     if outcome == "not_configured":
-        first = _t(
+        first = tr(
             language,
-            "Er is geen FG (functionaris gegevensbescherming) ingesteld, dus er is nog "
-            f"niemand ingelicht. Meld het datalek zelf {when} bij {others}",
-            "No privacy officer (FG) is configured, so nobody has been told yet. Report the "
-            f"breach yourself {when} to {others}",
+            "No privacy officer (FG) is configured, so nobody has been told yet. "
+            "Report the breach yourself {when} to {others}",
+            when=when,
+            others=others,
         )
     else:
-        first = _t(
+        first = tr(
             language,
-            "Ik kon de FG (functionaris gegevensbescherming) niet bereiken, dus er is nog "
-            f"niemand ingelicht. Meld het datalek zelf {when} bij de FG "
-            f"({_or(officers, language)}) of bij {others}",
-            "I could not reach the privacy officer (FG), so nobody has been told yet. Report "
-            f"the breach yourself {when} to the privacy officer ({_or(officers, language)}) "
-            f"or to {others}",
+            "I could not reach the privacy officer (FG), so nobody has been told "
+            "yet. Report the breach yourself {when} to the privacy officer "
+            "({_or}) or to {others}",
+            when=when,
+            _or=_or(officers, language),
+            others=others,
         )
-    first += _t(language, "; je melding staat wel in het register. ",
-                "; your report is in the register. ")  # fmt: skip
+    first += tr(language, "; your report is in the register. ")
     if late:
-        return first + _t(
-            language,
-            "De termijn van 24 uur na de ontdekking is al verstreken.",
-            "The 24 hours after discovery have already passed.",
-        )
-    return first + _t(
+        return first + tr(language, "The 24 hours after discovery have already passed.")
+    return first + tr(
         language,
-        "Een datalek moet binnen 24 uur na de ontdekking gemeld zijn: uiterlijk "
-        f"{moment_text(officer_due, language)}.",
-        "A breach must be reported within 24 hours of discovery: by "
-        f"{moment_text(officer_due, language)}.",
+        "A breach must be reported within 24 hours of discovery: by {moment_text}.",
+        moment_text=moment_text(officer_due, language),
     )
 
 
@@ -307,21 +248,17 @@ def reporter_reply(
     data: dict[str, object],
 ) -> Reply:
     """The reply that closes the intake: the reference, the FG, what to do now."""
-    facts_shown: list[tuple[str, str]] = [(_t(language, "Kenmerk", "Reference"), breach.id)]
+    facts_shown: list[tuple[str, str]] = [(tr(language, "Reference"), breach.id)]
     authority = result.deadline("authority")
     if authority is not None and result.notify_authority:
         facts_shown.append(
             (
-                _t(language, "Melden bij de AP uiterlijk", "Notify the supervisor (AP) by"),
+                tr(language, "Notify the supervisor (AP) by"),
                 moment_text(authority.due_at, language),
             )
         )
     text = (
-        _t(
-            language,
-            f"Je melding is vastgelegd als *{breach.id}*. ",
-            f"Your report is recorded as *{breach.id}*. ",
-        )
+        tr(language, "Your report is recorded as *{id}*. ", id=breach.id)
         + about_officer
         + advice(breach.facts, language)
     )
@@ -332,5 +269,5 @@ def _or(items: Sequence[str], language: Language) -> str:
     """ "a", "a of b", "a, b of c" / "a or b"."""
     if len(items) <= 1:
         return "".join(items)
-    word = _t(language, "of", "or")
+    word = tr(language, "or")
     return f"{', '.join(items[:-1])} {word} {items[-1]}"

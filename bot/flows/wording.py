@@ -13,12 +13,9 @@ from zoneinfo import ZoneInfo
 from babel.dates import format_date
 
 from bot.conversation import Language
+from provisioner.i18n import tr
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
-
-
-def _t(language: Language, nl: str, en: str) -> str:
-    return en if language == "en" else nl
 
 
 def day_text(day: date, language: Language) -> str:
@@ -35,7 +32,7 @@ def moment_text(moment: datetime, language: Language) -> str:
     """ "dinsdag 24 november 2026 om 10:15" / "Tuesday 24 November 2026 at 10:15"."""
     local = moment.astimezone(AMSTERDAM) if moment.tzinfo else moment
     day = long_day_text(local.date(), language)
-    return _t(language, f"{day} om {local:%H:%M}", f"{day} at {local:%H:%M}")
+    return tr(language, "{day} at {local:%H:%M}", day=day, local=local)
 
 
 def short_moment_text(moment: datetime, language: Language) -> str:
