@@ -103,6 +103,11 @@ class BoardConfig(Strict):
         default="board",
         description="'board': directors reach every location; 'school': only their own.",
     )
+    language: Literal["nl", "en"] = Field(
+        default="nl",
+        description="The board's language: the morning report, manual tasks and notices to "
+        "the central office. A chat reply is in the asker's language.",
+    )
 
 
 class LocationConfig(Strict):
