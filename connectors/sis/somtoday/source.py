@@ -33,7 +33,9 @@ Mapping:
   ``granted``, false ``refused``; absent means not answered, which is no: no record.
   The school year is the one ``peilschooljaar=HUIDIG`` means on ``today`` (from 1 August);
   ``recorded_on`` is the day of the read (Somtoday gives no date); ``given_by`` is ``parent``
-  under 16 on ``today`` (or with no birth date), else ``pupil``.
+  under 16 on ``today`` (or with no birth date), else ``pupil``. ``mechanism`` is left unset:
+  Connect does not say whether the tick box started empty, so the board's
+  ``[consent] default_mechanism`` decides whether a tick is consent (docs/consent.md).
 
 Vestigingen whose BRINs are no configured location are reported once and skipped. Absent
 fields mean "no value" (Somtoday omits nulls and fields the school does not share).
