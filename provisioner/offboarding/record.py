@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from provisioner.audit.service import record
 from provisioner.config import Config
 from provisioner.directory import fold
-from provisioner.i18n import Language, format_day
+from provisioner.i18n import Language, format_day, tr
 from provisioner.offboarding.policy import (
     ORIGIN,
     Plan,
@@ -125,14 +125,15 @@ def open_offboarding_tasks(
     actor: str,
     sis_assignee: str,
 ) -> list[ManualTask]:
-    """The steps without an API, in Dutch (the register's language): the SIS step, one per
-    portal, and approving the deletion (only when the account goes)."""
+    """The steps without an API, in the board's language (``board.language``): the SIS
+    step, one per portal, and approving the deletion (only when the account goes)."""
     person, scope = plan.person, plan.scope
     names = location_names(config)
     location = sorted(p.location for p in scope.ending)[0] if scope.ending else None
     place = " & ".join(sorted({names.get(p.location, p.location) for p in scope.ending}))
     name, number, sis = person.name.display, person.employee_number, sis_name(config)
-    ends = format_day(plan.access_ends, "nl")
+    lang = config.board.language
+    ends = format_day(plan.access_ends, lang)
     common: dict[str, Any] = {
         "origin": f"{ORIGIN}{override_id}",
         "actor": actor,
@@ -147,9 +148,23 @@ def open_offboarding_tasks(
                     session,
                     kind="sis_post",
                     system=_slug(sis),
-                    title=f"{name}: aanstelling {place} beëindigen in {sis}",
-                    instructions=f"Haal de rechten van {name} ({number}) voor {place} weg in {sis} "
-                    f"per {ends}. Het account blijft: de andere aanstelling loopt door.",
+                    title=tr(
+                        lang,
+                        "{name}: end the post at {place} in {sis}",
+                        name=name,
+                        place=place,
+                        sis=sis,
+                    ),
+                    instructions=tr(
+                        lang,
+                        "Remove the rights of {name} ({number}) for {place} in {sis} as of "
+                        "{ends}. The account stays: the other post goes on.",
+                        name=name,
+                        number=number,
+                        place=place,
+                        sis=sis,
+                        ends=ends,
+                    ),
                     assignee=sis_assignee,
                     due_on=plan.access_ends,
                     **common,
@@ -161,24 +176,38 @@ def open_offboarding_tasks(
                     session,
                     kind="sis_account",
                     system=_slug(sis),
-                    title=f"{name}: niet-actief in {sis}",
-                    instructions=f"Zet {name} ({number}) op niet-actief in {sis} per {ends}. "
-                    "Basispoort volgt na de nachtelijke koppeling.",
+                    title=tr(lang, "{name}: inactive in {sis}", name=name, sis=sis),
+                    instructions=tr(
+                        lang,
+                        "Set {name} ({number}) to inactive in {sis} as of {ends}. Basispoort "
+                        "follows after the nightly link.",
+                        name=name,
+                        number=number,
+                        sis=sis,
+                        ends=ends,
+                    ),
                     assignee=sis_assignee,
                     due_on=plan.access_ends,
                     **common,
                 )
             )
     for portal in config.bot.manual_portals:
-        suffix = f" voor {place}" if scope.partial else ""
+        suffix = tr(lang, " for {place}", place=place) if scope.partial else ""
         tasks.append(
             open_task(
                 session,
                 kind="portal_access",
                 system=_slug(portal),
-                title=f"{name}: toegang {portal} intrekken",
-                instructions=f"Trek de toegang van {name} ({number}) tot {portal}{suffix} in "
-                f"per {ends}.",
+                title=tr(lang, "{name}: revoke access to {portal}", name=name, portal=portal),
+                instructions=tr(
+                    lang,
+                    "Revoke the access of {name} ({number}) to {portal}{suffix} as of {ends}.",
+                    name=name,
+                    number=number,
+                    portal=portal,
+                    suffix=suffix,
+                    ends=ends,
+                ),
                 assignee="central_office",
                 due_on=plan.access_ends,
                 **common,
@@ -190,10 +219,15 @@ def open_offboarding_tasks(
                 session,
                 kind="approve_deletion",
                 system="accounts",
-                title=f"{name}: verwijderen goedkeuren",
-                instructions=f"De accounts van {name} ({number}) worden op "
-                f"{format_day(plan.delete_on, 'nl')} verwijderd. Keur goed als er niets meer "
-                "bewaard hoeft te worden.",
+                title=tr(lang, "{name}: approve deletion", name=name),
+                instructions=tr(
+                    lang,
+                    "The accounts of {name} ({number}) will be deleted on {day}. Approve "
+                    "when nothing more needs to be kept.",
+                    name=name,
+                    number=number,
+                    day=format_day(plan.delete_on, lang),
+                ),
                 assignee="central_office",
                 due_on=plan.delete_on,
                 **common,
