@@ -13,7 +13,9 @@ provisioning logic. What it guarantees:
   executor verifies by the object's key). Only a write that provably did not arrive
   (connection refused, 429, 503, a just-created object's 404) is retried;
 - every Graph answer that is not a success becomes a typed error in :func:`translate`;
-  transport failures (timeouts, resets) in :func:`translate_failure` just below it;
+  transport failures (timeouts, resets) in :func:`translate_failure` (both in
+  :mod:`connectors.m365.errors`; auth in :mod:`connectors.m365.auth`, ``$batch`` requests
+  in :mod:`connectors.m365.batch`; their names stay importable from here);
 - in dry-run mode nothing but reads leaves the process (:class:`DryRunRejected`);
 - no secret, token or password ever appears in an exception message or a log line.
 """
@@ -23,300 +25,60 @@ from __future__ import annotations
 import contextvars
 import json
 import logging
-import re
 import ssl
 import threading
 import time
 import uuid
-from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 import httpx
-import msal  # type: ignore[import-untyped]
-import requests
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes
 
-from connectors.http_status import REST_WRITE, Kind, classify
+from connectors.m365.auth import (
+    GRAPH_SCOPE,
+    PUBLIC_CLOUD,
+    GraphSettings,
+    MsalTokens,
+    TokenProvider,
+)
+from connectors.m365.auth import credential as _credential  # noqa: F401  (importable here)
+from connectors.m365.batch import BATCH_LIMIT, BatchRequest, BatchResult
+from connectors.m365.batch import chunks as _chunks
+from connectors.m365.errors import (
+    NOT_SENT,
+    DeltaExpired,
+    ambiguous_status,
+    lost_answer,
+    secrets_in,
+    translate,
+    translate_failure,
+)
 from connectors.retry import retry_policy
 from provisioner.errors import (
     ConnectorError,
     DryRunRejected,
     FatalError,
-    NotFoundError,
     TransientError,
 )
 from provisioner.metrics import note_graph_throttled
-from provisioner.redaction import redact as redact_text
 from provisioner.targets import OutcomeUnknown
 
 log = logging.getLogger(__name__)
 
-PUBLIC_CLOUD = "https://login.microsoftonline.com"
-GRAPH_SCOPE = "https://graph.microsoft.com/.default"
-BATCH_LIMIT = 20  # Graph answers 400 to a $batch with more requests
-USER_AGENT = "school-provisioner"
+__all__ = [
+    "BATCH_LIMIT", "GRAPH_SCOPE", "NOT_SENT", "PUBLIC_CLOUD", "BatchRequest", "BatchResult",
+    "DeltaExpired", "GraphClient", "GraphSettings", "MsalTokens", "TokenProvider",
+    "ambiguous_status", "lost_answer", "translate", "translate_failure",
+]  # fmt: skip
 
 T = TypeVar("T")
-TokenProvider = Callable[[bool], str]
-"""Returns a bearer token; called with ``True`` after a 401 to get a fresh one, not a cached one."""
-
-
-class DeltaExpired(NotFoundError):
-    """The delta link is unknown or too old (410 Gone): read everything again."""
-
-    def __init__(self, message: str, location: str | None = None) -> None:
-        super().__init__(message)
-        self.location = location
-
-
-@dataclass(frozen=True)
-class GraphSettings:
-    """Where and as whom to reach Graph, and how patiently."""
-
-    tenant: str
-    client_id: str
-    client_secret: str | None = field(default=None, repr=False)
-    certificate_path: Path | None = None  # PEM with the private key and the certificate
-    authority_host: str = PUBLIC_CLOUD
-    graph_url: str = "https://graph.microsoft.com/v1.0"
-    ca_file: Path | None = None  # trust this CA (the emulator); None = system trust
-    timeout: float = 30.0
-    max_attempts: int = 8
-    max_wait: float = 300.0  # total seconds one request may spend waiting to retry
-    concurrency: int = 4  # parallel $batch calls at most
+USER_AGENT = "school-provisioner"
 
 
 #: How long after creating an object a 404 about it counts as "not replicated yet".
 CONSISTENCY_WINDOW = 30.0
-
-
-@dataclass(frozen=True)
-class BatchRequest:
-    """One request inside a ``$batch``; ``url`` is relative to the version (``/users/{id}``)."""
-
-    id: str
-    method: str
-    url: str
-    body: Any = None
-    depends_on: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class BatchResult:
-    """The final answer to one :class:`BatchRequest`; ``status`` 0 means no answer came back."""
-
-    id: str
-    status: int
-    body: Any
-    error: ConnectorError | None
-
-
-# -- error translation: the one place Graph answers become typed errors ----------------------
-
-
-def translate(
-    status: int,
-    body: Any,
-    headers: Mapping[str, str],
-    *,
-    where: str = "",
-    redact: Collection[str] = (),
-) -> ConnectorError:
-    """Turn a Graph error answer into the typed error the caller acts on.
-
-    ``where`` (method and path, no query) prefixes the message; every string in ``redact``
-    (secrets, passwords of the request) is blanked out of it. The request body never goes in.
-    """
-    code, detail = _graph_error(body)
-    message = redact_text(f"{where + ': ' if where else ''}Graph {status} {code}: {detail}", redact)
-    verdict = classify(status, headers, family=REST_WRITE, overrides=_overrides(code, detail))
-    if verdict.kind is Kind.GONE:
-        return DeltaExpired(message, _header(headers, "Location"))
-    if verdict.kind in (Kind.REDIRECT, Kind.PERMANENT):
-        return FatalError(f"{message} (not an error status: the client cannot handle this answer)")
-    return verdict.build(message)
-
-
-def _overrides(code: str, detail: str) -> dict[int, Kind]:
-    """Graph's 400s that say more in their body: an expired delta link, an existing object."""
-    lowered = detail.lower()
-    if code.lower() in {"syncstatenotfound", "resyncrequired"}:
-        return {400: Kind.GONE}
-    if (
-        "another object with the same value for property" in lowered
-        or "added object references already exist" in lowered
-    ):
-        return {400: Kind.CONFLICT}
-    return {}
-
-
-def translate_failure(exc: httpx.HTTPError, where: str = "") -> ConnectorError:
-    """Turn a transport failure (no answer from Graph) into a typed error."""
-    prefix = f"{where}: " if where else ""
-    if isinstance(exc, httpx.UnsupportedProtocol):
-        return FatalError(f"{prefix}bad Graph URL: {exc}")
-    if isinstance(exc, httpx.ConnectError) and isinstance(
-        exc.__context__ or exc.__cause__, ssl.SSLCertVerificationError
-    ):
-        return FatalError(f"{prefix}the server's TLS certificate is not trusted (ca_file?): {exc}")
-    if isinstance(exc, httpx.TimeoutException):
-        return TransientError(f"{prefix}Graph did not answer in time ({type(exc).__name__})")
-    return TransientError(f"{prefix}connection to Graph failed ({type(exc).__name__}: {exc})")
-
-
-#: Transport failures that happen before a request leaves: a write that met one can be resent.
-NOT_SENT = (
-    httpx.ConnectError,
-    httpx.ConnectTimeout,
-    httpx.PoolTimeout,
-    httpx.UnsupportedProtocol,
-    httpx.LocalProtocolError,
-    httpx.ProxyError,
-)
-
-
-def ambiguous_status(status: int) -> bool:
-    """An answer that does not say whether a write was done (500, 502, 504...). 503 and 429
-    are refusals: Graph did not take the request and says when to come back."""
-    return classify(status, {}, family=REST_WRITE, write=True).kind is Kind.AMBIGUOUS
-
-
-def lost_answer(exc: httpx.HTTPError, where: str = "") -> OutcomeUnknown:
-    """A write that was (or may have been) sent and got no answer."""
-    prefix = f"{where}: " if where else ""
-    return OutcomeUnknown(
-        f"{prefix}sent, but the answer was lost ({type(exc).__name__}); not sent again"
-    )
-
-
-def _header(headers: Mapping[str, str], name: str) -> str | None:
-    value = httpx.Headers(dict(headers)).get(name)
-    return None if value is None else str(value)
-
-
-def _graph_error(body: Any) -> tuple[str, str]:
-    """(code, message) of a Graph error body ``{"error": {"code", "message"}}``."""
-    if isinstance(body, dict) and isinstance(body.get("error"), dict):
-        error = body["error"]
-        return str(error.get("code") or "-"), str(error.get("message") or "")
-    if isinstance(body, str):
-        return "-", body.strip()[:200]
-    return "-", ""
-
-
-def _secrets_in(body: Any) -> list[str]:
-    """Values of keys named like a password or secret anywhere in a request body."""
-    found: list[str] = []
-    if isinstance(body, dict):
-        for key, value in body.items():
-            if isinstance(value, str) and re.search(r"password|secret", str(key), re.I):
-                found.append(value)
-            else:
-                found.extend(_secrets_in(value))
-    elif isinstance(body, list):
-        for value in body:
-            found.extend(_secrets_in(value))
-    return found
-
-
-# -- the one retry policy ---------------------------------------------------------------------
-
-
-# -- auth -------------------------------------------------------------------------------------
-
-
-class MsalTokens:
-    """App-only tokens from msal with an in-memory cache; msal errors become FatalError."""
-
-    def __init__(self, settings: GraphSettings) -> None:
-        self._settings = settings
-        self._credential = _credential(settings)
-        self._app: Any = None
-        self._session: Any = None
-        self._lock = threading.Lock()
-
-    def __call__(self, refresh: bool) -> str:
-        """A bearer token; with ``refresh`` the cached one is dropped first."""
-        secret = self._settings.client_secret or ""
-        with self._lock:
-            try:
-                app = self._application()
-                if refresh:
-                    cache = app.token_cache
-                    for item in list(cache.search(msal.TokenCache.CredentialType.ACCESS_TOKEN)):
-                        cache.remove_at(item)
-                result = app.acquire_token_for_client(scopes=[GRAPH_SCOPE])
-            except requests.RequestException as exc:
-                raise TransientError(
-                    redact_text(f"token endpoint unreachable ({type(exc).__name__})", [secret])
-                ) from None
-            except ValueError as exc:  # msal: authority not https, discovery failed
-                raise FatalError(redact_text(f"msal could not start: {exc}", [secret])) from None
-        if not isinstance(result, dict) or "access_token" not in result:
-            result = result if isinstance(result, dict) else {}
-            error = result.get("error", "unknown_error")
-            description = str(result.get("error_description", "")).splitlines()[0:1]
-            text = f"token request refused: {error}: {' '.join(description)}"
-            raise FatalError(redact_text(text, [secret]))
-        return str(result["access_token"])
-
-    def close(self) -> None:
-        """Close msal's HTTP session if this object made one."""
-        if self._session is not None:
-            self._session.close()
-
-    def _application(self) -> Any:
-        if self._app is None:
-            s = self._settings
-            host = s.authority_host.rstrip("/")
-            kwargs: dict[str, Any] = {}
-            if host != PUBLIC_CLOUD:
-                kwargs["instance_discovery"] = False
-            if s.ca_file is not None:
-                # REQUESTS_CA_BUNDLE would silently override msal's ``verify``: own session.
-                session = requests.Session()
-                session.trust_env = False
-                session.verify = str(s.ca_file)
-                self._session = kwargs["http_client"] = session
-            self._app = msal.ConfidentialClientApplication(
-                s.client_id,
-                client_credential=self._credential,
-                authority=f"{host}/{s.tenant}",
-                token_cache=msal.TokenCache(),
-                timeout=s.timeout,
-                **kwargs,
-            )
-        return self._app
-
-
-def _credential(settings: GraphSettings) -> str | dict[str, str]:
-    """msal's ``client_credential``: the secret, or private key and thumbprint from a PEM."""
-    if settings.certificate_path is not None:
-        try:
-            pem = settings.certificate_path.read_text(encoding="ascii")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise FatalError(f"cannot read the certificate file: {type(exc).__name__}") from None
-        blocks = [
-            (m.group(1), m.group(0))
-            for m in re.finditer(r"-----BEGIN ([A-Z ]+)-----.*?-----END \1-----", pem, re.S)
-        ]
-        keys = [text for kind, text in blocks if "PRIVATE KEY" in kind]
-        certs = [text for kind, text in blocks if kind == "CERTIFICATE"]
-        if not keys or not certs:
-            raise FatalError("the certificate file needs a private key and a certificate (PEM)")
-        try:
-            cert = x509.load_pem_x509_certificate(certs[0].encode("ascii"))
-        except ValueError:
-            raise FatalError("the certificate in the certificate file cannot be read") from None
-        return {"private_key": keys[0], "thumbprint": cert.fingerprint(hashes.SHA1()).hex()}
-    if settings.client_secret:
-        return settings.client_secret
-    raise FatalError("Graph settings need a client_secret or a certificate_path")
 
 
 # -- the client -------------------------------------------------------------------------------
@@ -523,7 +285,7 @@ class GraphClient:
             _body(response),
             response.headers,
             where=where,
-            redact=[*_secrets_in(body), *self._secrets()],
+            redact=[*secrets_in(body), *self._secrets()],
         )
         if writes and ambiguous_status(response.status_code):
             raise OutcomeUnknown(f"{error}; the write may have been done: not sent again")
@@ -650,7 +412,7 @@ class _BatchRound:
                     body,
                     headers,
                     where=f"{request.method.upper()} {client._where(request.url)}",
-                    redact=[*_secrets_in(request.body), *client._secrets()],
+                    redact=[*secrets_in(request.body), *client._secrets()],
                 )
                 if request.method.upper() != "GET" and ambiguous_status(status):
                     error = OutcomeUnknown(f"{error}; the write may have been done: not sent again")
@@ -692,35 +454,6 @@ class _BatchRound:
         if depends:
             inner["dependsOn"] = depends
         return inner
-
-
-def _chunks(requests: Sequence[BatchRequest]) -> list[list[BatchRequest]]:
-    """Chunks of at most 20 in input order, keeping each request with what it depends on."""
-    position = {r.id: n for n, r in enumerate(requests)}
-    root = list(range(len(requests)))
-
-    def find(n: int) -> int:
-        while root[n] != n:
-            root[n] = root[root[n]]
-            n = root[n]
-        return n
-
-    for n, request in enumerate(requests):
-        for dep in request.depends_on:
-            if dep not in position:
-                raise ValueError(f"batch request {request.id} depends on unknown {dep}")
-            root[find(n)] = find(position[dep])
-    groups: dict[int, list[BatchRequest]] = {}
-    for n, request in enumerate(requests):
-        groups.setdefault(find(n), []).append(request)
-    chunks: list[list[BatchRequest]] = []
-    for group in groups.values():  # in order of each group's first request
-        if len(group) > BATCH_LIMIT:
-            raise ValueError(f"more than {BATCH_LIMIT} batch requests depend on each other")
-        if not chunks or len(chunks[-1]) + len(group) > BATCH_LIMIT:
-            chunks.append([])
-        chunks[-1].extend(group)
-    return chunks
 
 
 def _body(response: httpx.Response) -> Any:
