@@ -30,12 +30,22 @@ Language = Literal["nl", "en"]
 LANGUAGES: tuple[Language, ...] = ("nl", "en")
 LOCALE_DIR = Path(__file__).with_name("locale")
 #: The function the code asks for a sentence with, and where its message stands.
-KEYWORDS = {"tr": (2,), "Question": (2,)}  # the breach intake's questions too
+KEYWORDS = {
+    "tr": (2,),
+    "N_": (1,),  # a message kept in a table, translated where it is shown
+    "Question": (2,),  # the breach intake's questions
+}
 
 
 def format_day(day: date, language: Language) -> str:
     """ "dinsdag 1 december 2026" / "Tuesday 1 December 2026" (CLDR names through Babel)."""
     return format_date(day, "EEEE d MMMM y", locale="en" if language == "en" else "nl")
+
+
+def N_(message: str) -> str:
+    """Marks a message kept in a table (its English id); :func:`tr` translates it where it
+    is shown."""
+    return message
 
 
 def pick(language: Language, nl: str, en: str) -> str:

@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
+from provisioner.i18n import tr
 from provisioner.privacy.breach_examples import PublishedExample, closest_example
 from provisioner.privacy.breach_facts import (
     AMSTERDAM,
@@ -149,12 +150,11 @@ _RULE_AP = {
 
 
 def _say(rule: str, language: Language, **values: Any) -> str:
-    english, dutch = SENTENCES[rule]
-    return (english if language == "en" else dutch).format(**values)
+    return tr(language, SENTENCES[rule], **values)
 
 
-def _pick(pair: tuple[str, str], language: Language) -> str:
-    return pair[0] if language == "en" else pair[1]
+def _pick(message: str, language: Language) -> str:
+    return tr(language, message)
 
 
 def _duration(minutes: int, language: Language) -> str:

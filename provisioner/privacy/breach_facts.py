@@ -16,22 +16,24 @@ from datetime import datetime
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
+from provisioner.i18n import N_, tr
+
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 Language = Literal["nl", "en"]
 
 #: Data categories the assessment knows (the intake and facts files use these names).
-CATEGORIES: dict[str, tuple[str, str]] = {
-    "contact": ("names and contact details", "namen en contactgegevens"),
-    "identity": ("identity data (date of birth, ID copies)", "identiteitsgegevens"),
-    "learning_results": ("learning results (grades, reports)", "leerresultaten (cijfers)"),
-    "care": ("care data (pupil care file)", "zorggegevens (zorgdossier)"),
-    "medical": ("medical data", "medische gegevens"),
-    "special": ("other special categories", "andere bijzondere persoonsgegevens"),
-    "national_id": ("citizen service numbers (BSN)", "burgerservicenummers (BSN)"),
-    "credentials": ("passwords or login data", "wachtwoorden of inloggegevens"),
-    "financial": ("financial data", "financiële gegevens"),
-    "photos": ("photos or video", "foto's of video"),
-    "other": ("other personal data", "andere persoonsgegevens"),
+CATEGORIES: dict[str, str] = {
+    "contact": N_("names and contact details"),
+    "identity": N_("identity data (date of birth, ID copies)"),
+    "learning_results": N_("learning results (grades, reports)"),
+    "care": N_("care data (pupil care file)"),
+    "medical": N_("medical data"),
+    "special": N_("other special categories"),
+    "national_id": N_("citizen service numbers (BSN)"),
+    "credentials": N_("passwords or login data"),
+    "financial": N_("financial data"),
+    "photos": N_("photos or video"),
+    "other": N_("other personal data"),
 }
 #: Special categories of personal data (GDPR Art. 9): care and medical data are health data.
 SPECIAL = frozenset({"care", "medical", "special"})
@@ -253,8 +255,7 @@ def parse_moment(value: Any, name: str = "moment") -> datetime | None:
 
 def category_names(categories: set[str] | frozenset[str], language: Language) -> str:
     """Readable names of data categories, in a fixed order."""
-    index = 0 if language == "en" else 1
-    names = [CATEGORIES[c][index] for c in CATEGORIES if c in categories]
+    names = [tr(language, CATEGORIES[c]) for c in CATEGORIES if c in categories]
     names += sorted(c for c in categories if c not in CATEGORIES)
     return ", ".join(names)
 

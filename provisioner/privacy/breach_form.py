@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from provisioner.config import Config
+from provisioner.i18n import tr
 from provisioner.privacy.breach import AMSTERDAM, CATEGORIES, SPECIAL, BreachFacts
 from provisioner.privacy.breaches import BreachRecord
 
@@ -225,11 +226,12 @@ def _nature(facts: BreachFacts) -> str | None:
 def _categories(facts: BreachFacts) -> str | None:
     if not facts.data_categories:
         return None
-    return ", ".join(CATEGORIES[c][1] if c in CATEGORIES else c for c in facts.data_categories)
+    named = (tr("nl", CATEGORIES[c]) if c in CATEGORIES else c for c in facts.data_categories)
+    return ", ".join(named)
 
 
 def _special(facts: BreachFacts) -> str | None:
-    named = [CATEGORIES[c][1] for c in facts.data_categories if c in SPECIAL]
+    named = [tr("nl", CATEGORIES[c]) for c in facts.data_categories if c in SPECIAL]
     if named:
         return "ja: " + ", ".join(named)
     return _yes_no(facts.special_categories)
