@@ -1,11 +1,12 @@
 """Staff from the Visma Raet Youforce IAM API (HR Core Beaufort and HR Core Business).
 
-Read only. :class:`YouforceClient` is the transport: OAuth2 client credentials (HR Core
-Beaufort: ``POST https://connect.visma.com/connect/token`` with the form fields
-``grant_type``, ``client_id``, ``client_secret`` and ``tenant_id``, as the vendor's IAM API
-connector sends them; ``tenant_id`` only when configured), a client-side
-pacer for the API's calls-per-minute limit, ``value``/``nextLink`` paging, the one tenacity
-policy (:func:`retry_policy`) and the one error translation (:func:`translate`).
+Read only. :class:`YouforceClient` (:mod:`connectors.hr.youforce.client`) is the
+transport: OAuth2 client credentials (HR Core Beaufort:
+``POST https://connect.visma.com/connect/token`` with the form fields ``grant_type``,
+``client_id``, ``client_secret`` and ``tenant_id``, as the vendor's IAM API connector sends
+them; ``tenant_id`` only when configured), a client-side pacer for the API's calls-per-minute
+limit, ``value``/``nextLink`` paging, the one tenacity policy (:func:`retry_policy`) and the
+one error translation (:func:`translate`).
 :class:`YouforceSource` joins persons, employments (dienstverbanden), jobProfiles (functies)
 and organizationUnits (organisatie-eenheden) into :class:`StaffMember` objects and quarantines
 what it cannot use, by the same rules as the HR CSV source (docs/formats.md).
@@ -32,23 +33,32 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
-from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import httpx
 
 from connectors.csv_common import Issue, Rejections, clean_text, not_a_date, parse_date
-from connectors.oauth import OAuthClient, translate_answer, translate_failure
-from connectors.retry import retry_policy
+from connectors.hr.youforce.client import (
+    MAX_ATTEMPTS,
+    MAX_WAIT,
+    CallPacer,
+    YouforceClient,
+    translate,
+)
 from provisioner.config import YouforceSourceConfig
 from provisioner.domain.models import Employment, PersonName, StaffMember, staff_key
-from provisioner.errors import ConnectorError, FatalError
+from provisioner.errors import FatalError
 from provisioner.sources.models import SourceBatch, SourceKind
 
 log = logging.getLogger(__name__)
+
+#: The transport's names, importable from here as before the split.
+__all__ = [
+    "MAX_ATTEMPTS", "MAX_WAIT", "CallPacer", "YouforceClient", "YouforceSource", "translate",
+]  # fmt: skip
 
 PERSONS = "/iam/v1.0/persons"
 EMPLOYMENTS = "/iam/v1.0/employments"
@@ -56,8 +66,6 @@ JOB_PROFILES = "/iam/v1.0/jobProfiles"
 ORGANIZATION_UNITS = "/iam/v1.0/organizationUnits"
 
 OPEN_END = "9999-12-31"  # Youforce's "no end date"
-MAX_ATTEMPTS = 6  # per call, the first included
-MAX_WAIT = 300.0  # seconds one call may spend waiting to be retried
 
 #: ``nameAssembleOrder`` -> the family name's parts in order: ``B`` own name (geboortenaam,
 #: ``lastNameAtBirth``), ``P`` partner's name (``partnerName``). Letters are HR Core Beaufort,
@@ -74,145 +82,6 @@ NAME_ORDERS: dict[str, str] = {
     "3": "BP",
     "4": "B",
 }
-
-
-# -- error translation: the one place Youforce answers and transport failures become errors --
-
-
-def translate(
-    where: str, outcome: httpx.Response | httpx.HTTPError, secrets: Collection[str] = ()
-) -> ConnectorError:
-    """The typed error for a failed call: an error answer or a transport failure.
-
-    401/403, ``invalid_client`` and 404 are fatal (credentials, rights or URL are wrong); 408,
-    429, 5xx and timeouts are transient, with the server's ``Retry-After``; any other answer
-    is fatal (a read-only client has nothing to skip). Every string in ``secrets`` is blanked.
-    """
-    if isinstance(outcome, httpx.HTTPError):
-        return translate_failure("Youforce", where, outcome, secrets)
-    return translate_answer(
-        "Youforce",
-        where,
-        outcome,
-        secrets,
-        _error_detail,
-        credentials_hint="check the client's credentials and API rights",
-        url_hint="check base_url, and that the endpoint is enabled",
-    )
-
-
-def _error_detail(response: httpx.Response) -> tuple[str, str]:
-    """(code, text) from an OAuth2, Apigee fault or plain ``message`` error body."""
-    try:
-        body = response.json()
-    except (ValueError, UnicodeDecodeError):
-        return "", " ".join(response.text.split())[:200]
-    if not isinstance(body, dict):
-        return "", ""
-    if isinstance(body.get("error"), str):  # RFC 6749 token errors
-        return body["error"], str(body.get("error_description") or "")[:200]
-    fault = body.get("fault")
-    if isinstance(fault, dict):  # the API gateway (spike arrest, quota)
-        detail = fault.get("detail")
-        code = detail.get("errorcode") if isinstance(detail, dict) else None
-        return str(code or ""), str(fault.get("faultstring") or "")[:200]
-    return "", str(body.get("message") or "")[:200]
-
-
-class CallPacer:
-    """Keeps to ``per_minute`` calls in any 60 seconds, counting every call made.
-
-    Each call starts at least ``60 / per_minute`` seconds after the previous one *ended*, so
-    the server, which counts arrivals, never sees more than ``per_minute`` in a 60-second
-    window, nor two calls closer than that interval (what a spike-arrest policy enforces).
-    """
-
-    def __init__(
-        self, per_minute: int, clock: Callable[[], float], sleep: Callable[[float], None]
-    ) -> None:
-        self.interval = 60.0 / per_minute
-        self._clock = clock
-        self._sleep = sleep
-        self._next: float | None = None
-
-    def wait(self) -> None:
-        """Sleep until the next call may start."""
-        if self._next is not None:
-            delay = self._next - self._clock()
-            if delay > 0:
-                self._sleep(delay)
-
-    def done(self) -> None:
-        """A call has ended (with an answer or without)."""
-        self._next = self._clock() + self.interval
-
-
-class YouforceClient(OAuthClient):
-    """Auth, pacing, paging, retry and error translation for the Youforce IAM API.
-
-    Use as a context manager around a read: the HTTP connection pool lives that long; the
-    token and the pacer live as long as this object, so a second read reuses the token.
-    """
-
-    def __init__(
-        self,
-        config: YouforceSourceConfig,
-        client_secret: str,
-        *,
-        transport: httpx.BaseTransport | None = None,
-        clock: Callable[[], float] = time.monotonic,
-        sleep: Callable[[float], None] = time.sleep,
-    ) -> None:
-        super().__init__(
-            token_url=config.token_url,
-            client_id=config.client_id,
-            client_secret=client_secret,
-            translate=translate,
-            ca_file=config.ca_file,
-            token_form={"tenant_id": config.tenant_id} if config.tenant_id else None,
-            transport=transport,
-            clock=clock,
-        )
-        self.config = config
-        self._sleep = sleep
-        self._pacer = CallPacer(config.calls_per_minute, clock, sleep)
-        self._base = config.base_url.rstrip("/")
-
-    def list_all(self, path: str) -> list[Any]:
-        """Every item of a list endpoint, following ``nextLink``; a repeated link is fatal."""
-        url = self._base + path
-        seen = {url}
-        items: list[Any] = []
-        retrying = retry_policy(MAX_ATTEMPTS, MAX_WAIT, self._sleep)
-        while True:
-            page = retrying(self.get_json, url, path)
-            value = page.get("value", page.get("values")) if isinstance(page, dict) else None
-            if not isinstance(value, list):
-                raise FatalError(f"{path}: the answer has no 'value' list")
-            items.extend(value)
-            link = page.get("nextLink")
-            if not link:
-                return items
-            if not isinstance(link, str):
-                raise FatalError(f"{path}: 'nextLink' is not a link")
-            url = self._follow(link)
-            if url in seen:
-                raise FatalError(f"{path}: the API repeated nextLink {url}; paging would not end")
-            seen.add(url)
-
-    def _follow(self, link: str) -> str:
-        """``link`` on the configured scheme and host: the token is never sent elsewhere."""
-        base = urlsplit(self._base)
-        target = urlsplit(urljoin(self._base + "/", link))
-        return urlunsplit((base.scheme, base.netloc, target.path, target.query, ""))
-
-    def _send(self, method: str, url: str, where: str, **kwargs: Any) -> httpx.Response:
-        """Every call, the token request too, is paced to the API's limit."""
-        self._pacer.wait()
-        try:
-            return super()._send(method, url, where, **kwargs)
-        finally:
-            self._pacer.done()
 
 
 # -- the source -------------------------------------------------------------------------------
