@@ -315,8 +315,7 @@ def _sections(facts: ReportFacts) -> list[tuple[str, list[str]]]:
         ]
         parts.append(("Manual tasks", lines))
 
-    if facts.consent:
-        parts.append(("Photo consent", list(facts.consent)))
+    parts += [("Photo consent", list(facts.consent))] if facts.consent else []
 
     days = facts.deadlines_within.days
     if facts.deadlines:

@@ -73,7 +73,9 @@ def _withdrawals_without_consent_become_refusals() -> None:
         )
     ).all()
     said_yes: set[tuple[str, str, str, str]] = set()
-    keys = {(r.pupil_id, r.medium, r.school_year, r.recorded_on, r.status, r.given_by) for r in rows}
+    keys = {
+        (r.pupil_id, r.medium, r.school_year, r.recorded_on, r.status, r.given_by) for r in rows
+    }
     for row in rows:
         giver = (row.pupil_id, row.medium, row.school_year, row.given_by)
         if row.status == "granted":
