@@ -36,7 +36,7 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from bot.conversation import Asker, Button, FlowContext, Language, Reply, Turn
+from bot.conversation import Asker, Button, FlowContext, Reply, Turn
 from bot.flows.consent_reading import (
     MAX_NAME_WORDS,
     POLITE,
@@ -66,6 +66,7 @@ from bot.flows.consent_text import (
 from bot.flows.intent import is_breach_report, is_offboarding_request
 from provisioner.directory import GroupEntry
 from provisioner.domain.models import Role
+from provisioner.i18n import tr
 from provisioner.privacy.consent import ConsentRegister, UnknownMedium, UnknownPupil
 from provisioner.privacy.media import DEFAULT_MEDIA, Catalogue, Medium, catalogue_for
 
@@ -74,10 +75,6 @@ __all__ = ["ConsentFlow", "may_ask_about", "read_question", "reason_text", "shor
 
 #: Roles that relate a person to every pupil of their location.
 LOCATION_WIDE = frozenset({Role.DIRECTOR, Role.LOCATION_LEADER, Role.CARE_COORDINATOR})
-
-
-def _t(language: Language, nl: str, en: str) -> str:
-    return en if language == "en" else nl
 
 
 # -- who may ask ------------------------------------------------------------------------------
@@ -130,9 +127,8 @@ class ConsentFlow:
     def topic(self, ctx: FlowContext, state: dict[str, Any]) -> str:
         subject = _subject_name(ctx, state.get("subject"))
         if subject:
-            return _t(ctx.language, f"de vraag over fototoestemming voor {subject}",
-                      f"the photo consent question about {subject}")  # fmt: skip
-        return _t(ctx.language, "de vraag over fototoestemming", "the photo consent question")
+            return tr(ctx.language, "the photo consent question about {subject}", subject=subject)
+        return tr(ctx.language, "the photo consent question")
 
     # -- the conversation -------------------------------------------------------------------
 
@@ -158,10 +154,18 @@ class ConsentFlow:
             state = {k: v for k, v in state.items() if k not in _MEDIUM_KEYS}
             state["medium"] = value
             return self._proceed(ctx, state)
-        return Turn((Reply(_t(ctx.language, "Die keuze ken ik niet (meer). Stel je vraag "
-                              "opnieuw, bijvoorbeeld met /toestemming.",
-                              "I don't know that choice (any more). Please ask again, e.g. "
-                              "with /consent."), data={"step": "expired"}),))  # fmt: skip
+        return Turn(
+            (
+                Reply(
+                    tr(
+                        ctx.language,
+                        "I don't know that choice (any more). Please ask again, e.g. with "
+                        "/consent.",
+                    ),
+                    data={"step": "expired"},
+                ),
+            )
+        )
 
     # -- steps ------------------------------------------------------------------------------
 
@@ -202,11 +206,18 @@ class ConsentFlow:
             picked = pick_typed(text, state["choices"], state.get("labels", []))
             if picked is None:
                 return Turn(
-                    (Reply(_t(ctx.language, "Welke bedoel je? Kies een van de knoppen of typ "
-                              "het nummer.", "Which one do you mean? Press one of the buttons "
-                              "or type its number."), data={"step": "pick"}),),
+                    (
+                        Reply(
+                            tr(
+                                ctx.language,
+                                "Which one do you mean? Press one of the buttons or type its "
+                                "number.",
+                            ),
+                            data={"step": "pick"},
+                        ),
+                    ),
                     state,
-                )  # fmt: skip
+                )
             kind, _, key = picked.partition("|")
             state = {k: v for k, v in state.items() if k not in ("choices", "labels")}
             state["subject"] = {"kind": kind, "key": key}
@@ -234,8 +245,7 @@ class ConsentFlow:
 
     def _proceed(self, ctx: FlowContext, state: dict[str, Any]) -> Turn:
         if "subject" not in state:
-            return Turn((Reply(subject_question(ctx.language), data={"step": "subject"}),),
-                        state)  # fmt: skip
+            return Turn((Reply(subject_question(ctx.language), data={"step": "subject"}),), state)
         if "medium" not in state:  # (again) which medium: the same choice as before
             asked = state.get("media", []) if state.get("which") else []
             offered = [m for m in self._asker_catalogue(ctx).media if m.name in asked]
@@ -253,8 +263,12 @@ class ConsentFlow:
         options = list(among) or [m for m in self._asker_catalogue(ctx).media if m.needs_consent]
         # The words for each offered medium go with the question, so that ``accepts`` can
         # recognise the answer without the configuration (no names: media only).
-        state = {**state, "media": [m.name for m in options], "which": bool(among),
-                 "medium_words": {m.name: [m.name, *m.synonyms] for m in options}}  # fmt: skip
+        state = {
+            **state,
+            "media": [m.name for m in options],
+            "which": bool(among),
+            "medium_words": {m.name: [m.name, *m.synonyms] for m in options},
+        }
         text = medium_question(lang, bool(among), _subject_name(ctx, state.get("subject")), unknown)
         buttons = tuple(Button(m.label(lang), "consent-medium", m.name) for m in options)
         return Turn((Reply(text, buttons=buttons, data={"step": "medium"}),), state)
@@ -287,9 +301,10 @@ class ConsentFlow:
             return not_found(lang)
         group_of = groups_of(ctx.directory, nearby)
         candidates = [
-            p for p in nearby
+            p
+            for p in nearby
             if may_ask_about(ctx.asker, p.location, group_of.get(p.group_id or ""), today) is None
-        ]  # fmt: skip
+        ]
         if not candidates:
             return refuse(lang, "no_relation")
         exact = [p for p in candidates if name_words(p.name.display) == typed]
@@ -299,9 +314,11 @@ class ConsentFlow:
             return {"kind": "pupil", "key": candidates[0].key}
         return choose(
             lang,
-            [(f"pupil|{p.key}", pupil_label(p, group_of.get(p.group_id or "")))
-             for p in candidates],
-        )  # fmt: skip
+            [
+                (f"pupil|{p.key}", pupil_label(p, group_of.get(p.group_id or "")))
+                for p in candidates
+            ],
+        )
 
     # -- the answer -------------------------------------------------------------------------
 
@@ -338,17 +355,23 @@ class ConsentFlow:
                     match_in_group(hidden, [pupil])[0]
                 )
                 answer = register.check_pupil(
-                    pupil.key, medium.name, today,
-                    recognisable=not hidden_here, asserted_by=ctx.asker.actor,
-                )  # fmt: skip
+                    pupil.key,
+                    medium.name,
+                    today,
+                    recognisable=not hidden_here,
+                    asserted_by=ctx.asker.actor,
+                )
                 return Turn((pupil_reply(pupil, medium, answer, lang),))
             assert group is not None
             members = [p for p in ctx.directory.pupils_in(group.group_id) if p.active]
             left_out, unmatched = match_in_group(hidden, members)
             group_answer = register.check_group(
-                group.group_id, medium.name, today,
-                not_recognisable=[p.key for p in left_out], asserted_by=ctx.asker.actor,
-            )  # fmt: skip
+                group.group_id,
+                medium.name,
+                today,
+                not_recognisable=[p.key for p in left_out],
+                asserted_by=ctx.asker.actor,
+            )
         except (UnknownMedium, UnknownPupil):
             return not_found(lang)
         return Turn((group_reply(group, medium, group_answer, lang, unmatched),))
