@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
-from typing import Protocol
+from datetime import date, datetime
+from typing import Protocol, runtime_checkable
 
 # moved to provisioner.errors (the error taxonomy); still importable from here
 from provisioner.errors import OutcomeUnknown as OutcomeUnknown
@@ -98,8 +98,107 @@ class TargetSnapshot:
     libraries: Sequence[RemoteLibrary] = ()
 
 
-class LibraryTarget(Protocol):
-    """What a target with ``supports_libraries`` offers besides the ``Target`` verbs."""
+class TargetDefaults:
+    """The plain attributes every target declares, with their defaults; a target class
+    inherits them and overrides what differs (``parallel = 8``, ``batch_size = 50``)."""
+
+    #: How many operations of one phase the target takes at once (a thread-safe target).
+    parallel: int = 1
+    #: The attribute names of ``AccountSpec.attributes`` the target stores (and so reports
+    #: back); the planner compares only these. None: all of them.
+    stored_attributes: frozenset[str] | None = None
+    #: How many members one ``add_members``/``remove_members`` call may take (a GroupTarget).
+    batch_size: int = 20
+
+
+@runtime_checkable
+class AccountTarget(Protocol):
+    """A system where accounts are kept in step with the sources: the verbs every target has.
+
+    An account carries the board-wide key (``AccountSpec.key``) in its own correlation
+    attribute and reports it back, so it can be found (``find_accounts``) and adopted again.
+    A target made with ``dry_run`` refuses every write with ``DryRunRejected``. What else a
+    target can do is a capability below, which it implements or not: the engine and the
+    executor check them with ``isinstance`` and plan nothing a target cannot do.
+    """
+
+    name: str
+
+    @property
+    def parallel(self) -> int: ...
+
+    @property
+    def stored_attributes(self) -> frozenset[str] | None: ...
+
+    def read(self) -> TargetSnapshot: ...
+
+    def find_accounts(self, key: str) -> Sequence[RemoteAccount]:
+        """All accounts carrying this correlation key (0, 1, or more: ambiguous)."""
+        ...
+
+    def create_account(self, spec: AccountSpec) -> str:
+        """Create and return the remote id; AlreadyExistsError if the key or name is taken."""
+        ...
+
+    def update_account(self, remote_id: str, spec: AccountSpec) -> None: ...
+
+    def set_enabled(self, remote_id: str, enabled: bool) -> None: ...
+
+    def delete_account(self, remote_id: str) -> None: ...
+
+
+#: The name most of the code knows the base by.
+Target = AccountTarget
+
+
+@runtime_checkable
+class GroupTarget(AccountTarget, Protocol):
+    """Access groups and their members (a SIS has none: access follows the role there)."""
+
+    @property
+    def batch_size(self) -> int: ...
+
+    def find_groups(self, key: str) -> Sequence[RemoteGroup]: ...
+
+    def create_group(self, spec: GroupSpec) -> str: ...
+
+    def add_members(self, group_remote_id: str, member_remote_ids: Sequence[str]) -> None:
+        """Add members; members already present are not an error."""
+        ...
+
+    def remove_members(self, group_remote_id: str, member_remote_ids: Sequence[str]) -> None:
+        """Remove members; members already absent are not an error."""
+        ...
+
+
+@runtime_checkable
+class LicenceTarget(AccountTarget, Protocol):
+    """Licences on accounts (Microsoft 365)."""
+
+    def assign_licences(
+        self, remote_id: str, add: Sequence[str], remove: Sequence[str]
+    ) -> None: ...
+
+
+@runtime_checkable
+class SessionTarget(AccountTarget, Protocol):
+    """Sign-in sessions that can be revoked (Microsoft 365), and verified:
+    ``sessions_revoked_since`` says whether a revocation reached the account at or after
+    ``since`` (an aware UTC time, when the revoke was being sent), so a revoke whose answer
+    was lost, or that was in flight when the process died, is verified instead of sent again.
+    """
+
+    def revoke_sessions(self, remote_id: str) -> None: ...
+
+    def sessions_revoked_since(self, remote_id: str, since: datetime) -> bool: ...
+
+
+@runtime_checkable
+class LibraryTarget(GroupTarget, Protocol):
+    """Document libraries (SharePoint; AD file shares): a site per location
+    (``create_site(key, display_name) -> id``), a library per access group
+    (``create_library(site_id, key, display_name, description) -> id``), shared with
+    exactly that group (``grant_library``, ``revoke_library``)."""
 
     def create_site(self, key: str, display_name: str) -> str: ...
 
@@ -112,66 +211,27 @@ class LibraryTarget(Protocol):
     def revoke_library(self, library_id: str, grant_id: str) -> None: ...
 
 
-class Target(Protocol):
-    """A system where accounts and group memberships are kept in step with the sources."""
+@runtime_checkable
+class EndDateTarget(AccountTarget, Protocol):
+    """A target that records the end of service, not just "off" (a SIS): a leaver is made
+    inactive with ``end_service(remote_id, last_day)``, HR's last working day (None: the
+    person is no longer in any source; the target picks the day before the run)."""
 
-    name: str
-    #: The target supports licences (Microsoft 365); others ignore licence operations.
-    supports_licences: bool
-    #: The target can revoke sign-in sessions (Microsoft 365).
-    supports_sessions: bool
-    #: Optional: the attribute names of ``AccountSpec.attributes`` the target stores (and so
-    #: reports back); the planner compares only these. Absent: all of them.
-    #: Optional: ``supports_groups = False`` for a target without access groups (a SIS, where
-    #: access follows the role): no group or membership operations are planned for it.
-    #: Optional: ``supports_end_dates = True``: ``set_enabled(remote_id, False, left_on=day)``
-    #: gets the last working day from HR (a SIS records the end of service, not just "off").
-    #: Optional: ``batch_size``, how many members one ``add_members`` call may take (20).
-    #: Optional: ``supports_libraries`` with ``create_site(key, display_name) -> id``,
-    #: ``create_library(site_id, key, display_name, description) -> id``,
-    #: ``grant_library(library_id, group_id)`` and ``revoke_library(library_id, grant_id)``:
-    #: a document library per access group, shared with exactly that group.
-    #: Optional, with ``supports_sessions``: ``sessions_revoked_since(remote_id, since) -> bool``
-    #: says whether a revocation reached the account at or after ``since`` (an aware UTC time,
-    #: when the revoke was being sent), so a revoke whose answer was lost, or that was in flight
-    #: when the process died, is verified instead of sent again.
-
-    def read(self) -> TargetSnapshot: ...
-
-    def find_accounts(self, key: str) -> Sequence[RemoteAccount]:
-        """All accounts carrying this correlation key (0, 1, or more: ambiguous)."""
-        ...
-
-    def find_groups(self, key: str) -> Sequence[RemoteGroup]: ...
-
-    def create_account(self, spec: AccountSpec) -> str:
-        """Create and return the remote id; AlreadyExistsError if the key or name is taken."""
-        ...
-
-    def update_account(self, remote_id: str, spec: AccountSpec) -> None: ...
-
-    def set_enabled(self, remote_id: str, enabled: bool) -> None: ...
-
-    def revoke_sessions(self, remote_id: str) -> None: ...
-
-    def delete_account(self, remote_id: str) -> None: ...
-
-    def create_group(self, spec: GroupSpec) -> str: ...
-
-    def add_members(self, group_remote_id: str, member_remote_ids: Sequence[str]) -> None:
-        """Add members; members already present are not an error."""
-        ...
-
-    def remove_members(self, group_remote_id: str, member_remote_ids: Sequence[str]) -> None:
-        """Remove members; members already absent are not an error."""
-        ...
-
-    def assign_licences(
-        self, remote_id: str, add: Sequence[str], remove: Sequence[str]
-    ) -> None: ...
+    def end_service(self, remote_id: str, last_day: date | None) -> None: ...
 
 
-class SessionsTarget(Protocol):
-    """What a target that can verify a revocation offers (see ``Target``)."""
+#: Each optional capability and its protocol, for messages and the conformance suite.
+CAPABILITIES: dict[str, type] = {
+    "groups": GroupTarget,
+    "licences": LicenceTarget,
+    "sessions": SessionTarget,
+    "libraries": LibraryTarget,
+    "end dates": EndDateTarget,
+}
 
-    def sessions_revoked_since(self, remote_id: str, since: datetime) -> bool: ...
+
+def capabilities(target: AccountTarget) -> frozenset[str]:
+    """The names of the optional capabilities ``target`` implements."""
+    return frozenset(
+        name for name, protocol in CAPABILITIES.items() if isinstance(target, protocol)
+    )

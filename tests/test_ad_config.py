@@ -12,6 +12,7 @@ from connectors.ad.target import ADTarget
 from provisioner.config import ADTargetConfig, load_config
 from provisioner.config_check import check
 from provisioner.errors import ConfigError
+from provisioner.targets import LibraryTarget
 from provisioner.wiring import build_targets
 
 BOARD = """
@@ -68,7 +69,7 @@ def test_an_ad_target_is_read_from_the_file_and_built(
         assert isinstance(built, ADTarget)
         assert built.client.settings.port == 636
         assert built.client.settings.bind_password == "s3cret!"
-        assert built.supports_libraries
+        assert isinstance(built, LibraryTarget)  # file shares configured
         assert built.authoritative_groups == ("class:*", "loc:*:care")
 
 

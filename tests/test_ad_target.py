@@ -17,8 +17,9 @@ from ldap3.core.exceptions import (
 
 from connectors.ad import layout
 from connectors.ad.client import ADClient, LdapSettings, values
+from connectors.ad.share_target import ADShareTarget, ShareOptions
 from connectors.ad.shares import FileShares, LocalShares, SmbSettings
-from connectors.ad.target import ADTarget, ShareOptions
+from connectors.ad.target import ADTarget
 from provisioner.errors import AlreadyExistsError, FatalError
 from provisioner.targets import AccountSpec, Target
 from tests.conformance import SCHOOL, TargetConformance, World, teacher
@@ -48,16 +49,13 @@ def make_client(dc: SambaDC, *, dry_run: bool = False, **settings: object) -> AD
     return ADClient(LdapSettings(**values), dry_run=dry_run)  # type: ignore[arg-type]
 
 
-def make_target(
-    dc: SambaDC, managed_ou: str, *, dry_run: bool = False, **options: object
-) -> ADTarget:
+def make_target(dc: SambaDC, managed_ou: str, *, dry_run: bool = False) -> ADTarget:
     return ADTarget(
         "ad",
         make_client(dc, dry_run=dry_run, page_size=3),  # tiny pages: every read pages
         base_dn=dc.base_dn,
         domain="example.nl",
         managed_ou=managed_ou,
-        **options,  # type: ignore[arg-type]
     )
 
 
@@ -99,8 +97,9 @@ class TestADConformanceWithShares(TestADConformance):
             ),
             dry_run=dry_run,
         )  # fmt: skip
-        target = make_target(
-            dc, CONFORMANCE_OU, dry_run=dry_run, shares=shares,
+        target = ADShareTarget(
+            "ad", make_client(dc, dry_run=dry_run, page_size=3), base_dn=dc.base_dn,
+            domain="example.nl", managed_ou=CONFORMANCE_OU, shares=shares,
             share_options=ShareOptions(share_template="C{brin6}"),
         )  # fmt: skip
         self.opened.append(target)

@@ -473,7 +473,7 @@ def test_sites_libraries_and_grants_with_lost_answers_end_as_a_calm_run(tmp_path
 # -- SIS staff (Somtoday HRM): the same fault at the Target interface ---------------------------
 
 
-@pytest.mark.parametrize("verb", ["create_account", "update_account", "set_enabled"])
+@pytest.mark.parametrize("verb", ["create_account", "update_account", "end_service"])
 def test_somtoday_staff_with_a_lost_answer_writes_each_record_once(
     tmp_path: Path, verb: str
 ) -> None:

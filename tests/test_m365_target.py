@@ -12,6 +12,7 @@ import pytest
 
 from connectors.emulators.graph import EmulatorSettings, GraphEmulator
 from connectors.m365.client import GraphClient
+from connectors.m365.libraries import M365LibraryTarget
 from connectors.m365.target import M365Target, group_key, group_nickname
 from provisioner.store.db import make_engine, session_factory, upgrade
 from provisioner.targets import Target
@@ -48,6 +49,14 @@ class TestM365Target(TargetConformance):
 
     def make_target(self, path: Path, dry_run: bool) -> Target:
         return m365(self._emulator, dry_run=dry_run)
+
+
+class TestM365LibraryTarget(TestM365Target):
+    """The same suite with SharePoint on: the library tests run too."""
+
+    def make_target(self, path: Path, dry_run: bool) -> Target:
+        client = client_for(self._emulator, dry_run=dry_run)
+        return M365LibraryTarget("m365", client, domain="example.nl")
 
 
 def test_a_new_user_joins_its_groups_although_graph_has_not_replicated_it_yet(

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from connectors.ad.client import ADClient, LdapSettings
+from connectors.ad.share_target import ADShareTarget, ShareOptions
 from connectors.ad.shares import FileShares, LocalShares, SmbSettings
-from connectors.ad.target import ADTarget, ShareOptions
+from connectors.ad.target import ADTarget
 from provisioner.config import ADTargetConfig, Config
 
 
@@ -44,6 +45,12 @@ def build_ad_target(config: Config, target: ADTargetConfig, *, dry_run: bool) ->
             SmbSettings(fs.server, fs.netbios_domain, fs.user, password, local), dry_run=dry_run
         )
         options = ShareOptions(share_template=fs.share_template)
+    if shares is not None:
+        return ADShareTarget(
+            target.name, client, base_dn=target.base_dn, domain=config.board.domain,
+            shares=shares, share_options=options, pupil_domain=config.board.pupil_domain,
+            managed_ou=target.managed_ou, authoritative_groups=target.authoritative_groups,
+        )  # fmt: skip
     return ADTarget(
         target.name,
         client,
@@ -52,6 +59,4 @@ def build_ad_target(config: Config, target: ADTargetConfig, *, dry_run: bool) ->
         pupil_domain=config.board.pupil_domain,
         managed_ou=target.managed_ou,
         authoritative_groups=target.authoritative_groups,
-        shares=shares,
-        share_options=options,
     )

@@ -12,12 +12,8 @@ Mapping (docs/ad.md):
   their first password from the board's ICT desk (:meth:`ADTarget.reset_password`, after an
   identity check) or from self-service password reset;
 - every access group of the policy is a **global** security group (AGDLP's "G") whose key is
-  kept in ``info``; with file shares, each access group's folder has a **domain-local** group
-  ("DL") that holds the global group and is the only principal on the folder's ACL;
-- a location is a share (site), an access group's folder is a library; the planner's
-  ``create_site``/``create_library``/``grant_library``/``revoke_library`` make the share,
-  the folder and its DL group, and nest the global group in it. A folder whose ACL differs
-  from the one wanted is reported without grants, so the next run sets it again (repair).
+  kept in ``info``; file shares, with a domain-local group per folder, are
+  :mod:`connectors.ad.share_target`.
 
 A write whose answer was lost (the transport raises ``OutcomeUnknown``, never sending it
 again) fails the verb, and the executor verifies by the object's key. Inside
@@ -45,11 +41,9 @@ from dataclasses import dataclass, field
 from ldap3 import BASE, MODIFY_ADD, MODIFY_DELETE, MODIFY_REPLACE, Connection
 from ldap3.core import exceptions as ldap_errors
 
-from connectors.ad import layout
+from connectors.ad import layout, passwords
 from connectors.ad.client import ADClient, Entry, first, values
 from connectors.ad.layout import Layout, filter_value, rdn
-from connectors.ad.shares import FileShares
-from connectors.passwords import initial_password
 from provisioner.errors import AlreadyExistsError, NotFoundError, OutcomeUnknown, RejectedError
 from provisioner.targets import (
     AccountSpec,
@@ -58,6 +52,7 @@ from provisioner.targets import (
     RemoteGroup,
     RemoteLibrary,
     RemoteSite,
+    TargetDefaults,
     TargetSnapshot,
 )
 
@@ -76,11 +71,6 @@ GLOBAL_SECURITY = -2147483646  # 0x80000002
 DOMAIN_LOCAL_SECURITY = -2147483644  # 0x80000004
 
 
-@dataclass(frozen=True)
-class ShareOptions:
-    share_template: str = "{brin6}"
-
-
 @dataclass
 class _Read:
     """What one read of the directory saw, for the file-share part of the snapshot."""
@@ -90,13 +80,12 @@ class _Read:
     accounts: set[str] = field(default_factory=set)  # GUIDs of the accounts it manages
 
 
-class ADTarget:
-    """A target connector for on-premises Active Directory and its file shares."""
+class ADTarget(TargetDefaults):
+    """A target connector for on-premises Active Directory: accounts and groups (a
+    ``GroupTarget``; no licences, and no sessions: AD cannot end Kerberos tickets already
+    issued). With file shares: :class:`connectors.ad.share_target.ADShareTarget`."""
 
-    supports_licences = False
-    supports_sessions = False  # AD cannot end Kerberos tickets already issued
     batch_size = 50
-    parallel = 1
     stored_attributes = frozenset({"kind", "role", "locations"})
 
     def __init__(
@@ -109,8 +98,6 @@ class ADTarget:
         pupil_domain: str | None = None,
         managed_ou: str = "Provisioner",
         authoritative_groups: Sequence[str] = ("*",),
-        shares: FileShares | None = None,
-        share_options: ShareOptions | None = None,
     ) -> None:
         self.name = name
         self.client = client
@@ -118,17 +105,11 @@ class ADTarget:
         self.domain = domain
         self.pupil_domain = pupil_domain or domain
         self.authoritative_groups = tuple(authoritative_groups)
-        self.shares = shares
-        self.share_options = share_options or ShareOptions()
-        #: a share per location, a folder per access group (the planner's library verbs)
-        self.supports_libraries = shares is not None
         self._domain_sid: str | None = None
         self._known_ous: set[str] = set()
 
     def close(self) -> None:
         self.client.close()
-        if self.shares is not None:
-            self.shares.close()
 
     # -- reading -----------------------------------------------------------------------------
 
@@ -150,7 +131,7 @@ class ADTarget:
                 accounts.append(self._account(user))
         read = _Read(dn_to_guid=dn_to_guid, accounts={a.remote_id for a in accounts})
         groups = self._read_groups(read)
-        sites, libraries = self._read_libraries(read) if self.shares else ([], [])
+        sites, libraries = self._read_libraries(read)
         return TargetSnapshot(accounts, groups, frozenset(taken), sites, libraries)
 
     def find_accounts(self, key: str) -> Sequence[RemoteAccount]:
@@ -218,7 +199,7 @@ class ADTarget:
             if not landed:
                 raise
             dn = self._dn(landed[0].remote_id)
-        self._first_password(dn)
+        passwords.first_password(self.client, dn)
         if spec.enabled:
             try:
                 self._set_uac(dn, enabled=True)
@@ -261,18 +242,11 @@ class ADTarget:
 
     def reset_password(self, remote_id: str, password: str, *, must_change: bool = True) -> None:
         """The ICT desk's reset (after checking who asks): over TLS, never logged."""
-        self._set_password(self._dn(remote_id), password, must_change=must_change)
-
-    def revoke_sessions(self, remote_id: str) -> None:
-        """AD has no session revocation; a disabled account gets no new tickets."""
-        self._dn(remote_id)
+        passwords.set_password(self.client, self._dn(remote_id), password, must_change=must_change)
 
     def delete_account(self, remote_id: str) -> None:
         dn = self._dn(remote_id)
         self.client.delete("delete_account", dn)
-
-    def assign_licences(self, remote_id: str, add: Sequence[str], remove: Sequence[str]) -> None:
-        raise RejectedError("Active Directory has no licences")
 
     # -- groups ----------------------------------------------------------------------------------
 
@@ -308,68 +282,6 @@ class ADTarget:
                 gone.append(have[dn.lower()])
         if gone:
             self.client.modify("remove_members", group["dn"], {"member": [(MODIFY_DELETE, gone)]})
-
-    # -- file shares (the planner's site and library verbs) ---------------------------------
-
-    def create_site(self, key: str, display_name: str) -> str:
-        """The location's share, its classes folder, and the DL group that may list them."""
-        shares = self._shares()
-        brin6 = key.removeprefix("site:")
-        share = layout.share_name(self.share_options.share_template, brin6)
-        if share not in shares.shares():
-            shares.create_share(share, self._admin_sid())
-        self._site_group(key, share)
-        shares.make_folder(share, layout.CLASSES_FOLDER)
-        self._ensure_list_acls(share)
-        return share
-
-    def create_library(self, site_id: str, key: str, display_name: str, description: str) -> str:
-        """The access group's folder and its domain-local group ("wijzigen", modify)."""
-        shares = self._shares()
-        path = layout.folder_of(key, display_name)
-        found = self._folder_groups(key)
-        if found:
-            group_id = layout.guid_text(found[0]["objectguid"])
-        else:
-            group_id = self._create_group(
-                layout.group_sam_name("DL", f"{site_id}_{path}_M"),
-                DOMAIN_LOCAL_SECURITY,
-                info=layout.FOLDER_MARK + key,
-                display_name=f"{site_id}\\{path} (wijzigen)",
-                description=f"Modify \\\\{site_id}\\{path}",
-                admin_description=f"{site_id}|{path}",
-            )
-        shares.make_folder(site_id, path)
-        self._set_folder_acl(site_id, path, group_id)
-        return group_id
-
-    def grant_library(self, library_id: str, group_id: str) -> None:
-        """Nest the access group in the folder's DL group (and in the location's list group),
-        then make the folder's ACL the wanted one again."""
-        share, path = self._folder(library_id)
-        self.add_members(library_id, [group_id])
-        site = self._site_groups().get(share)
-        if site is not None:
-            self.add_members(layout.guid_text(site["objectguid"]), [group_id])
-        shares = self._shares()
-        shares.make_folder(share, path)
-        self._set_folder_acl(share, path, library_id)
-        self._ensure_list_acls(share)
-
-    def revoke_library(self, library_id: str, grant_id: str) -> None:
-        """Take a principal out of the folder's DL group (and out of the list group when it
-        has no other folder at the location)."""
-        share, _ = self._folder(library_id)
-        self.remove_members(library_id, [grant_id])
-        grant_dn = self._dn(grant_id).lower()
-        still = any(
-            grant_dn in {dn.lower() for dn in values(group, "member")}
-            for group in self._all_folder_groups()
-            if first(group, "adminDescription").split("|")[0] == share
-        )
-        site = self._site_groups().get(share)
-        if site is not None and not still:
-            self.remove_members(layout.guid_text(site["objectguid"]), [grant_id])
 
     # -- internals: accounts ---------------------------------------------------------------
 
@@ -445,32 +357,6 @@ class ADTarget:
                 conn.modify_dn(dn, rdn("CN", f"{spec.display_name} ({sam})"), new_superior=parent)
 
         self.client.write("move_account", move)
-
-    def _set_password(self, dn: str, password: str, *, must_change: bool) -> None:
-        self._password(dn, password)
-        expiry = "0" if must_change else "-1"  # 0: must change at next logon
-        self.client.modify("password_expiry", dn, {"pwdLastSet": [(MODIFY_REPLACE, [expiry])]})
-
-    def _first_password(self, dn: str) -> None:
-        """A new account's random first password, to be changed at first logon; a lost answer
-        is settled by ``pwdLastSet`` (see the module), never by sending the same write again."""
-        try:
-            self._password(dn, initial_password())
-        except OutcomeUnknown:
-            if self._pwd_last_set(dn) == "0":  # did not land: a fresh one, nobody knows either
-                self._password(dn, initial_password())
-        try:
-            self.client.modify("password_expiry", dn, {"pwdLastSet": [(MODIFY_REPLACE, ["0"])]})
-        except OutcomeUnknown:
-            if self._pwd_last_set(dn) != "0":
-                raise
-
-    def _password(self, dn: str, password: str) -> None:
-        encoded = f'"{password}"'.encode("utf-16-le")
-        self.client.modify("set_password", dn, {"unicodePwd": [(MODIFY_REPLACE, [encoded])]})
-
-    def _pwd_last_set(self, dn: str) -> str:
-        return first(self.client.read_entry(dn, ["pwdLastSet"]), "pwdLastSet", "0")
 
     def _set_uac(self, dn: str, *, enabled: bool) -> None:
         current = int(first(self.client.read_entry(dn, ["userAccountControl"]),
@@ -572,6 +458,17 @@ class ADTarget:
             out.add(guid)
         return frozenset(out)
 
+    def _domain(self) -> str:
+        """The domain's SID, read once."""
+        if self._domain_sid is None:
+            entry = self.client.read_entry(self.layout.base_dn, ["objectSid"])
+            self._domain_sid = layout.sid_text(entry["objectsid"])
+        return self._domain_sid
+
+    def _read_libraries(self, read: _Read) -> tuple[list[RemoteSite], list[RemoteLibrary]]:
+        """The shares and folders (none: this target keeps no file shares)."""
+        return [], []
+
     def _authoritative(self, key: str) -> bool:
         return any(fnmatch.fnmatchcase(key, pattern) for pattern in self.authoritative_groups)
 
@@ -595,126 +492,6 @@ class ADTarget:
                 members = frozenset(m for m in members if m in read.accounts)
             groups.append(self._group(group, members))
         return groups
-
-    def _all_folder_groups(self) -> list[Entry]:
-        return self.client.search(
-            self.layout.groups_ou,
-            f"(&(objectClass=group)(info={filter_value(layout.FOLDER_MARK)}*))",
-            GROUP_ATTRIBUTES,
-        )
-
-    def _folder_groups(self, key: str) -> list[Entry]:
-        return self.client.search(
-            self.layout.groups_ou,
-            f"(&(objectClass=group)(info={filter_value(layout.FOLDER_MARK + key)}))",
-            GROUP_ATTRIBUTES,
-        )
-
-    def _site_groups(self) -> dict[str, Entry]:
-        """The list groups by share name."""
-        found = self.client.search(
-            self.layout.groups_ou,
-            f"(&(objectClass=group)(info={filter_value(layout.SITE_MARK)}*))",
-            GROUP_ATTRIBUTES,
-        )
-        return {first(group, "adminDescription"): group for group in found}
-
-    def _site_group(self, key: str, share: str) -> Entry:
-        groups = self._site_groups()
-        if share not in groups:
-            self._create_group(
-                layout.group_sam_name("DL", f"{share}_List"),
-                DOMAIN_LOCAL_SECURITY,
-                info=layout.SITE_MARK + key,
-                display_name=f"{share} (lijst)",
-                description=f"List \\\\{share} and its {layout.CLASSES_FOLDER} folder",
-                admin_description=share,
-            )
-            groups = self._site_groups()
-        return groups[share]
-
-    def _folder(self, library_id: str) -> tuple[str, str]:
-        entry = self._entry(library_id, ["adminDescription", "info"])
-        share, _, path = first(entry, "adminDescription").partition("|")
-        if not first(entry, "info").startswith(layout.FOLDER_MARK) or not path:
-            raise NotFoundError(f"{library_id} is not a folder group")
-        return share, path
-
-    # -- internals: shares and ACLs ---------------------------------------------------------
-
-    def _shares(self) -> FileShares:
-        if self.shares is None:
-            raise RejectedError("file shares are not configured for this target")
-        return self.shares
-
-    def _domain(self) -> str:
-        if self._domain_sid is None:
-            entry = self.client.read_entry(self.layout.base_dn, ["objectSid"])
-            self._domain_sid = layout.sid_text(entry["objectsid"])
-            if self.shares is not None:
-                self.shares.domain_sid = self._domain_sid
-        return self._domain_sid
-
-    def _admin_sid(self) -> str:
-        return f"{self._domain()}-512"  # Domain Admins
-
-    def _sid(self, guid: str) -> str:
-        return layout.sid_text(self._entry(guid, ["objectSid"])["objectsid"])
-
-    def _set_folder_acl(self, share: str, path: str, group_id: str) -> None:
-        wanted = layout.folder_acl(self._admin_sid(), self._sid(group_id))
-        self._shares().set_acl(share, path, layout.acl_sddl(wanted))
-
-    def _ensure_list_acls(self, share: str) -> None:
-        site = self._site_groups().get(share)
-        if site is None:
-            return
-        wanted = layout.list_acl(self._admin_sid(), layout.sid_text(site["objectsid"]))
-        for path in ("", layout.CLASSES_FOLDER):
-            if not self._acl_is(share, path, wanted):  # nothing here is inherited below
-                self._shares().set_acl(share, path, layout.acl_sddl(wanted), propagate=False)
-
-    def _acl_is(self, share: str, path: str, wanted: frozenset[layout.Ace]) -> bool:
-        sddl = self._shares().acl(share, path)
-        parsed = layout.parse_dacl(sddl, self._domain()) if sddl else None
-        return parsed is not None and parsed[0] and parsed[1] == wanted
-
-    def _read_libraries(self, read: _Read) -> tuple[list[RemoteSite], list[RemoteLibrary]]:
-        shares = self._shares()
-        offered = shares.shares()
-        sites, libraries = [], []
-        admin = self._admin_sid()
-        folder_groups = self._all_folder_groups()
-        access_groups = {
-            first(group, "info").removeprefix(layout.GROUP_MARK): guid
-            for guid, group in read.groups.items()
-            if first(group, "info").startswith(layout.GROUP_MARK)
-        }
-        for share, site in self._site_groups().items():
-            key = first(site, "info").removeprefix(layout.SITE_MARK)
-            if share not in offered:
-                continue
-            listing = layout.list_acl(admin, layout.sid_text(site["objectsid"]))
-            list_ok = all(self._acl_is(share, p, listing) for p in ("", layout.CLASSES_FOLDER))
-            sites.append(RemoteSite(share, key))
-            for group in folder_groups:
-                folder_share, _, path = first(group, "adminDescription").partition("|")
-                if folder_share != share:
-                    continue
-                folder_key = first(group, "info").removeprefix(layout.FOLDER_MARK)
-                guid = layout.guid_text(group["objectguid"])
-                wanted = layout.folder_acl(admin, layout.sid_text(group["objectsid"]))
-                members = self._member_guids(group, read.dn_to_guid)
-                if not self._authoritative(folder_key):
-                    members = frozenset(m for m in members if m in read.groups)
-                ok = list_ok and self._acl_is(share, path, wanted)
-                # a wrong or missing ACL: the access group is reported as not granted, so the
-                # planner grants it again (which sets the ACL); other members stay visible,
-                # so the planner revokes those in the same run
-                own = access_groups.get(folder_key)
-                grants = {m: m for m in members if ok or m != own}
-                libraries.append(RemoteLibrary(guid, folder_key, key, grants))
-        return sites, libraries
 
 
 def _parent(dn: str) -> str:

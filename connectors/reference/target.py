@@ -35,6 +35,7 @@ from provisioner.targets import (
     OutcomeUnknown,
     RemoteAccount,
     RemoteGroup,
+    TargetDefaults,
     TargetSnapshot,
 )
 
@@ -72,12 +73,9 @@ def _writes(method: Method) -> Method:
     return cast(Method, guarded)
 
 
-class ReferenceTarget:
-    """A target connector for the built-in reference directory."""
-
-    supports_licences = True
-    supports_sessions = True
-    batch_size = 20
+class ReferenceTarget(TargetDefaults):
+    """A target connector for the built-in reference directory: accounts, groups,
+    licences and sessions (``GroupTarget``, ``LicenceTarget``, ``SessionTarget``)."""
 
     def __init__(
         self,

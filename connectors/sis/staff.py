@@ -11,10 +11,10 @@ inactive. How depends on the SIS (see each system's ``staff.py``):
   inactive through ``DatumUitDienst``;
 - ParnasSys: no write interface: every step is a manual task for the location leader.
 
-**End of service.** The targets set ``supports_end_dates``: the engine passes a leaver's last
-working day from HR (``left_on``) to ``set_enabled``, and that day is the end of service
-(datum uit dienst) written to the SIS. Without one (the person is no longer in any source)
-it is the day before the run.
+**End of service.** The targets are an ``EndDateTarget``: the executor passes a leaver's
+last working day from HR to ``end_service``, and that day is the end of service (datum uit
+dienst) written to the SIS. Without one (the person is no longer in any source) it is the
+day before the run; ``set_enabled(remote_id, False)`` does the same.
 
 Neither Somtoday nor Magister can delete a staff record (they keep them as the school's
 administration), so ``delete_account`` sends nothing: the account stays inactive.
@@ -27,9 +27,9 @@ medewerker by the employee number (the key), and sends again only what did not l
 
 **No access groups.** A SIS has none of the board's access groups (``loc:…``, ``class:…``):
 a staff member's access in the SIS follows their function and the SIS's own rosters
-(mentors, teachers of a class). The targets set ``supports_groups = False``, so the engine
-plans no group or membership operation for them; the group verbs of the target protocol are
-there only to complete it and are never called.
+(mentors, teachers of a class). The targets are no ``GroupTarget`` (nor a
+``LicenceTarget`` or ``SessionTarget``), so the planner plans no group, membership,
+licence or session operation for them.
 """
 
 from __future__ import annotations
@@ -56,7 +56,7 @@ from provisioner.errors import (
     RejectedError,
     TransientError,
 )
-from provisioner.targets import AccountSpec, GroupSpec, RemoteAccount, RemoteGroup
+from provisioner.targets import AccountSpec, RemoteAccount, TargetDefaults, TargetSnapshot
 
 #: Lower-case words that start a Dutch surname's tussenvoegsel.
 PREFIX_WORDS = frozenset(
@@ -161,15 +161,11 @@ def write_error(
     return verdict.build(message)
 
 
-class SisStaffTarget:
-    """What every SIS staff target is: no access groups, licences or sessions; one write at
-    a time; the dry-run guard; records kept, never deleted."""
+class SisStaffTarget(TargetDefaults):
+    """What every SIS staff target is: accounts with an end of service (an
+    ``EndDateTarget``), no access groups, licences or sessions; one write at a time; the
+    dry-run guard; records kept, never deleted."""
 
-    parallel = 1
-    supports_groups = False
-    supports_end_dates = True
-    supports_licences = False
-    supports_sessions = False
     #: the planner compares only the SIS function
     stored_attributes: frozenset[str] = frozenset({"sis_role"})
 
@@ -203,28 +199,6 @@ class SisStaffTarget:
         """The SIS keeps staff records as the school's administration: the account stays
         inactive and nothing is sent (see the module)."""
         self.guard()
-
-    # -- the target protocol's group and licence verbs: never planned for a SIS ---------------
-
-    def find_groups(self, key: str) -> Sequence[RemoteGroup]:
-        """No access groups in a SIS (``supports_groups`` is False)."""
-        return []
-
-    def create_group(self, spec: GroupSpec) -> str:
-        """Never planned (``supports_groups`` is False)."""
-        raise FatalError(f"{self.name} keeps no access groups (supports_groups is False)")
-
-    def add_members(self, group_remote_id: str, member_remote_ids: Sequence[str]) -> None:
-        """Never planned (``supports_groups`` is False)."""
-
-    def remove_members(self, group_remote_id: str, member_remote_ids: Sequence[str]) -> None:
-        """Never planned (``supports_groups`` is False)."""
-
-    def revoke_sessions(self, remote_id: str) -> None:
-        """Not offered by a SIS (``supports_sessions`` is False): never planned."""
-
-    def assign_licences(self, remote_id: str, add: Sequence[str], remove: Sequence[str]) -> None:
-        """A SIS has no licences (``supports_licences`` is False): never planned."""
 
 
 Record = TypeVar("Record", bound=Mapping[str, Any])
@@ -267,7 +241,12 @@ class CompleteRecordTarget(SisStaffTarget, Generic[Record, Payload]):
 
     # -- the account verbs ---------------------------------------------------------------------
 
+    def read(self) -> TargetSnapshot:
+        raise NotImplementedError
+
     def find_accounts(self, key: str) -> Sequence[RemoteAccount]:
+        """Read the SIS again (the records may be stale, or not read yet), then look."""
+        self.read()
         number = key.removeprefix("staff:")
         record = self.records.get(number)
         return [self.account(number, record)] if record is not None else []
@@ -285,12 +264,20 @@ class CompleteRecordTarget(SisStaffTarget, Generic[Record, Payload]):
         self.guard()
         self.send(self.from_spec(remote_id, spec, self.record(remote_id)))
 
-    def set_enabled(self, remote_id: str, enabled: bool, left_on: date | None = None) -> None:
-        """In service again (no end date), or out of service on ``left_on``, HR's last
-        working day (see :func:`end_of_service`)."""
+    def set_enabled(self, remote_id: str, enabled: bool) -> None:
+        """In service again (no end date), or out of service since yesterday."""
+        self.write_end(remote_id, None if enabled else end_of_service(None, self.day))
+
+    def end_service(self, remote_id: str, last_day: date | None) -> None:
+        """Out of service on ``last_day``, HR's last working day (see
+        :func:`end_of_service`)."""
+        self.write_end(remote_id, end_of_service(last_day, self.day))
+
+    def write_end(self, remote_id: str, end: date | None) -> None:
+        """The complete record as the SIS has it, with this end of service (None: in
+        service)."""
         self.guard()
         payload = self.from_record(remote_id, self.record(remote_id))
-        end = None if enabled else end_of_service(left_on, self.day)
         self.send(self.with_end(payload, end))
 
     def record(self, remote_id: str) -> Record:

@@ -64,7 +64,14 @@ from provisioner.store.tables import (
     SyncRun,
     TargetLock,
 )
-from provisioner.targets import Target, TargetSnapshot
+from provisioner.targets import (
+    GroupTarget,
+    LibraryTarget,
+    LicenceTarget,
+    SessionTarget,
+    Target,
+    TargetSnapshot,
+)
 
 log = logging.getLogger("provisioner.sync")
 
@@ -480,20 +487,19 @@ class Engine:
             licences=licences,
             sis_roles=settings.get("sis_roles", {}),
         )
-        if not getattr(target, "supports_groups", True):  # a SIS: access follows the role there
-            view = dataclasses.replace(view, groups={})
         with self.sessions() as session:
             links = load_links(session, target.name)
         options = PlanOptions(
             today=today,
             grace_days=self.config.lifecycle.grace_days,
             pupil_grace_days=self.config.lifecycle.pupil_grace_days,
-            supports_licences=target.supports_licences,
-            supports_sessions=target.supports_sessions,
+            supports_groups=isinstance(target, GroupTarget),  # a SIS: access follows the role
+            supports_licences=isinstance(target, LicenceTarget),
+            supports_sessions=isinstance(target, SessionTarget),
             managed_licences=frozenset(sku for skus in licences.values() for sku in skus),
             rename_accounts=self.config.naming.rename_on_name_change,
-            stored_attributes=getattr(target, "stored_attributes", None),
-            supports_libraries=bool(getattr(target, "supports_libraries", False)),
+            stored_attributes=target.stored_attributes,
+            supports_libraries=isinstance(target, LibraryTarget),
         )
         plan = plan_target(target.name, view, snapshot, links.accounts, links.groups, options)
         return self._hold_unapproved_deletions(plan)

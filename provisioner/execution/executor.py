@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from typing import Any, cast
+from typing import Any
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session, sessionmaker
@@ -47,10 +47,13 @@ from provisioner.planning.planner import AccountLink
 from provisioner.store.tables import JournalEntry, Link
 from provisioner.targets import (
     AccountSpec,
+    EndDateTarget,
     GroupSpec,
+    GroupTarget,
     LibraryTarget,
+    LicenceTarget,
     OutcomeUnknown,
-    SessionsTarget,
+    SessionTarget,
     Target,
     TargetSnapshot,
 )
@@ -176,9 +179,9 @@ class Executor:
         self.today = today
         self.lease = lease
         self.progress = progress
-        self.batch_size = int(getattr(target, "batch_size", 20))
+        self.batch_size = target.batch_size if isinstance(target, GroupTarget) else 1
         #: How many operations of one phase the target takes at once (thread-safe targets).
-        self.parallel = max(1, int(getattr(target, "parallel", 1)))
+        self.parallel = max(1, target.parallel)
         self._count = threading.Lock()
 
     def run(self) -> ExecutionResult:
@@ -432,7 +435,7 @@ class Executor:
             links.set_group(key, group.remote_id)
             return True
         if op is OpType.UPDATE_ACCOUNT:
-            stored: frozenset[str] | None = getattr(self.target, "stored_attributes", None)
+            stored = self.target.stored_attributes
             return (
                 account is not None
                 and all(
@@ -478,12 +481,10 @@ class Executor:
             if account is None:
                 return True  # gone is done
             sent = entry.updated_at
-            verify = getattr(self.target, "sessions_revoked_since", None)
-            if sent is None or verify is None:
-                return False  # this target cannot tell: revoking again changes nothing
+            if sent is None or not isinstance(self.target, SessionTarget):
+                return False  # cannot tell: revoking again changes nothing
             since = sent if sent.tzinfo else sent.replace(tzinfo=UTC)
-            checker = cast(SessionsTarget, self.target)
-            return checker.sessions_revoked_since(account.remote_id, since)
+            return self.target.sessions_revoked_since(account.remote_id, since)
         # links are store-only: just record them again
         return False
 
@@ -508,11 +509,14 @@ class Executor:
             return ""
         if op is OpType.CREATE_GROUP:
             spec = GroupSpec(key, data["display_name"], data["description"])
+            groups = self.target
+            if not isinstance(groups, GroupTarget):
+                raise _lacks(groups, GroupTarget, op)
             try:
-                links.set_group(key, target.create_group(spec))
+                links.set_group(key, groups.create_group(spec))
                 return ""
             except AlreadyExistsError:
-                found = target.find_groups(key)
+                found = groups.find_groups(key)
                 if len(found) != 1:
                     raise
                 links.set_group(key, found[0].remote_id)
@@ -537,14 +541,12 @@ class Executor:
             return ""
         if op is OpType.DISABLE_ACCOUNT:
             left_on = data.get("left_on")
-            if left_on and getattr(target, "supports_end_dates", False):  # a SIS: the HR date
+            last_day = date.fromisoformat(left_on) if left_on else None
 
-                def disable(rid: str) -> None:
-                    target.set_enabled(rid, False, left_on=date.fromisoformat(left_on))  # type: ignore[call-arg]
-
-            else:
-
-                def disable(rid: str) -> None:
+            def disable(rid: str) -> None:
+                if isinstance(target, EndDateTarget):  # a SIS records HR's last working day
+                    target.end_service(rid, last_day)
+                else:
                     target.set_enabled(rid, False)
 
             gone = self._with_heal(key, links, disable, gone_ok=True)
@@ -552,7 +554,10 @@ class Executor:
                 links.set_account(key, AccountLink(self._remote_id(key, links), self.today))
             return "already gone" if gone else ""
         if op is OpType.REVOKE_SESSIONS:
-            gone = self._with_heal(key, links, target.revoke_sessions, gone_ok=True)
+            sessions = self.target
+            if not isinstance(sessions, SessionTarget):
+                raise _lacks(sessions, SessionTarget, op)
+            gone = self._with_heal(key, links, sessions.revoke_sessions, gone_ok=True)
             return "already gone" if gone else ""
         if op is OpType.DELETE_ACCOUNT:
             gone = self._with_heal(key, links, target.delete_account, gone_ok=True)
@@ -561,10 +566,13 @@ class Executor:
         if op in (OpType.ASSIGN_LICENCE, OpType.REMOVE_LICENCE):
             sku = [data["licence"]]
             add, remove = (sku, []) if op is OpType.ASSIGN_LICENCE else ([], sku)
+            licences = self.target
+            if not isinstance(licences, LicenceTarget):
+                raise _lacks(licences, LicenceTarget, op)
             gone = self._with_heal(
                 key,
                 links,
-                lambda rid: target.assign_licences(rid, add, remove),
+                lambda rid: licences.assign_licences(rid, add, remove),
                 gone_ok=op in GONE_IS_DONE,
             )
             return "already gone" if gone else ""
@@ -572,7 +580,9 @@ class Executor:
 
     def _apply_library(self, op: OpType, entry: JournalEntry, links: Links) -> str:
         """Sites, libraries and their grants (SharePoint)."""
-        target = cast(LibraryTarget, self.target)
+        target = self.target
+        if not isinstance(target, LibraryTarget):
+            raise _lacks(target, LibraryTarget, op)
         key, data = entry.object_key, entry.data
         if op is OpType.CREATE_SITE:
             links.set_other("site", key, target.create_site(key, data["display_name"]))
@@ -622,10 +632,13 @@ class Executor:
                 members.append(entry.object_key.removeprefix("remote:"))
             elif entry.object_key in links.accounts:
                 members.append(links.accounts[entry.object_key].remote_id)
+        target = self.target
+        if not isinstance(target, GroupTarget):
+            raise _lacks(target, GroupTarget, op)
         if op is OpType.ADD_MEMBER:
-            self.target.add_members(group_id, members)
+            target.add_members(group_id, members)
         elif members:
-            self.target.remove_members(group_id, members)
+            target.remove_members(group_id, members)
         return ""
 
     def _create_or_adopt(self, key: str, data: dict[str, Any], links: Links) -> str:
@@ -698,6 +711,12 @@ def _spec(key: str, data: dict[str, Any]) -> AccountSpec:
         enabled=data.get("enabled", True),
         attributes=data.get("attributes", {}),
     )
+
+
+def _lacks(target: Target, capability: type, op: OpType) -> RejectedError:
+    """An operation planned for a target without the capability it needs (a journal from
+    before a configuration change): rejected, the run goes on."""
+    return RejectedError(f"{target.name} is no {capability.__name__}: cannot {op.value}")
 
 
 def _describe(exc: ConnectorError) -> str:

@@ -13,6 +13,7 @@ account was disabled, so a back-dated leaver still gets the full period to save 
 
 from __future__ import annotations
 
+import dataclasses
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -47,6 +48,8 @@ class PlanOptions:
     today: date
     grace_days: int = 30
     pupil_grace_days: int = 30
+    #: the target keeps access groups; without them no group or membership is planned
+    supports_groups: bool = True
     supports_licences: bool = False
     supports_sessions: bool = False
     #: licences the provisioner manages; others on an account are left alone
@@ -84,6 +87,8 @@ def plan_target(
     ops: list[Operation] = []
     issues: list[PlanIssue] = []
     today = options.today
+    if not options.supports_groups:  # a SIS: access follows the role there
+        desired = dataclasses.replace(desired, groups={})
 
     accounts, blocked = _resolve_accounts(desired, snapshot, account_links, ops, issues, today)
     groups = _resolve_groups(desired, snapshot, group_links, ops, issues)

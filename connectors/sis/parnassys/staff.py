@@ -271,31 +271,40 @@ class ParnasSysStaffTarget(SisStaffTarget):
         )
         self.pending.note(remote_id, {"task": task.id, "kind": UPDATE, **_names(spec)})
 
-    def set_enabled(self, remote_id: str, enabled: bool, left_on: date | None = None) -> None:
-        """A task to end the dienstverband on ``left_on`` (HR's last working day), or the
-        cancellation of that task for a returner."""
+    def set_enabled(self, remote_id: str, enabled: bool) -> None:
+        """The cancellation of a deactivation task for a returner; disabling without a date
+        is :meth:`end_service` on "their last working day"."""
+        if not enabled:
+            self.end_service(remote_id, None)
+            return
+        self.guard()
+        if remote_id.startswith("task:"):
+            raise NotFoundError(f"{remote_id} is a pending task, not a medewerker yet")
+        self._known(remote_id)
+        note = self.pending.all().get(remote_id)
+        # back before the location leader acted: the task is no longer needed
+        if note is not None and note["kind"] == DEACTIVATE:
+            self.tasks.cancel(
+                note["task"],
+                actor=f"target:{self.name}",
+                reason="HR says this person works here again",
+            )
+            self.pending.drop(remote_id)
+
+    def end_service(self, remote_id: str, last_day: date | None) -> None:
+        """A task to end the dienstverband on ``last_day`` (HR's last working day)."""
         self.guard()
         if remote_id.startswith("task:"):
             raise NotFoundError(f"{remote_id} is a pending task, not a medewerker yet")
         medewerker = self._known(remote_id)
-        note = self.pending.all().get(remote_id)
-        if enabled:  # back before the location leader acted: the task is no longer needed
-            if note is not None and note["kind"] == DEACTIVATE:
-                self.tasks.cancel(
-                    note["task"],
-                    actor=f"target:{self.name}",
-                    reason="HR says this person works here again",
-                )
-                self.pending.drop(remote_id)
-            return
         who = f"{medewerker.given} {medewerker.family} ({medewerker.email or 'no e-mail'})"
-        last_day = left_on.isoformat() if left_on is not None else "their last working day"
+        day = last_day.isoformat() if last_day is not None else "their last working day"
         task = self._open(
             DEACTIVATE,
             f"ParnasSys: set {who} to niet-actief",
             (
                 f"{who} no longer works at your school according to HR (leaver procedure, "
-                f"step 1). In ParnasSys, end the medewerker's dienstverband on {last_day} "
+                f"step 1). In ParnasSys, end the medewerker's dienstverband on {day} "
                 "so they become niet-actief; the Basispoort login disappears after the nightly "
                 "sync. Do it today, then mark this task done."
             ),
