@@ -98,7 +98,7 @@ def _recipient_rows(
     rows: list[tuple[str, str]] = []
     recipient = facts.recipient_kind()
     if recipient is not None:
-        name = RECIPIENTS[recipient][0 if language == "en" else 1]
+        name = tr(language, RECIPIENTS[recipient])
         rows.append((tr(language, "Recipient"), name))
     if facts.recalled is not None:
         rows.append((tr(language, "Recalled"), yn(facts.recalled)))

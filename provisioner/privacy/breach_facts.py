@@ -43,11 +43,11 @@ HARMFUL = frozenset({"national_id", "credentials", "financial"})
 ORDINARY = frozenset({"contact"})
 
 #: Who received or could read the data (EDPB 01/2021 and WP250: the recipient as a factor).
-RECIPIENTS: dict[str, tuple[str, str]] = {
-    "trusted_party": ("a known, trusted party", "een bekende, betrouwbare partij"),
-    "one_person": ("one wrong person", "één verkeerde persoon"),
-    "several": ("several wrong people", "meerdere verkeerde personen"),
-    "public": ("the public (published, anyone can read it)", "iedereen (openbaar)"),
+RECIPIENTS: dict[str, str] = {
+    "trusted_party": N_("a known, trusted party"),
+    "one_person": N_("one wrong person"),
+    "several": N_("several wrong people"),
+    "public": N_("the public (published, anyone can read it)"),
 }
 
 _BOOLEANS = (
