@@ -1,37 +1,20 @@
-"""AFAS Profit transport: the token, the GetConnector client (auth, paging, the one retry policy)
-and the translation of its answers into typed errors. The source that maps the records is
-:mod:`connectors.hr.afas.source`, which keeps these names importable."""
+"""The AFAS Profit protocol: the AfasToken (its XML, the ``Authorization`` header, every form
+to blank) and the translation of GetConnector answers and transport failures into typed
+errors. The client and the mapping are :mod:`connectors.hr.afas.source`, which keeps these
+names importable."""
 
 from __future__ import annotations
 
 import base64
-import hashlib
-import json
-import logging
 import re
 import ssl
-import time
-from collections.abc import Callable, Collection, Mapping
-from typing import Any
-from urllib.parse import quote
+from collections.abc import Collection
 
 import httpx
 
 from connectors.http_status import READ, Kind, classify
-from connectors.retry import retry_policy
 from provisioner.errors import ConnectorError, FatalError, TransientError
 from provisioner.redaction import redact
-
-log = logging.getLogger(__name__)
-
-USER_AGENT = "school-provisioner"
-#: ``orderbyfieldids`` per connector: unique keys, so skip/take paging is stable.
-USERS_ORDER = "Medewerker"
-EMPLOYMENTS_ORDER = "Medewerker,ExternalID"
-DEFAULT_TIMEOUT = 120.0  # seconds per request; AFAS Online itself stops a request at 15 min
-DEFAULT_MAX_ATTEMPTS = 6
-DEFAULT_MAX_WAIT = 300.0  # seconds one page may spend waiting between retries
-
 
 # -- the token ---------------------------------------------------------------------------------
 
@@ -50,7 +33,7 @@ def authorization(token: str) -> str:
     return f"AfasToken {encoded}"
 
 
-def _secrets(token: str) -> list[str]:
+def token_forms(token: str) -> list[str]:
     """Every form of the token that must never appear in a message."""
     xml = token_xml(token)
     forms = [token.strip(), xml, authorization(token).split(" ", 1)[1]]
@@ -175,115 +158,3 @@ def _redacted(error: ConnectorError, secrets: Collection[str]) -> ConnectorError
     if isinstance(error, TransientError):
         return TransientError(clean, error.retry_after)
     return type(error)(clean)
-
-
-# -- the client: auth, paging, the one retry policy -------------------------------------------
-
-
-class AfasClient:
-    """Reads GetConnectors: AfasToken auth, skip/take paging, retries, typed errors."""
-
-    def __init__(
-        self,
-        base_url: str,
-        token: str,
-        *,
-        token_env: str | None = None,
-        transport: httpx.BaseTransport | None = None,
-        ca_file: str | None = None,
-        timeout: float = DEFAULT_TIMEOUT,
-        max_attempts: int = DEFAULT_MAX_ATTEMPTS,
-        max_wait: float = DEFAULT_MAX_WAIT,
-        sleep: Callable[[float], None] = time.sleep,
-    ) -> None:
-        self.base_url = base_url.rstrip("/")
-        self.requests_sent = 0
-        self._token_env = token_env
-        self._secrets = _secrets(token)
-        self._max_attempts = max_attempts
-        self._max_wait = max_wait
-        self._sleep = sleep
-        verify: ssl.SSLContext | bool = True
-        if ca_file is not None:
-            verify = ssl.create_default_context(cafile=ca_file)
-        self._http = httpx.Client(
-            timeout=httpx.Timeout(timeout, connect=min(timeout, 15.0)),
-            verify=verify,
-            transport=transport,
-            trust_env=ca_file is None and transport is None,
-            headers={
-                "Authorization": authorization(token),
-                "Accept": "application/json",
-                "User-Agent": USER_AGENT,
-            },
-        )
-
-    def close(self) -> None:
-        self._http.close()
-
-    def __enter__(self) -> AfasClient:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def rows(self, connector: str, order_by: str, page_size: int) -> list[dict[str, Any]]:
-        """Every row of a GetConnector, ``page_size`` at a time, until a short page.
-
-        A page with the same rows as an earlier one (a server or proxy that ignores
-        ``skip``, or an order that is not stable) stops the read with a FatalError.
-        """
-        rows: list[dict[str, Any]] = []
-        seen: dict[str, int] = {}  # fingerprint of a page -> the skip that gave it
-        skip = 0
-        while True:
-            params = {"skip": str(skip), "take": str(page_size), "orderbyfieldids": order_by}
-            page = self._page(connector, params)
-            log.debug("AFAS %s skip=%d take=%d: %d rows", connector, skip, page_size, len(page))
-            if page:
-                fingerprint = hashlib.sha256(
-                    json.dumps(page, sort_keys=True, default=str).encode()
-                ).hexdigest()
-                if fingerprint in seen:
-                    raise FatalError(
-                        f"AFAS GetConnector '{connector}' answered skip={skip} with the same "
-                        f"rows as skip={seen[fingerprint]}: the server ignores skip/take or its "
-                        "order is not stable; the read is stopped instead of repeating forever"
-                    )
-                seen[fingerprint] = skip
-            rows.extend(page)
-            if len(page) < page_size:
-                return rows
-            skip += page_size
-
-    def _page(self, connector: str, params: Mapping[str, str]) -> list[dict[str, Any]]:
-        url = f"{self.base_url}/connectors/{quote(connector, safe='')}"
-
-        def attempt() -> httpx.Response:
-            self.requests_sent += 1
-            try:
-                response = self._http.get(url, params=params)
-            except httpx.HTTPError as exc:
-                raise self._translate(exc, connector) from exc
-            if not response.is_success:
-                raise self._translate(response, connector)
-            return response
-
-        policy = retry_policy(self._max_attempts, self._max_wait, self._sleep)
-        response = policy(attempt)
-        try:
-            body = response.json()
-        except ValueError:
-            body = None
-        rows = body.get("rows") if isinstance(body, dict) else None
-        if not isinstance(rows, list) or not all(isinstance(row, dict) for row in rows):
-            raise FatalError(
-                f"AFAS GetConnector '{connector}' answered without a 'rows' list of records "
-                f"(HTTP {response.status_code}, {response.headers.get('content-type', '-')})"
-            )
-        return rows
-
-    def _translate(
-        self, outcome: httpx.Response | httpx.HTTPError, connector: str
-    ) -> ConnectorError:
-        return translate(outcome, connector, token_env=self._token_env, redact=self._secrets)
