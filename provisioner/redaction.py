@@ -103,12 +103,33 @@ def _base64_forms(data: bytes) -> set[str]:
 
 
 def _bytes_forms(data: bytes) -> set[str]:
-    """How bytes show up in a log line: decoded as Latin-1, as ``repr``, as hex."""
+    """How bytes show up in a log line: decoded as Latin-1, as ``repr`` (a quote escaped or
+    not: that depends on the bytes around them), as hex."""
     return {
         data.decode("latin-1"),
-        repr(data)[2:-1],
+        _repr_inside(data, quote_escaped=True),
+        _repr_inside(data, quote_escaped=False),
         data.hex(),
         data.hex().upper(),
         data.hex(" "),
         data.hex(" ").upper(),
     }
+
+
+_ESCAPES = {ord("\\"): "\\\\", ord("\t"): "\\t", ord("\n"): "\\n", ord("\r"): "\\r"}
+
+
+def _repr_inside(data: bytes, *, quote_escaped: bool) -> str:
+    """What ``repr(bytes)`` shows for ``data`` between its quotes; ``'`` shows as ``\\'``
+    when the whole value is quoted with ``'``."""
+    shown = []
+    for byte in data:
+        if byte in _ESCAPES:
+            shown.append(_ESCAPES[byte])
+        elif byte == ord("'"):
+            shown.append("\\'" if quote_escaped else "'")
+        elif 0x20 <= byte < 0x7F:
+            shown.append(chr(byte))
+        else:
+            shown.append(f"\\x{byte:02x}")
+    return "".join(shown)
