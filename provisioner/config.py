@@ -58,9 +58,7 @@ class WithSecrets(Strict):
             if path is not None and isinstance(base, Path) and not path.is_absolute():
                 path = base / path
             try:
-                value = resolve(
-                    getattr(self, f"{name}_env"), path, file_setting=f"{name}_file"
-                )
+                value = resolve(getattr(self, f"{name}_env"), path, file_setting=f"{name}_file")
             except SecretFileError as exc:
                 self._secret_problems[name] = str(exc)
                 continue
