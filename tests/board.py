@@ -116,9 +116,14 @@ def make_board(
     pupils: int = 700,
     extra_target_settings: str = "",
     extra_config: str = "",
+    language: str | None = None,
 ) -> Board:
+    """The demo board (a Dutch board); ``language`` sets ``board.language`` (the morning
+    report's and the tasks' language)."""
     config_path = generate_board(folder, today=TODAY, staff=staff, pupils=pupils)
     text = config_path.read_text(encoding="utf-8")
+    if language is not None:
+        text = text.replace("[board]\n", f'[board]\nlanguage = "{language}"\n', 1)
     if extra_target_settings:
         text = text.replace(
             'path = "reference-directory"\n',

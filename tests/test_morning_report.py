@@ -150,7 +150,9 @@ def test_the_report_of_a_real_run_reaches_slack_and_mail_without_names(
     inbox, port = smtp
     with SlackEmulator() as slack:
         monkeypatch.setenv("PROVISIONER_SLACK_BOT_TOKEN", slack.bot_token)
-        board = make_board(tmp_path, staff=24, pupils=60, extra_config=report_config(slack, port))
+        board = make_board(
+            tmp_path, staff=24, pupils=60, extra_config=report_config(slack, port), language="en"
+        )
         run = board.sync()
         sessions = board.sessions()
         ManualTasks(sessions).open(
@@ -204,7 +206,7 @@ def test_report_morning_command_shows_the_report(tmp_path: Path) -> None:
 
     from provisioner.cli import app
 
-    board = make_board(tmp_path, staff=24, pupils=60)
+    board = make_board(tmp_path, staff=24, pupils=60, language="en")
     run = board.sync()
     result = CliRunner().invoke(
         app, ["report", "morning", "-c", str(board.config_path), "--run", run.run_id]
@@ -212,6 +214,23 @@ def test_report_morning_command_shows_the_report(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert run.run_id in result.output
     assert "What changed" in result.output
+
+
+def test_a_dutch_board_reads_its_report_in_dutch(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from provisioner.cli import app
+
+    board = make_board(tmp_path, staff=24, pupils=60)  # the demo board: board.language "nl"
+    assert board.config.board.language == "nl"
+    run = board.sync()
+    result = CliRunner().invoke(
+        app, ["report", "morning", "-c", str(board.config_path), "--run", run.run_id]
+    )
+    assert result.exit_code == 0, result.output
+    assert f"Provisioner {board.config.board.name}: uitgevoerd ({run.run_id})" in result.output
+    assert "Wat is er veranderd:" in result.output and "aangemaakt" in result.output
+    assert "What changed" not in result.output and "created" not in result.output
 
 
 # -- the facts read from a real store (SQLite and PostgreSQL) -----------------------------------
@@ -249,7 +268,7 @@ def _sync(board: Board, target: ReferenceTarget) -> RunReport:
 def test_the_facts_of_real_runs_failures_drift_a_stop_and_breach_deadlines(
     tmp_path: Path, db_url: str
 ) -> None:
-    board = make_board(tmp_path, db_url, staff=24, pupils=60)
+    board = make_board(tmp_path, db_url, staff=24, pupils=60, language="en")
     rows = board.hr_rows()
     refused = next(r for r in rows if r["employee_number"] == board.teacher_number())
     key = f"staff:{refused['employee_number']}"
@@ -354,7 +373,8 @@ def _consent_board(tmp_path: Path, consent: str) -> tuple[Any, Any]:
     from tests.test_consent_world import fill_consents, fill_directory
 
     path = tmp_path / "provisioner.toml"
-    path.write_text(CONFIG.replace('default_mechanism = "opt_in"\n', consent), encoding="utf-8")
+    text = CONFIG.replace('default_mechanism = "opt_in"\n', consent)
+    path.write_text(text.replace("[board]\n", '[board]\nlanguage = "en"\n', 1), encoding="utf-8")
     engine = make_engine(f"sqlite:///{tmp_path / 'provisioner.db'}")
     upgrade(engine)
     sessions = session_factory(engine)

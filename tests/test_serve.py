@@ -203,7 +203,8 @@ def test_run_now_syncs_and_sends_the_morning_report(
     inbox, port = smtp
     with SlackEmulator() as slack:
         board = make_board(
-            tmp_path / "board", staff=24, pupils=60, extra_config=report_config(slack, port)
+            tmp_path / "board", staff=24, pupils=60, extra_config=report_config(slack, port),
+            language="en",
         )
         env = {
             "PROVISIONER_SLACK_BOT_TOKEN": slack.bot_token,

@@ -25,8 +25,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from provisioner.config import Config
-from provisioner.domain.models import ConsentMechanism, ConsentStatus
+from provisioner.domain.models import ConsentStatus
 from provisioner.errors import ConfigError
+from provisioner.i18n import N_
 from provisioner.privacy.consent import default_mechanism, settings_for
 from provisioner.store.tables import Consent, ConsentReminder
 
@@ -175,9 +176,9 @@ def answers_without_mechanism(sessions: sessionmaker[Session]) -> int:
 
 
 #: What the morning report and ``config check`` say when answers count as no this way.
-HOW_TO_CONFIRM = (
+HOW_TO_CONFIRM = N_(
     "if the consent form was opt-in (parents, or pupils from 16, ticked 'yes' themselves;"
     " nothing pre-ticked; not a condition of enrolment), set default_mechanism = "
-    f'"{ConsentMechanism.OPT_IN.value}" in [consent] (or per location in'
-    " [consent.locations.<BRIN6>]); see docs/consent.md"
+    '"opt_in" in [consent] (or per location in [consent.locations.<BRIN6>]); see '
+    "docs/consent.md"
 )

@@ -10,7 +10,8 @@ key. Details stay behind ``provisioner runs show``.
 
 - :func:`gather` reads the facts from the state store (the run, its outcomes, the manual
   tasks, the breach register);
-- :func:`build_morning_report` is pure: facts in, subject + text + Slack blocks out;
+- :func:`build_morning_report` (:mod:`.morning_text`) is pure: facts in, subject + text +
+  Slack blocks out, in the board's language (``board.language``) from the catalogues;
 - :func:`send_to_slack`, :func:`send_by_email` and :func:`deliver` send it.
 """
 
@@ -20,71 +21,34 @@ import logging
 import smtplib
 import ssl
 from collections import Counter
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from email.message import EmailMessage
-from typing import Any
 from zoneinfo import ZoneInfo
 
+from babel.dates import format_date
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from provisioner.audit.anchors import report_line
 from provisioner.config import Config, ReportConfig
+from provisioner.i18n import tr
 from provisioner.logging_setup import scrub
+from provisioner.report.morning_text import (
+    Deadline,
+    MorningReport,
+    ReportFacts,
+    build_morning_report,
+)
 from provisioner.store.tables import JournalEntry, SyncOutcome, SyncRun
 
 log = logging.getLogger(__name__)
 
+__all__ = ["MorningReport", "ReportFacts", "build_morning_report", "deliver", "gather"]
+
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
-CHANGES = ("created", "adopted", "updated", "enabled", "disabled", "deleted")
 FAILURES = ("failed", "rejected")
 #: The planner marks an operation that puts back a change made by hand with this in its reason.
 DRIFT_MARK = "(drift)"
-#: Slack refuses a section longer than this.
-SLACK_SECTION_LIMIT = 2900
-
-
-@dataclass(frozen=True)
-class Deadline:
-    breach_id: str
-    kind: str
-    due_at: datetime
-
-
-@dataclass(frozen=True)
-class ReportFacts:
-    """Everything the report says, already free of personal data."""
-
-    board: str
-    run_id: str | None
-    status: str | None = None
-    started_at: datetime | None = None
-    finished_at: datetime | None = None
-    #: target -> outcome -> number of objects
-    outcomes: Mapping[str, Mapping[str, int]] = field(default_factory=dict)
-    #: target -> kind of reason ("rejected", "temporarily unavailable", ...) -> objects
-    failures: Mapping[str, Mapping[str, int]] = field(default_factory=dict)
-    stop_reasons: Sequence[str] = ()
-    problems: int = 0
-    #: target -> changes made by hand that the run put back (journal reasons with "(drift)")
-    drift_repaired: Mapping[str, int] = field(default_factory=dict)
-    #: (location or "board", system) -> open manual tasks
-    open_tasks: Mapping[tuple[str, str], int] = field(default_factory=dict)
-    deadlines: Sequence[Deadline] = ()
-    deadlines_within: timedelta = timedelta(days=7)
-    #: "Audit anchor: seq N, sha256 H": the run's chain head, kept off the box by the readers
-    audit_anchor: str | None = None
-    #: Photo consent: lines of BRIN6 codes and counts (yearly reminder, unconfirmed form)
-    consent: Sequence[str] = ()
-
-
-@dataclass(frozen=True)
-class MorningReport:
-    subject: str
-    text: str
-    blocks: list[dict[str, Any]]
 
 
 # -- facts ----------------------------------------------------------------------------------
@@ -203,6 +167,7 @@ def gather(
         deadlines_within=within,
         audit_anchor=anchor,
         consent=consent_lines(sessions, config, now.astimezone(AMSTERDAM).date()),
+        language=config.board.language,
     )
 
 
@@ -216,141 +181,36 @@ def consent_lines(sessions: sessionmaker[Session], config: Config, today: date) 
         unconfirmed_locations,
     )
 
+    language = config.board.language
     lines: list[str] = []
     year, due, missing = missing_reminders(sessions, config, today)
     if missing:
         lines.append(
-            f"Yearly reminder for {year} not recorded by {due:%d %B} at: {', '.join(missing)}"
-            " (parents, and pupils from 16, must be told they can withdraw;"
-            " record it with `provisioner consent reminder`)"
+            tr(
+                language,
+                "Yearly reminder for {year} not recorded by {due} at: {locations} (parents, "
+                "and pupils from 16, must be told they can withdraw; record it with "
+                "`provisioner consent reminder`)",
+                year=year,
+                due=format_date(due, "dd MMMM", locale=language),
+                locations=", ".join(missing),
+            )
         )
     unconfirmed = unconfirmed_locations(config)
     if unconfirmed:
         count = answers_without_mechanism(sessions)
         if count:
             lines.append(
-                f"{count} 'yes' answers do not say how consent was asked and count as no"
-                f" (not_valid_consent) at {', '.join(unconfirmed)}: {HOW_TO_CONFIRM}"
+                tr(
+                    language,
+                    "{count} 'yes' answers do not say how consent was asked and count as no "
+                    "(not_valid_consent) at {locations}: {how}",
+                    count=count,
+                    locations=", ".join(unconfirmed),
+                    how=tr(language, HOW_TO_CONFIRM),
+                )
             )
     return lines
-
-
-# -- the report (pure) ------------------------------------------------------------------------
-
-
-def _local(moment: datetime) -> str:
-    return f"{moment.astimezone(AMSTERDAM):%Y-%m-%d %H:%M}"
-
-
-def _counts(counts: Mapping[str, int], order: Sequence[str] = ()) -> str:
-    keys = [k for k in order if counts.get(k)] + sorted(k for k in counts if k not in order)
-    return ", ".join(f"{counts[k]} {k}" for k in keys if counts[k])
-
-
-def _sections(facts: ReportFacts) -> list[tuple[str, list[str]]]:
-    """(heading, lines) per part of the report; empty parts are left out."""
-    parts: list[tuple[str, list[str]]] = []
-    if facts.run_id is None:
-        parts.append(("Run", ["No sync has run yet."]))
-    else:
-        when = ""
-        if facts.started_at:
-            when = f", started {_local(facts.started_at)}"
-            if facts.finished_at:
-                when += f", finished {_local(facts.finished_at)}"
-        parts.append(("Run", [f"{facts.run_id}: {facts.status}{when}"]))
-
-        changed = [
-            f"{target}: {_counts({k: v for k, v in counts.items() if k in CHANGES}, CHANGES)}"
-            for target, counts in sorted(facts.outcomes.items())
-            if any(counts.get(k) for k in CHANGES)
-        ]
-        parts.append(("What changed", changed or ["Nothing: every target was in step."]))
-
-        if any(facts.drift_repaired.values()):
-            parts.append(
-                (
-                    "Drift repaired",
-                    [
-                        *(
-                            f"{target}: {count} changed by hand, put back"
-                            for target, count in sorted(facts.drift_repaired.items())
-                            if count
-                        ),
-                        f"Details: provisioner runs show {facts.run_id}",
-                    ],
-                )
-            )
-
-        failed = []
-        for target, kinds in sorted(facts.failures.items()):
-            total = sum(kinds.values())
-            failed.append(f"{target}: {total} ({_counts(kinds)})")
-        skipped = {t: c.get("skipped", 0) for t, c in facts.outcomes.items() if c.get("skipped")}
-        for target, count in sorted(skipped.items()):
-            failed.append(f"{target}: {count} left as they were (see the run for why)")
-        if facts.problems:
-            failed.append(f"{facts.problems} source records or issues to look at")
-        if failed:
-            failed.append(f"Details: provisioner runs show {facts.run_id}")
-            parts.append(("What failed and why", failed))
-
-        if facts.status == "stopped":
-            parts.append(
-                (
-                    "Stopped by the safety gate",
-                    [
-                        *facts.stop_reasons,
-                        "Nothing was changed. When the sources are right, approve this plan:",
-                        f"provisioner sync --approve {facts.run_id}",
-                    ],
-                )
-            )
-
-    if facts.open_tasks:
-        total = sum(facts.open_tasks.values())
-        lines = [f"{total} open"] + [
-            f"{location} {system}: {count}"
-            for (location, system), count in sorted(facts.open_tasks.items())
-        ]
-        parts.append(("Manual tasks", lines))
-
-    parts += [("Photo consent", list(facts.consent))] if facts.consent else []
-
-    days = facts.deadlines_within.days
-    if facts.deadlines:
-        parts.append(
-            (
-                f"Data-breach deadlines in the next {days} days",
-                [f"{d.breach_id} {d.kind}: due {_local(d.due_at)}" for d in facts.deadlines],
-            )
-        )
-    return parts
-
-
-def build_morning_report(facts: ReportFacts) -> MorningReport:
-    """The report as a mail subject, plain text and Slack Block Kit blocks."""
-    status = facts.status or "no run"
-    subject = f"Provisioner {facts.board}: {status}"
-    if facts.run_id:
-        subject += f" ({facts.run_id})"
-    sections = _sections(facts)
-    text_parts = [subject, ""]
-    blocks: list[dict[str, Any]] = [
-        {"type": "header", "text": {"type": "plain_text", "text": subject[:150]}}
-    ]
-    for heading, lines in sections:
-        text_parts += [f"{heading}:", *(f"  {line}" for line in lines), ""]
-        body = f"*{heading}*\n" + "\n".join(lines)
-        if len(body) > SLACK_SECTION_LIMIT:
-            body = body[:SLACK_SECTION_LIMIT] + "\n…"
-        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": body}})
-    if facts.audit_anchor:  # a line of its own, found again in a mailbox or Slack export
-        text_parts.append(facts.audit_anchor)
-        blocks.append(
-            {"type": "context", "elements": [{"type": "mrkdwn", "text": facts.audit_anchor}]}
-        )
-    return MorningReport(subject=subject, text="\n".join(text_parts).rstrip() + "\n", blocks=blocks)
 
 
 # -- sending ----------------------------------------------------------------------------------
