@@ -43,7 +43,7 @@ from provisioner.store.tables import JournalEntry, SyncOutcome, SyncRun
 
 log = logging.getLogger(__name__)
 
-__all__ = ["MorningReport", "ReportFacts", "build_morning_report", "deliver", "gather"]
+__all__ = ["Deadline", "MorningReport", "ReportFacts", "build_morning_report", "deliver", "gather"]
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 FAILURES = ("failed", "rejected")
