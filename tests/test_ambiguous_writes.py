@@ -223,7 +223,7 @@ def test_graph_tells_when_sessions_were_last_revoked(lossy_emulator: GraphEmulat
 
 
 def m365_sync(board: Board, emulator: GraphEmulator) -> RunReport:
-    from provisioner.wiring import build_sources, target_settings
+    from provisioner.app.wiring import build_sources, target_settings
 
     client = GraphClient(emulator.client_settings(timeout=10, max_wait=120))
     target = M365Target("m365", client, domain="example.nl", pupil_domain="leerling.example.nl")
@@ -445,7 +445,7 @@ def libraries_state(emulator: GraphEmulator) -> Counter[Any]:
 @pytest.mark.slow
 def test_sites_libraries_and_grants_with_lost_answers_end_as_a_calm_run(tmp_path: Path) -> None:
     def sync(board: Board, emulator: GraphEmulator) -> RunReport:
-        from provisioner.wiring import build_sources, target_settings
+        from provisioner.app.wiring import build_sources, target_settings
 
         client = GraphClient(emulator.client_settings(timeout=10, max_wait=120))
         target = M365LibraryTarget("m365", client, domain="example.nl")
@@ -495,7 +495,7 @@ def test_somtoday_staff_with_a_lost_answer_writes_each_record_once(
             person("5101", "Sanne", "", "Jansen-Kok", end=last_day),
         ):
             lossy = LosingAnswers(world.target(), verb)
-            report = sis_staff_world.sync(world.sessions, lossy, [staff], ROLES, emu.today)
+            report = sis_staff_world.sync(world.sessions, lossy.target, [staff], ROLES, emu.today)
             assert report.status == "applied", report.as_json()
             calls += lossy.calls
         assert calls == 1, "a write whose answer was lost was sent again"
