@@ -350,7 +350,7 @@ def sync_worker(lost_rate: float, seed: int, lost_file: Path, backoff: float,
     given."""
     from connectors import retry
     from connectors.reference import target as reference
-    from provisioner import cli, wiring
+    from provisioner.app import cli, wiring
 
     retry.BACKOFF_START = backoff
 
@@ -392,7 +392,7 @@ class Case:
 
 
 def make_board(case: Case, folder: Path, graph: dict[str, Any] | None, faulty: bool) -> Path:
-    from provisioner.demo.generator import generate_board
+    from provisioner.app.demo.generator import generate_board
 
     config = generate_board(folder, today=case.today, staff=case.staff, pupils=case.pupils)
     text = config.read_text(encoding="utf-8")

@@ -10,7 +10,7 @@ demo's stand-in for targets). Both emulators run in processes of their own. The 
 Web API (:class:`SlackEmulator`); every Slack request is signed (:class:`SlackRequests`)
 and goes through ``BotRuntime.handle_http``.
 
-Before the clock starts (not measured): the board is generated (``provisioner.demo``), a
+Before the clock starts (not measured): the board is generated (``provisioner.app.demo``), a
 first full sync sets up the tenant and the SIS (latency and throttling off, to save time),
 and a second full sync stands for last night's run (the Graph delta cache is as warm as it
 is in the morning). Then latency and throttling go on, and for each leaver:
@@ -285,6 +285,7 @@ def board_config(folder: Path, graph: dict[str, Any], somtoday: dict[str, Any]) 
     """The generated board with ``--sis somtoday --sis-staff`` and a Microsoft 365 target
     reached over HTTPS like a real tenant (the demo's target settings, the emulator's URLs).
     The demo's reference directory is left out: a board in production has none."""
+    from provisioner.app.demo.systems import SIS_ROLES
     from provisioner.config import (
         M365TargetConfig,
         ReferenceTargetConfig,
@@ -292,7 +293,6 @@ def board_config(folder: Path, graph: dict[str, Any], somtoday: dict[str, Any]) 
         SomtodaySourceConfig,
         load_config,
     )
-    from provisioner.demo.systems import SIS_ROLES
 
     config = load_config(folder / "provisioner.toml")
     reference = next(t for t in config.targets if isinstance(t, ReferenceTargetConfig))
@@ -609,10 +609,10 @@ def run(folder: Path, args: argparse.Namespace, stack: ExitStack) -> dict[str, A
 
     from bot.runtime import BotRuntime
     from connectors.emulators.slack import SlackEmulator, SlackRequests
-    from provisioner.demo.generator import BoardSize, generate_board
+    from provisioner.app.demo.generator import BoardSize, generate_board
+    from provisioner.app.wiring import run_sync
     from provisioner.execution.engine import SyncRequest, today_in_amsterdam
     from provisioner.store.db import make_engine, session_factory, upgrade
-    from provisioner.wiring import run_sync
 
     today = today_in_amsterdam()
     began = time.perf_counter()
@@ -649,7 +649,7 @@ def run(folder: Path, args: argparse.Namespace, stack: ExitStack) -> dict[str, A
     os.environ[config.bot.slack.signing_secret_env] = SIGNING_SECRET
     services = None  # the runtime's own, as in production
     if args.profile:
-        from bot.services import default_services
+        from provisioner.app.bot_services import default_services
 
         services = default_services(config, sessions)
         services["sync"] = Profiled(services["sync"], args.profile)

@@ -20,8 +20,9 @@ import time
 from datetime import date
 from pathlib import Path
 
+from provisioner.app.demo.generator import generate_board
+from provisioner.app.wiring import build_sources
 from provisioner.config import load_config
-from provisioner.demo.generator import generate_board
 from provisioner.domain.models import PersonKind
 from provisioner.execution.engine import read_sources
 from provisioner.planning.models import AccountState, DesiredState
@@ -29,7 +30,6 @@ from provisioner.planning.planner import AccountLink, PlanOptions, account_spec_
 from provisioner.policy.desired import PolicySettings, build_desired_state, for_target
 from provisioner.policy.naming import NameRequest, assign_usernames
 from provisioner.targets import RemoteAccount, RemoteGroup, TargetSnapshot
-from provisioner.wiring import build_sources
 
 BOUND_SECONDS = 10.0
 BOUND_RSS_MB = 1024.0

@@ -71,13 +71,12 @@ class Console:
     ) -> None:
         if engine is None:
             from bot.flows import available_flows
-            from bot.services import default_services
 
             engine = ChatEngine(
                 config,
                 sessions,
                 list(flows) if flows is not None else available_flows(),
-                services=services if services is not None else default_services(config, sessions),
+                services=services if services is not None else {},
                 clock=clock,
             )
         self.engine = engine

@@ -31,7 +31,6 @@ from bot.engine import ChatEngine, now_in_amsterdam
 from bot.flows import available_flows
 from bot.flows.offboarding import run_due_offboardings
 from bot.once import forget_old_actions
-from bot.services import default_services
 from bot.slack_app import SlackFront, create_app
 from provisioner import metrics
 from provisioner.config import Config
@@ -94,9 +93,10 @@ class BotRuntime:
     ) -> None:
         self.config = config
         self.sessions = sessions
-        self.services = dict(services) if services is not None else default_services(
-            config, sessions
-        )
+        # What flows may call besides the database (the core sync for one person): given by
+        # the composition root (provisioner.app.bot_services); without it an offboarding is
+        # recorded and left to a process that has it.
+        self.services = dict(services) if services is not None else {}
         # Runs started by a chat confirmation go to a pool of their own: a slow target never
         # holds up the listeners (Slack's acknowledgement and everyone else's messages).
         self.runs = TrackingExecutor(2, name="bot-run")

@@ -11,11 +11,11 @@ from pathlib import Path
 from sqlalchemy.orm import Session, sessionmaker
 
 from connectors.reference.target import ReferenceTarget
+from provisioner.app.demo.generator import generate_board
+from provisioner.app.wiring import build_sources, target_settings
 from provisioner.config import Config, load_config
-from provisioner.demo.generator import generate_board
 from provisioner.execution.engine import Engine, RunReport, SyncRequest
 from provisioner.store.db import make_engine, session_factory, upgrade
-from provisioner.wiring import build_sources, target_settings
 
 TODAY = date(2026, 11, 22)
 Row = dict[str, str]

@@ -25,6 +25,7 @@ from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 from bot.console import Console
 from bot.runtime import BotRuntime
 from connectors.emulators.slack import SlackEmulator, SlackRequests
+from provisioner.app.bot_services import default_services
 from provisioner.directory import Directory, StaffEntry
 from provisioner.domain.models import Role
 from tests.board import TODAY, Board, make_board
@@ -156,7 +157,9 @@ def _runtime(board: Board, client: WebClient, clock: Any) -> BotRuntime:
 
     os.environ["PROVISIONER_SLACK_SIGNING_SECRET"] = SIGNING_SECRET
     try:
-        return BotRuntime(board.config, board.sessions(), slack_client=client, clock=clock)
+        config, sessions = board.config, board.sessions()
+        return BotRuntime(config, sessions, slack_client=client, clock=clock,
+                          services=default_services(config, sessions))
     finally:
         del os.environ["PROVISIONER_SLACK_SIGNING_SECRET"]
 

@@ -9,11 +9,11 @@ import pytest
 
 from connectors.ad.build import bind_password
 from connectors.ad.target import ADTarget
+from provisioner.app.config_check import check
+from provisioner.app.wiring import build_targets
 from provisioner.config import ADTargetConfig, load_config
-from provisioner.config_check import check
 from provisioner.errors import ConfigError
 from provisioner.targets import LibraryTarget
-from provisioner.wiring import build_targets
 
 BOARD = """
 [board]

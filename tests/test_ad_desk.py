@@ -14,7 +14,7 @@ from sqlalchemy import select
 from typer.testing import CliRunner, Result
 
 from connectors.ad.target import ADTarget
-from provisioner.cli import app
+from provisioner.app.cli import app
 from provisioner.store.db import make_engine, session_factory
 from provisioner.store.tables import AuditEvent
 from provisioner.targets import AccountSpec

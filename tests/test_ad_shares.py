@@ -25,6 +25,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from connectors.ad.target import ADTarget
+from provisioner.app.wiring import build_targets, target_settings
 from provisioner.config import (
     ADFileSharesConfig,
     ADLocalSharesConfig,
@@ -41,7 +42,6 @@ from provisioner.execution.engine import Engine, RunReport, SyncRequest
 from provisioner.sources.models import SourceBatch, SourceKind
 from provisioner.store.db import make_engine, session_factory, upgrade
 from provisioner.store.tables import SyncOutcome
-from provisioner.wiring import build_targets, target_settings
 
 if TYPE_CHECKING:
     from tests.samba_dc import SambaDC

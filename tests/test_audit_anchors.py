@@ -25,9 +25,9 @@ from sqlalchemy import Engine, select, text
 from sqlalchemy.orm import sessionmaker
 from typer.testing import CliRunner
 
+from provisioner.app.cli import app
 from provisioner.audit.anchors import Anchor, publish_to, read_anchors, run_anchor
 from provisioner.audit.service import record
-from provisioner.cli import app
 from provisioner.config import AuditConfig, ReportConfig
 from provisioner.report.morning import ReportFacts, build_morning_report, gather, send_by_email
 from provisioner.store.tables import AuditEvent, AuditHead, SyncRun

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from provisioner.cli import app
+from provisioner.app.cli import app
 from provisioner.privacy.breaches import BreachRegister
 from tests.slack_harness import BotBoard, bot_board
 

@@ -390,7 +390,7 @@ def test_without_deliver_the_fg_is_being_told_and_counts_as_told_once_they_act(
 
 def test_breach_show_does_not_say_the_fg_was_informed(sessions: sessionmaker[Session],
                                                       tmp_path: Path) -> None:  # fmt: skip
-    from provisioner.cli import app
+    from provisioner.app.cli import app
 
     done = report(sessions, ctx(sessions))
     breach_id = done.replies[0].data["breach_id"]

@@ -17,6 +17,7 @@ from sqlalchemy import select
 from bot.console import Console
 from connectors.emulators.slack import Call
 from connectors.reference.target import ReferenceTarget
+from provisioner.app.bot_services import default_services
 from provisioner.directory import StaffEntry
 from provisioner.store.tables import AuditEvent, JournalEntry, Override
 from provisioner.tasks import ManualTasks, TaskStatus
@@ -436,7 +437,8 @@ def test_rate_limit_per_user_across_replicas(tmp_path: Path, db_url: str) -> Non
                    pupils=60) as board:
         leader = board.staff_with_role("location_leader")
         one = board.console(str(leader.email))
-        two = Console(board.config, board.board.sessions(), as_email=str(leader.email))
+        two = Console(board.config, board.board.sessions(), as_email=str(leader.email),
+                      services=default_services(board.config, board.board.sessions()))
         assert one.engine is not two.engine  # two processes' engines, one store
         answers = [chat.say("hallo")[0]["data"] for chat in (one, two, one, two)]
         assert [a.get("refused") for a in answers] == [None, None, None, "rate_limited"]
@@ -467,7 +469,7 @@ def test_logs_hold_no_names_or_email_addresses(
 def test_command_line_console_prints_one_json_object_per_reply(bb: BotBoard) -> None:
     from typer.testing import CliRunner
 
-    from provisioner.cli import app
+    from provisioner.app.cli import app
 
     person = colleague(bb, "07XY00")
     leader = bb.staff_with_role("location_leader", "07XY00")

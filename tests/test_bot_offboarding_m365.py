@@ -15,7 +15,8 @@ from typer.testing import CliRunner
 
 from bot.console import Console
 from bot.flows.offboarding import format_day
-from provisioner.cli import app
+from provisioner.app.bot_services import default_services
+from provisioner.app.cli import app
 from provisioner.config import SisStaffTargetConfig, load_config
 from provisioner.directory import Directory
 from provisioner.domain.models import Role
@@ -68,7 +69,8 @@ def test_offboarding_in_chat_blocks_sign_in_in_microsoft_365(tmp_path: Path) -> 
     assert "Leerlingadministratie" not in facts  # no manual SIS task
     ask.say("stop")
 
-    chat = Console(config, sessions, as_email=str(leader.email))
+    chat = Console(config, sessions, as_email=str(leader.email),
+                   services=default_services(config, sessions))
     plan = chat.say(f"/uitdienst {leaver.name.display} gisteren")
     assert plan[0]["data"]["person_key"] == leaver.key
     assert any("Microsoft 365" in label for label, _ in plan[0]["facts"])

@@ -29,8 +29,9 @@ from bot.conversation import Reply
 from bot.once import first_time
 from bot.runtime import BotRuntime
 from connectors.emulators.slack import TEAM_ID, Call
+from provisioner.app.bot_services import default_services
+from provisioner.app.service.app import ServeOptions, Service
 from provisioner.config import Config
-from provisioner.service.app import ServeOptions, Service
 from provisioner.store.db import make_engine, session_factory
 from provisioner.store.tables import AuditEvent, ChatAction, Override
 from tests.board import make_board
@@ -187,7 +188,9 @@ def test_requests_from_another_workspace_reach_nothing_and_log_only_the_fact(
 def runtime_with(bb: BotBoard, config: Config, client: WebClient,
                  monkeypatch: pytest.MonkeyPatch) -> BotRuntime:
     monkeypatch.setenv("PROVISIONER_SLACK_SIGNING_SECRET", SIGNING_SECRET)
-    return BotRuntime(config, bb.board.sessions(), slack_client=client, clock=bb.clock)
+    sessions = bb.board.sessions()
+    return BotRuntime(config, sessions, slack_client=client, clock=bb.clock,
+                      services=default_services(config, sessions))
 
 
 def test_the_configured_workspace_wins_and_auth_test_is_not_asked(

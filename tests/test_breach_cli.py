@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from provisioner.cli import app
+from provisioner.app.cli import app
 from provisioner.privacy.breach import AMSTERDAM, BreachFacts
 from provisioner.privacy.breaches import BreachRegister
 from provisioner.store.db import make_engine, session_factory

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from connectors.emulators.afas import AfasEmulator
+from provisioner.app.wiring import build_sources, target_settings
 from provisioner.config import load_config
 from provisioner.domain.models import (
     ClassGroup,
@@ -26,7 +27,6 @@ from provisioner.errors import ConfigError
 from provisioner.execution.engine import Engine, RunReport, SyncRequest
 from provisioner.sources.clean import CleanRules, clean_batch, shown, text_problem
 from provisioner.sources.models import SourceBatch, SourceKind
-from provisioner.wiring import build_sources, target_settings
 from tests.board import TODAY, Board, make_board
 
 #: Each bad value, the field it goes in, and what the reason must say about it.

@@ -17,8 +17,8 @@ import pytest
 from typer.testing import CliRunner
 
 from connectors import retry
-from provisioner.cli import app
-from provisioner.demo.generator import generate_board
+from provisioner.app.cli import app
+from provisioner.app.demo.generator import generate_board
 from provisioner.execution.locks import acquire
 from tests.board import TODAY, Board, make_board
 

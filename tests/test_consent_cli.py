@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import select
 from typer.testing import CliRunner
 
-from provisioner.cli import app
+from provisioner.app.cli import app
 from provisioner.store.db import make_engine, session_factory, upgrade
 from provisioner.store.tables import AuditEvent, Consent
 from tests.test_consent_world import G5B, fill_consents, fill_directory

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
+from provisioner.app.demo.generator import generate_board
 from provisioner.config import BRIN6, Config, ReferenceTargetConfig, load_config, normalise_title
-from provisioner.demo.generator import generate_board
 from provisioner.domain.models import Role
 
 TODAY = date(2026, 11, 22)

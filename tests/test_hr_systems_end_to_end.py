@@ -26,6 +26,8 @@ from connectors.reference.target import ReferenceTarget
 from connectors.sis.magister.staff import MagisterStaffTarget
 from connectors.sis.parnassys.staff import ParnasSysStaffTarget
 from connectors.sis.somtoday.staff import SomtodayStaffTarget
+from provisioner.app.demo.systems import SIS_ROLES
+from provisioner.app.wiring import build_sources, target_settings
 from provisioner.config import (
     Config,
     ParnasSysSourceConfig,
@@ -34,13 +36,11 @@ from provisioner.config import (
     SourceConfig,
     YouforceSourceConfig,
 )
-from provisioner.demo.systems import SIS_ROLES
 from provisioner.execution.engine import Engine, RunReport, SyncRequest
 from provisioner.privacy.consent import ConsentRegister, Reason
 from provisioner.store.tables import Consent
 from provisioner.targets import Target
 from provisioner.tasks import ManualTasks
-from provisioner.wiring import build_sources, target_settings
 from tests.board import TODAY, Board, make_board
 from tests.emulated_sis import served_magister, served_somtoday
 

@@ -1,7 +1,7 @@
 """Import contracts: production code never imports the emulators (issue 14 item 7).
 
 The emulators live in :mod:`connectors.emulators`, used by the demo, the tests and the
-benchmarks; only :mod:`provisioner.demo` may start one. Checked twice: statically by
+benchmarks; only :mod:`provisioner.app.demo` may start one. Checked twice: statically by
 ``lint-imports`` (the contracts in pyproject.toml) and at run time by importing every
 production module in a fresh interpreter.
 """
@@ -21,7 +21,7 @@ IMPORT_ALL = """
 import importlib, json, pkgutil, sys
 
 PRODUCTION = ["provisioner", "connectors", "bot"]
-EXCLUDED = ("provisioner.demo", "connectors.emulators")
+EXCLUDED = ("provisioner.app.demo", "connectors.emulators")
 
 def excluded(name):
     return any(name == top or name.startswith(top + ".") for top in EXCLUDED)
@@ -56,9 +56,9 @@ def test_no_production_module_loads_an_emulator() -> None:
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout.strip().splitlines()[-1])
     imported: list[str] = report["imported"]
-    assert "provisioner.wiring" in imported
+    assert "provisioner.app.wiring" in imported
     assert "connectors.m365.client" in imported
-    assert "bot.services" in imported
+    assert "provisioner.app.bot_services" in imported
     loaded: list[str] = report["loaded"]
     assert [name for name in loaded if name.startswith("connectors.emulators")] == []
 

@@ -175,8 +175,8 @@ def test_every_line_of_a_nightly_run_carries_its_correlation_id_also_from_worker
 ) -> None:
     """The Microsoft 365 target writes 8 operations at once (the executor's worker threads):
     their lines (Graph requests, at DEBUG) carry the run's id like the engine's own."""
-    from provisioner.demo.generator import generate_board
-    from provisioner.service.nightly import run_nightly
+    from provisioner.app.demo.generator import generate_board
+    from provisioner.app.service.nightly import run_nightly
     from provisioner.store.db import make_engine, session_factory, upgrade
     from tests.board import TODAY
 

@@ -11,8 +11,8 @@ import pytest
 
 from connectors.emulators.graph import EmulatorSettings, GraphEmulator
 from connectors.m365.libraries import M365LibraryTarget
+from provisioner.app.wiring import build_sources, target_settings
 from provisioner.execution.engine import Engine, RunReport, SyncRequest
-from provisioner.wiring import build_sources, target_settings
 from tests.board import TODAY, Board, make_board
 from tests.test_m365_target import client_for
 

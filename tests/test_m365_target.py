@@ -86,8 +86,8 @@ def test_group_keys_survive_the_mail_nickname(key: str) -> None:
 
 
 def sync_into(board: Board, target: M365Target):  # type: ignore[no-untyped-def]
+    from provisioner.app.wiring import build_sources, target_settings
     from provisioner.execution.engine import Engine, SyncRequest
-    from provisioner.wiring import build_sources, target_settings
 
     config = board.config
     settings = target_settings(config)

@@ -13,7 +13,7 @@ from prometheus_client import REGISTRY
 from connectors.emulators.graph import EmulatorSettings, GraphEmulator
 from connectors.m365.client import BatchRequest, GraphClient
 from provisioner import metrics
-from provisioner.service.nightly import run_nightly
+from provisioner.app.service.nightly import run_nightly
 from tests.board import make_board
 
 
@@ -92,8 +92,8 @@ def test_every_429_the_graph_client_honours_is_counted(throttling_graph: GraphEm
 
 def test_a_run_that_does_not_come_from_the_nightly_job_is_counted_too(tmp_path: Path) -> None:
     """The chat bot's offboarding and ``provisioner sync`` go through ``wiring.run_sync``."""
+    from provisioner.app.wiring import run_sync
     from provisioner.execution.engine import SyncRequest
-    from provisioner.wiring import run_sync
 
     board = make_board(tmp_path, staff=24, pupils=60)
     applied = sample("provisioner_runs_total", status="applied")

@@ -17,6 +17,7 @@ from aiosmtpd.controller import Controller
 
 from connectors.emulators.slack import SlackEmulator
 from connectors.reference.target import ReferenceTarget
+from provisioner.app.wiring import build_sources, target_settings
 from provisioner.errors import RejectedError
 from provisioner.execution.engine import Engine, RunReport, SyncRequest
 from provisioner.privacy.breach import BreachFacts
@@ -31,7 +32,6 @@ from provisioner.report.morning import (
 )
 from provisioner.targets import AccountSpec
 from provisioner.tasks import ManualTasks
-from provisioner.wiring import build_sources, target_settings
 from tests.board import TODAY, Board, make_board
 
 RUN = "20261122-050001-abc123"
@@ -204,7 +204,7 @@ def test_the_report_of_a_real_run_reaches_slack_and_mail_without_names(
 def test_report_morning_command_shows_the_report(tmp_path: Path) -> None:
     from typer.testing import CliRunner
 
-    from provisioner.cli import app
+    from provisioner.app.cli import app
 
     board = make_board(tmp_path, staff=24, pupils=60, language="en")
     run = board.sync()
@@ -219,7 +219,7 @@ def test_report_morning_command_shows_the_report(tmp_path: Path) -> None:
 def test_a_dutch_board_reads_its_report_in_dutch(tmp_path: Path) -> None:
     from typer.testing import CliRunner
 
-    from provisioner.cli import app
+    from provisioner.app.cli import app
 
     board = make_board(tmp_path, staff=24, pupils=60)  # the demo board: board.language "nl"
     assert board.config.board.language == "nl"

@@ -130,7 +130,7 @@ def test_a_killed_run_finished_by_the_next_is_recorded_under_its_own_id(
 
 
 def test_runs_show_lists_the_killed_runs_operations(tmp_path: Path) -> None:
-    from provisioner.cli import app
+    from provisioner.app.cli import app
 
     board: Board = make_board(tmp_path, pupils=60)
     sessions = board.sessions()
@@ -145,7 +145,7 @@ def test_runs_show_lists_the_killed_runs_operations(tmp_path: Path) -> None:
             Dies.left -= 1
             return super().create_account(spec)
 
-    from provisioner.wiring import build_sources, target_settings
+    from provisioner.app.wiring import build_sources, target_settings
 
     engine = Engine(
         config,

@@ -12,14 +12,14 @@ import pytest
 
 from connectors.hr.afas.source import AfasSource
 from connectors.sis.magister.source import MagisterSource
+from provisioner.app.demo.generator import generate_board
+from provisioner.app.demo.systems import serve_systems
 from provisioner.config import (
     AfasSourceConfig,
     M365TargetConfig,
     MagisterSourceConfig,
     load_config,
 )
-from provisioner.demo.generator import generate_board
-from provisioner.demo.systems import serve_systems
 from provisioner.errors import ConfigError, FatalError
 from provisioner.secrets import MissingSecret
 

@@ -10,8 +10,8 @@ from zoneinfo import ZoneInfo
 
 from typer.testing import CliRunner
 
-from provisioner.cli import app
-from provisioner.service.app import ServeOptions, Service
+from provisioner.app.cli import app
+from provisioner.app.service.app import ServeOptions, Service
 from tests.board import make_board
 from tests.test_serve import full_runs
 

@@ -10,9 +10,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
+from provisioner.app.service.leader import nightly_lock
+from provisioner.app.service.schedule import due_moment, latest_moment, next_moment
 from provisioner.execution.locks import LockHeld
-from provisioner.service.leader import nightly_lock
-from provisioner.service.schedule import due_moment, latest_moment, next_moment
 from provisioner.store.db import make_engine, session_factory
 
 AMS = ZoneInfo("Europe/Amsterdam")
@@ -105,7 +105,7 @@ def test_the_nightly_lock_is_held_once(sessions: sessionmaker[Session]) -> None:
 def test_provisioner_nightly_runs_the_job_once_and_refuses_when_busy(tmp_path: Path) -> None:
     from typer.testing import CliRunner
 
-    from provisioner.cli import app
+    from provisioner.app.cli import app
     from tests.board import make_board
 
     board = make_board(tmp_path, staff=24, pupils=60)

@@ -13,10 +13,10 @@ from typer.testing import CliRunner
 
 from connectors.emulators.parnassys import ParnasSysEmulator
 from connectors.sis.parnassys import ParnasSysSource, school_year
-from provisioner.cli import app
+from provisioner.app.cli import app
+from provisioner.app.wiring import build_sources
 from provisioner.config import ParnasSysSourceConfig
 from provisioner.domain.models import PersonName, Pupil
-from provisioner.wiring import build_sources
 from tests.board import TODAY, make_board
 
 #: A day in a later school year than both TODAY and the real clock while this is written.

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
+from provisioner.app.wiring import run_sync
 from provisioner.config import Config
 from provisioner.directory import Directory
 from provisioner.execution.engine import SyncRequest
-from provisioner.wiring import run_sync
 from tests.board import TODAY, Board, make_board
 from tests.emulated_sis import served_somtoday
 

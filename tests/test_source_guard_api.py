@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 from connectors.emulators.afas import AfasEmulator
+from provisioner.app.wiring import run_sync
 from provisioner.config import Config
 from provisioner.execution.engine import RunReport, SyncRequest
-from provisioner.wiring import run_sync
 from tests.board import TODAY, Board, make_board
 from tests.emulated_sis import served_magister
 

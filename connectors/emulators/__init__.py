@@ -1,7 +1,7 @@
 """Loopback emulators of the systems we talk to, for the demo, the tests and the benchmarks.
 
 Production code never imports this package (an import contract in pyproject.toml,
-checked by ``lint-imports``); only :mod:`provisioner.demo` may start an emulator.
+checked by ``lint-imports``); only :mod:`provisioner.app.demo` may start an emulator.
 
 - :mod:`.loopback`: the HTTP(S) server they share;
 - :mod:`.graph`: Microsoft Graph (users, groups, licences, SharePoint), a package;

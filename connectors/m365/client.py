@@ -43,7 +43,7 @@ from connectors.m365.auth import (
     MsalTokens,
     TokenProvider,
 )
-from connectors.m365.auth import credential as _credential  # noqa: F401  (importable here)
+from connectors.m365.auth import credential as _credential
 from connectors.m365.batch import BATCH_LIMIT, BatchRequest, BatchResult
 from connectors.m365.batch import chunks as _chunks
 from connectors.m365.errors import (
@@ -68,9 +68,22 @@ from provisioner.targets import OutcomeUnknown
 log = logging.getLogger(__name__)
 
 __all__ = [
-    "BATCH_LIMIT", "GRAPH_SCOPE", "NOT_SENT", "PUBLIC_CLOUD", "BatchRequest", "BatchResult",
-    "DeltaExpired", "GraphClient", "GraphSettings", "MsalTokens", "TokenProvider",
-    "ambiguous_status", "lost_answer", "translate", "translate_failure",
+    "BATCH_LIMIT",
+    "GRAPH_SCOPE",
+    "NOT_SENT",
+    "PUBLIC_CLOUD",
+    "BatchRequest",
+    "BatchResult",
+    "DeltaExpired",
+    "GraphClient",
+    "GraphSettings",
+    "MsalTokens",
+    "TokenProvider",
+    "_credential",
+    "ambiguous_status",
+    "lost_answer",
+    "translate",
+    "translate_failure",
 ]  # fmt: skip
 
 T = TypeVar("T")

@@ -21,7 +21,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from bot.services import CoreSync
+from provisioner.app.bot_services import CoreSync
 from provisioner.execution.locks import LockHeld
 from provisioner.planning.models import OpType
 from tests.conversations.checks import (

@@ -40,6 +40,7 @@ from bot.flows import available_flows
 from bot.flows.offboarding import run_due_offboardings
 from bot.runtime import BotRuntime
 from connectors.emulators.slack import SlackEmulator, SlackRequests
+from provisioner.app.bot_services import default_services
 from provisioner.directory import StaffEntry
 from tests.conversations.world import World, signing_secret
 
@@ -271,7 +272,8 @@ class SlackDriver(BaseDriver):
         client = WebClient(token=self.slack.bot_token, base_url=self.slack.base_url)
         with signing_secret() as secret:
             self.runtime = BotRuntime(world.config, world.sessions(), slack_client=client,
-                                      services=dict(world.services) or None,
+                                      services=dict(world.services)
+                                      or default_services(world.config, world.sessions()),
                                       clock=world.clock)
         self.requests = SlackRequests(secret, response_url=self.slack.response_url())
         self.users: dict[str, str] = {}  # e-mail -> Slack user id

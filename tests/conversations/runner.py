@@ -22,7 +22,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from bot.services import CoreSync
+from provisioner.app.bot_services import CoreSync
 from tests.conversations.drivers import FRONTS, Driver
 from tests.conversations.world import Cast, World, world
 

@@ -23,13 +23,13 @@ from rich.table import Table
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from provisioner.cli_ad import app as ad_app
-from provisioner.cli_bot import app as bot_app
-from provisioner.cli_breach import app as breach_app
-from provisioner.cli_consent import app as consent_app
-from provisioner.cli_failures import clean_failures
-from provisioner.cli_report import report_app
-from provisioner.cli_serve import nightly_app, serve_app
+from provisioner.app.cli_ad import app as ad_app
+from provisioner.app.cli_bot import app as bot_app
+from provisioner.app.cli_breach import app as breach_app
+from provisioner.app.cli_consent import app as consent_app
+from provisioner.app.cli_failures import clean_failures
+from provisioner.app.cli_report import report_app
+from provisioner.app.cli_serve import nightly_app, serve_app
 from provisioner.config import Config, database_url, load_config
 from provisioner.errors import ConfigError
 from provisioner.execution.engine import RunReport, SyncRequest
@@ -142,7 +142,7 @@ def _run_sync(
     as_json: bool,
     prepare: Callable[[Config, ExitStack], Config] | None = None,
 ) -> RunReport:
-    from provisioner.wiring import run_sync
+    from provisioner.app.wiring import run_sync
 
     config, sessions = _open(config_path)
     with ExitStack() as stack:
@@ -263,8 +263,8 @@ def _demo(
     sis_staff: bool,
     as_json: bool,
 ) -> RunReport:
-    from provisioner.demo.existing import seed_existing_accounts
-    from provisioner.demo.generator import generate_board
+    from provisioner.app.demo.existing import seed_existing_accounts
+    from provisioner.app.demo.generator import generate_board
     from provisioner.execution.engine import today_in_amsterdam
 
     config_path = directory / "provisioner.toml"
@@ -286,7 +286,7 @@ def _demo(
             out.print(
                 f"Generated a demo board with {staff} staff and {pupils} pupils in {directory}/"
             )
-    from provisioner.demo.systems import HR_SYSTEMS, SIS_SYSTEMS, serve_systems
+    from provisioner.app.demo.systems import HR_SYSTEMS, SIS_SYSTEMS, serve_systems
 
     if hr not in HR_SYSTEMS or sis not in SIS_SYSTEMS:
         raise ConfigError(
@@ -573,7 +573,7 @@ def audit_show(
 @config_app.command("check")
 def config_check(config: ConfigOption = DEFAULT_CONFIG) -> None:
     """Explain every problem in the configuration and its input files."""
-    from provisioner.config_check import check
+    from provisioner.app.config_check import check
 
     problems = check(config)
     if not problems:

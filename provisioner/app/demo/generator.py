@@ -125,7 +125,7 @@ _FIRST_SCHOOLS = ("OBS De Regenboog", "CBS De Wegwijzer", "IKC Het Palet")
 
 @cache
 def _names(name: str) -> tuple[str, ...]:
-    text = files("provisioner.demo").joinpath(f"{name}.txt").read_text(encoding="utf-8")
+    text = files("provisioner.app.demo").joinpath(f"{name}.txt").read_text(encoding="utf-8")
     return tuple(line for line in text.splitlines() if line and not line.startswith("#"))
 
 
@@ -768,7 +768,7 @@ pupil = ["M365_A1_STUDENT"]
 
 def _config_text(schools: Sequence[_School], seed: int, today: date) -> str:
     lines = [
-        f"# Demo board written by provisioner.demo.generator (seed {seed}, today {today}).",
+        f"# Demo board written by provisioner.app.demo.generator (seed {seed}, today {today}).",
         "# Paths are relative to this file; the state store is provisioner.db beside it.",
         "",
         "[board]",

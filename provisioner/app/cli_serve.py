@@ -56,7 +56,7 @@ def serve(
     """The long-running process: the nightly sync on its schedule (one at a time across every
     replica, a missed night caught up at start), the Slack bot, /healthz, /readyz, /metrics."""
     from provisioner import logging_setup
-    from provisioner.service.app import ServeOptions, Service
+    from provisioner.app.service.app import ServeOptions, Service
 
     logging_setup.configure(default_level="INFO")
     moment = _moment(run_at) if run_at is not None else None
@@ -97,8 +97,8 @@ def nightly(
     """The nightly job once (systemd timer, Kubernetes CronJob): a full sync under the nightly
     lock, then the morning report. Exit codes as ``provisioner sync``; 1 when busy."""
     from provisioner import logging_setup
+    from provisioner.app.service.nightly import run_nightly
     from provisioner.config import database_url, load_config
-    from provisioner.service.nightly import run_nightly
     from provisioner.store.db import ensure_current, make_engine, session_factory
 
     logging_setup.configure(default_level="INFO")

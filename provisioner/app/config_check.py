@@ -74,8 +74,8 @@ def check(path: Path) -> list[str]:
 
     problems.extend(_consent_problems(config))
 
+    from provisioner.app.wiring import build_sources
     from provisioner.sources.clean import CleanRules, clean_batch
-    from provisioner.wiring import build_sources
 
     rules = CleanRules.of(config.sources)
     for source in build_sources(config):

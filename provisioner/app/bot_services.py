@@ -1,9 +1,12 @@
-"""What flows may call besides the database: the core sync for one person.
+"""What the bot's flows may call besides the database: the core sync for one person.
+
+The composition root gives it to the front ends (``serve``, ``bot console``); the bot itself
+knows only the contract (``services["sync"]``: person key, actor, day -> a run report).
 
 The bot runs exactly the nightly sync's code path (``Engine.sync``), scoped to one person,
 with the requester as actor. Sources and targets are built per run and closed after it:
 every source is read at the moment of the run. Only the Graph app tokens are kept from one
-run to the next (:class:`provisioner.wiring.KeptTokens`: an offboarding minutes after the
+run to the next (:class:`provisioner.app.wiring.KeptTokens`: an offboarding minutes after the
 last one does not fetch a token again).
 """
 
@@ -18,7 +21,7 @@ from provisioner.config import Config
 from provisioner.execution.engine import RunReport, SyncRequest
 
 if TYPE_CHECKING:
-    from provisioner.wiring import KeptTokens
+    from provisioner.app.wiring import KeptTokens
 
 
 class CoreSync:
@@ -26,14 +29,14 @@ class CoreSync:
     lets the kept tokens go (their HTTP session)."""
 
     def __init__(self, config: Config, sessions: sessionmaker[Session]) -> None:
-        from provisioner.wiring import KeptTokens
+        from provisioner.app.wiring import KeptTokens
 
         self.config = config
         self.sessions = sessions
         self.kept: KeptTokens = KeptTokens()
 
     def __call__(self, person_key: str, actor: str, today: date) -> RunReport:
-        from provisioner.wiring import run_sync
+        from provisioner.app.wiring import run_sync
 
         return run_sync(
             self.config,

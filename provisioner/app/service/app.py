@@ -7,7 +7,7 @@ Threads, each a plain loop that waits on one stop event:
   nightly job under the nightly lease; when another process holds it, this one does not run;
 - ``bot-tick``: every ``service.tick_seconds`` calls ``BotRuntime.tick(now)`` (scheduled
   offboarding steps, deadline reminders) when the Slack bot is configured;
-- ``http``: health, readiness, metrics and Slack's HTTP mode (:mod:`provisioner.service.http`).
+- ``http``: health, readiness, metrics and Slack's HTTP mode (:mod:`provisioner.app.service.http`).
 
 The database decides what the process may do: a schema from a newer release stops the
 process (exit 3, nothing touched); an older schema is migrated at start with ``--migrate``,
@@ -29,13 +29,14 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from provisioner.app.bot_services import default_services
+from provisioner.app.service.http import make_server, serve_in_background
+from provisioner.app.service.nightly import last_full_run_started, run_nightly
+from provisioner.app.service.schedule import due_moment, next_moment
 from provisioner.config import Config, database_url, load_config
 from provisioner.execution.engine import close_dead_runs
 from provisioner.execution.locks import LockHeld
 from provisioner.logging_setup import correlation
-from provisioner.service.http import make_server, serve_in_background
-from provisioner.service.nightly import last_full_run_started, run_nightly
-from provisioner.service.schedule import due_moment, next_moment
 from provisioner.store.db import (
     DatabaseFromTheFuture,
     SchemaStatus,
@@ -115,7 +116,7 @@ class Service:
         """Not ready while the bot runs with a Slack app whose credentials are incomplete
         (a token without the signing secret, Socket Mode without its app token): Slack's
         requests could not be answered. The reason names the variables, never a value."""
-        from provisioner.config_check import incomplete_slack_text, slack_credentials_missing
+        from provisioner.app.config_check import incomplete_slack_text, slack_credentials_missing
 
         if not self._has_bot_section():
             return True, "ready"
@@ -292,7 +293,9 @@ class Service:
             return
         from bot.runtime import BotRuntime
 
-        self.bot = BotRuntime(self.config, self.sessions)
+        self.bot = BotRuntime(
+            self.config, self.sessions, services=default_services(self.config, self.sessions)
+        )
         slack = self.config.bot.slack
         if slack.secret("app_token"):
             self.bot.start_socket_mode()

@@ -38,13 +38,17 @@ def console(
 ) -> None:
     """Talk to the bot in the terminal: the same conversations as in Slack."""
     from bot.console import Console, render_text
+    from provisioner.app.bot_services import default_services
     from provisioner.config import database_url, load_config
     from provisioner.store.db import ensure_current, make_engine, session_factory
 
     board = load_config(config)
     engine = make_engine(database_url(board, config.parent))
     ensure_current(engine)
-    chat = Console(board, session_factory(engine), as_email=as_email)
+    sessions = session_factory(engine)
+    chat = Console(
+        board, sessions, as_email=as_email, services=default_services(board, sessions)
+    )
     interactive = sys.stdin.isatty() and not as_json
     if interactive:
         typer.echo("Typ een bericht (of #nummer voor een knop); Ctrl-D stopt.")

@@ -183,7 +183,7 @@ def _m365(
     )
     tokens = None
     if target.emulator is not None:
-        from provisioner.demo.emulated import start_graph_emulator
+        from provisioner.app.demo.emulated import start_graph_emulator
 
         settings = start_graph_emulator(target.emulator, settings, stack)
     elif settings.client_secret is None and settings.certificate_path is None:

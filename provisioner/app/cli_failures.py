@@ -26,7 +26,7 @@ err = Console(stderr=True)
 
 #: Exit code of a run refused because another run holds a target (or the nightly job).
 EXIT_BUSY = 4
-log = logging.getLogger("provisioner.cli")
+log = logging.getLogger("provisioner.app.cli")
 
 
 def failure(exc: BaseException) -> tuple[str, int, str]:

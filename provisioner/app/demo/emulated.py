@@ -2,7 +2,7 @@
 
 Production code never imports :mod:`connectors.emulators` (the import contract in
 pyproject.toml); a board's configuration may still ask for an emulated target (the demo,
-trying things out), and :mod:`provisioner.wiring` then calls in here, lazily.
+trying things out), and :mod:`provisioner.app.wiring` then calls in here, lazily.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 The same function runs for ``provisioner serve`` (on the schedule, or ``--run-now``) and for
 ``provisioner nightly`` (a systemd timer, a Kubernetes CronJob): both hold the nightly lease
-(:mod:`provisioner.service.leader`) for the whole job, so two of them never sync at once.
+(:mod:`provisioner.app.service.leader`) for the whole job, so two of them never sync at once.
 The configuration is read again for every job: a change to the file needs no restart.
 """
 
@@ -18,11 +18,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from provisioner import metrics
+from provisioner.app.service.leader import nightly_lock
 from provisioner.config import load_config
 from provisioner.execution.engine import RunReport, SyncRequest
 from provisioner.logging_setup import correlation, new_correlation_id
 from provisioner.report.morning import build_morning_report, deliver, gather
-from provisioner.service.leader import nightly_lock
 from provisioner.store.tables import SyncRun
 
 log = logging.getLogger("provisioner.nightly")
@@ -53,7 +53,7 @@ def last_full_run_started(sessions: sessionmaker[Session]) -> datetime | None:
 def sync_board(config_path: Path, sessions: sessionmaker[Session]) -> RunReport:
     """One full sync with the board's configured sources and targets: the path every sync
     takes (``provisioner sync``, the bot's offboarding)."""
-    from provisioner.wiring import run_sync
+    from provisioner.app.wiring import run_sync
 
     return run_sync(load_config(config_path), sessions, SyncRequest())
 
