@@ -25,26 +25,22 @@ from __future__ import annotations
 
 import re
 import uuid
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 
-from bot.conversation import Audience, Button, FlowContext, Language, Notice, Reply, Turn
+from bot.conversation import Button, FlowContext, Language, Reply, Turn
 from bot.dates import find_day, format_day
-from bot.flows.offboarding_notices import outcome_notices, run_due_offboardings
+from bot.flows.offboarding_confirm import cancel, cancelled, confirm, expired, sis_assignee
+from bot.flows.offboarding_notices import run_due_offboardings
 from bot.flows.offboarding_tasks import close_task
 from bot.flows.offboarding_text import (
-    already_confirmed_reply,
     confirm_buttons,
     describe,
-    run_text,
-    stale_reply,
     summary_facts,
-    task_reply,
     title,
 )
 from bot.names import FILLER, match_one_of, match_people, words
 from provisioner.directory import StaffEntry
-from provisioner.domain.models import Role
 from provisioner.i18n import tr
 from provisioner.offboarding.policy import (
     MAX_DAYS_AHEAD,
@@ -58,14 +54,7 @@ from provisioner.offboarding.policy import (
     may_start,
     scope_for,
 )
-from provisioner.offboarding.record import (
-    confirmed_before,
-    open_offboarding_tasks,
-    record_offboarding,
-    record_once,
-)
-from provisioner.offboarding.runs import override_days, run_offboarding
-from provisioner.tasks import ManualTasks
+from provisioner.offboarding.runs import override_days
 
 __all__ = ["OffboardingFlow", "format_day", "run_due_offboardings"]
 
@@ -201,13 +190,13 @@ class OffboardingFlow:
                     ),
                     state=state,
                 )
-            return self._person_and_day(ctx, str(state["person"]), found.day)
+            return self.person_and_day(ctx, str(state["person"]), found.day)
         if step == "confirm":
             word = _word(text)
             if word in YES:
-                return self._confirm(ctx, state, _token_of(state))
+                return confirm(self, ctx, state, _token_of(state))
             if word in NO:
-                return self._cancelled(lang)
+                return cancelled(lang)
             person = ctx.directory.staff(str(state.get("person")))
             name = person.name.display if person else "?"
             day = _day(state.get("day"))
@@ -232,15 +221,15 @@ class OffboardingFlow:
     def press(self, ctx: FlowContext, action: str, value: str, state: dict[str, Any]) -> Turn:
         if action == "pick":
             if state.get("step") != "pick" or value not in state.get("candidates", []):
-                return self._expired(ctx.language)
-            return self._person_and_day(ctx, value, _day(state.get("day")))
+                return expired(ctx.language)
+            return self.person_and_day(ctx, value, _day(state.get("day")))
         if action == "confirm":
-            return self._confirm(ctx, state, value)
+            return confirm(self, ctx, state, value)
         if action == "cancel":
-            return self._cancel(ctx, state, value)
+            return cancel(ctx, state, value)
         if action in ("task_done", "approve_deletion"):
             return close_task(ctx, action, value)
-        return self._expired(ctx.language)
+        return expired(ctx.language)
 
     # -- steps ------------------------------------------------------------------------------
 
@@ -256,7 +245,7 @@ class OffboardingFlow:
         if not matches:
             elsewhere = [m for m in match_people(everyone, text, limit=2) if m.exact]
             if len(elsewhere) == 1:  # someone the asker may not act on: say why
-                return self._person_and_day(ctx, elsewhere[0].person.key, day)
+                return self.person_and_day(ctx, elsewhere[0].person.key, day)
             return _refuse(
                 lang,
                 "not_found",
@@ -269,7 +258,7 @@ class OffboardingFlow:
                 state={"step": "who", "day": _iso(day)},
             )
         if len(matches) == 1 and matches[0].exact:
-            return self._person_and_day(ctx, matches[0].person.key, day)
+            return self.person_and_day(ctx, matches[0].person.key, day)
         shown = [m.person for m in matches]
         names = location_names(ctx.config)
         buttons = tuple(
@@ -307,13 +296,13 @@ class OffboardingFlow:
         candidates = [str(k) for k in state.get("candidates", [])]
         chosen = _word(text)
         if chosen in YES and len(candidates) == 1:
-            return self._person_and_day(ctx, candidates[0], _day(state.get("day")))
+            return self.person_and_day(ctx, candidates[0], _day(state.get("day")))
         if chosen in NO:
-            return self._cancelled(ctx.language)
+            return cancelled(ctx.language)
         people = [p for p in (ctx.directory.staff(k) for k in candidates) if p is not None]
         picked = match_one_of(people, text)
         if picked is not None:
-            return self._person_and_day(ctx, picked.key, _day(state.get("day")))
+            return self.person_and_day(ctx, picked.key, _day(state.get("day")))
         return Turn(
             (
                 Reply(
@@ -324,7 +313,7 @@ class OffboardingFlow:
             state=state,
         )
 
-    def _checked(
+    def checked(
         self, ctx: FlowContext, key: str, day: date | None
     ) -> tuple[StaffEntry, Scope] | Turn:
         """The person and the scope the asker may end, or the refusal (a Turn)."""
@@ -373,9 +362,9 @@ class OffboardingFlow:
             )
         return person, scope
 
-    def _person_and_day(self, ctx: FlowContext, key: str, day: date | None) -> Turn:
+    def person_and_day(self, ctx: FlowContext, key: str, day: date | None) -> Turn:
         lang, today = ctx.language, ctx.now.date()
-        checked = self._checked(ctx, key, day)
+        checked = self.checked(ctx, key, day)
         if isinstance(checked, Turn):
             return checked
         person, scope = checked
@@ -410,7 +399,7 @@ class OffboardingFlow:
                 state={"step": "day", "person": key},
             )
         plan = make_plan(ctx.config, person, scope, day, today)
-        reply, fp = self._summary(ctx, plan, nonce := uuid.uuid4().hex[:12])
+        reply, fp = self.summary(ctx, plan, nonce := uuid.uuid4().hex[:12])
         return Turn(
             (reply,),
             state={
@@ -423,11 +412,11 @@ class OffboardingFlow:
             },
         )
 
-    def _summary(self, ctx: FlowContext, plan: Plan, nonce: str) -> tuple[Reply, str]:
+    def summary(self, ctx: FlowContext, plan: Plan, nonce: str) -> tuple[Reply, str]:
         lang = ctx.language
         names = location_names(ctx.config)
         assignee = tr(lang, "the central office")
-        if _sis_assignee(ctx, plan) != "central_office":
+        if sis_assignee(ctx, plan) != "central_office":
             assignee = tr(lang, "you")
         facts = summary_facts(ctx.config, plan, lang, names, assignee)
         fp = fingerprint(plan, facts)
@@ -451,195 +440,8 @@ class OffboardingFlow:
             },
         ), fp
 
-    def _confirm(self, ctx: FlowContext, state: dict[str, Any], token: str) -> Turn:
-        """Apply exactly the plan that was shown, once; anything stale is shown afresh."""
-        lang, today = ctx.language, ctx.now.date()
-        key, day_text, fp, nonce = [*token.split("|"), "", "", "", ""][:4]
-        done = confirmed_before(ctx.sessions, nonce) if nonce else None
-        if done is not None:
-            return _already_confirmed(lang, done)
-        day = _day(day_text) if _is_iso(day_text) else None
-        if not key or day is None:
-            return self._expired(lang)
-        reason = None
-        if state.get("step") != "confirm" or state.get("nonce") != nonce:
-            reason = "moved_on"
-        elif ctx.now - _moment(state.get("shown_at"), ctx.now) > timedelta(
-            minutes=ctx.config.bot.confirm_minutes
-        ):
-            reason = "too_late"
-        checked = self._checked(ctx, key, day)
-        if isinstance(checked, Turn):
-            return checked
-        person, scope = checked
-        plan = make_plan(ctx.config, person, scope, day, today)
-        _fresh, fresh_fp = self._summary(ctx, plan, uuid.uuid4().hex[:12])
-        if reason is None and fresh_fp != fp:
-            reason = "changed"
-        if reason is not None:
-            return self._stale(ctx, plan, reason)
-        requester = ctx.asker.staff.key
-        actor = ctx.asker.actor
-
-        def work(session: Any) -> dict[str, Any]:
-            override_id = record_offboarding(session, plan, actor, requester, lang)
-            tasks = open_offboarding_tasks(
-                session, ctx.config, plan, override_id, actor, _sis_assignee(ctx, plan)
-            )
-            return {
-                "override_id": override_id,
-                "tasks": [task.id for task in tasks],
-                "person_key": key,
-                "last_day": plan.effective_day.isoformat(),
-            }
-
-        result, first = record_once(ctx.sessions, nonce, actor, work)
-        if not first:
-            return _already_confirmed(lang, result)
-        return self._after_confirm(ctx, plan, result)
-
-    def _after_confirm(self, ctx: FlowContext, plan: Plan, result: dict[str, Any]) -> Turn:
-        lang, today, person = ctx.language, ctx.now.date(), plan.person
-        tasks = [
-            task
-            for task in (ManualTasks(ctx.sessions).get(i) for i in result["tasks"])
-            if task is not None
-        ]
-        notices: list[Notice] = [
-            Notice(Audience.CENTRAL_OFFICE, task_reply(task, lang))
-            for task in tasks
-            if task.assignee == "central_office"
-        ]
-        data: dict[str, Any] = {"confirmed": True, **result, "scope": plan.scope.stored() or "all"}
-        override_id = int(result["override_id"])
-        replies: list[Reply] = []
-        if plan.due_now:
-            background = ctx.services.get("background") if ctx.services else None
-            args = (
-                ctx.config,
-                ctx.sessions,
-                ctx.services,
-                override_id,
-                person.key,
-                ctx.asker.actor,
-                today,
-                ctx.now,
-            )
-            if background is not None:  # the listener pool is not held up by the run
-                background(
-                    lambda: outcome_notices(
-                        ctx.config, ctx.sessions, ctx.directory, override_id, run_offboarding(*args)
-                    ),
-                    self.name,
-                )
-                data["run"] = {"status": "running"}
-                replies.append(Reply(run_text(lang, person.name.display, data["run"]), data=data))
-            else:
-                outcome = run_offboarding(*args)
-                data["run"] = outcome
-                replies.append(Reply(run_text(lang, person.name.display, outcome), data=data))
-                # the requester reads the outcome in the reply above, not again as a notice
-                notices += outcome_notices(
-                    ctx.config,
-                    ctx.sessions,
-                    ctx.directory,
-                    override_id,
-                    outcome,
-                    tell_requester=False,
-                )
-        else:
-            data["scheduled_for"] = plan.access_ends.isoformat()
-            replies.append(
-                Reply(
-                    tr(
-                        lang,
-                        "Recorded. {display}'s access ends on {format_day} at 00:00; I'll "
-                        "tell you when everything is done.",
-                        display=person.name.display,
-                        format_day=format_day(plan.access_ends, lang),
-                    ),
-                    data=data,
-                )
-            )
-        replies += [
-            task_reply(task, lang) for task in tasks if task.assignee == ctx.asker.staff.key
-        ]
-        return Turn(tuple(replies), state=None, notices=tuple(notices))
-
-    def _stale(self, ctx: FlowContext, plan: Plan, reason: str) -> Turn:
-        lang = ctx.language
-        shown = self._person_and_day(ctx, plan.person.key, plan.last_day)
-        notice = stale_reply(lang, reason, ctx.config.bot.confirm_minutes, plan.person.key)
-        return Turn((notice, *shown.replies), state=shown.state)
-
-    def _cancel(self, ctx: FlowContext, state: dict[str, Any], token: str) -> Turn:
-        nonce = [*token.split("|"), "", "", "", ""][3]
-        done = confirmed_before(ctx.sessions, nonce) if nonce else None
-        if done is not None:
-            return Turn(
-                (
-                    Reply(
-                        tr(
-                            ctx.language,
-                            "This was already confirmed, so it can no longer be cancelled here. "
-                            "Ask the central office to undo it.",
-                        ),
-                        data={"refused": "already_confirmed", **done},
-                    ),
-                )
-            )
-        if state.get("nonce") and state.get("nonce") != nonce:
-            return Turn(
-                (
-                    Reply(
-                        tr(
-                            ctx.language,
-                            "That button belongs to an earlier plan; nothing was changed.",
-                        ),
-                        data={"refused": "stale"},
-                    ),
-                ),
-                state=state,
-            )
-        return self._cancelled(ctx.language)
-
-    def _cancelled(self, language: Language) -> Turn:
-        return Turn(
-            (Reply(tr(language, "Cancelled: nothing was changed."), data={"cancelled": True}),)
-        )
-
-    def _expired(self, language: Language) -> Turn:
-        return Turn(
-            (
-                Reply(
-                    tr(
-                        language,
-                        "This button belongs to a finished conversation. Start again with "
-                        "/offboard.",
-                    ),
-                    data={"refused": "expired"},
-                ),
-            )
-        )
-
 
 # -- helpers --------------------------------------------------------------------------------
-
-
-def _already_confirmed(language: Language, result: dict[str, Any]) -> Turn:
-    return Turn((already_confirmed_reply(language, result),))
-
-
-def _sis_assignee(ctx: FlowContext, plan: Plan) -> str:
-    """The SIS step is the location leader's (002 §12): the requester when she leads a
-    location whose post ends, else the central office."""
-    today = ctx.now.date()
-    mine = ctx.asker.staff
-    if any(
-        Role.LOCATION_LEADER in mine.roles_at(post.location, today) for post in plan.scope.ending
-    ):
-        return mine.key
-    return "central_office"
 
 
 def _current(person: StaffEntry, today: date) -> tuple[Any, ...]:
@@ -663,20 +465,9 @@ def _refuse(
     return Turn((Reply(text, data=data),), state=state)
 
 
-def _is_iso(text: str) -> bool:
-    return bool(re.fullmatch(r"\d{4}-\d{2}-\d{2}", text))
-
-
 def _iso(day: date | None) -> str | None:
     return day.isoformat() if day is not None else None
 
 
 def _day(value: Any) -> date | None:
     return date.fromisoformat(str(value)) if value else None
-
-
-def _moment(value: Any, default: datetime) -> datetime:
-    try:
-        return datetime.fromisoformat(str(value))
-    except ValueError:
-        return default - timedelta(days=365)  # unreadable: treat as long ago (stale)
