@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -117,6 +118,18 @@ def record_offboarding(
     return override.id
 
 
+@dataclass(frozen=True)
+class _TaskWords:
+    """What every task of one offboarding says, in the board's language."""
+
+    lang: Language
+    name: str
+    number: str
+    place: str
+    sis: str
+    ends: str
+
+
 def open_offboarding_tasks(
     session: Session,
     config: Config,
@@ -129,111 +142,108 @@ def open_offboarding_tasks(
     step, one per portal, and approving the deletion (only when the account goes)."""
     person, scope = plan.person, plan.scope
     names = location_names(config)
-    location = sorted(p.location for p in scope.ending)[0] if scope.ending else None
-    place = " & ".join(sorted({names.get(p.location, p.location) for p in scope.ending}))
-    name, number, sis = person.name.display, person.employee_number, sis_name(config)
     lang = config.board.language
-    ends = format_day(plan.access_ends, lang)
+    words = _TaskWords(
+        lang=lang,
+        name=person.name.display,
+        number=person.employee_number,
+        place=" & ".join(sorted({names.get(p.location, p.location) for p in scope.ending})),
+        sis=sis_name(config),
+        ends=format_day(plan.access_ends, lang),
+    )
     common: dict[str, Any] = {
         "origin": f"{ORIGIN}{override_id}",
         "actor": actor,
         "person_key": person.key,
-        "location": location,
+        "location": sorted(p.location for p in scope.ending)[0] if scope.ending else None,
     }
     tasks: list[ManualTask] = []
     if sis_staff_target(config) is None:  # else the sync does it
-        if scope.partial:
-            tasks.append(
-                open_task(
-                    session,
-                    kind="sis_post",
-                    system=_slug(sis),
-                    title=tr(
-                        lang,
-                        "{name}: end the post at {place} in {sis}",
-                        name=name,
-                        place=place,
-                        sis=sis,
-                    ),
-                    instructions=tr(
-                        lang,
-                        "Remove the rights of {name} ({number}) for {place} in {sis} as of "
-                        "{ends}. The account stays: the other post goes on.",
-                        name=name,
-                        number=number,
-                        place=place,
-                        sis=sis,
-                        ends=ends,
-                    ),
-                    assignee=sis_assignee,
-                    due_on=plan.access_ends,
-                    **common,
-                )
-            )
-        else:
-            tasks.append(
-                open_task(
-                    session,
-                    kind="sis_account",
-                    system=_slug(sis),
-                    title=tr(lang, "{name}: inactive in {sis}", name=name, sis=sis),
-                    instructions=tr(
-                        lang,
-                        "Set {name} ({number}) to inactive in {sis} as of {ends}. Basispoort "
-                        "follows after the nightly link.",
-                        name=name,
-                        number=number,
-                        sis=sis,
-                        ends=ends,
-                    ),
-                    assignee=sis_assignee,
-                    due_on=plan.access_ends,
-                    **common,
-                )
-            )
+        tasks.append(_sis_task(session, plan, words, sis_assignee, common))
     for portal in config.bot.manual_portals:
-        suffix = tr(lang, " for {place}", place=place) if scope.partial else ""
-        tasks.append(
-            open_task(
-                session,
-                kind="portal_access",
-                system=_slug(portal),
-                title=tr(lang, "{name}: revoke access to {portal}", name=name, portal=portal),
-                instructions=tr(
-                    lang,
-                    "Revoke the access of {name} ({number}) to {portal}{suffix} as of {ends}.",
-                    name=name,
-                    number=number,
-                    portal=portal,
-                    suffix=suffix,
-                    ends=ends,
-                ),
-                assignee="central_office",
-                due_on=plan.access_ends,
-                **common,
-            )
-        )
+        tasks.append(_portal_task(session, plan, words, portal, common))
     if plan.delete_on is not None:
-        tasks.append(
-            open_task(
-                session,
-                kind="approve_deletion",
-                system="accounts",
-                title=tr(lang, "{name}: approve deletion", name=name),
-                instructions=tr(
-                    lang,
-                    "The accounts of {name} ({number}) will be deleted on {day}. Approve "
-                    "when nothing more needs to be kept.",
-                    name=name,
-                    number=number,
-                    day=format_day(plan.delete_on, lang),
-                ),
-                assignee="central_office",
-                due_on=plan.delete_on,
-                **common,
-            )
-        )
+        tasks.append(_deletion_task(session, plan, words, common))
     return tasks
+
+
+def _sis_task(
+    session: Session, plan: Plan, w: _TaskWords, assignee: str, common: dict[str, Any]
+) -> ManualTask:
+    """Ending the post (she keeps another) or the whole account in the SIS (002 §12)."""
+    if plan.scope.partial:
+        return open_task(
+            session,
+            kind="sis_post",
+            system=_slug(w.sis),
+            title=tr(w.lang, "{name}: end the post at {place} in {sis}",
+                     name=w.name, place=w.place, sis=w.sis),
+            instructions=tr(
+                w.lang,
+                "Remove the rights of {name} ({number}) for {place} in {sis} as of "
+                "{ends}. The account stays: the other post goes on.",
+                name=w.name, number=w.number, place=w.place, sis=w.sis, ends=w.ends,
+            ),
+            assignee=assignee,
+            due_on=plan.access_ends,
+            **common,
+        )  # fmt: skip
+    return open_task(
+        session,
+        kind="sis_account",
+        system=_slug(w.sis),
+        title=tr(w.lang, "{name}: inactive in {sis}", name=w.name, sis=w.sis),
+        instructions=tr(
+            w.lang,
+            "Set {name} ({number}) to inactive in {sis} as of {ends}. Basispoort "
+            "follows after the nightly link.",
+            name=w.name, number=w.number, sis=w.sis, ends=w.ends,
+        ),
+        assignee=assignee,
+        due_on=plan.access_ends,
+        **common,
+    )  # fmt: skip
+
+
+def _portal_task(
+    session: Session, plan: Plan, w: _TaskWords, portal: str, common: dict[str, Any]
+) -> ManualTask:
+    suffix = tr(w.lang, " for {place}", place=w.place) if plan.scope.partial else ""
+    return open_task(
+        session,
+        kind="portal_access",
+        system=_slug(portal),
+        title=tr(w.lang, "{name}: revoke access to {portal}", name=w.name, portal=portal),
+        instructions=tr(
+            w.lang,
+            "Revoke the access of {name} ({number}) to {portal}{suffix} as of {ends}.",
+            name=w.name, number=w.number, portal=portal, suffix=suffix, ends=w.ends,
+        ),
+        assignee="central_office",
+        due_on=plan.access_ends,
+        **common,
+    )  # fmt: skip
+
+
+def _deletion_task(
+    session: Session, plan: Plan, w: _TaskWords, common: dict[str, Any]
+) -> ManualTask:
+    assert plan.delete_on is not None
+    return open_task(
+        session,
+        kind="approve_deletion",
+        system="accounts",
+        title=tr(w.lang, "{name}: approve deletion", name=w.name),
+        instructions=tr(
+            w.lang,
+            "The accounts of {name} ({number}) will be deleted on {day}. Approve "
+            "when nothing more needs to be kept.",
+            name=w.name, number=w.number, day=format_day(plan.delete_on, w.lang),
+        ),
+        assignee="central_office",
+        due_on=plan.delete_on,
+        **common,
+    )  # fmt: skip
 
 
 def _slug(text: str) -> str:
