@@ -6,12 +6,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from bot.conversation import Button, FlowContext, Reply, Turn
+from bot.conversation import Button, FlowContext, Language, Reply, Turn
 from bot.flows.breach_reading import NO, UNKNOWN, YES
 from bot.flows.breach_text import decided_reply, officer_reply
 from provisioner.i18n import tr
 from provisioner.privacy.breach import FactsError
-from provisioner.privacy.breaches import BreachNotFound, BreachRegister, Party
+from provisioner.privacy.breaches import BreachNotFound, BreachRecord, BreachRegister, Party
 
 #: Starts the conversation afresh with a text (someone else typed in the FG's step).
 Restart = Callable[[FlowContext, str], Turn]
@@ -63,56 +63,9 @@ def officer_press(ctx: FlowContext, action: str, value: str) -> Turn:
         breach = register.mark_notified(breach.id, party=party, at=ctx.now, actor=ctx.asker.actor)
         return Turn((decided_reply(breach, lang),))
     if action == "correct":
-        buttons = tuple(
-            Button(label, "set_decision", f"{breach.id}|{code}")
-            for code, label in (
-                ("ap_yes", tr(lang, "Yes, notify the AP")),
-                ("ap_no", tr(lang, "Do not notify the AP")),
-                ("subjects_yes", tr(lang, "Tell the people")),
-                ("subjects_no", tr(lang, "Do not tell them")),
-                ("facts", tr(lang, "Correct facts")),
-            )
-        )
-        ask = Reply(
-            tr(lang, "What should change in {id}?", id=breach.id),
-            buttons=buttons,
-            data={"step": "fg_correct", "breach_id": breach.id},
-        )
-        return Turn((ask,), state={"step": "fg_correct", "breach": breach.id})
+        return _correction_menu(breach, lang)
     if action == "set_decision":
-        if choice == "facts":
-            return Turn(
-                (
-                    _reply(
-                        tr(
-                            lang,
-                            "Write the facts as field=value separated by commas, e.g. "
-                            "encrypted=yes, subjects_count=30, key_compromised=no.",
-                        ),
-                        step="fg_facts",
-                        breach_id=breach.id,
-                    ),
-                ),
-                state={"step": "fg_facts", "breach": breach.id},
-            )
-        decision = {
-            "ap_yes": {"notify_authority": True},
-            "ap_no": {"notify_authority": False, "notify_subjects": False},
-            "subjects_yes": {"notify_authority": True, "notify_subjects": True},
-            "subjects_no": {"notify_subjects": False},
-        }.get(choice)
-        if decision is None:
-            return Turn((_reply(tr(lang, "Unknown choice.")),))
-        return Turn(
-            (
-                _reply(
-                    tr(lang, "Why? The reason goes into the register and the audit trail."),
-                    step="fg_reason",
-                    breach_id=breach.id,
-                ),
-            ),
-            state={"step": "fg_reason", "breach": breach.id, "decision": decision},
-        )
+        return _set_decision(breach, choice, lang)
     return Turn((_reply(tr(lang, "Unknown button.")),))
 
 
@@ -170,3 +123,60 @@ def officer_facts(ctx: FlowContext, text: str, state: dict[str, Any], restart: R
             state=state,
         )
     return Turn((officer_reply(breach, lang),))
+
+
+def _correction_menu(breach: BreachRecord, lang: Language) -> Turn:
+    """What the FG may change: the AP, the people, or the facts."""
+    buttons = tuple(
+        Button(label, "set_decision", f"{breach.id}|{code}")
+        for code, label in (
+            ("ap_yes", tr(lang, "Yes, notify the AP")),
+            ("ap_no", tr(lang, "Do not notify the AP")),
+            ("subjects_yes", tr(lang, "Tell the people")),
+            ("subjects_no", tr(lang, "Do not tell them")),
+            ("facts", tr(lang, "Correct facts")),
+        )
+    )
+    ask = Reply(
+        tr(lang, "What should change in {id}?", id=breach.id),
+        buttons=buttons,
+        data={"step": "fg_correct", "breach_id": breach.id},
+    )
+    return Turn((ask,), state={"step": "fg_correct", "breach": breach.id})
+
+
+def _set_decision(breach: BreachRecord, choice: str, lang: Language) -> Turn:
+    """A decision chosen from the menu: asks why (or for the facts)."""
+    if choice == "facts":
+        return Turn(
+            (
+                _reply(
+                    tr(
+                        lang,
+                        "Write the facts as field=value separated by commas, e.g. "
+                        "encrypted=yes, subjects_count=30, key_compromised=no.",
+                    ),
+                    step="fg_facts",
+                    breach_id=breach.id,
+                ),
+            ),
+            state={"step": "fg_facts", "breach": breach.id},
+        )
+    decision = {
+        "ap_yes": {"notify_authority": True},
+        "ap_no": {"notify_authority": False, "notify_subjects": False},
+        "subjects_yes": {"notify_authority": True, "notify_subjects": True},
+        "subjects_no": {"notify_subjects": False},
+    }.get(choice)
+    if decision is None:
+        return Turn((_reply(tr(lang, "Unknown choice.")),))
+    return Turn(
+        (
+            _reply(
+                tr(lang, "Why? The reason goes into the register and the audit trail."),
+                step="fg_reason",
+                breach_id=breach.id,
+            ),
+        ),
+        state={"step": "fg_reason", "breach": breach.id, "decision": decision},
+    )
