@@ -228,10 +228,3 @@ CAPABILITIES: dict[str, type] = {
     "libraries": LibraryTarget,
     "end dates": EndDateTarget,
 }
-
-
-def capabilities(target: AccountTarget) -> frozenset[str]:
-    """The names of the optional capabilities ``target`` implements."""
-    return frozenset(
-        name for name, protocol in CAPABILITIES.items() if isinstance(target, protocol)
-    )

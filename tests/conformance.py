@@ -26,7 +26,7 @@ from __future__ import annotations
 import dataclasses
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from sqlalchemy import select
@@ -113,21 +113,30 @@ LICENCE = "M365_A3_FACULTY"  # a part number the Graph emulator knows; others ta
 
 
 class LosingAnswers:
-    """Loses every answer of one verb of ``target`` after the write was done (``calls``
-    counts them). The target itself is changed, not wrapped, so it keeps exactly the
-    capabilities it declares; run it as ``lossy.target``."""
+    """Loses every answer of one verb after the write was done (``calls`` counts them); run
+    ``lossy.target``. It carries the target's public attributes as its own (so it declares
+    exactly the target's capabilities), with only ``verb`` replaced: the target's own calls
+    to that verb, inside another verb, are not touched."""
 
-    def __init__(self, target: Target, verb: str) -> None:
-        self.target = target
+    def __init__(self, inner: Target, verb: str) -> None:
         self.calls = 0
-        write = getattr(target, verb)
+        write = getattr(inner, verb)
 
         def lossy(*args: Any, **kwargs: Any) -> None:
             self.calls += 1
             write(*args, **kwargs)
             raise OutcomeUnknown(f"{verb}: done, but the answer was lost")
 
-        setattr(target, verb, lossy)
+        proxy = _Attributes()
+        for name in dir(inner):
+            if not name.startswith("_"):
+                setattr(proxy, name, getattr(inner, name))
+        setattr(proxy, verb, lossy)
+        self.target = cast(Target, proxy)
+
+
+class _Attributes:
+    """A plain object to copy a target's attributes onto."""
 
 
 class TargetConformance:

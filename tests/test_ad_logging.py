@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 import pytest
 from ldap3.utils import log as ldap3_log
 
-import connectors.ad.target as ad_target
+import connectors.ad.passwords as ad_passwords
 from provisioner.targets import AccountSpec
 from tests.test_ad_target import make_target, wipe
 
@@ -82,7 +82,7 @@ def test_passwords_never_reach_the_log(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     wipe(samba_dc, OU)
-    monkeypatch.setattr(ad_target, "initial_password", lambda: FIRST)
+    monkeypatch.setattr(ad_passwords, "initial_password", lambda: FIRST)
     target = make_target(samba_dc, OU)
     try:
         remote_id = target.create_account(
