@@ -91,6 +91,11 @@ def observe_run(report: RunReport) -> None:
                 operations_total.labels(target=target.name, outcome=outcome).inc(count)
 
 
+def observe_busy_run() -> None:
+    """A run that could not start because another run held a target (status ``busy``)."""
+    runs_total.labels(status="busy").inc()
+
+
 def observe_failed_run() -> None:
     """A run that ended in an exception before it could report (no run report to count)."""
     runs_total.labels(status="failed").inc()

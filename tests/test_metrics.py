@@ -100,3 +100,21 @@ def test_a_run_that_does_not_come_from_the_nightly_job_is_counted_too(tmp_path: 
     report = run_sync(board.config, board.sessions(), SyncRequest())
     assert report.status == "applied"
     assert sample("provisioner_runs_total", status="applied") == applied + 1
+
+
+def test_a_nightly_run_that_finds_a_target_busy_is_busy_not_failed(tmp_path: Path) -> None:
+    from provisioner.execution import locks
+
+    board = make_board(tmp_path, staff=24, pupils=60)
+    sessions = board.sessions()
+    busy, failed = (sample("provisioner_runs_total", status=s) for s in ("busy", "failed"))
+    lease, _ = locks.acquire(sessions, "directory", "offboarding")  # a bot's run holds it
+    try:
+        result = run_nightly(board.config_path, sessions, send_report=False)
+    finally:
+        locks.release(sessions, lease)
+    assert result is not None and (result.status, result.exit_code) == ("busy", 4)
+    assert sample("provisioner_runs_total", status="busy") == busy + 1
+    assert sample("provisioner_runs_total", status="failed") == failed
+    again = run_nightly(board.config_path, sessions, send_report=False)  # the next tick
+    assert again is not None and again.status == "applied"

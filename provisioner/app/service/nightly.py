@@ -21,6 +21,7 @@ from provisioner import metrics
 from provisioner.app.service.leader import nightly_lock
 from provisioner.config import load_config
 from provisioner.execution.engine import RunReport, SyncRequest
+from provisioner.execution.locks import LockHeld
 from provisioner.logging_setup import correlation, new_correlation_id
 from provisioner.report.morning import build_morning_report, deliver, gather
 from provisioner.store.tables import SyncRun
@@ -78,6 +79,15 @@ def run_nightly(
         status, exit_code, run_id = "failed", 1, None
         try:
             report = sync_board(config_path, sessions)
+        except LockHeld as exc:  # a bot's offboarding holds a target: not a failure
+            log.warning(
+                "the nightly sync could not start: run %s is working on %s; the next tick "
+                "tries again",
+                exc.run_id,
+                exc.target,
+            )
+            metrics.observe_busy_run()
+            status, exit_code = "busy", 4
         except Exception:
             log.exception("the nightly sync failed")
             metrics.observe_failed_run()
