@@ -44,9 +44,9 @@ from slack_sdk import WebClient  # noqa: E402
 
 from bot.runtime import BotRuntime  # noqa: E402
 from connectors.emulators.slack import SlackEmulator, SlackRequests  # noqa: E402
+from provisioner.app.config import load_config  # noqa: E402
 from provisioner.app.demo.generator import generate_board  # noqa: E402
 from provisioner.app.wiring import run_sync  # noqa: E402
-from provisioner.config import load_config  # noqa: E402
 from provisioner.directory import Directory  # noqa: E402
 from provisioner.execution.engine import SyncRequest  # noqa: E402
 from provisioner.store.db import make_engine, session_factory, upgrade  # noqa: E402

@@ -28,9 +28,9 @@ from connectors.emulators.graph import EmulatorSettings, GraphEmulator
 from connectors.emulators.graph.throttle import RU_WINDOW, WRITE_BUDGET, WRITE_WINDOW, ru_budget
 from connectors.m365.client import GraphClient
 from connectors.m365.target import M365Target
+from provisioner.app.config import load_config
 from provisioner.app.demo.generator import generate_board
 from provisioner.app.wiring import build_sources, target_settings
-from provisioner.config import load_config
 from provisioner.execution.engine import Engine, RunReport, SyncRequest
 from provisioner.store.db import make_engine, session_factory, upgrade
 

@@ -285,14 +285,12 @@ def board_config(folder: Path, graph: dict[str, Any], somtoday: dict[str, Any]) 
     """The generated board with ``--sis somtoday --sis-staff`` and a Microsoft 365 target
     reached over HTTPS like a real tenant (the demo's target settings, the emulator's URLs).
     The demo's reference directory is left out: a board in production has none."""
+    from connectors.m365.config import M365TargetConfig
+    from connectors.reference.config import ReferenceTargetConfig
+    from connectors.sis.config import SisStaffTargetConfig
+    from connectors.sis.somtoday.config import SomtodaySourceConfig
+    from provisioner.app.config import load_config
     from provisioner.app.demo.systems import SIS_ROLES
-    from provisioner.config import (
-        M365TargetConfig,
-        ReferenceTargetConfig,
-        SisStaffTargetConfig,
-        SomtodaySourceConfig,
-        load_config,
-    )
 
     config = load_config(folder / "provisioner.toml")
     reference = next(t for t in config.targets if isinstance(t, ReferenceTargetConfig))

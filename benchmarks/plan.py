@@ -20,9 +20,9 @@ import time
 from datetime import date
 from pathlib import Path
 
+from provisioner.app.config import load_config
 from provisioner.app.demo.generator import generate_board
 from provisioner.app.wiring import build_sources
-from provisioner.config import load_config
 from provisioner.domain.models import PersonKind
 from provisioner.execution.engine import read_sources
 from provisioner.planning.models import AccountState, DesiredState

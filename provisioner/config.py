@@ -1,7 +1,10 @@
 """The board's configuration: one TOML file, secrets from the environment or files.
 
-Every setting is typed and explained here; ``provisioner config check`` reports each problem
-with its place in the file. Paths in the file are relative to the file's own folder.
+Every setting is typed and explained here and in :mod:`provisioner.config_sections`;
+``provisioner config check`` reports each problem with its place in the file. Paths in the
+file are relative to the file's own folder. The sources' and targets' own settings belong to
+their connectors (``connectors/registry.py``); the core knows their common fields only
+(:class:`SourceConfig`, :class:`TargetConfig`).
 """
 
 from __future__ import annotations
@@ -11,84 +14,44 @@ import tomllib
 import unicodedata
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any, ClassVar, Literal, Self, TypeVar
+from typing import ClassVar, Literal, TypeVar
 
-from pydantic import (
-    BaseModel,
-    ConfigDict,
-    Field,
-    PrivateAttr,
-    SecretStr,
-    ValidationError,
-    ValidationInfo,
-    field_validator,
-    model_validator,
-)
+from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from provisioner.config_base import BRIN6, Strict, WithSecrets
+from provisioner.config_sections import (
+    AuditConfig,
+    BotConfig,
+    ConsentConfig,
+    ConsentLocationConfig,
+    ConsentMechanismName,
+    MediumConfig,
+    ReportConfig,
+    ScheduleConfig,
+    ServiceConfig,
+    SlackConfig,
+)
 from provisioner.domain.models import Role
 from provisioner.errors import ConfigError
-from provisioner.secrets import MissingSecret, SecretFileError, resolve
+
+__all__ = [
+    "BRIN6",
+    "AuditConfig",
+    "BotConfig",
+    "ConsentConfig",
+    "ConsentLocationConfig",
+    "ConsentMechanismName",
+    "MediumConfig",
+    "ReportConfig",
+    "ScheduleConfig",
+    "ServiceConfig",
+    "SlackConfig",
+    "Strict",
+    "WithSecrets",
+]
 
 BaseModelT = TypeVar("BaseModelT", bound=BaseModel)
-BRIN6 = re.compile(r"^[0-9]{2}[A-Z]{2}[0-9]{2}$")
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class WithSecrets(Strict):
-    """A section with secrets. Each secret ``name`` in :attr:`secret_names` is set by
-    ``<name>_env`` (an environment variable, or its ``_FILE`` twin) and ``<name>_file`` (a
-    file; wins when it is set and not empty). The value is resolved once, when the section is
-    validated (a relative file against the configuration's folder, given by
-    :func:`load_config`), and kept as a ``SecretStr``: never in the file, never in a dump."""
-
-    secret_names: ClassVar[tuple[str, ...]] = ()
-    _secrets: dict[str, SecretStr] = PrivateAttr(default_factory=dict)
-    _secret_problems: dict[str, str] = PrivateAttr(default_factory=dict)
-
-    @model_validator(mode="after")
-    def _resolve_secrets(self, info: ValidationInfo) -> Self:
-        context: Any = info.context
-        base = context.get("base") if isinstance(context, dict) else None
-        for name in self.secret_names:
-            path: Path | None = getattr(self, f"{name}_file", None)
-            if path is not None and isinstance(base, Path) and not path.is_absolute():
-                path = base / path
-            try:
-                value = resolve(getattr(self, f"{name}_env"), path, file_setting=f"{name}_file")
-            except SecretFileError as exc:
-                self._secret_problems[name] = str(exc)
-                continue
-            if value is not None:
-                self._secrets[name] = value
-        return self
-
-    def secret(self, name: str) -> SecretStr | None:
-        """The resolved secret ``name``; None when it is not set."""
-        return self._secrets.get(name)
-
-    def secret_value(self, name: str) -> str | None:
-        """The resolved secret ``name`` as the plain string a transport sends; None when unset."""
-        value = self._secrets.get(name)
-        return None if value is None else value.get_secret_value()
-
-    def require_secret(self, name: str, section: str, what: str) -> SecretStr:
-        """The resolved secret ``name``, else :class:`MissingSecret` naming the section (e.g.
-        ``[sources.hr]``), the field and where the value was looked for."""
-        value = self._secrets.get(name)
-        if value is not None:
-            return value
-        if name in self._secret_problems:
-            raise MissingSecret(f"{section} {name}: {self._secret_problems[name]}")
-        variable = getattr(self, f"{name}_env")
-        file_hint = f", or {name}_file" if f"{name}_file" in type(self).model_fields else ""
-        raise MissingSecret(
-            f"{section} {name}: the environment variable {variable} is not set: set it (or "
-            f"{variable}_FILE){file_hint} to {what}"
-        )
 
 
 class BoardConfig(Strict):
@@ -123,151 +86,11 @@ class LocationConfig(Strict):
         return value
 
 
-class CsvColumns(Strict):
-    """Header names in the HR CSV, for exports whose headers differ from ours."""
+class SourceConfig(WithSecrets):
+    """The base of every ``[sources.*]`` section. Each connector's own model (in its package,
+    listed in ``connectors/registry.py``) adds its settings; the core only knows the type."""
 
-    employee_number: str = "employee_number"
-    given_name: str = "given_name"
-    prefix: str = "prefix"
-    family_name: str = "family_name"
-    org_unit: str = "org_unit"
-    function_title: str = "function_title"
-    start_date: str = "start_date"
-    end_date: str = "end_date"
-
-
-class HrCsvSourceConfig(Strict):
-    type: Literal["hr-csv"]
-    path: Path
-    date_format: str = Field(default="%Y-%m-%d", description="strptime format, '%Y%m%d' etc.")
-    open_end_dates: list[str] = Field(
-        default_factory=lambda: ["9999-12-31", "99991231"],
-        description="Values meaning 'no end date' besides an empty cell.",
-    )
-    delimiter: str | None = Field(default=None, description="',' or ';'; sniffed when unset.")
-    columns: CsvColumns = Field(default_factory=CsvColumns)
-
-
-class OneRosterSourceConfig(Strict):
-    type: Literal["oneroster-csv"]
-    path: Path = Field(description="Folder with orgs.csv, users.csv, classes.csv, enrollments.csv.")
-
-
-class ConsentCsvSourceConfig(Strict):
-    type: Literal["consent-csv"]
-    path: Path
-
-
-class AfasSourceConfig(WithSecrets):
-    """AFAS Profit over its REST GetConnectors (read only). The token is the AfasToken XML
-    (``<token><version>1</version><data>...</data></token>``), from the environment."""
-
-    type: Literal["afas"]
-    base_url: str = Field(description="e.g. https://12345.rest.afas.online/profitrestservices")
-    token_env: str = Field(
-        default="PROVISIONER_AFAS_TOKEN", description="Environment variable with the token XML."
-    )
-    token_file: Path | None = Field(default=None, description="File with the token XML.")
-    secret_names: ClassVar[tuple[str, ...]] = ("token",)
-    users_connector: str = "T4E_HelloID_Users_v2"
-    employments_connector: str = "T4E_HelloID_Employments_v2"
-    page_size: int = Field(default=1000, ge=1, le=10000)
-    ca_file: Path | None = None
-
-
-class YouforceSourceConfig(WithSecrets):
-    """Visma Raet Youforce IAM API (read only), OAuth2 client credentials."""
-
-    type: Literal["youforce"]
-    base_url: str = "https://api.youforce.com"
-    token_url: str = Field(
-        default="https://connect.visma.com/connect/token",
-        description="Visma Connect (HR Core Beaufort); older HR Core Business tenants: "
-        "https://api.youserve.nl/authentication/token.",
-    )
-    client_id: str
-    tenant_id: str | None = Field(
-        default=None,
-        description="Visma Connect tenant id: sent as the token request's tenant_id form field.",
-    )
-    client_secret_env: str = Field(
-        default="PROVISIONER_YOUFORCE_CLIENT_SECRET",
-        description="Environment variable with the client secret.",
-    )
-    client_secret_file: Path | None = Field(default=None, description="File with the secret.")
-    secret_names: ClassVar[tuple[str, ...]] = ("client_secret",)
-    calls_per_minute: int = Field(default=100, ge=1, description="The API's documented limit.")
-    ca_file: Path | None = None
-
-
-class SomtodaySourceConfig(WithSecrets):
-    """Somtoday Connect (REST, OAuth2 client credentials per organisation), read only."""
-
-    type: Literal["somtoday"]
-    api_url: str = "https://api.somtoday.nl/rest/v1"
-    token_url: str = "https://inloggen.somtoday.nl/oauth2/token"
-    organisation: str = Field(description="The organisation (instelling) UUID.")
-    client_id: str
-    client_secret_env: str = Field(
-        default="PROVISIONER_SOMTODAY_CLIENT_SECRET",
-        description="Environment variable with the client secret.",
-    )
-    client_secret_file: Path | None = Field(default=None, description="File with the secret.")
-    secret_names: ClassVar[tuple[str, ...]] = ("client_secret",)
-    consent_category: str = Field(
-        default="Toestemmingen", description="The categorie of the consent field values."
-    )
-    ca_file: Path | None = None
-
-
-class ParnasSysSourceConfig(WithSecrets):
-    """ParnasSys generic SOAP interface (GeneriekeService), read only, per BRIN and year."""
-
-    type: Literal["parnassys"]
-    url: str = Field(description="The SOAP endpoint of the generic interface.")
-    supplier: str = Field(description="The supplier (leverancier) name agreed with Topicus.")
-    key_env: str = Field(
-        default="PROVISIONER_PARNASSYS_KEY", description="Environment variable with the key."
-    )
-    key_file: Path | None = Field(default=None, description="File with the supplier key.")
-    secret_names: ClassVar[tuple[str, ...]] = ("key",)
-    brins: list[str] = Field(description="The BRIN4 codes of the board's schools.")
-    ca_file: Path | None = None
-
-
-class MagisterSourceConfig(WithSecrets):
-    """Magister (Medius web service, ``/doc?Library=&Function=``), read only. The session
-    token is ``<username>;<password>``; the password comes from the environment."""
-
-    type: Literal["magister"]
-    base_url: str = Field(description="e.g. https://<school>.swp.nl:8800")
-    username: str
-    password_env: str = Field(
-        default="PROVISIONER_MAGISTER_PASSWORD", description="Environment variable: password."
-    )
-    password_file: Path | None = Field(default=None, description="File with the password.")
-    secret_names: ClassVar[tuple[str, ...]] = ("password",)
-    locations: dict[str, str] = Field(
-        description="Administratieve eenheid (Omschrijving) -> BRIN6 of a configured location."
-    )
-    eck_id_field: str | None = Field(
-        default=None, description="The Leerling element with the ECK iD, when the school's "
-        "Magister exposes one; never generated.",
-    )
-    ca_file: Path | None = None
-
-
-SourceConfig = Annotated[
-    HrCsvSourceConfig
-    | AfasSourceConfig
-    | YouforceSourceConfig
-    | SomtodaySourceConfig
-    | ParnasSysSourceConfig
-    | MagisterSourceConfig
-    | OneRosterSourceConfig
-    | ConsentCsvSourceConfig,
-    Field(discriminator="type"),
-]
+    type: str = Field(description="The connector, e.g. 'hr-csv', 'afas', 'somtoday'.")
 
 
 #: Employee numbers: 1 to 12 ASCII digits (so no '*', '1e5' or Arabic-Indic digits).
@@ -403,447 +226,28 @@ class SafetyConfig(Strict):
         return value
 
 
-class ReferenceTargetConfig(Strict):
-    """The built-in reference directory: a local file-backed directory, used by the demo
-    and the engine's tests until the Microsoft 365 and AD connectors are configured."""
+#: What kind of system a target is, for the sentences the core writes about it (the
+#: offboarding plan): a directory, Microsoft 365, the staff accounts of a SIS, or AD.
+TargetKind = Literal["directory", "m365", "sis_staff", "ad"]
 
-    type: Literal["reference"]
+
+class TargetConfig(WithSecrets):
+    """The base of every ``[[targets]]`` entry. Each connector's own model (in its package,
+    listed in ``connectors/registry.py``) adds its settings; the core reads only these."""
+
+    type: str = Field(description="The connector, e.g. 'm365', 'ad', 'sis-staff'.")
     name: str
-    path: Path
     include_pupils: bool = True
-    write_delay_ms: int = Field(default=0, ge=0, description="Simulated latency per write.")
-    parallel: int = Field(default=1, ge=1, le=32, description="Writes of one phase at once.")
     licences: dict[str, list[str]] = Field(
         default_factory=dict, description="Licence names per role, e.g. teacher = ['A3']."
     )
     sis_roles: dict[str, str] = Field(default_factory=dict)
+    kind: ClassVar[TargetKind] = "directory"
 
-
-class GraphEmulatorConfig(Strict):
-    """Run the built-in Graph emulator for this target (the demo, and trying things out)."""
-
-    state_file: Path = Field(description="Where the emulated tenant is kept between runs.")
-    latency_ms: float = Field(default=0, ge=0)
-
-
-class M365TargetConfig(WithSecrets):
-    """Microsoft 365 / Entra ID over Microsoft Graph (app-only, client credentials).
-
-    The client secret is read from the environment variable named in ``client_secret_env``
-    or the file ``client_secret_file`` (never from this file); or use a certificate.
-    """
-
-    type: Literal["m365"]
-    name: str
-    tenant: str = Field(description="Tenant id or domain, e.g. 'bestuur.onmicrosoft.com'.")
-    client_id: str = Field(description="The app registration's application (client) id.")
-    client_secret_env: str = Field(
-        default="PROVISIONER_M365_CLIENT_SECRET",
-        description="Environment variable that holds the client secret.",
-    )
-    client_secret_file: Path | None = Field(default=None, description="File with the secret.")
-    secret_names: ClassVar[tuple[str, ...]] = ("client_secret",)
-    certificate_path: Path | None = Field(
-        default=None, description="PEM with private key and certificate, instead of a secret."
-    )
-    authority_host: str = "https://login.microsoftonline.com"
-    graph_url: str = "https://graph.microsoft.com/v1.0"
-    ca_file: Path | None = Field(
-        default=None, description="Extra CA to trust (a proxy, the emulator)."
-    )
-    usage_location: str = Field(default="NL", description="Needed before licences can be assigned.")
-    delta_cache: Path | None = Field(
-        default=None,
-        description="File for delta links and the last read tenant state: a nightly run with "
-        "no changes then reads only what changed.",
-    )
-    include_pupils: bool = True
-    sharepoint: bool = Field(
-        default=False,
-        description="A SharePoint site per location with a document library per access group.",
-    )
-    licences: dict[str, list[str]] = Field(
-        default_factory=dict, description="Licence SKU part numbers per role."
-    )
-    sis_roles: dict[str, str] = Field(default_factory=dict)
-    emulator: GraphEmulatorConfig | None = None
-
-
-class SisStaffTargetConfig(WithSecrets):
-    """Staff accounts in the SIS follow HR (connectors/sis/staff.py). It reads through the
-    board's SIS source (``sources.sis`` must be the same system) and writes: Somtoday through
-    its HRM Webservice (``createPerson``), Magister through ``UpdateMedewerker``; ParnasSys
-    has no write interface, so each step becomes a manual task for the location leader."""
-
-    type: Literal["sis-staff"]
-    name: str
-    system: Literal["somtoday", "magister", "parnassys"]
-    hrm_url: str | None = Field(
-        default=None, description="Somtoday: https://<portal>-oop.somtoday.nl/services/HRMService"
-    )
-    hrm_username: str | None = Field(default=None, description="Somtoday: WS-Security user.")
-    hrm_password_env: str = Field(
-        default="PROVISIONER_SOMTODAY_HRM_PASSWORD", description="Somtoday: its password."
-    )
-    hrm_password_file: Path | None = Field(
-        default=None, description="Somtoday: a file with its password."
-    )
-    secret_names: ClassVar[tuple[str, ...]] = ("hrm_password",)
-    hrm_brin: str | None = Field(default=None, description="Somtoday: the Brinnummer header.")
-    reden_uit_dienst: str = Field(
-        default="Onbekend", description="Somtoday: redenUitDienst sent with an end date."
-    )
-    state_file: Path | None = Field(
-        default=None, description="ParnasSys: where the changes waiting for a task are kept."
-    )
-    sis_roles: dict[str, str] = Field(
-        default_factory=dict, description="Role -> the SIS function (functie) of that level."
-    )
-    include_pupils: bool = False
-    licences: dict[str, list[str]] = Field(default_factory=dict)
-
-
-class ADLocalSharesConfig(Strict):
-    """The connector runs on the Samba file server itself and may add a share per location."""
-
-    shares_file: Path = Field(
-        description="File included from smb.conf ('include = ...' in a [global] section of "
-        "its own, after the shares); the connector appends one section per new share."
-    )
-    share_root: Path = Field(description="Each new share's folder is made below this folder.")
-    smb_conf: Path = Field(description="The server's smb.conf, for samba-tool and smbcontrol.")
-
-
-class ADFileSharesConfig(Strict):
-    """The school file shares: a share per location, a folder per access group (docs/ad.md)."""
-
-    server: str = Field(description="The SMB file server's host name or address.")
-    netbios_domain: str = Field(description="The domain's NetBIOS name, e.g. 'SCHOOL'.")
-    user: str = Field(
-        description="The service account's sAMAccountName for SMB (its password is the "
-        "LDAP bind password)."
-    )
-    share_template: str = Field(
-        default="{brin6}", description="A location's share name; {brin6} is its BRIN6."
-    )
-    local: ADLocalSharesConfig | None = Field(
-        default=None,
-        description="Set when the connector runs on the Samba server: missing shares are "
-        "made. Unset: shares are made by hand (Windows file server), folders and ACLs by us.",
-    )
-
-
-class ADTargetConfig(WithSecrets):
-    """On-premises Active Directory over LDAPS or StartTLS (always with certificate
-    validation), plus the file shares. The service account's password is read from the
-    environment variable ``bind_password_env`` or the file ``bind_password_file``, never
-    from this file."""
-
-    type: Literal["ad"]
-    name: str
-    host: str = Field(description="A domain controller's host name or address.")
-    port: int | None = Field(default=None, description="Default 636 (LDAPS) or 389 (StartTLS).")
-    start_tls: bool = Field(
-        default=False, description="StartTLS on 389 instead of LDAPS on 636; TLS either way."
-    )
-    ca_file: Path | None = Field(
-        default=None, description="CA certificate(s) that signed the DC's certificate (PEM)."
-    )
-    tls_server_name: str | None = Field(
-        default=None,
-        description="The host name in the DC's certificate, when 'host' is an address.",
-    )
-    base_dn: str = Field(description="The domain's naming context, e.g. 'DC=school,DC=test'.")
-    managed_ou: str = Field(
-        default="Provisioner",
-        description="Name of the OU (directly under the domain) that holds the location OUs "
-        "and the groups.",
-    )
-    bind_user: str = Field(description="The service account, as UPN ('svc@school.nl') or DN.")
-    bind_password_env: str = Field(
-        default="PROVISIONER_AD_PASSWORD",
-        description="Environment variable with the service account's password.",
-    )
-    bind_password_file: Path | None = Field(
-        default=None,
-        description="File with the service account's password (instead of the variable).",
-    )
-    secret_names: ClassVar[tuple[str, ...]] = ("bind_password",)
-    page_size: int = Field(default=500, ge=1, le=1000, description="Entries per search page.")
-    include_pupils: bool = True
-    authoritative_groups: list[str] = Field(
-        default_factory=lambda: ["*"],
-        description="Key patterns (fnmatch) of the managed groups whose members the "
-        "provisioner owns: a member added by hand is removed and reported. Groups that do "
-        "not match keep members added by hand. E.g. ['class:*', 'loc:*:care'].",
-    )
-    file_shares: ADFileSharesConfig | None = Field(
-        default=None, description="Manage the file shares too (a share per location)."
-    )
-    licences: dict[str, list[str]] = Field(
-        default_factory=dict, description="Not used: Active Directory has no licences."
-    )
-    sis_roles: dict[str, str] = Field(default_factory=dict)
-
-
-TargetConfig = Annotated[
-    ReferenceTargetConfig | M365TargetConfig | SisStaffTargetConfig | ADTargetConfig,
-    Field(discriminator="type"),
-]
-
-
-class SlackConfig(Strict):
-    """The Slack app's credentials: each from an environment variable or a file (a mounted
-    secret), never from this file. Unset: the Slack front end is off."""
-
-    bot_token_env: str = "PROVISIONER_SLACK_BOT_TOKEN"  # xoxb-...
-    bot_token_file: Path | None = None
-    signing_secret_env: str = "PROVISIONER_SLACK_SIGNING_SECRET"
-    signing_secret_file: Path | None = None
-    app_token_env: str = Field(
-        default="PROVISIONER_SLACK_APP_TOKEN", description="xapp-... token for Socket Mode."
-    )
-    app_token_file: Path | None = None
-    api_url: str = Field(
-        default="https://slack.com/api/", description="Slack Web API; a local fake in tests."
-    )
-    team_id: str | None = Field(
-        default=None,
-        description="The board's Slack workspace (team) id, T0123ABCD: requests from any "
-        "other workspace are refused. Unset: the workspace the bot token belongs to.",
-    )
-
-    def secret(self, name: Literal["bot_token", "signing_secret", "app_token"]) -> str | None:
-        """The credential from its environment variable, else its file; None when unset."""
-        import os
-
-        value = os.environ.get(getattr(self, f"{name}_env"))
-        path: Path | None = getattr(self, f"{name}_file")
-        if not value and path is not None and path.exists():
-            value = path.read_text(encoding="utf-8").strip()
-        return value or None
-
-
-class BotConfig(Strict):
-    """The chat bot (offboarding, photo consent, breach reports): who plays which part."""
-
-    slack: SlackConfig = Field(default_factory=SlackConfig)
-    central_office: list[str] = Field(
-        default_factory=list, description="E-mail addresses of the Stafbureau (HR, ICT)."
-    )
-    privacy_officers: list[str] = Field(
-        default_factory=list,
-        description="E-mail addresses of the privacy officer (functionaris gegevensbescherming).",
-    )
-    manual_portals: list[str] = Field(
-        default_factory=lambda: ["Schooldossier (Inspectie)", "Mijn Vensters"],
-        description="Portals without an API: access is removed by hand by the central office.",
-    )
-    rate_limit_per_minute: int = Field(default=20, ge=1, description="Messages per user.")
-    conversation_minutes: int = Field(
-        default=30, ge=1, description="An unanswered conversation is forgotten after this."
-    )
-    confirm_minutes: int = Field(
-        default=15,
-        ge=1,
-        description="A plan shown for confirmation (an offboarding) may be confirmed this "
-        "long; after that it is shown afresh and must be confirmed again.",
-    )
-    offboarding_max_attempts: int = Field(
-        default=3,
-        ge=1,
-        description="After this many failed runs of an offboarding the requester and the "
-        "central office are told (with the incident id); it keeps being retried.",
-    )
-    languages: list[Literal["nl", "en"]] = Field(
-        default_factory=lambda: ["nl", "en"],  # type: ignore[arg-type]
-        description="The first is the default.",
-    )
-
-
-class MediumConfig(Strict):
-    """One medium (middel) of the photo-consent catalogue; see docs/consent.md."""
-
-    name: str = Field(description="Canonical name, as the SIS names it: 'website', 'social media'.")
-    synonyms: list[str] = Field(
-        default_factory=list, description="Other words for it, Dutch and English: 'Instagram'."
-    )
-    label_nl: str | None = Field(default=None, description="In a sentence: 'de nieuwsbrief'.")
-    label_en: str | None = Field(default=None, description="In a sentence: 'the newsletter'.")
-    needs_consent: bool = Field(
-        default=True, description="False for use in class and the administration photo."
-    )
-
-
-#: How an answer was obtained (:class:`provisioner.domain.models.ConsentMechanism`).
-ConsentMechanismName = Literal[
-    "opt_in", "opt_out", "pre_ticked", "condition_of_enrolment", "unknown"
-]
-
-
-class ConsentLocationConfig(Strict):
-    """A location's own consent settings; unset fields follow the board's."""
-
-    asks_every_year: bool | None = None
-    media: list[MediumConfig] | None = None
-    default_mechanism: ConsentMechanismName | None = Field(
-        default=None, description="How this location's form asked consent; unset: the board's."
-    )
-
-
-class ConsentConfig(Strict):
-    """Photo and video consent (toestemming beeldmateriaal): the media and how long answers hold."""
-
-    asks_every_year: bool = Field(
-        default=False,
-        description="True: only answers of the current school year count (the school asks again"
-        " every year). False: an answer holds until it is withdrawn.",
-    )
-    school_year_start: str = Field(
-        default="08-01", description="MM-DD: the first day of a school year (1 August)."
-    )
-    default_mechanism: ConsentMechanismName | None = Field(
-        default=None,
-        description="How the board's consent form asked, for answers whose source does not say"
-        " (a consent CSV without the column, Somtoday): 'opt_in' when parents and pupils ticked"
-        " 'yes' themselves on an empty form. Unset or 'unknown': such answers count as no"
-        " (not_valid_consent); `config check` and the morning report say so. docs/consent.md.",
-    )
-    reminder_due: str = Field(
-        default="10-01",
-        description="MM-DD: by this day of the school year every location has recorded the"
-        " yearly reminder that consent can be changed or withdrawn (`consent reminder`).",
-    )
-    media: list[MediumConfig] | None = Field(
-        default=None, description="The media catalogue; unset: the built-in one."
-    )
-    locations: dict[str, ConsentLocationConfig] = Field(
-        default_factory=dict, description="Per location (BRIN6): its own settings."
-    )
-
-    @field_validator("school_year_start", "reminder_due")
-    @classmethod
-    def _month_day(cls, value: str) -> str:
-        import datetime as dt
-
-        try:
-            dt.date.fromisoformat(f"2000-{value}")
-        except ValueError:
-            raise ValueError(f"'{value}' is not a month and day like 08-01") from None
-        return value
-
-    @model_validator(mode="after")
-    def _catalogues(self) -> ConsentConfig:
-        from provisioner.privacy.media import catalogue_from
-
-        for brin6, location in self.locations.items():
-            if not BRIN6.match(brin6):
-                raise ValueError(f"consent.locations: '{brin6}' is not a BRIN6")
-            catalogue_from(location.media)
-        catalogue_from(self.media)  # raises on a name listed twice or a synonym of two media
-        return self
-
-
-class ScheduleConfig(Strict):
-    """When ``provisioner serve`` runs the nightly sync (nachtelijke synchronisatie)."""
-
-    sync: str = Field(
-        default="0 5 * * *",
-        description="Cron expression (minute hour day month weekday) in ``timezone``; "
-        "'0 5 * * *': every day at 05:00, before the school day and outside the DST hours.",
-    )
-    timezone: str = Field(default="Europe/Amsterdam", description="IANA zone of ``sync``.")
-    catch_up_hours: float = Field(
-        default=18,
-        ge=0,
-        description="A scheduled run missed (the server was down) is run at start when it is "
-        "at most this many hours late; an older one waits for the next night.",
-    )
-    enabled: bool = Field(default=True, description="False: serve never syncs by itself.")
-
-    @field_validator("sync")
-    @classmethod
-    def _cron(cls, value: str) -> str:
-        from croniter import croniter
-
-        if len(value.split()) != 5 or not croniter.is_valid(value):
-            raise ValueError(f"'{value}' is not a cron expression of 5 fields, e.g. '0 5 * * *'")
-        return value
-
-    @field_validator("timezone")
-    @classmethod
-    def _zone(cls, value: str) -> str:
-        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"'{value}' is not a time zone, e.g. 'Europe/Amsterdam'") from None
-        return value
-
-
-class ReportConfig(WithSecrets):
-    """The morning report (ochtendrapport) after each nightly run: counts and run ids only.
-    Slack uses the bot's token and API URL (``[bot.slack]``); mail goes through SMTP."""
-
-    slack_channel: str | None = Field(
-        default=None, description="Channel id (C0123...) the report is posted to; the bot "
-        "must be a member. Unset: no Slack report.",
-    )
-    email_to: list[str] = Field(default_factory=list, description="Addresses; empty: no mail.")
-    email_from: str = Field(default="provisioner@localhost", description="The sender address.")
-    smtp_host: str = "localhost"
-    smtp_port: int = Field(default=25, ge=1, le=65535, description="587 with STARTTLS.")
-    smtp_security: Literal["none", "starttls", "tls"] = Field(
-        default="starttls", description="'starttls' (port 587), 'tls' (465) or 'none' (a relay)."
-    )
-    smtp_username: str | None = None
-    smtp_password_env: str = Field(
-        default="PROVISIONER_SMTP_PASSWORD",
-        description="Environment variable (or its _FILE twin) with the SMTP password.",
-    )
-    smtp_password_file: Path | None = Field(default=None, description="File with it.")
-    secret_names: ClassVar[tuple[str, ...]] = ("smtp_password",)
-    deadlines_within_days: int = Field(
-        default=7, ge=0, description="Data-breach deadlines due within this many days are listed."
-    )
-
-
-class ServiceConfig(Strict):
-    """``provisioner serve``: the HTTP endpoint for health, metrics and Slack."""
-
-    host: str = Field(default="0.0.0.0", description="Address to listen on.")
-    port: int = Field(default=8080, ge=0, le=65535, description="0: any free port.")
-    poll_seconds: float = Field(
-        default=20, gt=0, le=300, description="How often the schedule is looked at."
-    )
-    tick_seconds: float = Field(
-        default=60, gt=0, le=3600, description="How often the bot's scheduled steps run."
-    )
-
-
-class AuditConfig(Strict):
-    """Off-the-box copies of the audit chain head (anchors): each finished run's sequence
-    number and hash, checked by ``provisioner audit verify --anchors``. The morning report
-    carries them too; these are for storage the database's administrators cannot rewrite."""
-
-    anchor_file: Path | None = Field(
-        default=None,
-        description="A file anchors are appended to, one JSON line each (never rewritten); "
-        "best on other storage (a share of another team, a WORM volume). Unset: none.",
-    )
-    anchor_url: str | None = Field(
-        default=None,
-        description="An http(s) URL each anchor is POSTed to as JSON (a log collector "
-        "outside this server). Unset: none. A failure is reported in the run, never fatal.",
-    )
-
-    @field_validator("anchor_url")
-    @classmethod
-    def _http(cls, value: str | None) -> str | None:
-        if value is not None and not value.startswith(("https://", "http://")):
-            raise ValueError(f"'{value}' is no http(s) URL")
-        return value
+    @property
+    def sis_system(self) -> str | None:
+        """The SIS whose staff accounts this target keeps ('parnassys'...); None for others."""
+        return None
 
 
 class Config(Strict):
@@ -917,8 +321,14 @@ def describe_validation_error(error: ValidationError, path: Path) -> list[str]:
     return problems
 
 
-def load_config(path: Path) -> Config:
-    """Read and validate the configuration; ConfigError lists every problem found."""
+ConfigT = TypeVar("ConfigT", bound=Config)
+
+
+def load_config(path: Path, model: type[ConfigT]) -> ConfigT:
+    """Read and validate the configuration as ``model``; ConfigError lists every problem
+    found. The connectors' sections are validated by the model the composition root builds
+    from the registry (``provisioner.app.config.load_config``); the core's ``Config`` knows
+    only their common fields."""
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError as exc:
@@ -926,13 +336,13 @@ def load_config(path: Path) -> Config:
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path.name} is not valid TOML: {exc}") from exc
     try:
-        config = Config.model_validate(raw, context={"base": path.parent.resolve()})
+        config = model.model_validate(raw, context={"base": path.parent.resolve()})
     except ValidationError as exc:
         raise ConfigError("\n".join(describe_validation_error(exc, path))) from exc
     return _resolve_paths(config, path.parent.resolve())
 
 
-def _resolve_paths(config: Config, base: Path) -> Config:
+def _resolve_paths(config: ConfigT, base: Path) -> ConfigT:
     def resolve(p: Path) -> Path:
         return p if p.is_absolute() else (base / p)
 

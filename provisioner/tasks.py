@@ -10,23 +10,28 @@ audit trail.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from enum import StrEnum
-from typing import Any, NotRequired, TypedDict
+from typing import Any
 
 from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import Session, sessionmaker
 from typing_extensions import Unpack
 
 from provisioner.audit.service import record
-from provisioner.store.tables import ManualTaskRow
+from provisioner.store.tables import AccountName, ManualTaskRow
+from provisioner.task_desk import ManualTask, NewTask, TaskDesk, TaskStatus
 
-
-class TaskStatus(StrEnum):
-    OPEN = "open"
-    DONE = "done"
-    CANCELLED = "cancelled"
+__all__ = [
+    "ASSIGNEES",
+    "ManualTask",
+    "ManualTasks",
+    "NewTask",
+    "StoreTaskDesk",
+    "TaskDesk",
+    "TaskError",
+    "TaskStatus",
+    "open_task",
+]
 
 
 ASSIGNEES = ("location_leader", "central_office", "privacy_officer")
@@ -34,41 +39,6 @@ ASSIGNEES = ("location_leader", "central_office", "privacy_officer")
 
 class TaskError(Exception):
     """The task does not exist or is no longer open."""
-
-
-class NewTask(TypedDict):
-    """What opening a task takes: the system, the exact thing to do and who does it."""
-
-    kind: str
-    system: str
-    title: str
-    instructions: str
-    assignee: str
-    origin: str  # the run id, or the chat request
-    actor: str  # who opens it, for the audit trail
-    person_key: NotRequired[str | None]
-    location: NotRequired[str | None]
-    due_on: NotRequired[date | None]
-
-
-@dataclass(frozen=True)
-class ManualTask:
-    id: int
-    kind: str
-    system: str
-    title: str
-    instructions: str
-    assignee: str
-    person_key: str | None
-    location: str | None
-    due_on: date | None
-    status: TaskStatus
-    origin: str
-    created_at: datetime
-    created_by: str
-    done_at: datetime | None
-    done_by: str | None
-    note: str = ""
 
 
 def open_task(session: Session, **task: Unpack[NewTask]) -> ManualTask:
@@ -220,3 +190,15 @@ def _task(row: ManualTaskRow) -> ManualTask:
 
 def _iso(day: date | None) -> str | None:
     return day.isoformat() if day is not None else None
+
+
+class StoreTaskDesk(ManualTasks):
+    """The :class:`TaskDesk` port on the store: the task list and the stored usernames."""
+
+    def open_task_ids(self, system: str) -> set[int]:
+        return {task.id for task in self.list() if task.system == system}
+
+    def usernames(self) -> dict[str, str]:
+        with self.sessions() as session:
+            rows = session.execute(select(AccountName)).scalars()
+            return {row.username.lower(): row.key for row in rows}

@@ -11,9 +11,10 @@ from pathlib import Path
 from sqlalchemy.orm import Session, sessionmaker
 
 from connectors.reference.target import ReferenceTarget
+from provisioner.app.config import load_config
 from provisioner.app.demo.generator import generate_board
 from provisioner.app.wiring import build_sources, target_settings
-from provisioner.config import Config, load_config
+from provisioner.config import Config
 from provisioner.execution.engine import Engine, RunReport, SyncRequest
 from provisioner.store.db import make_engine, session_factory, upgrade
 

@@ -32,14 +32,9 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from connectors.hr.config import HrCsvSourceConfig
 from provisioner.config import BoardConfig as Board
-from provisioner.config import (
-    Config,
-    HrCsvSourceConfig,
-    LocationConfig,
-    SafetyConfig,
-    SourcesConfig,
-)
+from provisioner.config import Config, LocationConfig, SafetyConfig, SourcesConfig
 from provisioner.domain.models import Employment, PersonName, Role, StaffMember
 from provisioner.errors import DryRunRejected
 from provisioner.execution.engine import Engine, RunReport, SyncRequest

@@ -12,7 +12,8 @@ import pytest
 
 from connectors.emulators.magister import MagisterEmulator
 from connectors.emulators.somtoday import SomtodayEmulator
-from provisioner.config import MagisterSourceConfig, SomtodaySourceConfig
+from connectors.sis.magister.config import MagisterSourceConfig
+from connectors.sis.somtoday.config import SomtodaySourceConfig
 from tests.board import TODAY, Board
 
 

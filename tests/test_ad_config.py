@@ -8,10 +8,11 @@ from pathlib import Path
 import pytest
 
 from connectors.ad.build import bind_password
+from connectors.ad.config import ADTargetConfig
 from connectors.ad.target import ADTarget
+from provisioner.app.config import load_config
 from provisioner.app.config_check import check
 from provisioner.app.wiring import build_targets
-from provisioner.config import ADTargetConfig, load_config
 from provisioner.errors import ConfigError
 from provisioner.targets import LibraryTarget
 

@@ -24,19 +24,11 @@ from ldap3 import MODIFY_ADD, MODIFY_REPLACE
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from connectors.ad.config import ADFileSharesConfig, ADLocalSharesConfig, ADTargetConfig
 from connectors.ad.target import ADTarget
+from connectors.hr.config import HrCsvSourceConfig
 from provisioner.app.wiring import build_targets, target_settings
-from provisioner.config import (
-    ADFileSharesConfig,
-    ADLocalSharesConfig,
-    ADTargetConfig,
-    BoardConfig,
-    Config,
-    HrCsvSourceConfig,
-    LocationConfig,
-    SafetyConfig,
-    SourcesConfig,
-)
+from provisioner.config import BoardConfig, Config, LocationConfig, SafetyConfig, SourcesConfig
 from provisioner.domain.models import ClassGroup, Employment, PersonName, Pupil, Role, StaffMember
 from provisioner.execution.engine import Engine, RunReport, SyncRequest
 from provisioner.sources.models import SourceBatch, SourceKind

@@ -15,9 +15,10 @@ from typer.testing import CliRunner
 
 from bot.console import Console
 from bot.flows.offboarding import format_day
+from connectors.sis.config import SisStaffTargetConfig
 from provisioner.app.bot_services import default_services
 from provisioner.app.cli import app
-from provisioner.config import SisStaffTargetConfig, load_config
+from provisioner.app.config import load_config
 from provisioner.directory import Directory
 from provisioner.domain.models import Role
 from provisioner.store.db import make_engine, session_factory

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from connectors.emulators.afas import AfasEmulator
+from provisioner.app.config import load_config
 from provisioner.app.wiring import build_sources, target_settings
-from provisioner.config import load_config
 from provisioner.domain.models import (
     ClassGroup,
     ConsentGiver,

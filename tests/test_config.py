@@ -6,12 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from provisioner.config import (
-    HrCsvSourceConfig,
-    M365TargetConfig,
-    OneRosterSourceConfig,
-    load_config,
-)
+from connectors.hr.config import HrCsvSourceConfig
+from connectors.m365.config import M365TargetConfig
+from connectors.sis.config import OneRosterSourceConfig
+from provisioner.app.config import load_config
 from provisioner.domain.models import Role
 from provisioner.errors import ConfigError
 

@@ -16,16 +16,14 @@ import pytest
 from connectors.emulators.magister import MagisterEmulator
 from connectors.emulators.parnassys import ParnasSysEmulator
 from connectors.emulators.somtoday import SomtodayEmulator
+from connectors.sis.config import SisStaffTargetConfig
+from connectors.sis.magister.config import MagisterSourceConfig
 from connectors.sis.magister.staff import MagisterStaffTarget
+from connectors.sis.parnassys.config import ParnasSysSourceConfig
 from connectors.sis.parnassys.staff import CREATE, DEACTIVATE, ParnasSysStaffTarget
 from connectors.sis.parnassys.staff import SYSTEM as PARNASSYS
+from connectors.sis.somtoday.config import SomtodaySourceConfig
 from connectors.sis.somtoday.staff import SomtodayStaffTarget
-from provisioner.config import (
-    MagisterSourceConfig,
-    ParnasSysSourceConfig,
-    SisStaffTargetConfig,
-    SomtodaySourceConfig,
-)
 from provisioner.domain.models import StaffMember
 from provisioner.targets import Target
 from provisioner.tasks import ManualTasks

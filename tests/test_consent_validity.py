@@ -12,10 +12,11 @@ import pytest
 from sqlalchemy.orm import Session, sessionmaker
 from typer.testing import CliRunner
 
+from connectors.sis.config import ConsentCsvSourceConfig
 from connectors.sis.consent_csv import ConsentCsvSource
 from provisioner.app.cli import app
 from provisioner.app.config_check import check
-from provisioner.config import ConsentConfig, ConsentCsvSourceConfig, ConsentLocationConfig
+from provisioner.config import ConsentConfig, ConsentLocationConfig
 from provisioner.domain.models import ConsentGiver, ConsentMechanism, ConsentStatus
 from provisioner.privacy.consent import ConsentRegister, save_consent_history
 from provisioner.privacy.consent_decision import ConsentSettings, StoredAnswer, decide

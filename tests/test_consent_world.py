@@ -14,11 +14,11 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from connectors.hr.config import HrCsvSourceConfig
 from provisioner.config import (
     BoardConfig,
     Config,
     ConsentConfig,
-    HrCsvSourceConfig,
     LocationConfig,
     SafetyConfig,
     SourcesConfig,

@@ -13,11 +13,16 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
+from typing import cast
 
 import pytest
 
+from connectors.hr.config import HrCsvSourceConfig
+from connectors.reference.config import ReferenceTargetConfig
+from connectors.sis.config import ConsentCsvSourceConfig, OneRosterSourceConfig
+from provisioner.app.config import load_config
 from provisioner.app.demo.generator import generate_board
-from provisioner.config import BRIN6, Config, ReferenceTargetConfig, load_config, normalise_title
+from provisioner.config import BRIN6, Config, normalise_title
 from provisioner.domain.models import Role
 
 TODAY = date(2026, 11, 22)
@@ -129,11 +134,11 @@ def test_config_loads_with_the_documented_settings(board: Board) -> None:
     ]
     assert config.database_url is None
     assert config.sources.hr.type == "hr-csv"
-    assert config.sources.hr.path == board.root.resolve() / "hr.csv"
+    assert cast(HrCsvSourceConfig, config.sources.hr).path == board.root.resolve() / "hr.csv"
     assert config.sources.sis is not None and config.sources.sis.type == "oneroster-csv"
-    assert config.sources.sis.path.is_dir()
+    assert cast(OneRosterSourceConfig, config.sources.sis).path.is_dir()
     assert config.sources.consent is not None and config.sources.consent.type == "consent-csv"
-    assert config.sources.consent.path.is_file()
+    assert cast(ConsentCsvSourceConfig, config.sources.consent).path.is_file()
     [target] = config.targets
     assert isinstance(target, ReferenceTargetConfig)
     assert (target.type, target.name, target.include_pupils) == ("reference", "directory", True)

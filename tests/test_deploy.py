@@ -22,7 +22,9 @@ import kubernetes_validate
 import pytest
 import yaml
 
-from provisioner.config import AfasSourceConfig, SomtodaySourceConfig, load_config
+from connectors.hr.afas.config import AfasSourceConfig
+from connectors.sis.somtoday.config import SomtodaySourceConfig
+from provisioner.app.config import load_config
 
 ROOT = Path(__file__).parent.parent
 DEPLOY = ROOT / "deploy"

@@ -22,20 +22,17 @@ from connectors.emulators.afas import AfasEmulator
 from connectors.emulators.parnassys import ParnasSysEmulator
 from connectors.emulators.somtoday import SomtodayEmulator
 from connectors.emulators.youforce import YouforceEmulator
+from connectors.hr.youforce.config import YouforceSourceConfig
 from connectors.reference.target import ReferenceTarget
+from connectors.sis.config import SisStaffTargetConfig
 from connectors.sis.magister.staff import MagisterStaffTarget
+from connectors.sis.parnassys.config import ParnasSysSourceConfig
 from connectors.sis.parnassys.staff import ParnasSysStaffTarget
+from connectors.sis.somtoday.config import SomtodaySourceConfig
 from connectors.sis.somtoday.staff import SomtodayStaffTarget
 from provisioner.app.demo.systems import SIS_ROLES
 from provisioner.app.wiring import build_sources, target_settings
-from provisioner.config import (
-    Config,
-    ParnasSysSourceConfig,
-    SisStaffTargetConfig,
-    SomtodaySourceConfig,
-    SourceConfig,
-    YouforceSourceConfig,
-)
+from provisioner.config import Config, SourceConfig
 from provisioner.execution.engine import Engine, RunReport, SyncRequest
 from provisioner.privacy.consent import ConsentRegister, Reason
 from provisioner.store.tables import Consent

@@ -367,7 +367,7 @@ def test_the_consent_section_is_counts_and_locations_only() -> None:
 
 
 def _consent_board(tmp_path: Path, consent: str) -> tuple[Any, Any]:
-    from provisioner.config import load_config
+    from provisioner.app.config import load_config
     from provisioner.store.db import make_engine, session_factory, upgrade
     from tests.test_consent_cli import CONFIG
     from tests.test_consent_world import fill_consents, fill_directory

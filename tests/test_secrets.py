@@ -10,16 +10,14 @@ from pathlib import Path
 
 import pytest
 
+from connectors.hr.afas.config import AfasSourceConfig
 from connectors.hr.afas.source import AfasSource
+from connectors.m365.config import M365TargetConfig
+from connectors.sis.magister.config import MagisterSourceConfig
 from connectors.sis.magister.source import MagisterSource
+from provisioner.app.config import load_config
 from provisioner.app.demo.generator import generate_board
 from provisioner.app.demo.systems import serve_systems
-from provisioner.config import (
-    AfasSourceConfig,
-    M365TargetConfig,
-    MagisterSourceConfig,
-    load_config,
-)
 from provisioner.errors import ConfigError, FatalError
 from provisioner.secrets import MissingSecret
 

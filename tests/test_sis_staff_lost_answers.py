@@ -25,9 +25,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from connectors.emulators.magister import MagisterEmulator
 from connectors.emulators.somtoday import SomtodayEmulator
+from connectors.sis.config import SisStaffTargetConfig
+from connectors.sis.magister.config import MagisterSourceConfig
 from connectors.sis.magister.staff import MagisterStaffTarget
+from connectors.sis.somtoday.config import SomtodaySourceConfig
 from connectors.sis.somtoday.staff import SomtodayStaffTarget
-from provisioner.config import MagisterSourceConfig, SisStaffTargetConfig, SomtodaySourceConfig
 from provisioner.domain.models import StaffMember
 from provisioner.errors import OutcomeUnknown, TransientError
 from provisioner.execution.engine import RunReport

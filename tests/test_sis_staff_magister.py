@@ -13,9 +13,10 @@ import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from connectors.emulators.magister import MagisterEmulator
+from connectors.sis.config import SisStaffTargetConfig
+from connectors.sis.magister.config import MagisterSourceConfig
 from connectors.sis.magister.source import MEDEWERKER_FIELDS
 from connectors.sis.magister.staff import MagisterStaffTarget, update_envelope
-from provisioner.config import MagisterSourceConfig, SisStaffTargetConfig
 from provisioner.domain.models import StaffMember
 from provisioner.errors import DryRunRejected, FatalError, RejectedError
 from provisioner.execution.engine import RunReport

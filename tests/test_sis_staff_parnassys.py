@@ -13,8 +13,9 @@ import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from connectors.emulators.parnassys import ParnasSysEmulator
+from connectors.sis.config import SisStaffTargetConfig
+from connectors.sis.parnassys.config import ParnasSysSourceConfig
 from connectors.sis.parnassys.staff import ParnasSysStaffTarget
-from provisioner.config import ParnasSysSourceConfig, SisStaffTargetConfig
 from provisioner.domain.models import StaffMember
 from provisioner.execution.engine import RunReport
 from provisioner.tasks import ManualTasks, TaskStatus

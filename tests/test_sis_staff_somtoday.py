@@ -15,8 +15,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from connectors.emulators.somtoday import SomtodayEmulator
+from connectors.sis.config import SisStaffTargetConfig
+from connectors.sis.somtoday.config import SomtodaySourceConfig
 from connectors.sis.somtoday.staff import HrmPerson, SomtodayStaffTarget, hrm_envelope
-from provisioner.config import SisStaffTargetConfig, SomtodaySourceConfig
 from provisioner.domain.models import StaffMember
 from provisioner.errors import DryRunRejected, FatalError, RejectedError
 from provisioner.execution.engine import RunReport

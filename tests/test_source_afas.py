@@ -15,7 +15,7 @@ import pytest
 
 from connectors.emulators.afas import AfasEmulator, AfasEmulatorSettings
 from connectors.hr.afas import AfasSource
-from provisioner.config import AfasSourceConfig
+from connectors.hr.afas.config import AfasSourceConfig
 from provisioner.domain.models import Employment, PersonName, StaffMember
 from provisioner.errors import ConfigError, FatalError, TransientError
 from provisioner.sources.models import RecordProblem, SourceBatch, SourceKind

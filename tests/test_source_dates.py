@@ -13,9 +13,9 @@ from typer.testing import CliRunner
 
 from connectors.emulators.parnassys import ParnasSysEmulator
 from connectors.sis.parnassys import ParnasSysSource, school_year
+from connectors.sis.parnassys.config import ParnasSysSourceConfig
 from provisioner.app.cli import app
 from provisioner.app.wiring import build_sources
-from provisioner.config import ParnasSysSourceConfig
 from provisioner.domain.models import PersonName, Pupil
 from tests.board import TODAY, make_board
 

@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
+from connectors.hr.config import CsvColumns, HrCsvSourceConfig
 from connectors.hr.csv_source import HrCsvSource
-from provisioner.config import CsvColumns, HrCsvSourceConfig
 from provisioner.domain.models import Employment, PersonName, StaffMember
 from provisioner.errors import ConfigError
 from provisioner.sources.models import RecordProblem, SourceBatch, SourceKind

@@ -9,8 +9,8 @@ from datetime import date
 import pytest
 
 from connectors.emulators.magister import MagisterEmulator
+from connectors.sis.magister.config import MagisterSourceConfig
 from connectors.sis.magister.source import MagisterSource
-from provisioner.config import MagisterSourceConfig
 from provisioner.domain.models import pupil_key
 from provisioner.errors import ConfigError, FatalError, TransientError
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from connectors.sis.config import OneRosterSourceConfig
 from connectors.sis.oneroster_csv import OneRosterCsvSource
-from provisioner.config import OneRosterSourceConfig
 from provisioner.errors import ConfigError
 from provisioner.sources.models import SourceBatch
 from tests.test_source_oneroster import (

@@ -9,10 +9,11 @@ from pathlib import Path
 import pytest
 
 from connectors.emulators.parnassys import ParnasSysEmulator
+from connectors.sis.config import OneRosterSourceConfig
 from connectors.sis.oneroster_csv import OneRosterCsvSource
 from connectors.sis.parnassys import ParnasSysSource, school_year
+from connectors.sis.parnassys.config import ParnasSysSourceConfig
 from connectors.sis.parnassys.source import MAX_ATTEMPTS
-from provisioner.config import OneRosterSourceConfig, ParnasSysSourceConfig
 from provisioner.domain.models import PersonName, Pupil
 from provisioner.errors import ConfigError, FatalError, TransientError
 from provisioner.sources.models import SourceBatch, SourceKind

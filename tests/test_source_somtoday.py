@@ -11,14 +11,11 @@ import httpx
 import pytest
 
 from connectors.emulators.somtoday import SomtodayEmulator, plaatsing
+from connectors.sis.config import ConsentCsvSourceConfig, OneRosterSourceConfig
 from connectors.sis.consent_csv import ConsentCsvSource
 from connectors.sis.oneroster_csv import OneRosterCsvSource
 from connectors.sis.somtoday import SomtodaySource
-from provisioner.config import (
-    ConsentCsvSourceConfig,
-    OneRosterSourceConfig,
-    SomtodaySourceConfig,
-)
+from connectors.sis.somtoday.config import SomtodaySourceConfig
 from provisioner.domain.models import ConsentGiver, ConsentRecord, ConsentStatus, PersonName
 from provisioner.errors import FatalError
 from provisioner.sources.models import SourceKind

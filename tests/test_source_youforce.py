@@ -14,10 +14,11 @@ import httpx
 import pytest
 
 from connectors.emulators.youforce import RecordedRequest, YouforceEmulator
+from connectors.hr.config import HrCsvSourceConfig
 from connectors.hr.csv_source import HrCsvSource
 from connectors.hr.youforce import YouforceSource
+from connectors.hr.youforce.config import YouforceSourceConfig
 from connectors.hr.youforce.source import MAX_ATTEMPTS, translate
-from provisioner.config import HrCsvSourceConfig, YouforceSourceConfig
 from provisioner.domain.models import Employment, PersonName, StaffMember
 from provisioner.errors import ConnectorError, FatalError, TransientError
 from provisioner.sources.models import SourceBatch, SourceKind

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from bot.conversation import Button, Language, Reply
-from provisioner.config import Config, M365TargetConfig, SisStaffTargetConfig
+from provisioner.config import Config
 from provisioner.directory import Post, StaffEntry
 from provisioner.i18n import format_day, tr
 from provisioner.offboarding.policy import (
@@ -148,8 +148,8 @@ def summary_facts(
 
 
 def _target_fact(target: Any, lang: Language, partial: bool, place: str) -> tuple[str, str]:
-    if isinstance(target, SisStaffTargetConfig):
-        system = SIS_NAMES[target.system]
+    if target.kind == "sis_staff" and target.sis_system is not None:
+        system = SIS_NAMES[target.sis_system]
         label = tr(lang, "Pupil administration (SIS, {name})", name=target.name)
         if partial:
             return label, tr(
@@ -158,7 +158,7 @@ def _target_fact(target: Any, lang: Language, partial: bool, place: str) -> tupl
                 place=place,
                 system=system,
             )
-        if target.system == "parnassys":
+        if target.sis_system == "parnassys":
             return label, tr(
                 lang,
                 "account set to inactive in ParnasSys: the sync opens the task for "
@@ -169,14 +169,14 @@ def _target_fact(target: Any, lang: Language, partial: bool, place: str) -> tupl
         )
     label = (
         f"Microsoft 365 ({target.name})"
-        if isinstance(target, M365TargetConfig)
+        if target.kind == "m365"
         else str(target.name)
     )
     if partial:
         return label, tr(
             lang, "groups and access of {place} removed; the account stays active", place=place
         )
-    if isinstance(target, M365TargetConfig):
+    if target.kind == "m365":
         return label, tr(
             lang,
             "sign-in blocked and sessions revoked; groups, licences and access "

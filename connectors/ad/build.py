@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from connectors.ad.client import ADClient, LdapSettings
+from connectors.ad.config import ADTargetConfig
 from connectors.ad.share_target import ADShareTarget, ShareOptions
 from connectors.ad.shares import FileShares, LocalShares, SmbSettings
 from connectors.ad.target import ADTarget
-from provisioner.config import ADTargetConfig, Config
+from provisioner.config import Config
 
 
 def bind_password(target: ADTargetConfig) -> str:

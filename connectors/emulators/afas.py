@@ -63,7 +63,7 @@ from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from connectors.emulators.loopback import Answer, LoopbackEmulator, LoopbackServer, json_answer
-from provisioner.config import AfasSourceConfig
+from connectors.hr.afas.config import AfasSourceConfig
 
 USERS = "T4E_HelloID_Users_v2"
 EMPLOYMENTS = "T4E_HelloID_Employments_v2"

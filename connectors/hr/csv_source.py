@@ -16,7 +16,7 @@ from connectors.csv_common import (
     parse_date,
     read_table,
 )
-from provisioner.config import HrCsvSourceConfig
+from connectors.hr.config import HrCsvSourceConfig
 from provisioner.domain.models import Employment, PersonName, StaffMember, staff_key
 from provisioner.sources.models import SourceBatch, SourceKind
 

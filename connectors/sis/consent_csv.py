@@ -19,7 +19,7 @@ from connectors.csv_common import (
     parse_date,
     read_table,
 )
-from provisioner.config import ConsentCsvSourceConfig
+from connectors.sis.config import ConsentCsvSourceConfig
 from provisioner.domain.models import (
     ConsentGiver,
     ConsentMechanism,

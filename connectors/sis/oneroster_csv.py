@@ -33,7 +33,7 @@ from connectors.csv_common import (
     parse_date,
     read_table,
 )
-from provisioner.config import OneRosterSourceConfig
+from connectors.sis.config import OneRosterSourceConfig
 from provisioner.domain.models import ClassGroup, PersonName, Pupil, pupil_key
 from provisioner.errors import ConfigError
 from provisioner.sources.models import SourceBatch, SourceKind

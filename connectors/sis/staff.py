@@ -44,8 +44,8 @@ import httpx
 
 from connectors.http_status import SOAP_WRITE, Kind, classify
 from connectors.retry import retry_policy
+from connectors.sis.config import SisStaffTargetConfig
 from connectors.sis.soap import find_fault
-from provisioner.config import SisStaffTargetConfig
 from provisioner.errors import (
     AlreadyExistsError,
     ConnectorError,

@@ -23,8 +23,10 @@ from rich.console import Console
 from rich.markup import escape
 from sqlalchemy.orm import Session, sessionmaker
 
+from connectors.ad.config import ADTargetConfig
+from provisioner.app.config import load_config
 from provisioner.audit.service import record
-from provisioner.config import ADTargetConfig, Config, database_url, load_config
+from provisioner.config import Config, database_url
 from provisioner.errors import ConfigError, ConnectorError, OutcomeUnknown
 from provisioner.store.db import ensure_current, make_engine, session_factory
 

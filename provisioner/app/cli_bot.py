@@ -39,7 +39,8 @@ def console(
     """Talk to the bot in the terminal: the same conversations as in Slack."""
     from bot.console import Console, render_text
     from provisioner.app.bot_services import default_services
-    from provisioner.config import database_url, load_config
+    from provisioner.app.config import load_config
+    from provisioner.config import database_url
     from provisioner.store.db import ensure_current, make_engine, session_factory
 
     board = load_config(config)

@@ -20,7 +20,8 @@ from rich.markup import escape
 from rich.table import Table
 from sqlalchemy.orm import Session, sessionmaker
 
-from provisioner.config import Config, database_url, load_config
+from provisioner.app.config import load_config
+from provisioner.config import Config, database_url
 from provisioner.privacy.breach import (
     AMSTERDAM,
     Assessment,

@@ -30,9 +30,11 @@ from rich.console import Console
 from rich.markup import escape
 from sqlalchemy.orm import Session, sessionmaker
 
+from connectors.sis.config import ConsentCsvSourceConfig
 from connectors.sis.consent_csv import ConsentCsvSource
+from provisioner.app.config import load_config
 from provisioner.audit.service import record
-from provisioner.config import Config, ConsentCsvSourceConfig, database_url, load_config
+from provisioner.config import Config, database_url
 from provisioner.errors import ConfigError
 from provisioner.privacy.consent import (
     ConsentAnswer,

@@ -34,7 +34,8 @@ def morning(
 ) -> None:
     """The morning report of a run: what changed, failed or was stopped, open manual tasks and
     data-breach deadlines. Counts and run ids only, as the channel sees it."""
-    from provisioner.config import database_url, load_config
+    from provisioner.app.config import load_config
+    from provisioner.config import database_url
     from provisioner.report.morning import build_morning_report, deliver, gather
     from provisioner.store.db import ensure_current, make_engine, session_factory
 

@@ -97,8 +97,9 @@ def nightly(
     """The nightly job once (systemd timer, Kubernetes CronJob): a full sync under the nightly
     lock, then the morning report. Exit codes as ``provisioner sync``; 1 when busy."""
     from provisioner import logging_setup
+    from provisioner.app.config import load_config
     from provisioner.app.service.nightly import run_nightly
-    from provisioner.config import database_url, load_config
+    from provisioner.config import database_url
     from provisioner.store.db import ensure_current, make_engine, session_factory
 
     logging_setup.configure(default_level="INFO")

@@ -14,14 +14,9 @@ import tomllib
 from pathlib import Path
 from typing import Literal
 
-from provisioner.config import (
-    ADTargetConfig,
-    Config,
-    M365TargetConfig,
-    ReferenceTargetConfig,
-    SlackConfig,
-    load_config,
-)
+from connectors.registry import source_connector, target_connector
+from provisioner.app.config import load_config
+from provisioner.config import Config, SlackConfig
 from provisioner.domain.models import Role
 from provisioner.errors import ConfigError, ConnectorError
 
@@ -40,23 +35,14 @@ def check(path: Path) -> list[str]:
         for role in list(target.licences) + list(target.sis_roles):
             if role not in valid_roles:
                 problems.append(f"targets.{target.name}: '{role}' is not a role")
-        if isinstance(target, ReferenceTargetConfig) and not target.path.parent.exists():
-            problems.append(
-                f"targets.{target.name}.path: folder {target.path.parent} does not exist"
-            )
-        if isinstance(target, M365TargetConfig) and target.emulator is None:
-            if target.certificate_path is None and target.secret("client_secret") is None:
-                problems.append(
-                    f"targets.{target.name}: no client secret: set the environment variable "
-                    f"{target.client_secret_env}, or configure certificate_path"
-                )
-            elif target.certificate_path is not None and not target.certificate_path.exists():
-                problems.append(
-                    f"targets.{target.name}.certificate_path: "
-                    f"{target.certificate_path} does not exist"
-                )
-        if isinstance(target, ADTargetConfig):
-            problems.extend(_ad_problems(target))
+        check_target = target_connector(target.type).check
+        if check_target is not None:
+            problems.extend(check_target(target))
+    for slot in ("hr", "sis", "consent"):
+        source = getattr(config.sources, slot)
+        check_source = source_connector(source.type).check if source is not None else None
+        if check_source is not None:
+            problems.extend(f"sources.{slot}: {problem}" for problem in check_source(source))
     if "director" not in roles_used:
         problems.append("roles: no HR function title maps to 'director'")
     if not config.locations:
@@ -109,38 +95,6 @@ def _consent_problems(config: Config) -> list[str]:
         f"consent.default_mechanism: not set, so photo consents whose source does not say how"
         f" they were asked count as no at {', '.join(unconfirmed)}: {HOW_TO_CONFIRM}"
     ]
-
-
-def _ad_problems(target: ADTargetConfig) -> list[str]:
-    """The AD target's secret and CA file, the way connectors/ad/build.py reads them: the
-    password file when it has a password, else the environment variable (never shown)."""
-    place = f"targets.{target.name}"
-    problems = []
-    from_file = False
-    if target.bind_password_file is not None:
-        path = target.bind_password_file
-        try:
-            from_file = bool(path.read_text(encoding="utf-8").strip())
-        except FileNotFoundError:
-            problems.append(f"{place}.bind_password_file: {path} does not exist")
-        except OSError as exc:
-            problems.append(f"{place}.bind_password_file: cannot read {path}: {exc.strerror}")
-        except UnicodeDecodeError:
-            problems.append(f"{place}.bind_password_file: {path} is not UTF-8 text")
-        else:
-            if not from_file and target.secret("bind_password") is None:
-                problems.append(
-                    f"{place}.bind_password_file: {path} is empty, and the environment "
-                    f"variable {target.bind_password_env} is not set either"
-                )
-    elif target.secret("bind_password") is None:
-        problems.append(
-            f"{place}: no bind password: set the environment variable "
-            f"{target.bind_password_env}, or configure bind_password_file"
-        )
-    if target.ca_file is not None and not target.ca_file.is_file():
-        problems.append(f"{place}.ca_file: {target.ca_file} does not exist")
-    return problems
 
 
 SlackCredential = Literal["bot_token", "signing_secret", "app_token"]

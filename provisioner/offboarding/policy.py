@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any, Protocol
 
-from provisioner.config import Config, M365TargetConfig, SisStaffTargetConfig
+from provisioner.config import Config, TargetConfig
 from provisioner.directory import Post, StaffEntry
 from provisioner.domain.models import Role
 
@@ -166,7 +166,7 @@ def make_plan(config: Config, person: StaffEntry, scope: Scope, day: date, today
 
 
 def licences_removed(config: Config) -> bool:
-    return any(isinstance(t, M365TargetConfig) and any(t.licences.values()) for t in config.targets)
+    return any(t.kind == "m365" and any(t.licences.values()) for t in config.targets)
 
 
 def fingerprint(plan: Plan, facts: Sequence[tuple[str, str]]) -> str:
@@ -199,9 +199,9 @@ def sis_name(config: Config) -> str:
     return SIS_NAMES.get(kind, "SIS")
 
 
-def sis_staff_target(config: Config) -> SisStaffTargetConfig | None:
+def sis_staff_target(config: Config) -> TargetConfig | None:
     """The connector that keeps staff accounts in the SIS, when the board has one."""
-    return next((x for x in config.targets if isinstance(x, SisStaffTargetConfig)), None)
+    return next((x for x in config.targets if x.kind == "sis_staff"), None)
 
 
 def location_names(config: Config) -> dict[str, str]:

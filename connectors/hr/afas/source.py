@@ -58,9 +58,9 @@ from urllib.parse import quote
 import httpx
 
 from connectors.csv_common import Issue, Rejections, clean_text, parse_date
+from connectors.hr.afas.config import AfasSourceConfig
 from connectors.hr.afas.protocol import authorization, token_forms, token_xml, translate
 from connectors.retry import retry_policy
-from provisioner.config import AfasSourceConfig
 from provisioner.domain.models import Employment, PersonName, StaffMember, staff_key
 from provisioner.errors import ConfigError, ConnectorError, FatalError
 from provisioner.sources.models import SourceBatch, SourceKind

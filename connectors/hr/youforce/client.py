@@ -12,9 +12,9 @@ from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import httpx
 
+from connectors.hr.youforce.config import YouforceSourceConfig
 from connectors.oauth import OAuthClient, translate_answer, translate_failure
 from connectors.retry import retry_policy
-from provisioner.config import YouforceSourceConfig
 from provisioner.errors import ConnectorError, FatalError
 
 MAX_ATTEMPTS = 6  # per call, the first included

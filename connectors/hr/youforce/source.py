@@ -48,7 +48,7 @@ from connectors.hr.youforce.client import (
     YouforceClient,
     translate,
 )
-from provisioner.config import YouforceSourceConfig
+from connectors.hr.youforce.config import YouforceSourceConfig
 from provisioner.domain.models import Employment, PersonName, StaffMember, staff_key
 from provisioner.errors import FatalError
 from provisioner.sources.models import SourceBatch, SourceKind

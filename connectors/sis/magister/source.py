@@ -50,8 +50,8 @@ import httpx
 from connectors.csv_common import Issue, Rejections, parse_date
 from connectors.http_status import READ, Kind, classify
 from connectors.retry import retry_after, retry_policy
+from connectors.sis.magister.config import MagisterSourceConfig
 from connectors.sis.soap import child_text, local, parse_xml
-from provisioner.config import MagisterSourceConfig
 from provisioner.domain.models import ClassGroup, PersonName, Pupil, pupil_key
 from provisioner.errors import ConfigError, ConnectorError, FatalError, TransientError
 from provisioner.redaction import redact

@@ -36,6 +36,8 @@ from html import escape
 
 import httpx
 
+from connectors.sis.config import SisStaffTargetConfig
+from connectors.sis.magister.config import MagisterSourceConfig
 from connectors.sis.magister.source import (
     MEDEWERKER_FIELDS,
     STAFF,
@@ -52,7 +54,6 @@ from connectors.sis.staff import (
     split_prefix,
     write_error,
 )
-from provisioner.config import MagisterSourceConfig, SisStaffTargetConfig
 from provisioner.errors import ConnectorError, RejectedError
 from provisioner.targets import AccountSpec, RemoteAccount, TargetSnapshot
 

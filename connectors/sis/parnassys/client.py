@@ -16,8 +16,8 @@ import httpx
 from connectors.http_status import READ, Kind, classify
 from connectors.oauth import translate_failure
 from connectors.retry import retry_after, retry_policy
+from connectors.sis.parnassys.config import ParnasSysSourceConfig
 from connectors.sis.soap import child, find_fault, local, parse_xml
-from provisioner.config import ParnasSysSourceConfig
 from provisioner.errors import ConnectorError, FatalError, TransientError
 from provisioner.redaction import redact
 

@@ -75,8 +75,8 @@ from connectors.sis.parnassys.client import (
     school_year,
     translate,
 )
+from connectors.sis.parnassys.config import ParnasSysSourceConfig
 from connectors.sis.soap import child, child_text, items_at
-from provisioner.config import ParnasSysSourceConfig
 from provisioner.domain.models import ClassGroup, PersonName, Pupil, pupil_key
 from provisioner.errors import ConfigError
 from provisioner.sources.models import SourceBatch, SourceKind

@@ -46,10 +46,11 @@ import httpx
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from connectors.sis.config import SisStaffTargetConfig
+from connectors.sis.parnassys.config import ParnasSysSourceConfig
 from connectors.sis.parnassys.source import GET_STAFF, ParnasSysClient, school_year
 from connectors.sis.soap import child_text, items_at
 from connectors.sis.staff import SisStaffTarget, joined
-from provisioner.config import ParnasSysSourceConfig, SisStaffTargetConfig
 from provisioner.errors import AlreadyExistsError, ConfigError, NotFoundError
 from provisioner.store.tables import AccountName
 from provisioner.targets import AccountSpec, RemoteAccount, TargetSnapshot

@@ -12,7 +12,7 @@ import httpx
 
 from connectors.oauth import OAuthClient, translate_answer, translate_failure
 from connectors.retry import retry_policy
-from provisioner.config import SomtodaySourceConfig
+from connectors.sis.somtoday.config import SomtodaySourceConfig
 from provisioner.errors import ConnectorError, FatalError
 
 VESTIGINGEN = "/connect/vestiging"

@@ -63,7 +63,7 @@ from connectors.sis.somtoday.client import (
     SomtodayClient,
     translate,
 )
-from provisioner.config import SomtodaySourceConfig
+from connectors.sis.somtoday.config import SomtodaySourceConfig
 from provisioner.domain.models import (
     ClassGroup,
     ConsentGiver,

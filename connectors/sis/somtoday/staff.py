@@ -56,7 +56,9 @@ from typing import Any
 
 import httpx
 
+from connectors.sis.config import SisStaffTargetConfig
 from connectors.sis.soap import find_fault
+from connectors.sis.somtoday.config import SomtodaySourceConfig
 from connectors.sis.somtoday.source import VESTIGINGEN, SomtodayClient
 from connectors.sis.staff import (
     CompleteRecordTarget,
@@ -66,7 +68,6 @@ from connectors.sis.staff import (
     strong_password,
     write_error,
 )
-from provisioner.config import SisStaffTargetConfig, SomtodaySourceConfig
 from provisioner.errors import ConfigError, ConnectorError, RejectedError
 from provisioner.targets import AccountSpec, RemoteAccount, TargetSnapshot
 

@@ -14,7 +14,7 @@ from connectors.emulators.graph import EmulatorSettings, GraphEmulator
 
 if TYPE_CHECKING:
     from connectors.m365.client import GraphSettings
-    from provisioner.config import GraphEmulatorConfig
+    from connectors.m365.config import GraphEmulatorConfig
 
 
 def start_graph_emulator(

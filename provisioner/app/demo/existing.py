@@ -15,8 +15,9 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
+from connectors.reference.config import ReferenceTargetConfig
 from connectors.reference.target import ReferenceTarget
-from provisioner.config import ReferenceTargetConfig, load_config
+from provisioner.app.config import load_config
 from provisioner.domain.models import PersonName
 from provisioner.policy.desired import level_group
 from provisioner.policy.naming import username_base

@@ -15,21 +15,18 @@ from __future__ import annotations
 import os
 from contextlib import ExitStack
 from datetime import date
+from functools import partial
 from pathlib import Path
 
-from provisioner.config import (
-    AfasSourceConfig,
-    Config,
-    MagisterSourceConfig,
-    ParnasSysSourceConfig,
-    SisStaffTargetConfig,
-    SomtodaySourceConfig,
-    SourceConfig,
-    YouforceSourceConfig,
-)
+from connectors.connector import DemoRequest, DemoSystem, SourceConnector
+from connectors.registry import SOURCES
+from connectors.sis.config import SisStaffTargetConfig
+from provisioner.config import Config, SourceConfig
 
-HR_SYSTEMS = ("csv", "afas", "youforce")
-SIS_SYSTEMS = ("oneroster", "somtoday", "parnassys", "magister")
+#: The demo's HR systems: the CSV export, and every HR connector with a demo hook.
+HR_SYSTEMS = ("csv", *(c.type_name for c in SOURCES if c.role == "hr" and c.demo))
+#: The demo's SIS: the OneRoster export, and every SIS connector with a demo hook.
+SIS_SYSTEMS = ("oneroster", *(c.type_name for c in SOURCES if c.role == "sis" and c.demo))
 #: The SIS function (functie) of each role's level in the demo schools.
 SIS_ROLES = {
     "director": "Directeur",
@@ -53,123 +50,42 @@ def serve_systems(
 ) -> Config:
     """Start the emulators for ``hr`` and ``sis`` (closed with ``stack``); the configuration
     that reads from them. ``csv``/``oneroster`` keep the files. ``sis_staff``: also a
-    ``sis-staff`` target for that SIS."""
-    sources = config.sources
+    ``sis-staff`` target for that SIS, when it can keep staff accounts."""
+    request = DemoRequest(folder, today, config, stack, partial(_secret_file, folder))
     update: dict[str, SourceConfig | None] = {}
     if hr != "csv":
-        update["hr"] = _hr(hr, folder, stack)
+        update["hr"] = _serve("hr", hr, HR_SYSTEMS, request).source
     targets = list(config.targets)
-    staff: dict[str, str] = {}  # the sis-staff target's settings for the emulator
     if sis != "oneroster":
-        update["sis"] = _sis(sis, folder, today, config, stack, staff)
-        if sis == "somtoday":
-            update["consent"] = None  # Somtoday holds the consents itself
-    if sis != "oneroster" and sis_staff:
-        # ParnasSys: the changes waiting for the location leader's tasks are kept in a file
-        pending = folder / "parnassys-staff-pending.json" if sis == "parnassys" else None
-        targets.append(
-            SisStaffTargetConfig(
-                type="sis-staff",
-                name=f"{sis}-staff",
-                system=sis,  # type: ignore[arg-type]  # one of SIS_SYSTEMS but oneroster
-                state_file=pending,
-                sis_roles=SIS_ROLES,
-                **staff,  # type: ignore[arg-type]
+        served = _serve("sis", sis, SIS_SYSTEMS, request)
+        update["sis"] = served.source
+        if served.holds_consents:
+            update["consent"] = None
+        if sis_staff and served.staff_target is not None:
+            targets.append(
+                SisStaffTargetConfig.model_validate(
+                    {
+                        "type": "sis-staff",
+                        "name": f"{sis}-staff",
+                        "system": sis,
+                        "sis_roles": SIS_ROLES,
+                        **served.staff_target,
+                    }
+                )
             )
-        )
     return config.model_copy(
-        update={"sources": sources.model_copy(update=update), "targets": targets}
+        update={"sources": config.sources.model_copy(update=update), "targets": targets}
     )
 
 
-def _hr(system: str, folder: Path, stack: ExitStack) -> SourceConfig:
-    import csv
-
-    with (folder / "hr.csv").open(encoding="utf-8", newline="") as handle:
-        rows = list(csv.DictReader(handle))
-    if system == "afas":
-        from connectors.emulators.afas import AfasEmulator
-
-        afas = stack.enter_context(AfasEmulator())
-        afas.load_hr_rows(rows)
-        token = _secret_file(folder, "afas-token", afas.settings.token)
-        return AfasSourceConfig.model_validate(
-            {**afas.source_config().model_dump(), "token_file": token}
-        )
-    if system == "youforce":
-        from connectors.emulators.youforce import YouforceEmulator
-
-        youforce = stack.enter_context(YouforceEmulator())
-        youforce.load_staff(rows)
-        return YouforceSourceConfig(
-            type="youforce",
-            base_url=youforce.url,
-            token_url=youforce.token_url,
-            client_id=youforce.client_id,
-            client_secret_file=_secret_file(folder, "youforce", youforce.client_secret),
-        )
-    raise ValueError(f"unknown HR system {system}; choose from {', '.join(HR_SYSTEMS)}")
-
-
-def _sis(
-    system: str,
-    folder: Path,
-    today: date,
-    config: Config,
-    stack: ExitStack,
-    staff: dict[str, str],
-) -> SourceConfig:
-    """The SIS source of ``system`` served by its emulator; ``staff`` gets the settings of the
-    ``sis-staff`` target that writes to it."""
-    if system == "somtoday":
-        from connectors.emulators.somtoday import SomtodayEmulator
-
-        somtoday = stack.enter_context(SomtodayEmulator(today=today))
-        somtoday.load_oneroster(folder / "sis", consents=folder / "consents.csv", today=today)
-        somtoday.keep_writes(folder / "somtoday-writes.jsonl")  # its staff survive the run
-        staff.update(
-            hrm_url=somtoday.hrm_url,
-            hrm_username=somtoday.hrm_username,
-            hrm_brin=config.locations[0].brin6[:4],
-            hrm_password_file=str(_secret_file(folder, "somtoday-hrm", somtoday.hrm_password)),
-        )
-        return SomtodaySourceConfig(
-            type="somtoday",
-            api_url=somtoday.api_url,
-            token_url=somtoday.token_url,
-            organisation=somtoday.organisation,
-            client_id=somtoday.client_id,
-            client_secret_file=_secret_file(folder, "somtoday", somtoday.client_secret),
-        )
-    if system == "parnassys":
-        from connectors.emulators.parnassys import ParnasSysEmulator
-
-        parnassys = stack.enter_context(ParnasSysEmulator(today=today))
-        parnassys.load_oneroster(folder / "sis")
-        return ParnasSysSourceConfig(
-            type="parnassys",
-            url=parnassys.url,
-            supplier=parnassys.supplier,
-            key_file=_secret_file(folder, "parnassys", parnassys.key),
-            brins=sorted({location.brin6[:4] for location in config.locations}),
-        )
-    if system == "magister":
-        from connectors.emulators.magister import MagisterEmulator
-
-        units = {location.brin6: location.name for location in config.locations}
-        magister = stack.enter_context(MagisterEmulator(today=today))
-        magister.load_oneroster(folder / "sis", units)
-        magister.keep_writes(folder / "magister-writes.jsonl")
-        return MagisterSourceConfig(
-            type="magister",
-            base_url=magister.url,
-            username=magister.username,
-            password_file=_secret_file(folder, "magister", magister.password),
-            locations={name: brin6 for brin6, name in units.items()},
-        )
-    raise ValueError(f"unknown SIS {system}; choose from {', '.join(SIS_SYSTEMS)}")
-
-
+def _serve(role: str, system: str, offered: tuple[str, ...], request: DemoRequest) -> DemoSystem:
+    """The demo system ``system`` of ``role`` served by its connector's demo hook."""
+    hooks = {c.type_name: c for c in SOURCES if c.role == role and c.demo is not None}
+    connector: SourceConnector[SourceConfig] | None = hooks.get(system)
+    if connector is None or connector.demo is None:
+        what = "HR system" if role == "hr" else "SIS"
+        raise ValueError(f"unknown {what} {system}; choose from {', '.join(offered)}")
+    return connector.demo(request)
 def _secret_file(folder: Path, name: str, value: str) -> Path:
     """An emulator's demo credential in ``folder/secrets/name``, readable by its owner only
     (0600 in a 0700 folder), as a mounted secret would be."""

@@ -30,10 +30,11 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from provisioner.app.bot_services import default_services
+from provisioner.app.config import load_config
 from provisioner.app.service.http import make_server, serve_in_background
 from provisioner.app.service.nightly import last_full_run_started, run_nightly
 from provisioner.app.service.schedule import due_moment, next_moment
-from provisioner.config import Config, database_url, load_config
+from provisioner.config import Config, database_url
 from provisioner.execution.engine import close_dead_runs
 from provisioner.execution.locks import LockHeld
 from provisioner.logging_setup import correlation

@@ -18,8 +18,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from provisioner import metrics
+from provisioner.app.config import load_config
 from provisioner.app.service.leader import nightly_lock
-from provisioner.config import load_config
 from provisioner.execution.engine import RunReport, SyncRequest
 from provisioner.execution.locks import LockHeld
 from provisioner.logging_setup import correlation, new_correlation_id

@@ -1,0 +1,68 @@
+"""Every connector, one line each. The configuration's sections (``[sources.*]`` and
+``[[targets]]``), ``provisioner config check`` and the demo's systems all come from this
+list; adding a connector is its package plus one line here (docs/connectors.md)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from connectors.ad import plugin as ad
+from connectors.ad.config import ADTargetConfig
+from connectors.connector import SourceConnector, TargetConnector
+from connectors.hr import plugin as hr_csv
+from connectors.hr.afas import plugin as afas
+from connectors.hr.afas.config import AfasSourceConfig
+from connectors.hr.config import HrCsvSourceConfig
+from connectors.hr.youforce import plugin as youforce
+from connectors.hr.youforce.config import YouforceSourceConfig
+from connectors.m365 import plugin as m365
+from connectors.m365.config import M365TargetConfig
+from connectors.reference import plugin as reference
+from connectors.reference.config import ReferenceTargetConfig
+from connectors.sis import plugin as sis
+from connectors.sis.config import (
+    ConsentCsvSourceConfig,
+    OneRosterSourceConfig,
+    SisStaffTargetConfig,
+)
+from connectors.sis.magister import plugin as magister
+from connectors.sis.magister.config import MagisterSourceConfig
+from connectors.sis.parnassys import plugin as parnassys
+from connectors.sis.parnassys.config import ParnasSysSourceConfig
+from connectors.sis.somtoday import plugin as somtoday
+from connectors.sis.somtoday.config import SomtodaySourceConfig
+from provisioner.errors import ConfigError
+
+SOURCES: tuple[SourceConnector[Any], ...] = (
+    SourceConnector("hr", HrCsvSourceConfig, hr_csv.build),
+    SourceConnector("hr", AfasSourceConfig, afas.build, demo=afas.demo),
+    SourceConnector("hr", YouforceSourceConfig, youforce.build, demo=youforce.demo),
+    SourceConnector("sis", OneRosterSourceConfig, sis.build_oneroster),
+    SourceConnector("sis", SomtodaySourceConfig, somtoday.build, demo=somtoday.demo),
+    SourceConnector("sis", ParnasSysSourceConfig, parnassys.build, demo=parnassys.demo),
+    SourceConnector("sis", MagisterSourceConfig, magister.build, demo=magister.demo),
+    SourceConnector("consent", ConsentCsvSourceConfig, sis.build_consent),
+)
+
+TARGETS: tuple[TargetConnector[Any], ...] = (
+    TargetConnector(ReferenceTargetConfig, reference.build, check=reference.check),
+    TargetConnector(M365TargetConfig, m365.build, check=m365.check),
+    TargetConnector(SisStaffTargetConfig, sis.build_staff),
+    TargetConnector(ADTargetConfig, ad.build, check=ad.check),
+)
+
+
+def source_connector(type_name: str) -> SourceConnector[Any]:
+    """The source connector of ``type = "<type_name>"``."""
+    for connector in SOURCES:
+        if connector.type_name == type_name:
+            return connector
+    raise ConfigError(f"no source connector of type '{type_name}'")
+
+
+def target_connector(type_name: str) -> TargetConnector[Any]:
+    """The target connector of ``type = "<type_name>"``."""
+    for connector in TARGETS:
+        if connector.type_name == type_name:
+            return connector
+    raise ConfigError(f"no target connector of type '{type_name}'")

@@ -1,0 +1,66 @@
+"""The file-based SIS sources (``oneroster-csv``, ``consent-csv``) and the SIS staff target
+(``sis-staff``) as connectors."""
+
+from __future__ import annotations
+
+from connectors.sis.config import (
+    ConsentCsvSourceConfig,
+    OneRosterSourceConfig,
+    SisStaffTargetConfig,
+)
+from connectors.sis.magister.config import MagisterSourceConfig
+from connectors.sis.parnassys.config import ParnasSysSourceConfig
+from connectors.sis.somtoday.config import SomtodaySourceConfig
+from provisioner.errors import ConfigError
+from provisioner.plugins import BuildContext
+from provisioner.sources.models import Source
+from provisioner.targets import Target
+
+
+def build_oneroster(config: OneRosterSourceConfig, context: BuildContext) -> Source:
+    from connectors.sis.oneroster_csv import OneRosterCsvSource
+
+    return OneRosterCsvSource(context.slot, config, context.locations, today=context.today)
+
+
+def build_consent(config: ConsentCsvSourceConfig, context: BuildContext) -> Source:
+    from connectors.sis.consent_csv import ConsentCsvSource
+
+    return ConsentCsvSource(context.slot, config)
+
+
+def build_staff(config: SisStaffTargetConfig, context: BuildContext) -> Target:
+    """Staff accounts in the SIS; it reads through the board's SIS source of that system."""
+    source = context.config.sources.sis
+    locations = context.locations
+    domain = context.config.board.domain
+    if config.system == "somtoday" and isinstance(source, SomtodaySourceConfig):
+        from connectors.sis.somtoday.staff import SomtodayStaffTarget
+
+        somtoday = SomtodayStaffTarget(
+            config.name, config, source, locations, domain,
+            dry_run=context.dry_run, today=context.today,
+        )  # fmt: skip
+        context.close_later(somtoday.close)
+        return somtoday
+    if config.system == "magister" and isinstance(source, MagisterSourceConfig):
+        from connectors.sis.magister.staff import MagisterStaffTarget
+
+        magister = MagisterStaffTarget(
+            config.name, config, source, locations, domain,
+            dry_run=context.dry_run, today=context.today,
+        )  # fmt: skip
+        context.close_later(magister.close)
+        return magister
+    if config.system == "parnassys" and isinstance(source, ParnasSysSourceConfig):
+        from connectors.sis.parnassys.staff import ParnasSysStaffTarget
+
+        desk = context.task_desk()
+        return ParnasSysStaffTarget(
+            config.name, config, source, locations, domain,
+            desk.sessions,  # type: ignore[attr-defined]  # until the target takes the port
+            dry_run=context.dry_run, today=context.today,
+        )  # fmt: skip
+    raise ConfigError(
+        f"target {config.name}: system {config.system} needs sources.sis of type {config.system}"
+    )
