@@ -51,111 +51,146 @@ class Section:
 def draft(breach: BreachRecord, config: Config | None = None) -> list[Section]:
     """The form's sections for ``breach``. ``config`` supplies the board and the FG."""
     facts = breach.facts
-    result = breach.assess("nl")
     return [
-        Section(
-            "1. Contactgegevens en algemene informatie",
-            (
-                Field("Organisatie", config.board.name if config else None),
-                Field(
-                    "Contactpersoon (functionaris gegevensbescherming)",
-                    ", ".join(config.bot.privacy_officers)
-                    if config and config.bot.privacy_officers
-                    else None,
-                ),
-                Field("Kenmerk in het eigen datalekkenregister", breach.id),
-                Field("Vestiging (BRIN)", breach.location),
-            ),
-        ),
-        Section(
-            "2. Tijdlijn",
-            (
-                Field("Wanneer is het datalek ontdekt?", _when(breach.discovered_at)),
-                Field(
-                    "Wanneer werd de organisatie zich bewust van het datalek?",
-                    _when(breach.aware_at or breach.discovered_at),
-                ),
-                Field(
-                    "Wanneer is het gemeld bij de FG?", _when(breach.notified_at("privacy_officer"))
-                ),
-                Field("Uiterste meldtermijn AP (72 uur)", _when(_authority_due(breach))),
-                Field(
-                    "Reden voor vertraging (alleen bij melding na 72 uur)",
-                    _late_reason(breach),
-                ),
-            ),
-        ),
-        Section(
-            "3. Gegevens over het datalek",
-            (
-                Field("Samenvatting van het incident", facts.narrative or None),
-                Field("Soort incident", _KINDS.get(facts.kind or "", facts.kind)),
-                Field("Aard van de inbreuk", _nature(facts)),
-                Field("Oorzaak", facts.cause),
-                Field("Was er kwade opzet?", _yes_no(facts.malicious)),
-            ),
-        ),
-        Section(
-            "4. Persoonsgegevens die betrokken zijn",
-            (
-                Field("Soort persoonsgegevens", _categories(facts)),
-                Field("Bijzondere persoonsgegevens", _special(facts)),
-                Field("Burgerservicenummers (BSN)", _yes_no(facts.national_id_number)),
-            ),
-        ),
-        Section(
-            "5. De groep mensen van wie gegevens betrokken zijn",
-            (
-                Field(
-                    "Aantal betrokkenen (eventueel bij benadering)",
-                    None if facts.subjects_count is None else str(facts.subjects_count),
-                ),
-                Field("Gaat het om kinderen (leerlingen)?", _yes_no(facts.subjects_are_children)),
-            ),
-        ),
-        Section(
-            "6. Maatregelen die waren getroffen vóór het datalek",
-            (
-                Field(
-                    "Waren de gegevens versleuteld of anderszins onbegrijpelijk voor onbevoegden?",
-                    _encryption(facts),
-                ),
-                Field("Is er een back-up?", _yes_no(facts.backup_available)),
-            ),
-        ),
-        Section(
-            "7. Gevolgen van het datalek",
-            (
-                Field("Inschatting van het risico", _risk(result.risk.value)),
-                Field("Onderbouwing", " ".join(result.reasons)),
-                Field("Aannames (nog te bevestigen)", " ".join(result.assumptions) or "geen"),
-            ),
-        ),
-        Section(
-            "8. Vervolgacties",
-            (
-                Field(
-                    "Worden de betrokkenen ingelicht?",
-                    _inform(breach),
-                ),
-                Field(
-                    "Maatregelen om de inbreuk aan te pakken en de gevolgen te beperken",
-                    facts.measures,
-                ),
-                Field(
-                    "Is de ontvanger gevraagd de gegevens te verwijderen, en is dat bevestigd?",
-                    _yes_no(facts.deletion_confirmed),
-                ),
-            ),
-        ),
-        Section(
-            "9. Internationale aspecten",
-            (
-                Field("Zijn betrokkenen in andere EU-landen geraakt?", None),
-                Field("Is het datalek ook bij een andere toezichthouder gemeld?", None),
-            ),
-        ),
+        _contact_section(breach, config),
+        _timeline_section(breach),
+        _incident_section(facts),
+        _personal_data_section(facts),
+        _subjects_section(facts),
+        _prior_measures_section(facts),
+        _consequences_section(breach),
+        _follow_up_section(breach),
+        _international_section(),
     ]
+
+
+def _contact_section(breach: BreachRecord, config: Config | None) -> Section:
+    return Section(
+        "1. Contactgegevens en algemene informatie",
+        (
+            Field("Organisatie", config.board.name if config else None),
+            Field(
+                "Contactpersoon (functionaris gegevensbescherming)",
+                ", ".join(config.bot.privacy_officers)
+                if config and config.bot.privacy_officers
+                else None,
+            ),
+            Field("Kenmerk in het eigen datalekkenregister", breach.id),
+            Field("Vestiging (BRIN)", breach.location),
+        ),
+    )
+
+
+def _timeline_section(breach: BreachRecord) -> Section:
+    return Section(
+        "2. Tijdlijn",
+        (
+            Field("Wanneer is het datalek ontdekt?", _when(breach.discovered_at)),
+            Field(
+                "Wanneer werd de organisatie zich bewust van het datalek?",
+                _when(breach.aware_at or breach.discovered_at),
+            ),
+            Field("Wanneer is het gemeld bij de FG?", _when(breach.notified_at("privacy_officer"))),
+            Field("Uiterste meldtermijn AP (72 uur)", _when(_authority_due(breach))),
+            Field(
+                "Reden voor vertraging (alleen bij melding na 72 uur)",
+                _late_reason(breach),
+            ),
+        ),
+    )
+
+
+def _incident_section(facts: BreachFacts) -> Section:
+    return Section(
+        "3. Gegevens over het datalek",
+        (
+            Field("Samenvatting van het incident", facts.narrative or None),
+            Field("Soort incident", _KINDS.get(facts.kind or "", facts.kind)),
+            Field("Aard van de inbreuk", _nature(facts)),
+            Field("Oorzaak", facts.cause),
+            Field("Was er kwade opzet?", _yes_no(facts.malicious)),
+        ),
+    )
+
+
+def _personal_data_section(facts: BreachFacts) -> Section:
+    return Section(
+        "4. Persoonsgegevens die betrokken zijn",
+        (
+            Field("Soort persoonsgegevens", _categories(facts)),
+            Field("Bijzondere persoonsgegevens", _special(facts)),
+            Field("Burgerservicenummers (BSN)", _yes_no(facts.national_id_number)),
+        ),
+    )
+
+
+def _subjects_section(facts: BreachFacts) -> Section:
+    return Section(
+        "5. De groep mensen van wie gegevens betrokken zijn",
+        (
+            Field(
+                "Aantal betrokkenen (eventueel bij benadering)",
+                None if facts.subjects_count is None else str(facts.subjects_count),
+            ),
+            Field("Gaat het om kinderen (leerlingen)?", _yes_no(facts.subjects_are_children)),
+        ),
+    )
+
+
+def _prior_measures_section(facts: BreachFacts) -> Section:
+    return Section(
+        "6. Maatregelen die waren getroffen vóór het datalek",
+        (
+            Field(
+                "Waren de gegevens versleuteld of anderszins onbegrijpelijk voor onbevoegden?",
+                _encryption(facts),
+            ),
+            Field("Is er een back-up?", _yes_no(facts.backup_available)),
+        ),
+    )
+
+
+def _consequences_section(breach: BreachRecord) -> Section:
+    result = breach.assess("nl")
+    return Section(
+        "7. Gevolgen van het datalek",
+        (
+            Field("Inschatting van het risico", _risk(result.risk.value)),
+            Field("Onderbouwing", " ".join(result.reasons)),
+            Field("Aannames (nog te bevestigen)", " ".join(result.assumptions) or "geen"),
+        ),
+    )
+
+
+def _follow_up_section(breach: BreachRecord) -> Section:
+    facts = breach.facts
+    return Section(
+        "8. Vervolgacties",
+        (
+            Field(
+                "Worden de betrokkenen ingelicht?",
+                _inform(breach),
+            ),
+            Field(
+                "Maatregelen om de inbreuk aan te pakken en de gevolgen te beperken",
+                facts.measures,
+            ),
+            Field(
+                "Is de ontvanger gevraagd de gegevens te verwijderen, en is dat bevestigd?",
+                _yes_no(facts.deletion_confirmed),
+            ),
+        ),
+    )
+
+
+def _international_section() -> Section:
+    return Section(
+        "9. Internationale aspecten",
+        (
+            Field("Zijn betrokkenen in andere EU-landen geraakt?", None),
+            Field("Is het datalek ook bij een andere toezichthouder gemeld?", None),
+        ),
+    )
 
 
 def to_json(breach: BreachRecord, config: Config | None = None) -> dict[str, Any]:
