@@ -110,11 +110,7 @@ def build_desired_state(
     orphans_may_leave: bool = True,
 ) -> DesiredState:
     """The desired state of the whole board on ``settings.today``."""
-    role_of = {normalise_title(title): role for title, role in settings.roles.items()}
     classes = list(groups)
-    classes_at: dict[str, list[ClassGroup]] = defaultdict(list)
-    for group in classes:
-        classes_at[group.location].append(group)
     teaches: dict[str, list[ClassGroup]] = defaultdict(list)
     for group in classes:
         for number in group.teacher_numbers:
@@ -122,12 +118,39 @@ def build_desired_state(
     ends: dict[str, list[Offboarding]] = defaultdict(list)
     for offboarding in offboardings:
         ends[offboarding.person_key].append(offboarding)
+    frozen_keys = set(frozen)
+    accounts, issues, staff_numbers = _staff_accounts(
+        staff, settings, classes, teaches, ends, frozen_keys
+    )
+    accounts |= _pupil_accounts(pupils, settings, classes, ends, frozen_keys)
+    issues += _unknown_teachers(teaches, staff_numbers)
+    return DesiredState(
+        accounts=accounts,
+        groups=_desired_groups(settings, classes),
+        frozen=frozenset(frozen_keys),
+        orphans_may_leave=orphans_may_leave,
+        issues=tuple(issues),
+        locations=dict(settings.locations),
+    )
 
+
+def _staff_accounts(
+    staff: Iterable[StaffMember],
+    settings: PolicySettings,
+    classes: Sequence[ClassGroup],
+    teaches: Mapping[str, list[ClassGroup]],
+    ends: Mapping[str, Sequence[Offboarding]],
+    frozen_keys: set[str],
+) -> tuple[dict[str, DesiredAccount], list[PlanIssue], set[str]]:
+    """Every staff member's account, the issues found, and every employee number in HR.
+    Someone with an unmapped function title gets no account and is added to ``frozen_keys``."""
+    role_of = {normalise_title(title): role for title, role in settings.roles.items()}
+    classes_at: dict[str, list[ClassGroup]] = defaultdict(list)
+    for group in classes:
+        classes_at[group.location].append(group)
     accounts: dict[str, DesiredAccount] = {}
     issues: list[PlanIssue] = []
-    frozen_keys = set(frozen)
     staff_numbers: set[str] = set()
-
     for member in staff:
         staff_numbers.add(member.employee_number)
         if member.key in frozen_keys:
@@ -140,8 +163,18 @@ def build_desired_state(
             frozen_keys.add(member.key)
         elif account is not None:
             accounts[account.key] = account
+    return accounts, issues, staff_numbers
 
+
+def _pupil_accounts(
+    pupils: Iterable[Pupil],
+    settings: PolicySettings,
+    classes: Sequence[ClassGroup],
+    ends: Mapping[str, Sequence[Offboarding]],
+    frozen_keys: set[str],
+) -> dict[str, DesiredAccount]:
     known_classes = {group.group_id: group for group in classes}
+    accounts: dict[str, DesiredAccount] = {}
     for pupil in pupils:
         if pupil.key in frozen_keys:
             continue
@@ -151,18 +184,29 @@ def build_desired_state(
         )
         if account is not None:
             accounts[account.key] = account
+    return accounts
 
-    for number in sorted(set(teaches) - staff_numbers):
-        issues.append(
-            PlanIssue(
-                IssueKind.UNKNOWN_TEACHER,
-                f"staff:{number}",
-                "the SIS lists this employee number as teacher of "
-                + ", ".join(sorted(g.group_id for g in teaches[number]))
-                + ", but HR does not know it: no group access given",
-            )
+
+def _unknown_teachers(
+    teaches: Mapping[str, list[ClassGroup]], staff_numbers: set[str]
+) -> list[PlanIssue]:
+    """Teachers in the SIS whom HR does not know."""
+    return [
+        PlanIssue(
+            IssueKind.UNKNOWN_TEACHER,
+            f"staff:{number}",
+            "the SIS lists this employee number as teacher of "
+            + ", ".join(sorted(g.group_id for g in teaches[number]))
+            + ", but HR does not know it: no group access given",
         )
+        for number in sorted(set(teaches) - staff_numbers)
+    ]
 
+
+def _desired_groups(
+    settings: PolicySettings, classes: Sequence[ClassGroup]
+) -> dict[str, DesiredGroup]:
+    """A group per location and level, and one per class at a known location."""
     desired_groups: dict[str, DesiredGroup] = {}
     for brin6, name in settings.locations.items():
         for level, label in LEVELS.items():
@@ -181,15 +225,7 @@ def build_desired_state(
                 group.location,
                 group.name,
             )
-
-    return DesiredState(
-        accounts=accounts,
-        groups=desired_groups,
-        frozen=frozenset(frozen_keys),
-        orphans_may_leave=orphans_may_leave,
-        issues=tuple(issues),
-        locations=dict(settings.locations),
-    )
+    return desired_groups
 
 
 def _cap_end(employment: Employment, offboardings: Sequence[Offboarding]) -> Employment:
