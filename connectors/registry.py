@@ -9,6 +9,8 @@ from typing import Any
 from connectors.ad import plugin as ad
 from connectors.ad.config import ADTargetConfig
 from connectors.connector import SourceConnector, TargetConnector
+from connectors.consent import plugin as consent
+from connectors.consent.config import ConsentCsvSourceConfig
 from connectors.hr import plugin as hr_csv
 from connectors.hr.afas import plugin as afas
 from connectors.hr.afas.config import AfasSourceConfig
@@ -20,11 +22,7 @@ from connectors.m365.config import M365TargetConfig
 from connectors.reference import plugin as reference
 from connectors.reference.config import ReferenceTargetConfig
 from connectors.sis import plugin as sis
-from connectors.sis.config import (
-    ConsentCsvSourceConfig,
-    OneRosterSourceConfig,
-    SisStaffTargetConfig,
-)
+from connectors.sis.config import OneRosterSourceConfig, SisStaffTargetConfig
 from connectors.sis.magister import plugin as magister
 from connectors.sis.magister.config import MagisterSourceConfig
 from connectors.sis.parnassys import plugin as parnassys
@@ -41,7 +39,7 @@ SOURCES: tuple[SourceConnector[Any], ...] = (
     SourceConnector("sis", SomtodaySourceConfig, somtoday.build, demo=somtoday.demo),
     SourceConnector("sis", ParnasSysSourceConfig, parnassys.build, demo=parnassys.demo),
     SourceConnector("sis", MagisterSourceConfig, magister.build, demo=magister.demo),
-    SourceConnector("consent", ConsentCsvSourceConfig, sis.build_consent),
+    SourceConnector("consent", ConsentCsvSourceConfig, consent.build),
 )
 
 TARGETS: tuple[TargetConnector[Any], ...] = (

@@ -12,8 +12,8 @@ import pytest
 from sqlalchemy.orm import Session, sessionmaker
 from typer.testing import CliRunner
 
-from connectors.sis.config import ConsentCsvSourceConfig
-from connectors.sis.consent_csv import ConsentCsvSource
+from connectors.consent.config import ConsentCsvSourceConfig
+from connectors.consent.source import ConsentCsvSource
 from provisioner.app.cli import app
 from provisioner.app.config_check import check
 from provisioner.config import ConsentConfig, ConsentLocationConfig

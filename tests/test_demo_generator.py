@@ -17,9 +17,10 @@ from typing import cast
 
 import pytest
 
+from connectors.consent.config import ConsentCsvSourceConfig
 from connectors.hr.config import HrCsvSourceConfig
 from connectors.reference.config import ReferenceTargetConfig
-from connectors.sis.config import ConsentCsvSourceConfig, OneRosterSourceConfig
+from connectors.sis.config import OneRosterSourceConfig
 from provisioner.app.config import load_config
 from provisioner.app.demo.generator import generate_board
 from provisioner.config import BRIN6, Config, normalise_title

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from connectors.sis.config import ConsentCsvSourceConfig
-from connectors.sis.consent_csv import ConsentCsvSource
+from connectors.consent.config import ConsentCsvSourceConfig
+from connectors.consent.source import ConsentCsvSource
 from provisioner.domain.models import ConsentGiver, ConsentRecord, ConsentStatus
 from provisioner.errors import ConfigError
 from provisioner.sources.models import RecordProblem, SourceBatch, SourceKind

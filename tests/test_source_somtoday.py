@@ -10,9 +10,10 @@ from pathlib import Path
 import httpx
 import pytest
 
+from connectors.consent.config import ConsentCsvSourceConfig
+from connectors.consent.source import ConsentCsvSource
 from connectors.emulators.somtoday import SomtodayEmulator, plaatsing
-from connectors.sis.config import ConsentCsvSourceConfig, OneRosterSourceConfig
-from connectors.sis.consent_csv import ConsentCsvSource
+from connectors.sis.config import OneRosterSourceConfig
 from connectors.sis.oneroster_csv import OneRosterCsvSource
 from connectors.sis.somtoday import SomtodaySource
 from connectors.sis.somtoday.config import SomtodaySourceConfig

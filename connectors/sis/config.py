@@ -1,5 +1,5 @@
-"""The settings of the file-based SIS sources (``oneroster-csv``, ``consent-csv``) and of the
-SIS staff target (``sis-staff``)."""
+"""The settings of the OneRoster CSV source (``oneroster-csv``) and of the SIS staff target
+(``sis-staff``)."""
 
 from __future__ import annotations
 
@@ -14,11 +14,6 @@ from provisioner.config import SourceConfig, TargetConfig, TargetKind
 class OneRosterSourceConfig(SourceConfig):
     type: Literal["oneroster-csv"]
     path: Path = Field(description="Folder with orgs.csv, users.csv, classes.csv, enrollments.csv.")
-
-
-class ConsentCsvSourceConfig(SourceConfig):
-    type: Literal["consent-csv"]
-    path: Path
 
 
 class SisStaffTargetConfig(TargetConfig):

@@ -1,13 +1,9 @@
-"""The file-based SIS sources (``oneroster-csv``, ``consent-csv``) and the SIS staff target
-(``sis-staff``) as connectors."""
+"""The OneRoster CSV source (``oneroster-csv``) and the SIS staff target (``sis-staff``) as
+connectors."""
 
 from __future__ import annotations
 
-from connectors.sis.config import (
-    ConsentCsvSourceConfig,
-    OneRosterSourceConfig,
-    SisStaffTargetConfig,
-)
+from connectors.sis.config import OneRosterSourceConfig, SisStaffTargetConfig
 from connectors.sis.magister.config import MagisterSourceConfig
 from connectors.sis.parnassys.config import ParnasSysSourceConfig
 from connectors.sis.somtoday.config import SomtodaySourceConfig
@@ -21,12 +17,6 @@ def build_oneroster(config: OneRosterSourceConfig, context: BuildContext) -> Sou
     from connectors.sis.oneroster_csv import OneRosterCsvSource
 
     return OneRosterCsvSource(context.slot, config, context.locations, today=context.today)
-
-
-def build_consent(config: ConsentCsvSourceConfig, context: BuildContext) -> Source:
-    from connectors.sis.consent_csv import ConsentCsvSource
-
-    return ConsentCsvSource(context.slot, config)
 
 
 def build_staff(config: SisStaffTargetConfig, context: BuildContext) -> Target:

@@ -30,8 +30,8 @@ from rich.console import Console
 from rich.markup import escape
 from sqlalchemy.orm import Session, sessionmaker
 
-from connectors.sis.config import ConsentCsvSourceConfig
-from connectors.sis.consent_csv import ConsentCsvSource
+from connectors.consent.config import ConsentCsvSourceConfig
+from connectors.consent.source import ConsentCsvSource
 from provisioner.app.config import load_config
 from provisioner.audit.service import record
 from provisioner.config import Config, database_url

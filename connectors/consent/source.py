@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 
+from connectors.consent.config import ConsentCsvSourceConfig
 from connectors.csv_common import (
     CsvLocating,
     Issue,
@@ -19,7 +20,6 @@ from connectors.csv_common import (
     parse_date,
     read_table,
 )
-from connectors.sis.config import ConsentCsvSourceConfig
 from provisioner.domain.models import (
     ConsentGiver,
     ConsentMechanism,

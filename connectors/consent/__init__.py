@@ -1,0 +1,2 @@
+"""Photo and video consents from a CSV file (``type = "consent-csv"``): the smallest complete
+connector, see docs/connectors.md."""
