@@ -26,7 +26,7 @@ from connectors.sis.somtoday.config import SomtodaySourceConfig
 from connectors.sis.somtoday.staff import SomtodayStaffTarget
 from provisioner.domain.models import StaffMember
 from provisioner.targets import Target
-from provisioner.tasks import ManualTasks
+from provisioner.tasks import ManualTasks, StoreTaskDesk
 from tests.conformance import SCHOOL, TODAY, TargetConformance, World
 
 UNIT = "Locatie Centrum"  # Magister's name of SCHOOL
@@ -136,7 +136,7 @@ class TestParnasSysStaffTarget(SisStaffConformance):
             type="parnassys", url=self.emu.url, supplier=self.emu.supplier, brins=[SCHOOL[:4]]
         )
         return ParnasSysStaffTarget(
-            "parnassys-staff", config, source, {SCHOOL}, "example.nl", self.store,
+            "parnassys-staff", config, source, {SCHOOL}, "example.nl", StoreTaskDesk(self.store),
             key=self.emu.key, dry_run=dry_run, today=TODAY, sleep=lambda _: None,
         )  # fmt: skip
 

@@ -37,7 +37,7 @@ from provisioner.execution.engine import Engine, RunReport, SyncRequest
 from provisioner.privacy.consent import ConsentRegister, Reason
 from provisioner.store.tables import Consent
 from provisioner.targets import Target
-from provisioner.tasks import ManualTasks
+from provisioner.tasks import ManualTasks, StoreTaskDesk
 from tests.board import TODAY, Board, make_board
 from tests.emulated_sis import served_magister, served_somtoday
 
@@ -209,7 +209,7 @@ def parnassys_world(board: Board, monkeypatch: pytest.MonkeyPatch) -> Iterator[S
             locations = {loc.brin6 for loc in board.config.locations}
             return ParnasSysStaffTarget(
                 config.name, config, source, locations, board.config.board.domain,
-                board.sessions(), today=day,
+                StoreTaskDesk(board.sessions()), today=day,
             )  # fmt: skip
 
         yield SisWorld("parnassys", source, None, target, _withdraw_in_csv, consent_from_sis=False)

@@ -18,7 +18,7 @@ from connectors.sis.parnassys.config import ParnasSysSourceConfig
 from connectors.sis.parnassys.staff import ParnasSysStaffTarget
 from provisioner.domain.models import StaffMember
 from provisioner.execution.engine import RunReport
-from provisioner.tasks import ManualTasks, TaskStatus
+from provisioner.tasks import ManualTasks, StoreTaskDesk, TaskStatus
 from tests import sis_staff_world
 from tests.conformance import SCHOOL
 from tests.sis_staff_world import TODAY
@@ -48,7 +48,7 @@ class World:
             type="parnassys", url=self.emu.url, supplier=self.emu.supplier, brins=[SCHOOL[:4]]
         )
         return ParnasSysStaffTarget(
-            "parnassys-staff", config, source, {SCHOOL}, "example.nl", self.sessions,
+            "parnassys-staff", config, source, {SCHOOL}, "example.nl", StoreTaskDesk(self.sessions),
             key=self.emu.key, today=TODAY, sleep=lambda _: None,
         )  # fmt: skip
 

@@ -45,10 +45,8 @@ def build_staff(config: SisStaffTargetConfig, context: BuildContext) -> Target:
     if config.system == "parnassys" and isinstance(source, ParnasSysSourceConfig):
         from connectors.sis.parnassys.staff import ParnasSysStaffTarget
 
-        desk = context.task_desk()
         return ParnasSysStaffTarget(
-            config.name, config, source, locations, domain,
-            desk.sessions,  # type: ignore[attr-defined]  # until the target takes the port
+            config.name, config, source, locations, domain, context.task_desk(),
             dry_run=context.dry_run, today=context.today,
         )  # fmt: skip
     raise ConfigError(

@@ -43,8 +43,6 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 import httpx
-from sqlalchemy import select
-from sqlalchemy.orm import Session, sessionmaker
 
 from connectors.sis.config import SisStaffTargetConfig
 from connectors.sis.parnassys.config import ParnasSysSourceConfig
@@ -52,9 +50,8 @@ from connectors.sis.parnassys.source import GET_STAFF, ParnasSysClient, school_y
 from connectors.sis.soap import child_text, items_at
 from connectors.sis.staff import SisStaffTarget, joined
 from provisioner.errors import AlreadyExistsError, ConfigError, NotFoundError
-from provisioner.store.tables import AccountName
 from provisioner.targets import AccountSpec, RemoteAccount, TargetSnapshot
-from provisioner.tasks import ManualTask, ManualTasks
+from provisioner.task_desk import ManualTask, TaskDesk
 
 SYSTEM = "parnassys"
 ASSIGNEE = "location_leader"
@@ -121,7 +118,7 @@ class ParnasSysStaffTarget(SisStaffTarget):
         source: ParnasSysSourceConfig,
         locations: AbstractSet[str],
         domain: str,
-        sessions: sessionmaker[Session],
+        tasks: TaskDesk,
         *,
         key: str | None = None,
         transport: httpx.BaseTransport | None = None,
@@ -135,8 +132,7 @@ class ParnasSysStaffTarget(SisStaffTarget):
         if config.state_file is None:
             raise ConfigError(f"target {name}: set state_file (where the pending changes stay)")
         self.pending = PendingChanges(config.state_file)
-        self.sessions = sessions
-        self.tasks = ManualTasks(sessions)
+        self.tasks = tasks
         supplier_key = key if key is not None else source.secret_value("key")
         if not supplier_key:
             source.require_secret("key", "[sources.sis]", "the ParnasSys supplier key")
@@ -147,11 +143,7 @@ class ParnasSysStaffTarget(SisStaffTarget):
     # -- reading ------------------------------------------------------------------------------
 
     def read(self) -> TargetSnapshot:
-        with self.sessions() as session:
-            by_username = {
-                row.username.lower(): row.key
-                for row in session.execute(select(AccountName)).scalars()
-            }
+        by_username = self.tasks.usernames()
         year = school_year(self.day)
         staff: dict[str, _Medewerker] = {}
         with self._client.client() as http:
@@ -163,7 +155,7 @@ class ParnasSysStaffTarget(SisStaffTarget):
                     if medewerker is not None:
                         staff[medewerker.remote_id] = medewerker
         self._staff = staff
-        open_tasks = {task.id for task in self.tasks.list() if task.system == SYSTEM}
+        open_tasks = self.tasks.open_task_ids(SYSTEM)
         notes = self.pending.all()
         for remote_id, note in notes.items():
             if note["task"] not in open_tasks:
