@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.conversation import Asker, Audience, FlowContext, Language, Turn
 from bot.flows.breach import BreachFlow, extract, read_moment
-from provisioner.app.config import BoardConfig
+from provisioner.app.config import ConfigWithConnectors
 from provisioner.config import Config
 from provisioner.directory import Directory, save_directory
 from provisioner.domain.models import Employment, PersonName, Role, StaffMember
@@ -29,7 +29,7 @@ OFFICER = "fg@test.nl"
 
 
 def board_config() -> Config:
-    return BoardConfig.model_validate(
+    return ConfigWithConnectors.model_validate(
         {
             "board": {"name": "Stichting Test", "domain": "test.nl"},
             "locations": [{"brin6": SCHOOL, "name": "De Esch"}],

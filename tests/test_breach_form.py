@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from provisioner.app.config import BoardConfig
+from provisioner.app.config import ConfigWithConnectors
 from provisioner.config import Config
 from provisioner.privacy.breach import AMSTERDAM, BreachFacts
 from provisioner.privacy.breach_form import UNKNOWN, draft, to_json, to_markdown
@@ -15,7 +15,7 @@ NOW = datetime(2026, 11, 20, 9, 0, tzinfo=AMSTERDAM)
 
 
 def config() -> Config:
-    return BoardConfig.model_validate(
+    return ConfigWithConnectors.model_validate(
         {
             "board": {"name": "Stichting Test", "domain": "test.nl"},
             "locations": [{"brin6": "12AB00", "name": "De Esch"}],

@@ -29,7 +29,7 @@ SourceSection: Any = _union([connector.model for connector in SOURCES])
 TargetSection: Any = _union([connector.model for connector in TARGETS])
 
 #: ``[sources]`` with each slot validated by its connector's model.
-BoardSources: type[SourcesConfig] = create_model(
+SourcesWithConnectors: type[SourcesConfig] = create_model(
     "SourcesConfig",
     __base__=SourcesConfig,
     hr=(SourceSection, ...),
@@ -39,14 +39,14 @@ BoardSources: type[SourcesConfig] = create_model(
 
 #: The whole file, with the connectors' sections: what :func:`load_config` validates.
 #: Tests that build a board from a dict validate it with this model too.
-BoardConfig: type[Config] = create_model(
+ConfigWithConnectors: type[Config] = create_model(
     "Config",
     __base__=Config,
-    sources=(BoardSources, ...),
+    sources=(SourcesWithConnectors, ...),
     targets=(list[TargetSection], Field(default_factory=list)),
 )
 
 
 def load_config(path: Path) -> Config:
     """Read and validate the configuration; ConfigError lists every problem found."""
-    return core.load_config(path, BoardConfig)
+    return core.load_config(path, ConfigWithConnectors)
