@@ -72,6 +72,33 @@ def summary_facts(
 ) -> tuple[tuple[str, str], ...]:
     """Every step, as label/value pairs (what the fingerprint covers)."""
     lang, partial = language, plan.scope.partial
+    facts = _who_and_when(plan, lang, names)
+    place = where(plan, names)
+    if sis_staff_target(config) is None:  # no SIS staff connector: a task by hand
+        what = (
+            tr(lang, "remove the rights for {place}", place=place)
+            if partial
+            else tr(lang, "account set to inactive")
+        )
+        facts.append(
+            (
+                tr(lang, "Pupil administration (SIS)"),
+                tr(
+                    lang,
+                    "{what} ({sis_name}, by hand; task for {sis_assignee_label})",
+                    what=what,
+                    sis_name=sis_name(config),
+                    sis_assignee_label=sis_assignee_label,
+                ),
+            )
+        )
+    for target in config.targets:
+        facts.append(_target_fact(target, lang, partial, place))
+    return tuple(facts + _after_access(config, plan, lang, place))
+
+
+def _who_and_when(plan: Plan, lang: Language, names: Mapping[str, str]) -> list[tuple[str, str]]:
+    """Who, which posts end and which stay, the last working day and when access ends."""
     when = (
         tr(lang, "immediately after confirmation")
         if plan.due_now
@@ -99,28 +126,13 @@ def summary_facts(
                 tr(lang, "HR already has an earlier last working day; that one applies."),
             )
         )
-    place = where(plan, names)
-    if sis_staff_target(config) is None:  # no SIS staff connector: a task by hand
-        what = (
-            tr(lang, "remove the rights for {place}", place=place)
-            if partial
-            else tr(lang, "account set to inactive")
-        )
-        facts.append(
-            (
-                tr(lang, "Pupil administration (SIS)"),
-                tr(
-                    lang,
-                    "{what} ({sis_name}, by hand; task for {sis_assignee_label})",
-                    what=what,
-                    sis_name=sis_name(config),
-                    sis_assignee_label=sis_assignee_label,
-                ),
-            )
-        )
-    for target in config.targets:
-        facts.append(_target_fact(target, lang, partial, place))
-    if partial:
+    return facts
+
+
+def _after_access(config: Config, plan: Plan, lang: Language, place: str) -> list[tuple[str, str]]:
+    """The account, mailbox and deletion, and the portals the central office closes."""
+    facts: list[tuple[str, str]] = []
+    if plan.scope.partial:
         facts.append((tr(lang, "Account and mailbox"), tr(lang, "stay: the other post continues")))
     else:
         assert plan.delete_on is not None
@@ -141,10 +153,10 @@ def summary_facts(
                 tr(lang, "By hand (central office)"),
                 tr(lang, "remove access: ")
                 + ", ".join(config.bot.manual_portals)
-                + (tr(lang, " (for {place})", place=place) if partial else ""),
+                + (tr(lang, " (for {place})", place=place) if plan.scope.partial else ""),
             )
         )
-    return tuple(facts)
+    return facts
 
 
 def _target_fact(target: Any, lang: Language, partial: bool, place: str) -> tuple[str, str]:
@@ -167,11 +179,7 @@ def _target_fact(target: Any, lang: Language, partial: bool, place: str) -> tupl
         return label, tr(
             lang, "account set to inactive in {system} with the end date (automatic)", system=system
         )
-    label = (
-        f"Microsoft 365 ({target.name})"
-        if target.kind == "m365"
-        else str(target.name)
-    )
+    label = f"Microsoft 365 ({target.name})" if target.kind == "m365" else str(target.name)
     if partial:
         return label, tr(
             lang, "groups and access of {place} removed; the account stays active", place=place
