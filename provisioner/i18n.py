@@ -16,6 +16,7 @@ so no module keeps its own month names.
 
 from __future__ import annotations
 
+import os
 import string
 import sys
 from datetime import date
@@ -51,6 +52,20 @@ def N_(message: str) -> str:
 def pick(language: Language, nl: str, en: str) -> str:
     """One of two texts that are not sentences of the catalogue (a word typed by a user)."""
     return en if language == "en" else nl
+
+
+def cli_language() -> Language:
+    """The command line's language, the user's locale as for every gettext program:
+    ``PROVISIONER_LANGUAGE`` ("nl"/"en") if set, else Dutch when the first of ``LC_ALL``,
+    ``LC_MESSAGES`` and ``LANG`` that is set starts with "nl", otherwise English."""
+    chosen = os.environ.get("PROVISIONER_LANGUAGE", "").strip().lower()
+    if chosen in LANGUAGES:
+        return "nl" if chosen == "nl" else "en"
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = os.environ.get(name)
+        if value:
+            return "nl" if value.lower().startswith("nl") else "en"
+    return "en"
 
 
 def catalogue_path(language: str) -> Path:

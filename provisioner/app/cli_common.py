@@ -12,9 +12,10 @@ import typer
 from rich.console import Console
 from sqlalchemy.orm import Session, sessionmaker
 
+from provisioner.app.cli_failures import Unusable
 from provisioner.app.config import load_config
 from provisioner.config import Config, database_url
-from provisioner.errors import ConfigError
+from provisioner.i18n import N_, cli_language, tr
 from provisioner.store.db import ensure_current, make_engine, session_factory
 
 out = Console()
@@ -53,8 +54,9 @@ def sessions_only(config_path: Path) -> sessionmaker[Session]:
     return session_factory(engine)
 
 
-def plural(n: int, word: str) -> str:
-    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+def count(n: int, one: str, many: str) -> str:
+    """``{n} thing`` or ``{n} things`` (both marked with :func:`N_`), in the CLI's language."""
+    return tr(cli_language(), one if n == 1 else many, n=n)
 
 
 def utc(moment: datetime) -> datetime:
@@ -66,7 +68,7 @@ def parse_date(value: str) -> date:
     try:
         return date.fromisoformat(value)
     except ValueError as exc:
-        raise ConfigError(f"'{value}' is not a date (YYYY-MM-DD)") from exc
+        raise Unusable(N_("'{value}' is not a date (YYYY-MM-DD)"), value=value) from exc
 
 
 def start_of_day(value: str) -> datetime:

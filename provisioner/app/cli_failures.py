@@ -12,6 +12,7 @@ import json
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import click
 import typer
@@ -21,6 +22,7 @@ from sqlalchemy.exc import ArgumentError, DBAPIError, SQLAlchemyError
 
 from provisioner.errors import ConfigError, ConnectorError, FatalError
 from provisioner.execution.locks import LockHeld
+from provisioner.i18n import N_, cli_language, tr
 
 err = Console(stderr=True)
 
@@ -29,26 +31,58 @@ EXIT_BUSY = 4
 log = logging.getLogger("provisioner.app.cli")
 
 
+class Unusable(ConfigError):
+    """A configuration or input error a command finds, its message a catalogue sentence:
+    English in the JSON answer and the log, the user's language at the terminal."""
+
+    def __init__(self, message: str, /, **values: Any) -> None:
+        super().__init__(tr("en", message, **values))
+        self.message = message
+        self.values = values
+
+    def text(self, language: str) -> str:
+        return tr(language, self.message, **self.values)
+
+
 def failure(exc: BaseException) -> tuple[str, int, str]:
     """(status, exit code, one-line cause) of an error a run can meet."""
+    status, code, message, values = _failure(exc)
+    return status, code, tr("en", message, **values)
+
+
+def _failure(exc: BaseException) -> tuple[str, int, str, dict[str, str]]:
+    """(status, exit code, the cause's message id and its values)."""
     if isinstance(exc, LockHeld):
-        return "busy", EXIT_BUSY, str(exc)
-    if isinstance(exc, ConfigError):
-        return "failed", 3, _one_line(str(exc))
-    if isinstance(exc, FatalError):  # refused credentials, a wrong address or certificate
-        return "failed", 3, _one_line(str(exc))
+        return "busy", EXIT_BUSY, "{cause}", {"cause": str(exc)}
+    if isinstance(exc, ConfigError | FatalError):  # FatalError: refused credentials, address
+        return "failed", 3, "{cause}", {"cause": _one_line(str(exc))}
     if isinstance(exc, ConnectorError):  # unreachable, or throttled past every retry
-        return "failed", 1, _one_line(str(exc))
+        return "failed", 1, "{cause}", {"cause": _one_line(str(exc))}
     if isinstance(exc, ArgumentError):  # an unusable database URL
-        return "failed", 3, f"the database URL cannot be used: {_one_line(str(exc))}"
+        message = N_("the database URL cannot be used: {cause}")
+        return "failed", 3, message, {"cause": _one_line(str(exc))}
     if isinstance(exc, SQLAlchemyError):
         orig = exc.orig if isinstance(exc, DBAPIError) else None
         cause = orig if isinstance(orig, BaseException) else exc
-        return "failed", 1, f"the state store cannot be used: {_first_line(cause)}"
+        message = N_("the state store cannot be used: {cause}")
+        return "failed", 1, message, {"cause": _first_line(cause)}
     if isinstance(exc, OSError):
-        return "failed", 1, f"{type(exc).__name__}: {_one_line(str(exc))}"
-    where = "PROVISIONER_LOG_LEVEL=DEBUG logs where"
-    return "failed", 1, f"unexpected {type(exc).__name__}: {_one_line(str(exc))} ({where})"
+        return (
+            "failed",
+            1,
+            "{kind}: {cause}",
+            {"kind": type(exc).__name__, "cause": _one_line(str(exc))},
+        )
+    message = N_("unexpected {kind}: {cause} (PROVISIONER_LOG_LEVEL=DEBUG logs where)")
+    return "failed", 1, message, {"kind": type(exc).__name__, "cause": _one_line(str(exc))}
+
+
+def _human_cause(exc: BaseException, language: str) -> str:
+    """The cause in the user's language (the JSON answer keeps it in English)."""
+    if isinstance(exc, Unusable):
+        return _one_line(exc.text(language))
+    _status, _code, message, values = _failure(exc)
+    return tr(language, message, **values)
 
 
 def _one_line(text: str, limit: int = 1000) -> str:
@@ -74,6 +108,12 @@ def clean_failures(as_json: bool) -> Iterator[None]:
         log.debug("%s", cause, exc_info=True)  # where it happened: only at level DEBUG
         if as_json:
             print(json.dumps({"status": status, "error": cause, "exit_code": code}))
-        label = "[yellow]Busy:[/yellow]" if code == EXIT_BUSY else "[red]Cannot continue:[/red]"
-        err.print(f"{label} {escape(cause)}", soft_wrap=True, highlight=False)
+        language = cli_language()
+        label = (
+            f"[yellow]{tr(language, 'Busy:')}[/yellow]"
+            if code == EXIT_BUSY
+            else f"[red]{tr(language, 'Cannot continue:')}[/red]"
+        )
+        human = _human_cause(exc, language)
+        err.print(f"{label} {escape(human)}", soft_wrap=True, highlight=False)
         raise typer.Exit(code) from exc

@@ -18,15 +18,17 @@ from provisioner.app.cli_common import (
     DEFAULT_CONFIG,
     ConfigOption,
     JsonOption,
+    count,
     err,
     open_board,
     out,
     parse_date,
-    plural,
 )
 from provisioner.app.cli_failures import clean_failures
 from provisioner.config import Config
 from provisioner.execution.engine import RunReport, SyncRequest
+from provisioner.execution.reports import TargetReport
+from provisioner.i18n import N_, cli_language, tr
 from provisioner.planning.models import OpType
 
 #: Operations worth a line each in the summary: leavers, returns, adoptions, changes.
@@ -89,7 +91,8 @@ def _progress(enabled: bool) -> Iterator[Any]:
 
         def update(target: str, done: int, total: int) -> None:
             if target not in tasks:
-                tasks[target] = progress.add_task(f"applying to {target}", total=total)
+                description = tr(cli_language(), "applying to {target}", target=target)
+                tasks[target] = progress.add_task(description, total=total)
             progress.update(tasks[target], completed=done)
 
         yield update
@@ -112,35 +115,26 @@ def run_sync_showing_progress(
 
 
 def show_report(report: RunReport, *, show_operations: int = 0) -> None:
+    language = cli_language()
     colour = {"applied": "green", "dry_run": "cyan", "stopped": "yellow"}.get(report.status, "red")
-    out.print(f"Run [bold]{report.run_id}[/bold]: [{colour}]{report.status}[/{colour}]")
+    run, status = f"[bold]{report.run_id}[/bold]", f"[{colour}]{report.status}[/{colour}]"
+    out.print(tr(language, "Run {run}: {status}", run=run, status=status))
     if report.source_counts:
-        out.print("Read: " + ", ".join(f"{k} {v}" for k, v in sorted(report.source_counts.items())))
+        counts = ", ".join(f"{k} {v}" for k, v in sorted(report.source_counts.items()))
+        out.print(tr(language, "Read: {counts}", counts=counts))
     for resumed in report.resumed:
-        out.print(f"Finished the interrupted run {resumed} first.")
+        out.print(tr(language, "Finished the interrupted run {run_id} first.", run_id=resumed))
     for target in report.targets:
         if not target.operations:
-            out.print(f"Nothing to change in {target.name}: it is in step with the sources.")
+            out.print(
+                tr(
+                    language,
+                    "Nothing to change in {target}: it is in step with the sources.",
+                    target=target.name,
+                )
+            )
             continue
-        title = f"Operations on {target.name}"
-        if report.status == "dry_run":
-            title += " (not applied: dry run)"
-        table = Table(title=title)
-        for column in ("operation", "staff", "pupils", "groups, other"):
-            table.add_column(column, justify="left" if column == "operation" else "right")
-        by_kind: dict[tuple[str, str], int] = {}
-        for op in target.operations:
-            kind = op.key.split(":", 1)[0]
-            kind = "other" if op.type in GROUP_OPS or kind not in ("staff", "pupil") else kind
-            by_kind[op.type.value, kind] = by_kind.get((op.type.value, kind), 0) + 1
-        for op_type in OpType:
-            row = [by_kind.get((op_type.value, kind), 0) for kind in ("staff", "pupil", "other")]
-            if any(row):
-                table.add_row(op_type.value.replace("_", " "), *(str(n) if n else "" for n in row))
-        table.caption = f"{plural(len(target.operations), 'operation')}"
-        if report.status in ("applied", "partial", "failed"):
-            table.caption += f", {target.failed} failed"
-        out.print(table)
+        _show_operations_table(report, target, language)
         if target.stopped:
             out.print(f"[red]{escape(target.stopped)}[/red]")
         if show_operations:
@@ -148,17 +142,53 @@ def show_report(report: RunReport, *, show_operations: int = 0) -> None:
             for op in notable[:show_operations]:
                 out.print(f"  {op.type.value:<16} {op.key:<20} {escape(op.reason)}")
             if len(notable) > show_operations:
-                out.print(f"  ... and {len(notable) - show_operations} more")
-    if report.problems:
-        out.print(
-            f"[yellow]{plural(len(report.problems), 'record')} could not be used"
-            " (the people they belong to were left as they were):[/yellow]"
+                more = len(notable) - show_operations
+                out.print("  " + tr(language, "... and {n} more", n=more))
+    _show_problems(report, language)
+    for reason in report.stop_reasons:
+        out.print(f"[yellow]{tr(language, 'Stopped:')}[/yellow] {escape(reason)}")
+
+
+def _show_operations_table(report: RunReport, target: TargetReport, language: str) -> None:
+    if report.status == "dry_run":
+        title = tr(language, "Operations on {target} (not applied: dry run)", target=target.name)
+    else:
+        title = tr(language, "Operations on {target}", target=target.name)
+    table = Table(title=title)
+    table.add_column(tr(language, "operation"), justify="left")
+    for column in (N_("staff"), N_("pupils"), N_("groups, other")):
+        table.add_column(tr(language, column), justify="right")
+    by_kind: dict[tuple[str, str], int] = {}
+    for op in target.operations:
+        kind = op.key.split(":", 1)[0]
+        kind = "other" if op.type in GROUP_OPS or kind not in ("staff", "pupil") else kind
+        by_kind[op.type.value, kind] = by_kind.get((op.type.value, kind), 0) + 1
+    for op_type in OpType:
+        row = [by_kind.get((op_type.value, kind), 0) for kind in ("staff", "pupil", "other")]
+        if any(row):
+            table.add_row(op_type.value.replace("_", " "), *(str(n) if n else "" for n in row))
+    operations = count(len(target.operations), N_("{n} operation"), N_("{n} operations"))
+    table.caption = operations
+    if report.status in ("applied", "partial", "failed"):
+        table.caption = tr(
+            language, "{operations}, {failed} failed", operations=operations, failed=target.failed
         )
+    out.print(table)
+
+
+def _show_problems(report: RunReport, language: str) -> None:
+    if report.problems:
+        records = count(len(report.problems), N_("{n} record"), N_("{n} records"))
+        sentence = tr(
+            language,
+            "{records} could not be used (the people they belong to were left as they were):",
+            records=records,
+        )
+        out.print(f"[yellow]{sentence}[/yellow]")
         for problem in report.problems[:20]:
             out.print(f"  - {escape(problem)}")
     if report.issues:
-        out.print(f"[yellow]{plural(len(report.issues), 'thing')} to look at:[/yellow]")
+        things = count(len(report.issues), N_("{n} thing"), N_("{n} things"))
+        out.print(f"[yellow]{tr(language, '{things} to look at:', things=things)}[/yellow]")
         for issue in report.issues[:20]:
             out.print(f"  - {escape(issue)}")
-    for reason in report.stop_reasons:
-        out.print(f"[yellow]Stopped:[/yellow] {escape(reason)}")
