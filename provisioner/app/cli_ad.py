@@ -16,7 +16,7 @@ import getpass
 import re
 from contextlib import ExitStack
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
@@ -24,10 +24,12 @@ from rich.markup import escape
 from sqlalchemy.orm import Session, sessionmaker
 
 from connectors.ad.config import ADTargetConfig
+from provisioner.app.cli_failures import Unusable
 from provisioner.app.config import load_config
 from provisioner.audit.service import record
 from provisioner.config import Config, database_url
-from provisioner.errors import ConfigError, ConnectorError, OutcomeUnknown
+from provisioner.errors import ConnectorError, OutcomeUnknown
+from provisioner.i18n import N_, cli_language, tr
 from provisioner.store.db import ensure_current, make_engine, session_factory
 
 app = typer.Typer(no_args_is_help=True, help="Active Directory: the ICT desk's tasks.")
@@ -57,7 +59,10 @@ def reset_password(
 ) -> None:
     """A new one-time password (must be changed at first logon), shown once on this terminal."""
     if not PERSON_KEY.match(person):
-        raise typer.BadParameter("use staff:<employee number> or pupil:<id>", param_hint="--person")
+        raise typer.BadParameter(
+            tr(cli_language(), "use staff:<employee number> or pupil:<id>"),
+            param_hint="--person",
+        )
     board = load_config(config)
     chosen = _ad_target(board, target)
     sessions = _sessions(board, config)
@@ -66,9 +71,11 @@ def reset_password(
     from connectors.ad.build import build_ad_target
     from connectors.passwords import one_time_password
 
-    def refuse(reason: str) -> NoReturn:
-        _audit(sessions, actor, chosen.name, person, "ad.reset_password.refused", reason)
-        _fail(reason)
+    def refuse(reason: str, **values: Any) -> NoReturn:
+        """Refused: the reason in English in the audit trail, in the user's language here."""
+        english = tr("en", reason, **values)
+        _audit(sessions, actor, chosen.name, person, "ad.reset_password.refused", english)
+        _fail(reason, **values)
 
     with ExitStack() as stack:
         ad = build_ad_target(board, chosen, dry_run=False)
@@ -76,14 +83,25 @@ def reset_password(
         try:
             accounts = ad.find_accounts(person)
         except ConnectorError as exc:
-            _fail(f"cannot read the account of {person}: {exc}")
+            _fail(N_("cannot read the account of {person}: {error}"), person=person, error=exc)
         if not accounts:
-            refuse(f"no account in AD target '{chosen.name}' has person key {person}")
+            refuse(
+                N_("no account in AD target '{target}' has person key {person}"),
+                target=chosen.name,
+                person=person,
+            )
         if len(accounts) > 1:
-            refuse(f"{len(accounts)} accounts have person key {person}: fix this in AD first")
+            refuse(
+                N_("{n} accounts have person key {person}: fix this in AD first"),
+                n=len(accounts),
+                person=person,
+            )
         (account,) = accounts
         if not account.enabled:
-            refuse(f"the account of {person} is disabled: the password was not reset")
+            refuse(
+                N_("the account of {person} is disabled: the password was not reset"),
+                person=person,
+            )
         password = one_time_password()
         try:
             ad.reset_password(account.remote_id, password, must_change=True)
@@ -92,21 +110,38 @@ def reset_password(
             reason = f"the domain controller's answer was lost: {type(exc).__name__}"
             _audit(sessions, actor, chosen.name, person, "ad.reset_password.unknown", reason,
                    account.remote_id)  # fmt: skip
-            _fail(f"the answer of the domain controller was lost: the password of {person} "
-                  "may or may not have been reset (to a password nobody has seen). Reset it "
-                  "again.")
+            _fail(N_("the answer of the domain controller was lost: the password of {person} may "
+                     "or may not have been reset (to a password nobody has seen). Reset it "
+                     "again."), person=person)  # fmt: skip
         except ConnectorError as exc:
             reason = f"the domain controller refused: {type(exc).__name__}"
             _audit(sessions, actor, chosen.name, person, "ad.reset_password.failed", reason,
                    account.remote_id)  # fmt: skip
-            _fail(f"the password of {person} was not reset: {exc}")
+            _fail(N_("the password of {person} was not reset: {error}"), person=person, error=exc)
         reason = "ICT desk reset; the one-time password must be changed at first logon"
         _audit(sessions, actor, chosen.name, person, "ad.reset_password", reason,
                account.remote_id)  # fmt: skip
-    out.print(f"New one-time password for {escape(person)} ({escape(account.username)}):")
+    _show_password(person, account.username, password)
+
+
+def _show_password(person: str, username: str, password: str) -> None:
+    language = cli_language()
+    out.print(
+        tr(
+            language,
+            "New one-time password for {person} ({username}):",
+            person=escape(person),
+            username=escape(username),
+        )
+    )
     # only here, once: not in a log line, not in the audit trail, not in the store
     print(f"    {password}", flush=True)
-    out.print("It must be changed at first logon. Do not write it down or send it by e-mail.")
+    out.print(
+        tr(
+            language,
+            "It must be changed at first logon. Do not write it down or send it by e-mail.",
+        )
+    )
 
 
 def _ad_target(config: Config, name: str | None) -> ADTargetConfig:
@@ -114,12 +149,14 @@ def _ad_target(config: Config, name: str | None) -> ADTargetConfig:
     if name is not None:
         targets = [t for t in targets if t.name == name]
         if not targets:
-            raise ConfigError(f"targets: no AD target named '{name}'")
+            raise Unusable(N_("targets: no AD target named '{name}'"), name=name)
     if not targets:
-        raise ConfigError('targets: no AD target (type = "ad") is configured')
+        raise Unusable(N_('targets: no AD target (type = "ad") is configured'))
     if len(targets) > 1:
         names = ", ".join(t.name for t in targets)
-        raise ConfigError(f"targets: several AD targets ({names}): choose one with --target")
+        raise Unusable(
+            N_("targets: several AD targets ({names}): choose one with --target"), names=names
+        )
     return targets[0]
 
 
@@ -144,6 +181,9 @@ def _audit(
                reason=reason, change=change)  # fmt: skip
 
 
-def _fail(message: str) -> NoReturn:
-    err.print(f"[red]Refused:[/red] {escape(message)}")
+def _fail(message: str, **values: Any) -> NoReturn:
+    """Refused: ``message`` (a catalogue sentence) in the user's language."""
+    language = cli_language()
+    label, text = tr(language, "Refused:"), tr(language, message, **values)
+    err.print(f"[red]{label}[/red] {escape(text)}")
     raise typer.Exit(EXIT_REFUSED)

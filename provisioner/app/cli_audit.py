@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
@@ -21,6 +21,10 @@ from provisioner.app.cli_common import (
     utc,
 )
 from provisioner.errors import ConfigError
+from provisioner.i18n import N_, cli_language, tr
+
+if TYPE_CHECKING:
+    from provisioner.audit.service import VerifyResult
 
 audit_app = typer.Typer(help="The audit trail: verify it, or show who changed what.")
 
@@ -50,7 +54,8 @@ def audit_verify(
         if as_json:
             print(json.dumps({"ok": False, "error": str(exc)}))
         else:
-            err.print(f"[red]Cannot continue:[/red] {escape(str(exc))}")
+            label = tr(cli_language(), "Cannot continue:")
+            err.print(f"[red]{label}[/red] {escape(str(exc))}")
         raise typer.Exit(3) from exc
     sessions = sessions_only(config)
     with sessions() as session:
@@ -59,21 +64,33 @@ def audit_verify(
         body = {"ok": result.ok, "checked": result.checked, "anchors": result.anchors}
         print(json.dumps(body | {"problems": result.problems, "notes": result.notes}))
         raise typer.Exit(0 if result.ok else 1)
-    against = f", against {result.anchors} published heads" if result.anchors else ""
-    if result.ok:
-        out.print(
-            f"[green]The audit trail is intact[/green]: {result.checked} records checked{against}."
+    _show_verdict(result)
+    raise typer.Exit(0 if result.ok else 1)
+
+
+def _show_verdict(result: VerifyResult) -> None:
+    language = cli_language()
+    ok, checked, anchors = result.ok, result.checked, result.anchors
+    if anchors:
+        checked_text = tr(
+            language,
+            "{checked} records checked, against {anchors} published heads",
+            checked=checked,
+            anchors=anchors,
         )
     else:
-        out.print(
-            f"[red]The audit trail was tampered with[/red] ({result.checked} records "
-            f"checked{against}):"
-        )
+        checked_text = tr(language, "{checked} records checked", checked=checked)
+    if ok:
+        intact = tr(language, "The audit trail is intact")
+        out.print(f"[green]{intact}[/green]: {checked_text}.")
+    else:
+        tampered = tr(language, "The audit trail was tampered with")
+        out.print(f"[red]{tampered}[/red] ({checked_text}):")
         for problem in result.problems:
             out.print(f"  - {escape(problem)}")
+    label = tr(language, "Note:")
     for note in result.notes:
-        out.print(f"  [yellow]Note:[/yellow] {escape(note)}")
-    raise typer.Exit(0 if result.ok else 1)
+        out.print(f"  [yellow]{label}[/yellow] {escape(note)}")
 
 
 @audit_app.command("show")
@@ -117,9 +134,18 @@ def audit_show(
             )
         )
         return
-    table = Table(title="Audit trail")
-    for column in ("#", "when (UTC)", "actor", "action", "target", "object", "reason"):
-        table.add_column(column)
+    language = cli_language()
+    table = Table(title=tr(language, "Audit trail"))
+    table.add_column("#")
+    for column in (
+        N_("when (UTC)"),
+        N_("actor"),
+        N_("action"),
+        N_("target"),
+        N_("object"),
+        N_("reason"),
+    ):
+        table.add_column(tr(language, column))
     for e in events:
         table.add_row(
             str(e.seq),

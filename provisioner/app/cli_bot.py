@@ -20,6 +20,8 @@ from typing import Annotated, Any
 
 import typer
 
+from provisioner.i18n import cli_language, tr
+
 app = typer.Typer(help="The chat bot: offboarding, photo consent and breach reports.")
 
 
@@ -47,12 +49,10 @@ def console(
     engine = make_engine(database_url(board, config.parent))
     ensure_current(engine)
     sessions = session_factory(engine)
-    chat = Console(
-        board, sessions, as_email=as_email, services=default_services(board, sessions)
-    )
+    chat = Console(board, sessions, as_email=as_email, services=default_services(board, sessions))
     interactive = sys.stdin.isatty() and not as_json
     if interactive:
-        typer.echo("Typ een bericht (of #nummer voor een knop); Ctrl-D stopt.")
+        typer.echo(tr(cli_language(), "Type a message (or #number for a button); Ctrl-D stops."))
 
     def show(replies: list[dict[str, Any]], seen_notices: int) -> int:
         for reply in replies:
@@ -61,7 +61,8 @@ def console(
             if as_json:
                 print(json.dumps(notice, ensure_ascii=False))
             else:
-                print(f"(to {notice['to']}) " + render_text(notice, first_number=0))
+                to = tr(cli_language(), "(to {to})", to=notice["to"])
+                print(f"{to} " + render_text(notice, first_number=0))
         sys.stdout.flush()
         return len(chat.notices)
 
@@ -80,14 +81,17 @@ def console(
                 pressed = json.loads(text)
                 action = str(pressed["action"])
             except (ValueError, KeyError, TypeError):
+                expected = '{"action": ..., "value": ...}'
                 typer.echo(
-                    'not a button press: expected {"action": ..., "value": ...} on one line',
+                    tr(
+                        cli_language(),
+                        "not a button press: expected {expected} on one line",
+                        expected=expected,
+                    ),
                     err=True,
                 )
                 continue
-            replies = chat.press(
-                action, str(pressed.get("value", "")), flow=pressed.get("flow")
-            )
+            replies = chat.press(action, str(pressed.get("value", "")), flow=pressed.get("flow"))
         else:
             replies = chat.enter(text)  # "#2" presses a button; "2" too, unless text is asked
         seen = show(replies, seen)

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from provisioner.app.config import load_config
 from provisioner.config import Config, database_url
+from provisioner.i18n import N_, cli_language, tr
 from provisioner.privacy.breach import (
     AMSTERDAM,
     Assessment,
@@ -64,15 +65,16 @@ def assess_file(
     try:
         data = json.loads(file.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
-        _fail(f"cannot read {file}: {exc}")
+        _fail(tr(cli_language(), "cannot read {file}: {error}", file=file, error=exc))
     if not isinstance(data, dict):
-        _fail(f"{file} must hold one JSON object with the facts")
+        _fail(tr(cli_language(), "{file} must hold one JSON object with the facts", file=file))
     try:
         facts, warnings = read_facts(data)
     except FactsError as exc:
         _fail(f"{file}: {exc}")
     for warning in warnings:
-        err.print(f"[yellow]Warning:[/yellow] {file}: {escape(warning)}")
+        label = tr(cli_language(), "Warning:")
+        err.print(f"[yellow]{label}[/yellow] {file}: {escape(warning)}")
     result = assess(facts, language=language, reported_at=datetime.now(AMSTERDAM))
     if as_json:
         answer = _assessment_json(result)
@@ -91,9 +93,18 @@ def register_list(config: ConfigOption = DEFAULT_CONFIG, as_json: JsonOption = F
     if as_json:
         print(json.dumps([_summary(b, now) for b in breaches], ensure_ascii=False))
         return
-    table = Table(title=f"Breach register ({len(breaches)})")
-    for column in ("number", "reported", "location", "status", "risk", "decision", "deadlines"):
-        table.add_column(column)
+    language = cli_language()
+    table = Table(title=tr(language, "Breach register ({n})", n=len(breaches)))
+    for column in (
+        N_("number"),
+        N_("reported"),
+        N_("location"),
+        N_("status"),
+        N_("risk"),
+        N_("decision"),
+        N_("deadlines"),
+    ):
+        table.add_column(tr(language, column))
     for b in breaches:
         s = _summary(b, now)
         table.add_row(
@@ -102,8 +113,8 @@ def register_list(config: ConfigOption = DEFAULT_CONFIG, as_json: JsonOption = F
             b.location or "",
             b.status,
             s["risk"],
-            _decision_text(b),
-            ", ".join(f"{k}: {v}" for k, v in s["deadlines"].items()),
+            _decision_text(b, language),
+            ", ".join(f"{k}: {_deadline_text(v, language)}" for k, v in s["deadlines"].items()),
         )
     out.print(table)
 
@@ -127,17 +138,31 @@ def show(
         data["notified"] = breach.notified
         print(json.dumps(data, ensure_ascii=False))
         return
+    _show_breach(breach)
+    _show_assessment(result, language)
+
+
+def _show_breach(breach: BreachRecord) -> None:
+    shown = cli_language()
+    number, when = f"[bold]{breach.id}[/bold]", f"{breach.reported_at:%Y-%m-%d %H:%M}"
     out.print(
-        f"[bold]{breach.id}[/bold] reported {breach.reported_at:%Y-%m-%d %H:%M} "
-        f"by {escape(breach.reported_by)}; status {breach.status}"
+        tr(
+            shown,
+            "{id} reported {when} by {who}; status {status}",
+            id=number,
+            when=when,
+            who=escape(breach.reported_by),
+            status=breach.status,
+        )
     )
     for name, value in breach.facts.to_dict().items():
-        out.print(f"  {name}: {escape(_text(value))}")
-    out.print(f"Decision: {_decision_text(breach)}")
+        out.print(f"  {name}: {escape(_text(value, shown))}")
+    out.print(tr(shown, "Decision: {decision}", decision=_decision_text(breach, shown)))
     for d in breach.deadlines:
-        met = {True: "met", False: "missed", None: "open"}[d.met]
-        out.print(f"  {d.kind} due {d.due_at:%Y-%m-%d %H:%M}: {met}")
-    _show_assessment(result, language)
+        met = {True: N_("met"), False: N_("missed"), None: N_("open")}[d.met]
+        due = f"{d.due_at:%Y-%m-%d %H:%M}"
+        line = tr(shown, "{kind} due {due}: {met}", kind=d.kind, due=due, met=tr(shown, met))
+        out.print(f"  {line}")
 
 
 @app.command("export")
@@ -161,7 +186,7 @@ def export(
         print(text)
     else:
         output.write_text(text + "\n", encoding="utf-8")
-        err.print(f"Draft written to {output}")
+        err.print(tr(cli_language(), "Draft written to {path}", path=output))
 
 
 @app.command("correct")
@@ -196,7 +221,7 @@ def correct(
         if notify_subjects is not None:
             decision["notify_subjects"] = notify_subjects
     if not facts and decision is None:
-        _fail("nothing to correct: give --set, a decision, or --confirm")
+        _fail(tr(cli_language(), "nothing to correct: give --set, a decision, or --confirm"))
     _get(sessions, breach_id)
     try:
         if decision == {}:
@@ -212,7 +237,16 @@ def correct(
     if as_json:
         print(json.dumps(_summary(breach, datetime.now(AMSTERDAM)), ensure_ascii=False))
         return
-    out.print(f"{breach.id} corrected: {_decision_text(breach)}; status {breach.status}")
+    language = cli_language()
+    out.print(
+        tr(
+            language,
+            "{id} corrected: {decision}; status {status}",
+            id=breach.id,
+            decision=_decision_text(breach, language),
+            status=breach.status,
+        )
+    )
 
 
 @app.command("notified")
@@ -224,7 +258,7 @@ def notified(
 ) -> None:
     """Record that the FG, the AP or the people concerned were told."""
     if party not in PARTIES:
-        _fail(f"--party must be one of {', '.join(PARTIES)}")
+        _fail(tr(cli_language(), "--party must be one of {parties}", parties=", ".join(PARTIES)))
     try:
         moment = parse_moment(at, "--at") if at else datetime.now(AMSTERDAM)
     except FactsError as exc:
@@ -238,7 +272,17 @@ def notified(
         at=moment,
         actor=_actor(),
     )
-    out.print(f"{breach.id}: {party} notified at {moment:%Y-%m-%d %H:%M}; status {breach.status}")
+    when = f"{moment:%Y-%m-%d %H:%M}"
+    out.print(
+        tr(
+            cli_language(),
+            "{id}: {party} notified at {when}; status {status}",
+            id=breach.id,
+            party=party,
+            when=when,
+            status=breach.status,
+        )
+    )
 
 
 # -- helpers ---------------------------------------------------------------------------------
@@ -297,21 +341,31 @@ def _summary(breach: BreachRecord, now: datetime) -> dict[str, Any]:
     }
 
 
-def _decision_text(breach: BreachRecord) -> str:
+def _deadline_text(value: str, language: str) -> str:
+    """A deadline's state of :func:`_summary` (met, missed, open until ...) for a person."""
+    if value.startswith("open until "):
+        return tr(language, "open until {when}", when=value.removeprefix("open until "))
+    return tr(language, value) if value in (N_("met"), N_("missed")) else value
+
+
+def _decision_text(breach: BreachRecord, language: str) -> str:
     d = breach.decision
     parts = [
-        "notify AP" if d.notify_authority else "no AP notification",
-        "tell the people" if d.notify_subjects else "people not told",
+        tr(language, "notify AP") if d.notify_authority else tr(language, "no AP notification"),
+        tr(language, "tell the people") if d.notify_subjects else tr(language, "people not told"),
     ]
-    return ", ".join(parts) + ("" if d.confirmed else " (proposed)")
+    text = ", ".join(parts)
+    return text if d.confirmed else tr(language, "{decision} (proposed)", decision=text)
 
 
 def _show_assessment(result: Assessment, language: Language) -> None:
-    yes, no = ("ja", "nee") if language == "nl" else ("yes", "no")
+    yes, no = tr(language, "yes"), tr(language, "no")
     labels = (
-        ("Melden bij de AP", "Betrokkenen inlichten", "Redenen", "Aannames", "Termijnen")
-        if language == "nl"
-        else ("Notify the AP", "Tell the people concerned", "Reasons", "Assumptions", "Deadlines")
+        tr(language, "Notify the AP"),
+        tr(language, "Tell the people concerned"),
+        tr(language, "Reasons"),
+        tr(language, "Assumptions"),
+        tr(language, "Deadlines"),
     )
     out.print(f"[bold]{labels[0]}:[/bold] {yes if result.notify_authority else no}")
     out.print(f"[bold]{labels[1]}:[/bold] {yes if result.notify_subjects else no}")
@@ -325,14 +379,14 @@ def _show_assessment(result: Assessment, language: Language) -> None:
     if result.deadlines:
         out.print(f"[bold]{labels[4]}:[/bold]")
         for d in result.deadlines:
-            note = "" if d.applies else " (n.v.t.)" if language == "nl" else " (does not apply)"
+            note = "" if d.applies else " " + tr(language, "(does not apply)")
             out.print(f"  - {d.due_at:%Y-%m-%d %H:%M} — {escape(d.rule)}{note}")
 
 
 def _assignment(item: str) -> tuple[str, Any]:
     name, sep, raw = item.partition("=")
     if not sep or not name.strip():
-        _fail(f"--set takes field=value, not {item!r}")
+        _fail(tr(cli_language(), "--set takes field=value, not {item}", item=repr(item)))
     try:
         value = json.loads(raw)
     except ValueError:
@@ -342,7 +396,7 @@ def _assignment(item: str) -> tuple[str, Any]:
 
 def _language(lang: str) -> Language:
     if lang not in ("nl", "en"):
-        _fail("--lang must be nl or en")
+        _fail(tr(cli_language(), "--lang must be nl or en"))
     return "nl" if lang == "nl" else "en"
 
 
@@ -350,10 +404,12 @@ def _actor() -> str:
     return f"admin:{getpass.getuser()}"
 
 
-def _text(value: Any) -> str:
-    return "unknown" if value is None else str(value)
+def _text(value: Any, language: str) -> str:
+    return tr(language, "unknown") if value is None else str(value)
 
 
 def _fail(message: str) -> NoReturn:
-    err.print(f"[red]Cannot continue:[/red] {escape(message)}")
+    """``message``, already in the user's language (or an error's own text)."""
+    label = tr(cli_language(), "Cannot continue:")
+    err.print(f"[red]{label}[/red] {escape(message)}")
     raise typer.Exit(EXIT_UNUSABLE)

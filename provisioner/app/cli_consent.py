@@ -36,6 +36,7 @@ from provisioner.app.config import load_config
 from provisioner.audit.service import record
 from provisioner.config import Config, database_url
 from provisioner.errors import ConfigError
+from provisioner.i18n import N_, cli_language, tr
 from provisioner.privacy.consent import (
     ConsentAnswer,
     ConsentRegister,
@@ -75,28 +76,30 @@ JsonOption = Annotated[
 
 #: How a reason reads for an admin at the terminal.
 REASON_TEXT = {
-    "granted": "consent given",
-    "no_consent_needed": "no consent needed for this purpose",
-    "no_consent": "no consent (no answer counts as no)",
-    "refused": "consent refused",
-    "withdrawn": "consent withdrawn",
-    "other_media_only": "consent only for other media",
-    "wrong_giver": "consent given by the wrong person (the pupil decides from 16, parents before)",
-    "expired_school_year": "consent from an earlier school year; the school asks every year",
-    "not_valid_consent": "not valid consent",
+    "granted": N_("consent given"),
+    "no_consent_needed": N_("no consent needed for this purpose"),
+    "no_consent": N_("no consent (no answer counts as no)"),
+    "refused": N_("consent refused"),
+    "withdrawn": N_("consent withdrawn"),
+    "other_media_only": N_("consent only for other media"),
+    "wrong_giver": N_(
+        "consent given by the wrong person (the pupil decides from 16, parents before)"
+    ),
+    "expired_school_year": N_("consent from an earlier school year; the school asks every year"),
+    "not_valid_consent": N_("not valid consent"),
 }
 
 #: Why a "yes" obtained this way is not consent (only a free, explicit opt-in is).
 MECHANISM_TEXT = {
-    "opt_out": "it came from an opt-out form: not objecting is not consenting",
-    "pre_ticked": "the box was ticked in advance: consent must be an act of the person",
-    "condition_of_enrolment": "it was a condition of enrolment: consent must be free",
-    "unknown": (
+    "opt_out": N_("it came from an opt-out form: not objecting is not consenting"),
+    "pre_ticked": N_("the box was ticked in advance: consent must be an act of the person"),
+    "condition_of_enrolment": N_("it was a condition of enrolment: consent must be free"),
+    "unknown": N_(
         "it is not known how it was asked; if the form was opt-in, set"
         ' [consent] default_mechanism = "opt_in" (docs/consent.md)'
     ),
 }
-NOT_RECOGNISABLE_TEXT = "make sure they stay unrecognisable"
+NOT_RECOGNISABLE_TEXT = N_("make sure they stay unrecognisable")
 
 
 def _open(config_path: Path) -> tuple[Config, sessionmaker[Session]]:
@@ -106,10 +109,18 @@ def _open(config_path: Path) -> tuple[Config, sessionmaker[Session]]:
     return config, session_factory(engine)
 
 
-def _fail(message: str, as_json: bool = False, **extra: Any) -> NoReturn:
+def _fail(
+    message: str, as_json: bool = False, *, values: dict[str, Any] | None = None, **extra: Any
+) -> NoReturn:
+    """``message``: a catalogue sentence filled with ``values`` (English in the JSON answer,
+    the user's language at the terminal), or, when ``values`` is None, an error's own text."""
+    language = cli_language()
+    english = message if values is None else tr("en", message, **values)
     if as_json:
-        print(json.dumps({"error": message, **extra}, ensure_ascii=False))
-    err.print(f"[red]Cannot answer:[/red] {escape(message)}")
+        print(json.dumps({"error": english, **extra}, ensure_ascii=False))
+    human = message if values is None else tr(language, message, **values)
+    label = tr(language, "Cannot answer:")
+    err.print(f"[red]{label}[/red] {escape(human)}")
     raise typer.Exit(EXIT_UNUSABLE)
 
 
@@ -138,14 +149,14 @@ def check(
 ) -> None:
     """May a pupil's (or a whole group's) image be used on this medium? Exit 0 yes, 1 no."""
     if (pupil is None) == (group is None):
-        _fail("give exactly one of --pupil and --group", as_json)
+        _fail(N_("give exactly one of --pupil and --group"), as_json, values={})
     hidden = [p.strip() for item in not_recognisable or [] for p in item.split(",") if p.strip()]
     if pupil is not None and hidden and {_key(p) for p in hidden} != {_key(pupil)}:
-        _fail("with --pupil, --not-recognisable can only name that pupil", as_json)
+        _fail(N_("with --pupil, --not-recognisable can only name that pupil"), as_json, values={})
     try:
         day = date.fromisoformat(on) if on else datetime.now(AMSTERDAM).date()
     except ValueError:
-        _fail(f"--on '{on}' is not a date like 2026-11-23", as_json)
+        _fail(N_("--on '{on}' is not a date like 2026-11-23"), as_json, values={"on": on})
     try:
         config, sessions = _open(config_path)
         register = ConsentRegister(sessions, config)
@@ -176,43 +187,72 @@ def _key(pupil: str) -> str:
 
 
 def _show(answer: ConsentAnswer | GroupConsentAnswer) -> None:
+    language = cli_language()
+    allowed, not_allowed = tr(language, "Allowed"), tr(language, "Not allowed")
     if isinstance(answer, GroupConsentAnswer):
-        counted = answer.total - len(answer.not_recognisable)
-        if answer.allowed:
-            why = REASON_TEXT[answer.reason.value]
-            whom = f"all {answer.total}" if counted == answer.total else f"the other {counted}"
-            out.print(
-                f"[green]Allowed[/green] on {answer.medium} for {whom} pupils"
-                f" of group {escape(answer.group_id)} ({why})."
-            )
-        else:
-            out.print(
-                f"[red]Not allowed[/red] on {answer.medium}: {len(answer.without)} of"
-                f" {counted} pupils of group {escape(answer.group_id)} have no valid consent:"
-            )
-            for pupil in answer.without:
-                out.print(f"  - {escape(pupil.name)} ({pupil.key}): {_reason(pupil.answer)}")
-        if answer.not_recognisable:
-            out.print(f"Left out as not recognisable ({NOT_RECOGNISABLE_TEXT}):")
-            for named in answer.not_recognisable:
-                out.print(f"  - {escape(named.name)} ({named.key})")
+        _show_group(answer, language, allowed, not_allowed)
         return
-    colour, verdict = ("green", "Allowed") if answer.allowed else ("red", "Not allowed")
-    out.print(f"[{colour}]{verdict}[/{colour}] on {answer.medium}: {_reason(answer)}.")
+    colour, verdict = ("green", allowed) if answer.allowed else ("red", not_allowed)
+    rest = tr(
+        language,
+        "on {medium}: {reason}.",
+        medium=answer.medium,
+        reason=_reason(answer, language),
+    )
+    out.print(f"[{colour}]{verdict}[/{colour}] {rest}")
 
 
-def _reason(answer: ConsentAnswer) -> str:
-    text = REASON_TEXT[answer.reason.value]
+def _show_group(answer: GroupConsentAnswer, language: str, allowed: str, not_allowed: str) -> None:
+    counted = answer.total - len(answer.not_recognisable)
+    group = escape(answer.group_id)
+    if answer.allowed:
+        why = tr(language, REASON_TEXT[answer.reason.value])
+        if counted == answer.total:
+            message = N_("on {medium} for all {n} pupils of group {group} ({why}).")
+        else:
+            message = N_("on {medium} for the other {n} pupils of group {group} ({why}).")
+        rest = tr(language, message, medium=answer.medium, n=counted, group=group, why=why)
+        out.print(f"[green]{allowed}[/green] {rest}")
+    else:
+        rest = tr(
+            language,
+            "on {medium}: {without} of {counted} pupils of group {group} have no valid consent:",
+            medium=answer.medium,
+            without=len(answer.without),
+            counted=counted,
+            group=group,
+        )
+        out.print(f"[red]{not_allowed}[/red] {rest}")
+        for pupil in answer.without:
+            reason = _reason(pupil.answer, language)
+            out.print(f"  - {escape(pupil.name)} ({pupil.key}): {reason}")
+    if answer.not_recognisable:
+        note = tr(language, NOT_RECOGNISABLE_TEXT)
+        out.print(tr(language, "Left out as not recognisable ({note}):", note=note))
+        for named in answer.not_recognisable:
+            out.print(f"  - {escape(named.name)} ({named.key})")
+
+
+def _reason(answer: ConsentAnswer, language: str) -> str:
+    value = answer.reason.value
+    text = tr(language, REASON_TEXT[value])
     if answer.condition == "not_recognisable":
-        text += f" as long as the pupil is not recognisable ({NOT_RECOGNISABLE_TEXT})"
-    if answer.given_by is not None and answer.reason.value in ("withdrawn", "refused"):
-        text += f" by the {answer.given_by.value}"
-    if answer.since is not None and answer.reason.value in ("withdrawn", "refused"):
-        text += f" on {answer.since.isoformat()}"
-    elif answer.school_year and answer.reason.value == "expired_school_year":
+        note = tr(language, NOT_RECOGNISABLE_TEXT)
+        text = tr(
+            language,
+            "{reason} as long as the pupil is not recognisable ({note})",
+            reason=text,
+            note=note,
+        )
+    if answer.given_by is not None and value in ("withdrawn", "refused"):
+        giver = N_("by the parent") if answer.given_by.value == "parent" else N_("by the pupil")
+        text += " " + tr(language, giver)
+    if answer.since is not None and value in ("withdrawn", "refused"):
+        text += " " + tr(language, "on {day}", day=answer.since.isoformat())
+    elif answer.school_year and value == "expired_school_year":
         text += f" ({answer.school_year})"
-    elif answer.mechanism is not None and answer.reason.value == "not_valid_consent":
-        text += f": {MECHANISM_TEXT[answer.mechanism.value]}"
+    elif answer.mechanism is not None and value == "not_valid_consent":
+        text += ": " + tr(language, MECHANISM_TEXT[answer.mechanism.value])
     return text
 
 
@@ -248,12 +288,19 @@ def import_(
     if as_json:
         print(json.dumps(result, ensure_ascii=False))
     else:
+        language = cli_language()
         out.print(
-            f"Read {result['rows']} rows: {stored} new answers stored,"
-            f" {len(batch.consents) - stored} already known."
+            tr(
+                language,
+                "Read {rows} rows: {stored} new answers stored, {known} already known.",
+                rows=result["rows"],
+                stored=stored,
+                known=len(batch.consents) - stored,
+            )
         )
         if problems:
-            out.print(f"[yellow]{len(problems)} rows could not be used:[/yellow]")
+            unused = tr(language, "{n} rows could not be used:", n=len(problems))
+            out.print(f"[yellow]{unused}[/yellow]")
             for problem in problems[:20]:
                 out.print(f"  - {escape(problem)}")
     raise typer.Exit(EXIT_NOT_ALLOWED if problems else EXIT_ALLOWED)
@@ -280,11 +327,12 @@ def reminder(
     """Record the yearly reminder: parents (and pupils from 16) were told they can change or
     withdraw their photo consent (jaarlijkse herinnering)."""
     if (location is None) == (file is None):
-        _fail("give exactly one of --location and --file", as_json)
+        _fail(N_("give exactly one of --location and --file"), as_json, values={})
     try:
         day = date.fromisoformat(sent_on) if sent_on else datetime.now(AMSTERDAM).date()
     except ValueError:
-        _fail(f"--sent-on '{sent_on}' is not a date like 2026-09-15", as_json)
+        message = N_("--sent-on '{sent_on}' is not a date like 2026-09-15")
+        _fail(message, as_json, values={"sent_on": sent_on})
     try:
         config, sessions = _open(config_path)
         problems: list[str] = []
@@ -301,7 +349,9 @@ def reminder(
     except ConfigError as exc:
         _fail(str(exc), as_json)
     if not reminders:
-        _fail("; ".join(problems) or "no reminders in the file", as_json)
+        if problems:
+            _fail("; ".join(problems), as_json)
+        _fail(N_("no reminders in the file"), as_json, values={})
     actor = f"admin:{getpass.getuser()}"
     with sessions.begin() as session:
         new = [r for r in reminders if record_reminder(session, r, actor=actor, source=source)]
@@ -327,8 +377,22 @@ def reminder(
     if as_json:
         print(json.dumps(result, ensure_ascii=False))
     else:
-        for r in reminders:
-            out.print(f"Reminder at {r.location} for {r.school_year}, sent {r.sent_on}: recorded.")
-        for problem in problems:
-            out.print(f"[yellow]Not used:[/yellow] {escape(problem)}")
+        _show_reminders(reminders, problems)
     raise typer.Exit(EXIT_NOT_ALLOWED if problems else EXIT_ALLOWED)
+
+
+def _show_reminders(reminders: list[Reminder], problems: list[str]) -> None:
+    language = cli_language()
+    for r in reminders:
+        out.print(
+            tr(
+                language,
+                "Reminder at {location} for {school_year}, sent {sent_on}: recorded.",
+                location=r.location,
+                school_year=r.school_year,
+                sent_on=r.sent_on,
+            )
+        )
+    label = tr(language, "Not used:")
+    for problem in problems:
+        out.print(f"[yellow]{label}[/yellow] {escape(problem)}")

@@ -10,11 +10,11 @@ from typing import Annotated
 import typer
 
 from provisioner.app.cli_common import JsonOption, out
-from provisioner.app.cli_failures import clean_failures
+from provisioner.app.cli_failures import Unusable, clean_failures
 from provisioner.app.cli_sync import run_sync_showing_progress, show_report
 from provisioner.config import Config
-from provisioner.errors import ConfigError
 from provisioner.execution.engine import RunReport, SyncRequest
+from provisioner.i18n import N_, cli_language, tr
 
 DEMO_DIR = Path(".provisioner-demo")
 
@@ -55,10 +55,10 @@ def demo(
     else:
         show_report(report, show_operations=12)
         config_path = directory / "provisioner.toml"
-        out.print(
-            f"\nInspect it: provisioner runs show {report.run_id} -c {config_path}   "
-            f"|   provisioner audit verify -c {config_path}"
-        )
+        show = f"provisioner runs show {report.run_id} -c {config_path}"
+        verify = f"provisioner audit verify -c {config_path}"
+        inspect = tr(cli_language(), "Inspect it: {show}   |   {verify}", show=show, verify=verify)
+        out.print(f"\n{inspect}")
     raise typer.Exit(report.exit_code())
 
 
@@ -94,13 +94,21 @@ def _demo(
         seed_existing_accounts(config_path)
         if not as_json:
             out.print(
-                f"Generated a demo board with {staff} staff and {pupils} pupils in {directory}/"
+                tr(
+                    cli_language(),
+                    "Generated a demo board with {staff} staff and {pupils} pupils in {directory}/",
+                    staff=staff,
+                    pupils=pupils,
+                    directory=directory,
+                )
             )
     from provisioner.app.demo.systems import HR_SYSTEMS, SIS_SYSTEMS, serve_systems
 
     if hr not in HR_SYSTEMS or sis not in SIS_SYSTEMS:
-        raise ConfigError(
-            f"--hr is one of {', '.join(HR_SYSTEMS)}; --sis one of {', '.join(SIS_SYSTEMS)}"
+        raise Unusable(
+            N_("--hr is one of {hr}; --sis one of {sis}"),
+            hr=", ".join(HR_SYSTEMS),
+            sis=", ".join(SIS_SYSTEMS),
         )
     today = today_in_amsterdam()
 

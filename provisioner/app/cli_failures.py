@@ -109,11 +109,10 @@ def clean_failures(as_json: bool) -> Iterator[None]:
         if as_json:
             print(json.dumps({"status": status, "error": cause, "exit_code": code}))
         language = cli_language()
-        label = (
-            f"[yellow]{tr(language, 'Busy:')}[/yellow]"
-            if code == EXIT_BUSY
-            else f"[red]{tr(language, 'Cannot continue:')}[/red]"
-        )
+        if code == EXIT_BUSY:
+            label = "[yellow]" + tr(language, "Busy:") + "[/yellow]"
+        else:
+            label = "[red]" + tr(language, "Cannot continue:") + "[/red]"
         human = _human_cause(exc, language)
         err.print(f"{label} {escape(human)}", soft_wrap=True, highlight=False)
         raise typer.Exit(code) from exc

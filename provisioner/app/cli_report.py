@@ -8,6 +8,8 @@ from typing import Annotated
 
 import typer
 
+from provisioner.i18n import N_, cli_language, tr
+
 ConfigOption = Annotated[
     Path,
     typer.Option(
@@ -15,6 +17,14 @@ ConfigOption = Annotated[
     ),
 ]
 DEFAULT_CONFIG = Path("provisioner.toml")
+#: How a delivery went, as :func:`provisioner.report.morning.deliver` says it.
+OUTCOMES = (N_("sent"), N_("not configured"))
+
+
+def outcome_text(outcome: str, language: str) -> str:
+    """A delivery's outcome for a person (an error text as it is)."""
+    return tr(language, outcome) if outcome in OUTCOMES else outcome
+
 
 report_app = typer.Typer(help="Reports: the morning report of a run.", no_args_is_help=True)
 
@@ -51,7 +61,7 @@ def morning(
     typer.echo(report.text, nl=False)
     failed = False
     for destination, outcome in delivered.items():
-        typer.echo(f"-> {destination}: {outcome}", err=True)
+        typer.echo(f"-> {destination}: {outcome_text(outcome, cli_language())}", err=True)
         failed = failed or outcome not in ("sent", "not configured")
     if failed:
         raise typer.Exit(1)

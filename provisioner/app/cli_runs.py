@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import Annotated, Any
 
 import typer
@@ -18,7 +19,8 @@ from provisioner.app.cli_common import (
     sessions_only,
     utc,
 )
-from provisioner.errors import ConfigError
+from provisioner.app.cli_failures import Unusable
+from provisioner.i18n import N_, cli_language, tr
 from provisioner.planning.models import OpType
 from provisioner.store.tables import JournalEntry, SyncOutcome, SyncRun
 
@@ -45,9 +47,18 @@ def runs_list(
     if as_json:
         print(json.dumps([_run_json(r) for r in rows]))
         return
-    table = Table(title="Runs")
-    for column in ("run", "started (UTC)", "status", "by", "operations", "failed", "why stopped"):
-        table.add_column(column)
+    language = cli_language()
+    table = Table(title=tr(language, "Runs"))
+    for column in (
+        N_("run"),
+        N_("started (UTC)"),
+        N_("status"),
+        N_("by"),
+        N_("operations"),
+        N_("failed"),
+        N_("why stopped"),
+    ):
+        table.add_column(tr(language, column))
     for r in rows:
         table.add_row(
             r.id,
@@ -72,7 +83,7 @@ def runs_show(
     with sessions() as session:
         run = session.get(SyncRun, run_id)
         if run is None:
-            raise ConfigError(f"there is no run {run_id}")
+            raise Unusable(N_("there is no run {run_id}"), run_id=run_id)
         outcomes = (
             session.execute(
                 select(SyncOutcome)
@@ -103,22 +114,43 @@ def runs_show(
         ]
         print(json.dumps(body))
         return
-    out.print(
-        f"Run [bold]{run.id}[/bold] by {run.actor}: {run.status}, "
-        f"{run.total} operations, {run.failed} failed"
-    )
-    for reason in run.stop_reasons:
-        out.print(f"[yellow]Stopped:[/yellow] {escape(reason)}")
-    for problem in run.problems:
-        out.print(f"  - {escape(problem)}")
+    language = cli_language()
+    _show_run_header(run, language)
     summary: dict[str, int] = {}
     for o in outcomes:
         summary[o.outcome] = summary.get(o.outcome, 0) + 1
     if summary:
-        out.print("Objects: " + ", ".join(f"{k} {v}" for k, v in sorted(summary.items())))
-    table = Table(title="Outcomes needing attention")
-    for column in ("target", "object", "outcome", "reason"):
-        table.add_column(column)
+        counts = ", ".join(f"{k} {v}" for k, v in sorted(summary.items()))
+        out.print(tr(language, "Objects: {counts}", counts=counts))
+    _show_outcomes(outcomes, drift, language)
+
+
+def _show_run_header(run: SyncRun, language: str) -> None:
+    number = f"[bold]{run.id}[/bold]"
+    out.print(
+        tr(
+            language,
+            "Run {run} by {actor}: {status}, {total} operations, {failed} failed",
+            run=number,
+            actor=run.actor,
+            status=run.status,
+            total=run.total,
+            failed=run.failed,
+        )
+    )
+    stopped = tr(language, "Stopped:")
+    for reason in run.stop_reasons:
+        out.print(f"[yellow]{stopped}[/yellow] {escape(reason)}")
+    for problem in run.problems:
+        out.print(f"  - {escape(problem)}")
+
+
+def _show_outcomes(
+    outcomes: Sequence[SyncOutcome], drift: Sequence[JournalEntry], language: str
+) -> None:
+    table = Table(title=tr(language, "Outcomes needing attention"))
+    for column in (N_("target"), N_("object"), N_("outcome"), N_("reason")):
+        table.add_column(tr(language, column))
     for o in outcomes:
         if o.outcome in ("failed", "rejected", "skipped"):
             table.add_row(o.target, o.object_key, o.outcome, escape(o.reason))
@@ -126,24 +158,28 @@ def runs_show(
         out.print(table)
     if drift:
         # One line each (no table), so a line never wraps and a script can grep it.
-        out.print(f"Drift found and repaired ({len(drift)}):")
+        out.print(tr(language, "Drift found and repaired ({n}):", n=len(drift)))
         for entry in drift:
             out.print(
                 f"  - {escape(entry.target)} {escape(entry.object_key)}: "
-                f"{escape(_drift_repair(entry))} ({escape(entry.reason)})",
+                f"{escape(_drift_repair(entry, language))} ({escape(entry.reason)})",
                 soft_wrap=True,
             )
 
 
-def _drift_repair(entry: JournalEntry) -> str:
+def _drift_repair(entry: JournalEntry, language: str) -> str:
     """What the run did about one piece of drift, in words (keys only, no names)."""
     group = entry.group_key or "?"
     if entry.op_type == OpType.REMOVE_MEMBER.value:
-        return f"member added by hand, removed from group {group}"
+        return tr(language, "member added by hand, removed from group {group}", group=group)
     if entry.op_type == OpType.REVOKE_LIBRARY.value:
-        return "access given by hand (a grant or a nested group), taken away"
+        return tr(language, "access given by hand (a grant or a nested group), taken away")
     if entry.op_type == OpType.GRANT_LIBRARY.value:
-        return f"permissions missing or changed by hand, set again for group {group}"
+        return tr(
+            language,
+            "permissions missing or changed by hand, set again for group {group}",
+            group=group,
+        )
     return entry.op_type.replace("_", " ")
 
 

@@ -16,6 +16,9 @@ from typing import Annotated
 
 import typer
 
+from provisioner.app.cli_report import outcome_text
+from provisioner.i18n import cli_language, tr
+
 ConfigOption = Annotated[
     Path,
     typer.Option(
@@ -84,7 +87,8 @@ def _moment(text: str) -> datetime:
         return datetime.fromisoformat(text)
     except ValueError as exc:
         raise typer.BadParameter(
-            f"{text!r} is not a moment like 2026-12-04T22:00", param_hint="--run-at"
+            tr(cli_language(), "{text} is not a moment like 2026-12-04T22:00", text=repr(text)),
+            param_hint="--run-at",
         ) from exc
 
 
@@ -114,7 +118,15 @@ def nightly(
             )
         )
     else:
-        typer.echo(f"Run {result.run_id}: {result.status}")
+        language = cli_language()
+        typer.echo(tr(language, "Run {run}: {status}", run=result.run_id, status=result.status))
         for destination, outcome in result.delivered.items():
-            typer.echo(f"Morning report to {destination}: {outcome}")
+            typer.echo(
+                tr(
+                    language,
+                    "Morning report to {destination}: {outcome}",
+                    destination=destination,
+                    outcome=outcome_text(outcome, language),
+                )
+            )
     raise typer.Exit(result.exit_code)

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from provisioner.app.cli_common import DEFAULT_CONFIG, ConfigOption, out
 from provisioner.app.config import load_config
 from provisioner.config import database_url
+from provisioner.i18n import cli_language, tr
 from provisioner.store.db import make_engine, session_factory, upgrade
 from provisioner.store.tables import SyncRun
 
@@ -23,10 +24,13 @@ def config_check(config: ConfigOption = DEFAULT_CONFIG) -> None:
     from provisioner.app.config_check import check
 
     problems = check(config)
+    language = cli_language()
     if not problems:
-        out.print(f"[green]{config} is fine.[/green]")
+        fine = tr(language, "{config} is fine.", config=config)
+        out.print(f"[green]{fine}[/green]")
         return
-    out.print(f"[red]{len(problems)} problem(s) in {config}:[/red]")
+    found = tr(language, "{n} problem(s) in {config}:", n=len(problems), config=config)
+    out.print(f"[red]{found}[/red]")
     for problem in problems:
         out.print(f"  - {problem}")
     raise typer.Exit(3)
@@ -45,4 +49,4 @@ def db_upgrade(config: ConfigOption = DEFAULT_CONFIG) -> None:
     upgrade(engine)
     with session_factory(engine)() as session:
         runs = session.execute(select(func.count()).select_from(SyncRun)).scalar_one()
-    out.print(f"The state store is up to date ({runs} runs kept).")
+    out.print(tr(cli_language(), "The state store is up to date ({runs} runs kept).", runs=runs))

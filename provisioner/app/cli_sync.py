@@ -145,8 +145,9 @@ def show_report(report: RunReport, *, show_operations: int = 0) -> None:
                 more = len(notable) - show_operations
                 out.print("  " + tr(language, "... and {n} more", n=more))
     _show_problems(report, language)
+    stopped = tr(language, "Stopped:")
     for reason in report.stop_reasons:
-        out.print(f"[yellow]{tr(language, 'Stopped:')}[/yellow] {escape(reason)}")
+        out.print(f"[yellow]{stopped}[/yellow] {escape(reason)}")
 
 
 def _show_operations_table(report: RunReport, target: TargetReport, language: str) -> None:
@@ -189,6 +190,7 @@ def _show_problems(report: RunReport, language: str) -> None:
             out.print(f"  - {escape(problem)}")
     if report.issues:
         things = count(len(report.issues), N_("{n} thing"), N_("{n} things"))
-        out.print(f"[yellow]{tr(language, '{things} to look at:', things=things)}[/yellow]")
+        look = tr(language, "{things} to look at:", things=things)
+        out.print(f"[yellow]{look}[/yellow]")
         for issue in report.issues[:20]:
             out.print(f"  - {escape(issue)}")
