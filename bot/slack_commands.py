@@ -15,6 +15,7 @@ from bot.blocks import offboarding_modal, unescape_mrkdwn
 from bot.conversation import Language, Reply
 from bot.engine import Incoming
 from bot.slack_deps import SlackDeps
+from provisioner.i18n import tr
 
 COMMANDS = ("/uitdienst", "/offboard", "/toestemming", "/consent", "/datalek", "/databreach")
 ENGLISH_COMMANDS = frozenset({"/offboard", "/consent", "/databreach"})
@@ -62,9 +63,7 @@ def handle_command(
     asks = bool(outcome.replies) and "?" in outcome.replies[-1].text  # wants typed text
     if outcome.waiting and asks and not who.channel.startswith("D"):
         hint = Reply(
-            "Je kunt hierop antwoorden in je privégesprek met mij (Apps > de bot)."
-            if outcome.language == "nl"
-            else "You can answer in your direct messages with me (Apps > the bot)."
+            tr(outcome.language, "You can answer in your direct messages with me (Apps > the bot).")
         )
         outcome = dataclasses.replace(outcome, replies=(*outcome.replies, hint))
     front.to_channel(client, who.channel, outcome, who.user, respond)

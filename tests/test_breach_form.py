@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from provisioner.app.config import ConfigWithConnectors
 from provisioner.config import Config
 from provisioner.privacy.breach import AMSTERDAM, BreachFacts
-from provisioner.privacy.breach_form import UNKNOWN, draft, to_json, to_markdown
+from provisioner.privacy.breach_form import draft, to_json, to_markdown
 from provisioner.privacy.breaches import BreachRegister
 from provisioner.store.db import make_engine, session_factory
 
@@ -61,5 +61,5 @@ def test_the_form_is_filled_from_the_register(sqlite_url: str) -> None:
     assert "Oorzaak" in data["unknown"]
     assert "Organisatie" not in data["unknown"]
     markdown = to_markdown(breach, config())
-    assert f"- **Oorzaak**: **{UNKNOWN}**" in markdown
+    assert "- **Oorzaak**: **ONBEKEND — aanvullen**" in markdown
     assert "## 9. Internationale aspecten" in markdown

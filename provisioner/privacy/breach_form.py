@@ -15,21 +15,24 @@ from datetime import datetime
 from typing import Any
 
 from provisioner.config import Config
-from provisioner.i18n import tr
+from provisioner.i18n import N_, Language, tr
 from provisioner.privacy.breach import AMSTERDAM, CATEGORIES, SPECIAL, BreachFacts
 from provisioner.privacy.breaches import BreachRecord
 
-UNKNOWN = "ONBEKEND — aanvullen"
+#: The form's language: the AP's form is Dutch (an English rendering would change only this).
+FORM: Language = "nl"
+UNKNOWN = N_("UNKNOWN — to be completed")
+RISKS = {"none": N_("probably no risk"), "risk": N_("risk"), "high risk": N_("high risk")}
 
 _KINDS = {
-    "lost_device": "verloren gegevensdrager (usb-stick, laptop, telefoon)",
-    "stolen_device": "gestolen gegevensdrager (laptop, telefoon, usb-stick)",
-    "misdirected": "persoonsgegevens verstuurd aan of gedeeld met de verkeerde ontvanger",
-    "hacking": "hacking, malware of phishing",
-    "ransomware": "ransomware",
-    "paper": "verloren of gestolen papieren documenten",
-    "published": "persoonsgegevens onbedoeld gepubliceerd",
-    "other": "anders",
+    "lost_device": N_("lost data carrier (USB stick, laptop, phone)"),
+    "stolen_device": N_("stolen data carrier (laptop, phone, USB stick)"),
+    "misdirected": N_("personal data sent to or shared with the wrong recipient"),
+    "hacking": N_("hacking, malware or phishing"),
+    "ransomware": N_("ransomware"),
+    "paper": N_("lost or stolen paper documents"),
+    "published": N_("personal data published by mistake"),
+    "other": N_("something else"),
 }
 
 
@@ -66,34 +69,39 @@ def draft(breach: BreachRecord, config: Config | None = None) -> list[Section]:
 
 def _contact_section(breach: BreachRecord, config: Config | None) -> Section:
     return Section(
-        "1. Contactgegevens en algemene informatie",
+        tr(FORM, "1. Contact details and general information"),
         (
-            Field("Organisatie", config.board.name if config else None),
+            Field(tr(FORM, "Organisation"), config.board.name if config else None),
             Field(
-                "Contactpersoon (functionaris gegevensbescherming)",
+                tr(FORM, "Contact person (data protection officer)"),
                 ", ".join(config.bot.privacy_officers)
                 if config and config.bot.privacy_officers
                 else None,
             ),
-            Field("Kenmerk in het eigen datalekkenregister", breach.id),
-            Field("Vestiging (BRIN)", breach.location),
+            Field(tr(FORM, "Reference in the board's own breach register"), breach.id),
+            Field(tr(FORM, "Location (BRIN)"), breach.location),
         ),
     )
 
 
 def _timeline_section(breach: BreachRecord) -> Section:
     return Section(
-        "2. Tijdlijn",
+        tr(FORM, "2. Timeline"),
         (
-            Field("Wanneer is het datalek ontdekt?", _when(breach.discovered_at)),
+            Field(tr(FORM, "When was the breach discovered?"), _when(breach.discovered_at)),
             Field(
-                "Wanneer werd de organisatie zich bewust van het datalek?",
+                tr(FORM, "When did the organisation become aware of the breach?"),
                 _when(breach.aware_at or breach.discovered_at),
             ),
-            Field("Wanneer is het gemeld bij de FG?", _when(breach.notified_at("privacy_officer"))),
-            Field("Uiterste meldtermijn AP (72 uur)", _when(_authority_due(breach))),
             Field(
-                "Reden voor vertraging (alleen bij melding na 72 uur)",
+                tr(FORM, "When was it reported to the privacy officer?"),
+                _when(breach.notified_at("privacy_officer")),
+            ),
+            Field(
+                tr(FORM, "Deadline for notifying the AP (72 hours)"), _when(_authority_due(breach))
+            ),
+            Field(
+                tr(FORM, "Reason for the delay (only when notified after 72 hours)"),
                 _late_reason(breach),
             ),
         ),
@@ -102,62 +110,68 @@ def _timeline_section(breach: BreachRecord) -> Section:
 
 def _incident_section(facts: BreachFacts) -> Section:
     return Section(
-        "3. Gegevens over het datalek",
+        tr(FORM, "3. About the breach"),
         (
-            Field("Samenvatting van het incident", facts.narrative or None),
-            Field("Soort incident", _KINDS.get(facts.kind or "", facts.kind)),
-            Field("Aard van de inbreuk", _nature(facts)),
-            Field("Oorzaak", facts.cause),
-            Field("Was er kwade opzet?", _yes_no(facts.malicious)),
+            Field(tr(FORM, "Summary of the incident"), facts.narrative or None),
+            Field(tr(FORM, "Kind of incident"), _kind(facts.kind)),
+            Field(tr(FORM, "Nature of the breach"), _nature(facts)),
+            Field(tr(FORM, "Cause"), facts.cause),
+            Field(tr(FORM, "Was it done with malicious intent?"), _yes_no(facts.malicious)),
         ),
     )
 
 
 def _personal_data_section(facts: BreachFacts) -> Section:
     return Section(
-        "4. Persoonsgegevens die betrokken zijn",
+        tr(FORM, "4. The personal data involved"),
         (
-            Field("Soort persoonsgegevens", _categories(facts)),
-            Field("Bijzondere persoonsgegevens", _special(facts)),
-            Field("Burgerservicenummers (BSN)", _yes_no(facts.national_id_number)),
+            Field(tr(FORM, "Kinds of personal data"), _categories(facts)),
+            Field(tr(FORM, "Special categories of personal data"), _special(facts)),
+            Field(tr(FORM, "Citizen service numbers (BSN)"), _yes_no(facts.national_id_number)),
         ),
     )
 
 
 def _subjects_section(facts: BreachFacts) -> Section:
     return Section(
-        "5. De groep mensen van wie gegevens betrokken zijn",
+        tr(FORM, "5. The people whose data is involved"),
         (
             Field(
-                "Aantal betrokkenen (eventueel bij benadering)",
+                tr(FORM, "Number of people concerned (an estimate if need be)"),
                 None if facts.subjects_count is None else str(facts.subjects_count),
             ),
-            Field("Gaat het om kinderen (leerlingen)?", _yes_no(facts.subjects_are_children)),
+            Field(tr(FORM, "Are they children (pupils)?"), _yes_no(facts.subjects_are_children)),
         ),
     )
 
 
 def _prior_measures_section(facts: BreachFacts) -> Section:
     return Section(
-        "6. Maatregelen die waren getroffen vóór het datalek",
+        tr(FORM, "6. Measures in place before the breach"),
         (
             Field(
-                "Waren de gegevens versleuteld of anderszins onbegrijpelijk voor onbevoegden?",
+                tr(
+                    FORM,
+                    "Was the data encrypted or otherwise unintelligible to unauthorised people?",
+                ),
                 _encryption(facts),
             ),
-            Field("Is er een back-up?", _yes_no(facts.backup_available)),
+            Field(tr(FORM, "Is there a backup?"), _yes_no(facts.backup_available)),
         ),
     )
 
 
 def _consequences_section(breach: BreachRecord) -> Section:
-    result = breach.assess("nl")
+    result = breach.assess(FORM)
     return Section(
-        "7. Gevolgen van het datalek",
+        tr(FORM, "7. Consequences of the breach"),
         (
-            Field("Inschatting van het risico", _risk(result.risk.value)),
-            Field("Onderbouwing", " ".join(result.reasons)),
-            Field("Aannames (nog te bevestigen)", " ".join(result.assumptions) or "geen"),
+            Field(tr(FORM, "Assessment of the risk"), _risk(result.risk.value)),
+            Field(tr(FORM, "Grounds"), " ".join(result.reasons)),
+            Field(
+                tr(FORM, "Assumptions (to be confirmed)"),
+                " ".join(result.assumptions) or tr(FORM, "none"),
+            ),
         ),
     )
 
@@ -165,18 +179,18 @@ def _consequences_section(breach: BreachRecord) -> Section:
 def _follow_up_section(breach: BreachRecord) -> Section:
     facts = breach.facts
     return Section(
-        "8. Vervolgacties",
+        tr(FORM, "8. Follow-up"),
         (
             Field(
-                "Worden de betrokkenen ingelicht?",
+                tr(FORM, "Are the people concerned informed?"),
                 _inform(breach),
             ),
             Field(
-                "Maatregelen om de inbreuk aan te pakken en de gevolgen te beperken",
+                tr(FORM, "Measures to address the breach and limit its consequences"),
                 facts.measures,
             ),
             Field(
-                "Is de ontvanger gevraagd de gegevens te verwijderen, en is dat bevestigd?",
+                tr(FORM, "Was the recipient asked to delete the data, and was that confirmed?"),
                 _yes_no(facts.deletion_confirmed),
             ),
         ),
@@ -185,10 +199,10 @@ def _follow_up_section(breach: BreachRecord) -> Section:
 
 def _international_section() -> Section:
     return Section(
-        "9. Internationale aspecten",
+        tr(FORM, "9. International aspects"),
         (
-            Field("Zijn betrokkenen in andere EU-landen geraakt?", None),
-            Field("Is het datalek ook bij een andere toezichthouder gemeld?", None),
+            Field(tr(FORM, "Are people in other EU countries affected?"), None),
+            Field(tr(FORM, "Was the breach also reported to another supervisory authority?"), None),
         ),
     )
 
@@ -197,7 +211,7 @@ def to_json(breach: BreachRecord, config: Config | None = None) -> dict[str, Any
     sections = draft(breach, config)
     return {
         "breach_id": breach.id,
-        "form": "Meldformulier datalekken (Autoriteit Persoonsgegevens)",
+        "form": tr(FORM, "Data breach notification form (Autoriteit Persoonsgegevens)"),
         "sections": [
             {"title": s.title, "fields": [f.to_dict() for f in s.fields]} for s in sections
         ],
@@ -207,24 +221,37 @@ def to_json(breach: BreachRecord, config: Config | None = None) -> dict[str, Any
 
 def to_markdown(breach: BreachRecord, config: Config | None = None) -> str:
     sections = draft(breach, config)
+    intro = tr(
+        FORM,
+        "Draft for the AP's data breach notification form. Check it and complete what is "
+        "*{unknown}*; a notification may be completed in phases (GDPR Art. 33(4)).",
+        unknown=_unknown(),
+    )
     lines = [
-        f"# Concept melding datalek {breach.id} — Autoriteit Persoonsgegevens",
+        tr(FORM, "# Draft breach notification {id} — Autoriteit Persoonsgegevens", id=breach.id),
         "",
-        "Concept voor het meldformulier datalekken van de AP. Controleer en vul aan wat "
-        f"*{UNKNOWN}* is; een melding mag in fasen worden aangevuld (AVG art. 33 lid 4).",
+        intro,
         "",
     ]
     for section in sections:
         lines += [f"## {section.title}", ""]
         for f in section.fields:
-            answer = f.answer if f.answer is not None else f"**{UNKNOWN}**"
+            answer = f.answer if f.answer is not None else f"**{_unknown()}**"
             lines.append(f"- **{f.question}**: {answer}")
         lines.append("")
     return "\n".join(lines)
 
 
+def _unknown() -> str:
+    return tr(FORM, UNKNOWN)
+
+
 def _when(moment: datetime | None) -> str | None:
     return None if moment is None else f"{moment.astimezone(AMSTERDAM):%d-%m-%Y %H:%M}"
+
+
+def _kind(kind: str | None) -> str | None:
+    return tr(FORM, _KINDS[kind]) if kind in _KINDS else kind
 
 
 def _authority_due(breach: BreachRecord) -> datetime | None:
@@ -234,41 +261,41 @@ def _authority_due(breach: BreachRecord) -> datetime | None:
 def _late_reason(breach: BreachRecord) -> str | None:
     deadline = next((d for d in breach.deadlines if d.kind == "authority"), None)
     if deadline is None or deadline.met is not False:
-        return "n.v.t."
+        return tr(FORM, "n/a")
     return None
 
 
 def _yes_no(value: bool | None) -> str | None:
-    return None if value is None else ("ja" if value else "nee")
+    return None if value is None else (tr(FORM, "yes") if value else tr(FORM, "no"))
 
 
 def _nature(facts: BreachFacts) -> str | None:
     parts = []
     if facts.confidentiality_breach:
-        parts.append("lezen of kopiëren (vertrouwelijkheid)")
+        parts.append(tr(FORM, "reading or copying (confidentiality)"))
     if facts.integrity_breach:
-        parts.append("wijzigen (integriteit)")
+        parts.append(tr(FORM, "changing (integrity)"))
     if facts.availability_breach:
-        parts.append("verlies of vernietiging (beschikbaarheid)")
+        parts.append(tr(FORM, "loss or destruction (availability)"))
     if facts.kind == "stolen_device":
-        parts.append("diefstal")
+        parts.append(tr(FORM, "theft"))
     known = (facts.confidentiality_breach, facts.integrity_breach, facts.availability_breach)
     if not parts and any(v is None for v in known):
         return None
-    return ", ".join(parts) or "geen"
+    return ", ".join(parts) or tr(FORM, "none")
 
 
 def _categories(facts: BreachFacts) -> str | None:
     if not facts.data_categories:
         return None
-    named = (tr("nl", CATEGORIES[c]) if c in CATEGORIES else c for c in facts.data_categories)
+    named = (tr(FORM, CATEGORIES[c]) if c in CATEGORIES else c for c in facts.data_categories)
     return ", ".join(named)
 
 
 def _special(facts: BreachFacts) -> str | None:
-    named = [tr("nl", CATEGORIES[c]) for c in facts.data_categories if c in SPECIAL]
+    named = [tr(FORM, CATEGORIES[c]) for c in facts.data_categories if c in SPECIAL]
     if named:
-        return "ja: " + ", ".join(named)
+        return tr(FORM, "yes: {categories}", categories=", ".join(named))
     return _yes_no(facts.special_categories)
 
 
@@ -276,27 +303,30 @@ def _encryption(facts: BreachFacts) -> str | None:
     if facts.encrypted is None:
         return None
     if not facts.encrypted:
-        return "nee"
+        return tr(FORM, "no")
     if facts.key_compromised is None:
-        return "ja; of de sleutel veilig is: " + UNKNOWN
+        return tr(FORM, "yes; whether the key is safe: {unknown}", unknown=_unknown())
     return (
-        "ja, de sleutel is veilig gebleven"
+        tr(FORM, "yes, the key stayed safe")
         if not facts.key_compromised
-        else "ja, maar de sleutel is gelekt"
+        else tr(FORM, "yes, but the key leaked")
     )
 
 
 def _risk(value: str) -> str:
-    return {"none": "waarschijnlijk geen risico", "risk": "risico", "high risk": "hoog risico"}[
-        value
-    ]
+    return tr(FORM, RISKS[value])
 
 
 def _inform(breach: BreachRecord) -> str:
     decision = breach.decision
-    state = "besluit FG" if decision.confirmed else "voorstel, nog niet bevestigd door de FG"
+    state = (
+        tr(FORM, "the privacy officer's decision")
+        if decision.confirmed
+        else tr(FORM, "proposal, not yet confirmed by the privacy officer")
+    )
     if decision.notify_subjects:
         done = breach.notified_at("subjects")
-        when = f", ingelicht op {_when(done)}" if done else ""
-        return f"ja ({state}{when})"
-    return f"nee: geen hoog risico voor de betrokkenen ({state})"
+        if done:
+            state = tr(FORM, "{state}, informed on {when}", state=state, when=_when(done))
+        return tr(FORM, "yes ({state})", state=state)
+    return tr(FORM, "no: no high risk for the people concerned ({state})", state=state)

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
+from provisioner.i18n import N_, pick, tr
 from provisioner.privacy.breach import (
     AMSTERDAM,
     Assessment,
@@ -100,27 +101,29 @@ class BreachReminder:
         due = self.due_at.astimezone(AMSTERDAM)
         left = self.due_at - now
         hours = max(0, round(left.total_seconds() / 3600))
-        if language == "nl":
-            who = "de FG" if self.kind == "privacy_officer" else "de Autoriteit Persoonsgegevens"
-            when = f"{due:%d-%m-%Y %H:%M}"
-            if left <= timedelta(0):
-                return (
-                    f"Datalek {self.breach_id}: de termijn voor melden aan {who} is "
-                    f"verstreken ({when})."
-                )
-            return (
-                f"Datalek {self.breach_id}: melden aan {who} uiterlijk {when} "
-                f"(nog ongeveer {hours} uur)."
-            )
-        who = (
-            "the privacy officer"
+        whom = (
+            N_("the privacy officer")
             if self.kind == "privacy_officer"
-            else "the Autoriteit Persoonsgegevens"
+            else N_("the Autoriteit Persoonsgegevens")
         )
-        when = f"{due:%Y-%m-%d %H:%M}"
+        who = tr(language, whom)
+        when = pick(language, f"{due:%d-%m-%Y %H:%M}", f"{due:%Y-%m-%d %H:%M}")
         if left <= timedelta(0):
-            return f"Breach {self.breach_id}: the deadline to notify {who} has passed ({when})."
-        return f"Breach {self.breach_id}: notify {who} by {when} (about {hours} hours left)."
+            return tr(
+                language,
+                "Breach {id}: the deadline to notify {who} has passed ({when}).",
+                id=self.breach_id,
+                who=who,
+                when=when,
+            )
+        return tr(
+            language,
+            "Breach {id}: notify {who} by {when} (about {hours} hours left).",
+            id=self.breach_id,
+            who=who,
+            when=when,
+            hours=hours,
+        )
 
 
 @dataclass(frozen=True)
