@@ -35,6 +35,7 @@ from provisioner.config_sections import (
 from provisioner.domain.models import Role
 from provisioner.errors import ConfigError
 
+# the sections and bases defined beside this module, importable from here as before
 __all__ = [
     "BRIN6",
     "AuditConfig",
