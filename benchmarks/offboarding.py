@@ -645,11 +645,10 @@ def run(folder: Path, args: argparse.Namespace, stack: ExitStack) -> dict[str, A
     config = with_bot(config, staff)
     slack = stack.enter_context(SlackEmulator())
     os.environ[config.bot.slack.signing_secret_env] = SIGNING_SECRET
-    services = None  # the runtime's own, as in production
-    if args.profile:
-        from provisioner.app.bot_services import default_services
+    from provisioner.app.bot_services import default_services
 
-        services = default_services(config, sessions)
+    services = default_services(config, sessions)  # what serve gives the runtime
+    if args.profile:
         services["sync"] = Profiled(services["sync"], args.profile)
     runtime = BotRuntime(config, sessions, services=services,
                          slack_client=WebClient(token=slack.bot_token, base_url=slack.base_url))

@@ -1,6 +1,6 @@
 """The bot in a running process (``provisioner serve``): engine, Slack app, periodic work.
 
-    runtime = BotRuntime(config, sessions)
+    runtime = BotRuntime(config, sessions, services=default_services(config, sessions))
     status, headers, body = runtime.handle_http(body, headers)   # POST /slack/events
     runtime.start_socket_mode()                                  # or: Socket Mode
     runtime.tick(now)                                            # every minute
@@ -87,16 +87,16 @@ class BotRuntime:
         sessions: sessionmaker[Session],
         *,
         slack_client: WebClient | None = None,
-        services: Mapping[str, Any] | None = None,
+        services: Mapping[str, Any],
         clock: Callable[[], datetime] = now_in_amsterdam,
         workers: int = 2,
     ) -> None:
         self.config = config
         self.sessions = sessions
         # What flows may call besides the database (the core sync for one person): given by
-        # the composition root (provisioner.app.bot_services); without it an offboarding is
-        # recorded and left to a process that has it.
-        self.services = dict(services) if services is not None else {}
+        # the composition root (provisioner.app.bot_services); required, so a runtime never
+        # records offboardings that nothing runs. Tests pass {} to leave runs out.
+        self.services = dict(services)
         # Runs started by a chat confirmation go to a pool of their own: a slow target never
         # holds up the listeners (Slack's acknowledgement and everyone else's messages).
         self.runs = TrackingExecutor(2, name="bot-run")
