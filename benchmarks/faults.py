@@ -350,7 +350,7 @@ def sync_worker(lost_rate: float, seed: int, lost_file: Path, backoff: float,
     given."""
     from connectors import retry
     from connectors.reference import target as reference
-    from provisioner.app import cli, wiring
+    from provisioner.app import cli
 
     retry.BACKOFF_START = backoff
 
@@ -369,7 +369,7 @@ def sync_worker(lost_rate: float, seed: int, lost_file: Path, backoff: float,
                     out.write("lost\n")
             self._lost = value
 
-    setattr(wiring, "ReferenceTarget", Lossy)  # noqa: B010 -- what build_targets constructs
+    setattr(reference, "ReferenceTarget", Lossy)  # noqa: B010 -- what the connector's build() makes
     sys.argv = ["provisioner", *argv]
     cli.main()
 
