@@ -67,6 +67,8 @@ def percentile(values: list[float], share: float) -> float:
 def main() -> int:
     with tempfile.TemporaryDirectory() as folder, ExitStack() as stack:
         config_path = generate_board(Path(folder), today=TODAY, staff=60, pupils=900)
+        # before the configuration is loaded: secrets are resolved then
+        os.environ["PROVISIONER_SLACK_SIGNING_SECRET"] = SECRET
         config = load_config(config_path)
         engine = make_engine(f"sqlite:///{Path(folder) / 'provisioner.db'}")
         upgrade(engine)
@@ -77,7 +79,6 @@ def main() -> int:
         staff = [s for s in _staff(sessions) if s.email][:20]
         for n, person in enumerate(staff):
             slack.add_user(f"U{n:04d}", person.email)
-        os.environ["PROVISIONER_SLACK_SIGNING_SECRET"] = SECRET
         now = datetime.combine(TODAY, clock_time(10), tzinfo=ZoneInfo("Europe/Amsterdam"))
         runtime = BotRuntime(
             config, sessions, services={},

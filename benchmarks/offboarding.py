@@ -642,9 +642,10 @@ def run(folder: Path, args: argparse.Namespace, stack: ExitStack) -> dict[str, A
     graph.ask("/settings", "POST", latency_ms=args.latency_ms, throttling=1)
 
     staff = all_staff(sessions)
+    # before the bot's settings are made: its secrets are resolved then
+    os.environ["PROVISIONER_SLACK_SIGNING_SECRET"] = SIGNING_SECRET
     config = with_bot(config, staff)
     slack = stack.enter_context(SlackEmulator())
-    os.environ[config.bot.slack.signing_secret_env] = SIGNING_SECRET
     from provisioner.app.bot_services import default_services
 
     services = default_services(config, sessions)  # what serve gives the runtime

@@ -107,8 +107,8 @@ class BotRuntime:
         self.front = SlackFront(self.engine)
         self.executor = TrackingExecutor(workers)
         slack = config.bot.slack
-        token = slack.secret("bot_token")
-        secret = slack.secret("signing_secret")
+        token = slack.secret_value("bot_token")
+        secret = slack.secret_value("signing_secret")
         if slack_client is None and token is not None:
             slack_client = WebClient(
                 token=token,
@@ -160,7 +160,7 @@ class BotRuntime:
         """Connect over Socket Mode (no public URL needed); returns at once."""
         from slack_bolt.adapter.socket_mode import SocketModeHandler
 
-        app_token = self.config.bot.slack.secret("app_token")
+        app_token = self.config.bot.slack.secret_value("app_token")
         if app_token is None:
             raise ConfigError(
                 f"Socket Mode needs the app-level token in {self.config.bot.slack.app_token_env}"

@@ -12,9 +12,12 @@ from pydantic import Field, field_validator, model_validator
 from provisioner.config_base import BRIN6, Strict, WithSecrets
 
 
-class SlackConfig(Strict):
+class SlackConfig(WithSecrets):
     """The Slack app's credentials: each from an environment variable or a file (a mounted
-    secret), never from this file. Unset: the Slack front end is off."""
+    secret), never from this file, resolved once when the configuration is loaded
+    (:class:`WithSecrets`). Unset: the Slack front end is off."""
+
+    secret_names: ClassVar[tuple[str, ...]] = ("bot_token", "signing_secret", "app_token")
 
     bot_token_env: str = "PROVISIONER_SLACK_BOT_TOKEN"  # xoxb-...
     bot_token_file: Path | None = None
@@ -32,16 +35,6 @@ class SlackConfig(Strict):
         description="The board's Slack workspace (team) id, T0123ABCD: requests from any "
         "other workspace are refused. Unset: the workspace the bot token belongs to.",
     )
-
-    def secret(self, name: Literal["bot_token", "signing_secret", "app_token"]) -> str | None:
-        """The credential from its environment variable, else its file; None when unset."""
-        import os
-
-        value = os.environ.get(getattr(self, f"{name}_env"))
-        path: Path | None = getattr(self, f"{name}_file")
-        if not value and path is not None and path.exists():
-            value = path.read_text(encoding="utf-8").strip()
-        return value or None
 
 
 class BotConfig(Strict):

@@ -262,7 +262,7 @@ def deliver(config: Config, report: MorningReport) -> dict[str, str]:
     why it failed. A failure of one destination does not keep the other from getting it."""
     results: dict[str, str] = {}
     settings = config.report
-    token = config.bot.slack.secret("bot_token")
+    token = config.bot.slack.secret_value("bot_token")
     if not settings.slack_channel:
         results["slack"] = "not configured"
     elif not token:
