@@ -150,7 +150,11 @@ def _run_sections(facts: ReportFacts) -> list[tuple[str, list[str]]]:
             )
         )
     if facts.problems:
-        failed.append(tr(lang, "{count} source records or issues to look at", count=facts.problems))
+        failed.append(
+            tr(lang, "{count} source records or issues to look at", count=facts.problems)
+            if facts.problems != 1
+            else tr(lang, "1 source record or issue to look at")
+        )
     if failed:
         parts.append((tr(lang, "What failed and why"), [*failed, details]))
     if facts.status == "stopped":
