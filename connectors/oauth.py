@@ -31,6 +31,22 @@ ErrorDetail = Callable[[httpx.Response], tuple[str, str]]
 Translate = Callable[[str, "httpx.Response | httpx.HTTPError", Collection[str]], ConnectorError]
 
 
+def error_body(response: httpx.Response) -> dict[str, Any] | tuple[str, str]:
+    """An error answer's JSON object, for the vendor to read its own fields; or, when the
+    answer says it all already, its ``(code, text)``: a body that is not JSON (its first 200
+    characters), not an object (nothing), or an RFC 6749 OAuth2 error (``error`` and its
+    description)."""
+    try:
+        body = response.json()
+    except (ValueError, UnicodeDecodeError):
+        return "", " ".join(response.text.split())[:200]
+    if not isinstance(body, dict):
+        return "", ""
+    if isinstance(body.get("error"), str):  # RFC 6749 token errors
+        return body["error"], str(body.get("error_description") or "")[:200]
+    return body
+
+
 def translate_failure(
     system: str, where: str, exc: httpx.HTTPError, secrets: Collection[str]
 ) -> ConnectorError:

@@ -13,7 +13,7 @@ from urllib.parse import urljoin, urlsplit, urlunsplit
 import httpx
 
 from connectors.hr.youforce.config import YouforceSourceConfig
-from connectors.oauth import OAuthClient, translate_answer, translate_failure
+from connectors.oauth import OAuthClient, error_body, translate_answer, translate_failure
 from connectors.retry import retry_policy
 from provisioner.errors import ConnectorError, FatalError
 
@@ -48,14 +48,9 @@ def translate(
 
 def _error_detail(response: httpx.Response) -> tuple[str, str]:
     """(code, text) from an OAuth2, Apigee fault or plain ``message`` error body."""
-    try:
-        body = response.json()
-    except (ValueError, UnicodeDecodeError):
-        return "", " ".join(response.text.split())[:200]
-    if not isinstance(body, dict):
-        return "", ""
-    if isinstance(body.get("error"), str):  # RFC 6749 token errors
-        return body["error"], str(body.get("error_description") or "")[:200]
+    body = error_body(response)
+    if isinstance(body, tuple):
+        return body
     fault = body.get("fault")
     if isinstance(fault, dict):  # the API gateway (spike arrest, quota)
         detail = fault.get("detail")

@@ -10,7 +10,7 @@ from typing import Any
 
 import httpx
 
-from connectors.oauth import OAuthClient, translate_answer, translate_failure
+from connectors.oauth import OAuthClient, error_body, translate_answer, translate_failure
 from connectors.retry import retry_policy
 from connectors.sis.somtoday.config import SomtodaySourceConfig
 from provisioner.errors import ConnectorError, FatalError
@@ -49,14 +49,9 @@ def translate(
 
 def _error_detail(response: httpx.Response) -> tuple[str, str]:
     """(code, text) from an OAuth2 error or Somtoday's ``{code, problem, clarification}``."""
-    try:
-        body = response.json()
-    except (ValueError, UnicodeDecodeError):
-        return "", " ".join(response.text.split())[:200]
-    if not isinstance(body, dict):
-        return "", ""
-    if isinstance(body.get("error"), str):
-        return body["error"], str(body.get("error_description") or "")[:200]
+    body = error_body(response)
+    if isinstance(body, tuple):
+        return body
     problem = str(body.get("problem") or "")
     clarification = str(body.get("clarification") or "")
     text = f"{problem}; {clarification}" if problem and clarification else problem or clarification
