@@ -66,7 +66,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -115,6 +114,7 @@ def serve_graph(fault_rate: float, lost_rate: float, seed: int, timeout_s: float
     """The body of the emulator's process: print what a client needs, serve until SIGTERM
     or until standard input closes (the harness is gone)."""
     from connectors.emulators.graph import EmulatorSettings, GraphEmulator
+    from connectors.emulators.loopback import json_side_channel
 
     settings = EmulatorSettings(
         window_scale=0.01,  # Graph's throttling, windows shrunk: exact x-ms-retry-after-ms
@@ -136,7 +136,7 @@ def serve_graph(fault_rate: float, lost_rate: float, seed: int, timeout_s: float
                 return graph_report(emulator)
         raise LookupError(path)
 
-    side = side_channel(answer)
+    side = json_side_channel(lambda method, path, _query: answer(method, path), "faults-side")
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
 
@@ -146,13 +146,13 @@ def serve_graph(fault_rate: float, lost_rate: float, seed: int, timeout_s: float
 
     threading.Thread(target=orphaned, daemon=True).start()
     print(json.dumps({
-        "side": f"http://127.0.0.1:{side.server_address[1]}",
+        "side": side.url,
         "tenant": settings.tenant, "client_id": settings.client_id,
         "client_secret": settings.client_secret, "authority_host": emulator.url,
         "graph_url": emulator.graph_url, "ca_file": str(emulator.ca_file),
     }), flush=True)  # fmt: skip
     stop.wait()
-    side.shutdown()
+    side.stop()
     emulator.stop()
 
 
@@ -269,39 +269,6 @@ def write_signatures(method: str, path: str, body: Any, name: Any) -> list[str]:
         case "DELETE", ["drives", drive, "root", "permissions", perm]:
             return [f"ungrant {name(drive)} {perm}"]
     return [f"{method} {[name(p) for p in parts]} {canonical(data)}"]
-
-
-class _Side(ThreadingHTTPServer):
-    daemon_threads = True
-
-
-def side_channel(answer: Any) -> _Side:
-    class Handler(BaseHTTPRequestHandler):
-        def _reply(self, method: str) -> None:
-            self.rfile.read(int(self.headers.get("Content-Length") or 0))
-            try:
-                status, body = 200, answer(method, urlsplit(self.path).path)
-            except Exception as exc:
-                status, body = 500, {"error": f"{type(exc).__name__}: {exc}"}
-            data = json.dumps(body).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
-        def do_GET(self) -> None:
-            self._reply("GET")
-
-        def do_POST(self) -> None:
-            self._reply("POST")
-
-        def log_message(self, format: str, *args: object) -> None:
-            pass
-
-    server = _Side(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server
 
 
 @dataclass

@@ -58,10 +58,9 @@ from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import date
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlencode, urlsplit
+from urllib.parse import urlencode
 
 # A file in this folder is called bot.py: keep the folder off the path so "bot" is the package.
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).parent.resolve()]
@@ -84,46 +83,6 @@ def percentile(values: list[float], share: float) -> float:
 # -- the emulators, each in a process of its own ------------------------------------------------
 
 
-class _SideChannel(ThreadingHTTPServer):
-    daemon_threads = True
-
-
-def _side_channel(answer: Any) -> _SideChannel:
-    """A plain HTTP server on loopback for the benchmark's cheap questions: ``answer(method,
-    path, query)`` returns a JSON-able value."""
-
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-        def _reply(self, method: str) -> None:
-            parts = urlsplit(self.path)
-            query = {k: v[0] for k, v in parse_qs(parts.query).items()}
-            self.rfile.read(int(self.headers.get("Content-Length") or 0))
-            try:
-                status, body = 200, answer(method, parts.path, query)
-            except Exception as exc:  # a question the host cannot answer
-                status, body = 500, {"error": f"{type(exc).__name__}: {exc}"}
-            data = json.dumps(body).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
-        def do_GET(self) -> None:
-            self._reply("GET")
-
-        def do_POST(self) -> None:
-            self._reply("POST")
-
-        def log_message(self, format: str, *args: object) -> None:
-            pass
-
-    server = _SideChannel(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server
-
-
 def serve_graph(state_file: Path | None) -> tuple[dict[str, Any], Any]:
     """The Graph emulator (latency and throttling off until ``POST /settings``), and a side
     channel: ``GET /user?employeeId=`` (its state), ``GET /requests?since=`` (what Graph
@@ -131,6 +90,7 @@ def serve_graph(state_file: Path | None) -> tuple[dict[str, Any], Any]:
     loaded from it and saved to it when the process ends."""
     from connectors.emulators.graph import EmulatorSettings, GraphEmulator
     from connectors.emulators.graph.throttle import Throttle
+    from connectors.emulators.loopback import json_side_channel
 
     emulator = GraphEmulator(EmulatorSettings(throttling=False), state_file=state_file).start()
     ids: dict[str, str] = {}  # employeeId -> user id
@@ -170,9 +130,9 @@ def serve_graph(state_file: Path | None) -> tuple[dict[str, Any], Any]:
             return {"latency_ms": settings.latency_ms, "throttling": settings.throttling}
         raise LookupError(path)
 
-    side = _side_channel(answer)
+    side = json_side_channel(answer, "benchmark-side")
     return {
-        "side": f"127.0.0.1:{side.server_address[1]}",
+        "side": f"127.0.0.1:{side.port}",
         "tenant": emulator.settings.tenant,
         "client_id": emulator.settings.client_id,
         "client_secret": emulator.settings.client_secret,
@@ -187,6 +147,7 @@ def serve_somtoday(folder: Path, today: date, keep: bool) -> tuple[dict[str, Any
     ``provisioner demo --sis somtoday`` does), and a side channel: ``GET
     /medewerker?afkorting=``. With ``keep`` its writes are kept in the folder (and those of
     an earlier run applied)."""
+    from connectors.emulators.loopback import json_side_channel
     from connectors.emulators.somtoday import SomtodayEmulator
 
     emulator = SomtodayEmulator(today=today).start()
@@ -199,9 +160,9 @@ def serve_somtoday(folder: Path, today: date, keep: bool) -> tuple[dict[str, Any
             return emulator.medewerker(query["afkorting"])
         raise LookupError(path)
 
-    side = _side_channel(answer)
+    side = json_side_channel(answer, "benchmark-side")
     return {
-        "side": f"127.0.0.1:{side.server_address[1]}",
+        "side": f"127.0.0.1:{side.port}",
         "api_url": emulator.api_url,
         "token_url": emulator.token_url,
         "hrm_url": emulator.hrm_url,

@@ -29,6 +29,7 @@ from html import escape
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, Self, cast
+from urllib.parse import parse_qs, urlsplit
 
 LOOPBACK = "127.0.0.1"
 PYTHON = f"Python/{sys.version.split()[0]}"  # the Server header's usual second word
@@ -205,6 +206,24 @@ class LoopbackServer(_Startable):
         if self._server is None:
             raise RuntimeError(f"{self.name} is not started")
         return tuple(self._server.server_address)
+
+
+def json_side_channel(
+    answer: Callable[[str, str, dict[str, str]], Any], name: str
+) -> LoopbackServer:
+    """A started plain-HTTP loopback server for a harness's cheap questions to an emulator it
+    hosts (the benchmarks' side channels): ``answer(method, path, query)`` returns a JSON-able
+    value; an exception is a 500 with its class and message."""
+
+    def respond(method: str, target: str, headers: Message, body: bytes) -> Answer:
+        parts = urlsplit(target)
+        query = {key: values[0] for key, values in parse_qs(parts.query).items()}
+        try:
+            return json_answer(200, answer(method, parts.path, query), {})
+        except Exception as exc:  # a question the host cannot answer
+            return json_answer(500, {"error": f"{type(exc).__name__}: {exc}"}, {})
+
+    return LoopbackServer(respond, name=name, server_version=name).start()
 
 
 class LoopbackEmulator(_Startable):
