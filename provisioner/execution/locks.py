@@ -63,10 +63,6 @@ def holder_is_dead(owner: str) -> bool:
     return False
 
 
-#: The old private name, still used by the engine's check of live leases.
-_holder_is_dead = holder_is_dead
-
-
 def new_owner() -> str:
     """This process's name for a new lease: host:pid:token."""
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"

@@ -223,7 +223,7 @@ def _lease_alive(session: Session, run_id: str, now: datetime) -> bool | None:
     if not rows:
         return None
     return any(
-        _aware(row.expires_at) > now and not locks._holder_is_dead(row.owner) for row in rows
+        _aware(row.expires_at) > now and not locks.holder_is_dead(row.owner) for row in rows
     )
 
 
