@@ -1,8 +1,9 @@
 """The two languages the product speaks: its message catalogues, and how it writes a day.
 
 Every sentence a person reads is a message in the catalogues
-``provisioner/locale/<language>/LC_MESSAGES/messages.po`` (gettext, read with Babel): the
-message id is the English sentence with ``{named}`` placeholders, and each language's
+``provisioner/locale/<language>/LC_MESSAGES/*.po`` (gettext, read with Babel; one domain per
+feature: ``messages.po`` for the chat, reports and tasks, ``accountability.po`` and so on
+beside it, read together as one catalogue): the message id is the English sentence with ``{named}`` placeholders, and each language's
 catalogue holds its translation. Code asks for a sentence with :func:`tr`::
 
     tr(language, "Done: {name} is fully offboarded.", name=name)
@@ -68,15 +69,27 @@ def cli_language() -> Language:
     return "en"
 
 
-def catalogue_path(language: str) -> Path:
-    return LOCALE_DIR / language / "LC_MESSAGES" / "messages.po"
+def catalogue_path(language: str, domain: str = "messages") -> Path:
+    return LOCALE_DIR / language / "LC_MESSAGES" / f"{domain}.po"
+
+
+def catalogue_files(language: str) -> list[Path]:
+    """Every domain's ``.po`` file of ``language``, in name order."""
+    return sorted((LOCALE_DIR / language / "LC_MESSAGES").glob("*.po"))
 
 
 @cache
 def _catalogue(language: str) -> dict[str, str]:
-    path = catalogue_path(language)
-    if not path.is_file():
-        return {}
+    """Every domain of ``language`` as one mapping; see :func:`conflicts` for a message two
+    domains translate differently."""
+    merged: dict[str, str] = {}
+    for path in catalogue_files(language):
+        for message, text in _read(path, language).items():
+            merged.setdefault(message, text)
+    return merged
+
+
+def _read(path: Path, language: str) -> dict[str, str]:
     with path.open("rb") as handle:
         catalogue = read_po(handle, locale=language)
     return {
@@ -84,6 +97,21 @@ def _catalogue(language: str) -> dict[str, str]:
         for message in catalogue
         if message.id and isinstance(message.id, str) and message.string
     }
+
+
+def conflicts(language: str) -> list[str]:
+    """Messages that two domains of ``language`` translate differently."""
+    seen: dict[str, tuple[str, str]] = {}
+    out: list[str] = []
+    for path in catalogue_files(language):
+        for message, text in _read(path, language).items():
+            first = seen.setdefault(message, (path.name, text))
+            if first[1] != text:
+                out.append(
+                    f"{path.name}: the '{language}' translation of {message[:60]!r} differs "
+                    f"from the one in {first[0]}"
+                )
+    return out
 
 
 def tr(language: str, message: str, /, **values: Any) -> str:
@@ -113,6 +141,7 @@ def problems(root: Path) -> list[str]:
                 found.setdefault(message, f"{folder}/{filename}:{lineno}")
     out: list[str] = []
     for language in LANGUAGES:
+        out.extend(conflicts(language))
         catalogue = _catalogue(language)
         for message, where in sorted(found.items(), key=lambda item: item[1]):
             text = catalogue.get(message)

@@ -62,3 +62,31 @@ def test_a_translation_with_other_placeholders_is_found(
     finally:
         i18n._catalogue.cache_clear()
     assert len(found) == 1 and "'nl' translation" in found[0] and "other placeholders" in found[0]
+
+
+def test_a_feature_domain_is_read_with_the_others_and_a_clash_is_found(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import provisioner.i18n as i18n
+
+    locale = tmp_path / "locale"
+    for language in ("nl", "en"):
+        folder = locale / language / "LC_MESSAGES"
+        folder.mkdir(parents=True)
+        shutil.copy(catalogue_path(language), folder / "messages.po")
+    extra = locale / "nl" / "LC_MESSAGES" / "feature.po"
+    extra.write_text(
+        'msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=UTF-8\\n"\n\n'
+        'msgid "A sentence of a feature."\nmsgstr "Een zin van een onderdeel."\n\n'
+        'msgid "I put {topic} aside; nothing was done with it."\n'
+        'msgstr "Ik legde {topic} weg."\n',
+        encoding="utf-8",
+    )
+    monkeypatch.setattr(i18n, "LOCALE_DIR", locale)
+    i18n._catalogue.cache_clear()
+    try:
+        assert tr("nl", "A sentence of a feature.") == "Een zin van een onderdeel."
+        clash = i18n.conflicts("nl")
+    finally:
+        i18n._catalogue.cache_clear()
+    assert len(clash) == 1 and "feature.po" in clash[0] and "messages.po" in clash[0]
