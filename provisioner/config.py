@@ -19,6 +19,9 @@ from typing import ClassVar, Literal, TypeVar
 from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from provisioner.accountability.interns_config import InternsConfig
+from provisioner.accountability.processing_config import ProcessingConfig
+from provisioner.accountability.retention_config import RetentionConfig
 from provisioner.config_base import BRIN6, Strict, WithSecrets
 from provisioner.config_sections import (
     AuditConfig,
@@ -268,6 +271,9 @@ class Config(Strict):
     report: ReportConfig = Field(default_factory=ReportConfig)
     service: ServiceConfig = Field(default_factory=ServiceConfig)
     audit: AuditConfig = Field(default_factory=AuditConfig)
+    retention: RetentionConfig = Field(default_factory=RetentionConfig)
+    interns: InternsConfig = Field(default_factory=InternsConfig)
+    processing: ProcessingConfig = Field(default_factory=ProcessingConfig)
     database_url: str | None = Field(
         default=None, description="SQLAlchemy URL; PROVISIONER_DATABASE_URL overrides it."
     )

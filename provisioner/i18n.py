@@ -3,8 +3,9 @@
 Every sentence a person reads is a message in the catalogues
 ``provisioner/locale/<language>/LC_MESSAGES/*.po`` (gettext, read with Babel; one domain per
 feature: ``messages.po`` for the chat, reports and tasks, ``accountability.po`` and so on
-beside it, read together as one catalogue): the message id is the English sentence with ``{named}`` placeholders, and each language's
-catalogue holds its translation. Code asks for a sentence with :func:`tr`::
+beside it, read together as one catalogue): the message id is the English sentence with
+``{named}`` placeholders, and each language's catalogue holds its translation. Code asks for
+a sentence with :func:`tr`::
 
     tr(language, "Done: {name} is fully offboarded.", name=name)
 

@@ -14,14 +14,18 @@ from provisioner.app.cli_ad import app as ad_app
 from provisioner.app.cli_audit import audit_app, audit_show, audit_verify
 from provisioner.app.cli_bot import app as bot_app
 from provisioner.app.cli_breach import app as breach_app
+from provisioner.app.cli_checklist import checklist
 from provisioner.app.cli_common import DEFAULT_CONFIG, ConfigOption, JsonOption, err, out
 from provisioner.app.cli_consent import app as consent_app
 from provisioner.app.cli_demo import DEMO_DIR, demo
 from provisioner.app.cli_failures import clean_failures
+from provisioner.app.cli_register import register
 from provisioner.app.cli_report import report_app
+from provisioner.app.cli_retention import retention_app
 from provisioner.app.cli_runs import runs_app, runs_list, runs_show
 from provisioner.app.cli_serve import nightly_app, serve_app
 from provisioner.app.cli_setup import config_app, config_check, db_app, db_upgrade
+from provisioner.app.cli_subject import subject_app
 from provisioner.app.cli_sync import GROUP_OPS, NOTABLE, sync
 
 __all__ = [
@@ -59,6 +63,10 @@ app.add_typer(serve_app, name="serve")
 app.add_typer(nightly_app, name="nightly")
 app.add_typer(report_app, name="report")
 app.add_typer(ad_app, name="ad")
+app.add_typer(retention_app, name="retention")
+app.add_typer(subject_app, name="subject")
+report_app.command("checklist")(checklist)
+report_app.command("register")(register)
 
 
 def main() -> None:

@@ -325,3 +325,11 @@ class ChatAction(Base):
     actor: Mapped[str] = mapped_column(String(200))
     result: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+# the accountability tables, in modules of their own, registered on Base.metadata
+from provisioner.store import (  # noqa: E402, I001
+    tables_interns as tables_interns,
+    tables_retention as tables_retention,
+    tables_subjects as tables_subjects,
+)
