@@ -12,6 +12,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Generic, Literal, TypeVar, get_args
 
+from provisioner.accountability.processing import ProcessingFacts
 from provisioner.config import Config, SourceConfig, TargetConfig
 from provisioner.plugins import BuildContext
 from provisioner.sources.models import Source
@@ -66,13 +67,15 @@ def configured_type(model: type[SourceConfig] | type[TargetConfig]) -> str:
 @dataclass(frozen=True)
 class SourceConnector(Generic[SourceT]):
     """A source: ``role`` is the slot it is meant for (the demo groups by it); any source
-    may be configured in any slot."""
+    may be configured in any slot. ``processing``: what it reads, from whom, for what (the
+    register of processing activities; None shows there as "not declared")."""
 
     role: SourceRole
     model: type[SourceT]
     build: Callable[[SourceT, BuildContext], Source]
     check: Callable[[SourceT], list[str]] | None = None
     demo: DemoHook | None = None
+    processing: ProcessingFacts | None = None
     type_name: str = field(init=False)
 
     def __post_init__(self) -> None:
@@ -82,11 +85,13 @@ class SourceConnector(Generic[SourceT]):
 @dataclass(frozen=True)
 class TargetConnector(Generic[TargetT]):
     """A target. ``check``: its problems for ``config check`` (secrets, files), each
-    starting with ``targets.<name>``."""
+    starting with ``targets.<name>``. ``processing``: what it writes, for what (the register
+    of processing activities; None shows there as "not declared")."""
 
     model: type[TargetT]
     build: Callable[[TargetT, BuildContext], Target]
     check: Callable[[TargetT], list[str]] | None = None
+    processing: ProcessingFacts | None = None
     type_name: str = field(init=False)
 
     def __post_init__(self) -> None:

@@ -25,13 +25,19 @@ class ProcessorAgreement(Strict):
     dpia_on: date | None = Field(
         default=None, description="The day the data protection impact assessment was done."
     )
+    outside_eea: str | None = Field(
+        default=None,
+        description="Countries outside the European Economic Area where the processor (or a "
+        "sub-processor) processes the data, as the bijsluiter states them; 'none' when it "
+        "says none. Unset: the register shows 'not stated'.",
+    )
 
 
 class ProcessingConfig(Strict):
     """The register's settings and the processor agreements per connected system.
 
     ``agreements`` is keyed by the connected system as the configuration names it: a source's
-    slot (``hr``, ``sis``, ``consent``) or a target's ``name``::
+    slot (``hr``, ``sis``, ``consent``, ``interns``) or a target's ``name``::
 
         [processing.agreements.sis]
         processor = "Topicus"
@@ -40,4 +46,14 @@ class ProcessingConfig(Strict):
         dpia_on = 2025-06-01
     """
 
+    controller_contact: str | None = Field(
+        default=None,
+        description="The board's contact details for the register (address, e-mail, phone); "
+        "the controller's name is board.name.",
+    )
+    privacy_officer: str | None = Field(
+        default=None,
+        description="Name and contact details of the functionaris gegevensbescherming (FG). "
+        "Unset: the register names bot.privacy_officers.",
+    )
     agreements: dict[str, ProcessorAgreement] = Field(default_factory=dict)
