@@ -32,21 +32,54 @@ from connectors.sis.somtoday.config import SomtodaySourceConfig
 from provisioner.errors import ConfigError
 
 SOURCES: tuple[SourceConnector[Any], ...] = (
-    SourceConnector("hr", HrCsvSourceConfig, hr_csv.build),
-    SourceConnector("hr", AfasSourceConfig, afas.build, demo=afas.demo),
-    SourceConnector("hr", YouforceSourceConfig, youforce.build, demo=youforce.demo),
-    SourceConnector("sis", OneRosterSourceConfig, sis.build_oneroster),
-    SourceConnector("sis", SomtodaySourceConfig, somtoday.build, demo=somtoday.demo),
-    SourceConnector("sis", ParnasSysSourceConfig, parnassys.build, demo=parnassys.demo),
-    SourceConnector("sis", MagisterSourceConfig, magister.build, demo=magister.demo),
-    SourceConnector("consent", ConsentCsvSourceConfig, consent.build),
+    SourceConnector("hr", HrCsvSourceConfig, hr_csv.build, processing=hr_csv.PROCESSING),
+    SourceConnector("hr", AfasSourceConfig, afas.build, demo=afas.demo, processing=afas.PROCESSING),
+    SourceConnector(
+        "hr",
+        YouforceSourceConfig,
+        youforce.build,
+        demo=youforce.demo,
+        processing=youforce.PROCESSING,
+    ),
+    SourceConnector(
+        "sis", OneRosterSourceConfig, sis.build_oneroster, processing=sis.ONEROSTER_PROCESSING
+    ),
+    SourceConnector(
+        "sis",
+        SomtodaySourceConfig,
+        somtoday.build,
+        demo=somtoday.demo,
+        processing=somtoday.PROCESSING,
+    ),
+    SourceConnector(
+        "sis",
+        ParnasSysSourceConfig,
+        parnassys.build,
+        demo=parnassys.demo,
+        processing=parnassys.PROCESSING,
+    ),
+    SourceConnector(
+        "sis",
+        MagisterSourceConfig,
+        magister.build,
+        demo=magister.demo,
+        processing=magister.PROCESSING,
+    ),
+    SourceConnector(
+        "consent", ConsentCsvSourceConfig, consent.build, processing=consent.PROCESSING
+    ),
 )
 
 TARGETS: tuple[TargetConnector[Any], ...] = (
-    TargetConnector(ReferenceTargetConfig, reference.build, check=reference.check),
-    TargetConnector(M365TargetConfig, m365.build, check=m365.check),
-    TargetConnector(SisStaffTargetConfig, sis.build_staff),
-    TargetConnector(ADTargetConfig, ad.build, check=ad.check),
+    TargetConnector(
+        ReferenceTargetConfig,
+        reference.build,
+        check=reference.check,
+        processing=reference.PROCESSING,
+    ),
+    TargetConnector(M365TargetConfig, m365.build, check=m365.check, processing=m365.PROCESSING),
+    TargetConnector(SisStaffTargetConfig, sis.build_staff, processing=sis.STAFF_PROCESSING),
+    TargetConnector(ADTargetConfig, ad.build, check=ad.check, processing=ad.PROCESSING),
 )
 
 

@@ -3,8 +3,39 @@
 from __future__ import annotations
 
 from connectors.ad.config import ADTargetConfig
+from provisioner.accountability.processing import (
+    DataCategory,
+    Flow,
+    Measure,
+    PersonCategory,
+    ProcessingFacts,
+    ProcessorRole,
+    Purpose,
+    Recipient,
+)
 from provisioner.plugins import BuildContext
 from provisioner.targets import Target
+
+#: What the register says about Active Directory (art. 30): the board's own domain and
+#: file shares, over LDAPS or StartTLS, inside one managed OU.
+PROCESSING = ProcessingFacts(
+    system="Active Directory (file shares)",
+    flow=Flow.WRITES,
+    purposes=(Purpose.ACCOUNTS, Purpose.LEAVERS, Purpose.ACCESS_BY_ROLE),
+    data=(
+        DataCategory.NAME, DataCategory.ACCOUNT, DataCategory.INITIAL_PASSWORD,
+        DataCategory.EMPLOYEE_NUMBER, DataCategory.PUPIL_ID, DataCategory.ROLE,
+        DataCategory.LOCATION, DataCategory.GROUP_MEMBERSHIP, DataCategory.FILE_ACCESS,
+    ),
+    people=(PersonCategory.STAFF, PersonCategory.PUPILS, PersonCategory.INTERNS),
+    recipients=(Recipient.CENTRAL_OFFICE, Recipient.SCHOOL_STAFF),
+    measures=(
+        Measure.TLS, Measure.SERVICE_ACCOUNT, Measure.SECRETS_OUTSIDE_CONFIG,
+        Measure.LEAST_PRIVILEGE, Measure.RANDOM_FIRST_PASSWORD, Measure.SAFETY_GATE,
+        Measure.AUDIT_TRAIL,
+    ),
+    processor=ProcessorRole.BOARD,
+)  # fmt: skip
 
 
 def build(config: ADTargetConfig, context: BuildContext) -> Target:

@@ -6,11 +6,42 @@ import hashlib
 from typing import TYPE_CHECKING
 
 from connectors.m365.config import M365TargetConfig
+from provisioner.accountability.processing import (
+    DataCategory,
+    Flow,
+    Measure,
+    PersonCategory,
+    ProcessingFacts,
+    ProcessorRole,
+    Purpose,
+    Recipient,
+)
 from provisioner.plugins import BuildContext
 from provisioner.targets import Target
 
 if TYPE_CHECKING:
     from connectors.m365.client import GraphSettings, TokenProvider
+
+#: What the register says about Microsoft 365 (art. 30): Entra ID accounts, groups,
+#: licences and, with ``sharepoint``, the document libraries, over Microsoft Graph.
+PROCESSING = ProcessingFacts(
+    system="Microsoft 365 (Entra ID, SharePoint)",
+    flow=Flow.WRITES,
+    purposes=(Purpose.ACCOUNTS, Purpose.LEAVERS, Purpose.ACCESS_BY_ROLE),
+    data=(
+        DataCategory.NAME, DataCategory.ACCOUNT, DataCategory.INITIAL_PASSWORD,
+        DataCategory.EMPLOYEE_NUMBER, DataCategory.PUPIL_ID, DataCategory.ROLE,
+        DataCategory.LOCATION, DataCategory.GROUP_MEMBERSHIP, DataCategory.LICENCES,
+        DataCategory.FILE_ACCESS,
+    ),
+    people=(PersonCategory.STAFF, PersonCategory.PUPILS, PersonCategory.INTERNS),
+    recipients=(Recipient.SUPPLIER, Recipient.SCHOOL_STAFF),
+    measures=(
+        Measure.TLS, Measure.OAUTH_CLIENT_CREDENTIALS, Measure.SECRETS_OUTSIDE_CONFIG,
+        Measure.RANDOM_FIRST_PASSWORD, Measure.SAFETY_GATE, Measure.AUDIT_TRAIL,
+    ),
+    processor=ProcessorRole.SUPPLIER,
+)  # fmt: skip
 
 
 def build(config: M365TargetConfig, context: BuildContext) -> Target:
