@@ -12,26 +12,15 @@ full period after the last one.
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from enum import StrEnum
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from provisioner.accountability.retention_rules import ClockEvent
 from provisioner.audit.service import record
 from provisioner.store.tables_retention import RetentionEvent
 
 __all__ = ["RETURNING_EVENTS", "ClockEvent", "record_event", "record_return"]
-
-
-class ClockEvent(StrEnum):
-    """The events that start retention clocks (the values are stored)."""
-
-    PUPIL_DEREGISTERED = "pupil_deregistered"
-    STAFF_LEFT = "staff_left"
-    INTERNSHIP_ENDED = "internship_ended"
-    BREACH_CLOSED = "breach_closed"
-    CONSENT_WITHDRAWN = "consent_withdrawn"
-    COMPLAINT_CLOSED = "complaint_closed"
 
 
 #: The events a person undoes by coming back (re-enrolled, re-employed).
