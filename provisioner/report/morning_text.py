@@ -81,6 +81,8 @@ class ReportFacts:
     audit_anchor: str | None = None
     #: Photo consent: lines of BRIN6 codes and counts (yearly reminder, unconfirmed form)
     consent: Sequence[str] = ()
+    #: Requests of the people concerned: request numbers, kinds and deadlines (morning_subjects)
+    subjects: Sequence[str] = ()
     #: The board's language (``board.language``): the report is written in it.
     language: Language = "en"
 
@@ -180,6 +182,8 @@ def _sections(facts: ReportFacts) -> list[tuple[str, list[str]]]:
         parts.append((tr(lang, "Manual tasks"), lines))
     if facts.consent:
         parts.append((tr(lang, "Photo consent"), list(facts.consent)))
+    if facts.subjects:
+        parts.append((tr(lang, "Requests of the people concerned"), list(facts.subjects)))
     if facts.deadlines:
         heading = tr(
             lang,
