@@ -9,8 +9,10 @@
   clock is stopped until they leave again (then it restarts from that day).
 - ``retention_holds``: archive holds (Archiefwet, a legal procedure): nothing they cover is
   destroyed while they are not lifted.
-- ``retention_tasks``: which due line (event, category, due date) has had its task opened,
-  so a line is opened once however often the list is run.
+- ``retention_tasks``: which due line has had its task opened, so a line is opened once
+  however often the list is run. ``line_key`` names the line: category, clock and the day
+  the clock started (a restarted clock is a new line), or category, school year and
+  location for a rule that starts at the school year's end.
 """
 
 from __future__ import annotations
@@ -62,15 +64,15 @@ class RetentionHold(Base):
 
 
 class RetentionTask(Base):
-    """The manual task opened for one due line: one per event, category and due date."""
+    """The manual task opened for one due line (its ``line_key``); a cancelled task is
+    replaced by a new one when the line is due again (a hold lifted)."""
 
     __tablename__ = "retention_tasks"
-    __table_args__ = (
-        UniqueConstraint("event_id", "category", "due_on", name="uq_retention_tasks"),
-    )
+    __table_args__ = (UniqueConstraint("line_key", name="uq_retention_tasks"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    event_id: Mapped[int] = mapped_column(ForeignKey("retention_events.id"))
+    line_key: Mapped[str] = mapped_column(String(300))
+    event_id: Mapped[int | None] = mapped_column(ForeignKey("retention_events.id"))
     category: Mapped[str] = mapped_column(String(60))
     due_on: Mapped[date] = mapped_column(Date)
     task_id: Mapped[int] = mapped_column(ForeignKey("manual_tasks.id"))

@@ -49,7 +49,8 @@ def upgrade() -> None:
     op.create_table(
         "retention_tasks",
         sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
-        sa.Column("event_id", sa.Integer(), nullable=False),
+        sa.Column("line_key", sa.String(length=300), nullable=False),
+        sa.Column("event_id", sa.Integer(), nullable=True),
         sa.Column("category", sa.String(length=60), nullable=False),
         sa.Column("due_on", sa.Date(), nullable=False),
         sa.Column("task_id", sa.Integer(), nullable=False),
@@ -57,7 +58,7 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["event_id"], ["retention_events.id"]),
         sa.ForeignKeyConstraint(["task_id"], ["manual_tasks.id"]),
         sa.PrimaryKeyConstraint("id"),
-        sa.UniqueConstraint("event_id", "category", "due_on", name="uq_retention_tasks"),
+        sa.UniqueConstraint("line_key", name="uq_retention_tasks"),
     )
 
 
