@@ -21,6 +21,7 @@ class Flow(StrEnum):
 
     READS = "reads"  # a source: the product reads from the system, never writes to it
     WRITES = "writes"  # a target: the product writes accounts and access to the system
+    KEEPS = "keeps"  # the product's own processing, kept in its state store
 
 
 class DataCategory(StrEnum):
@@ -100,7 +101,7 @@ class Measure(StrEnum):
     INPUT_CHECKS = "input_checks"  # records checked and quarantined, the source guard
     SAFETY_GATE = "safety_gate"  # mass changes stop for approval
     AUDIT_TRAIL = "audit_trail"  # every change audited, hash-chained
-    APPEND_ONLY = "append_only"
+    APPEND_ONLY = "append_only"  # refused by the database, hash-chained, anchors outside
     NO_PERSONAL_DATA_IN_LOGS = "no_personal_data_in_logs"
     RANDOM_FIRST_PASSWORD = "random_first_password"
     RATE_LIMIT = "rate_limit"
