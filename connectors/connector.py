@@ -21,7 +21,7 @@ from provisioner.targets import Target
 SourceT = TypeVar("SourceT", bound=SourceConfig)
 TargetT = TypeVar("TargetT", bound=TargetConfig)
 #: The part a source plays on the board: HR, the pupil administration, or photo consents.
-SourceRole = Literal["hr", "sis", "consent"]
+SourceRole = Literal["hr", "sis", "consent", "interns"]
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,8 @@ from connectors.hr.afas.config import AfasSourceConfig
 from connectors.hr.config import HrCsvSourceConfig
 from connectors.hr.youforce import plugin as youforce
 from connectors.hr.youforce.config import YouforceSourceConfig
+from connectors.interns import plugin as interns
+from connectors.interns.config import InternsCsvSourceConfig
 from connectors.m365 import plugin as m365
 from connectors.m365.config import M365TargetConfig
 from connectors.reference import plugin as reference
@@ -67,6 +69,9 @@ SOURCES: tuple[SourceConnector[Any], ...] = (
     ),
     SourceConnector(
         "consent", ConsentCsvSourceConfig, consent.build, processing=consent.PROCESSING
+    ),
+    SourceConnector(
+        "interns", InternsCsvSourceConfig, interns.build, processing=interns.PROCESSING
     ),
 )
 

@@ -107,6 +107,9 @@ class SourcesConfig(Strict):
     hr: SourceConfig
     sis: SourceConfig | None = None
     consent: SourceConfig | None = None
+    interns: SourceConfig | None = Field(
+        default=None, description="The intern list (docs/accountability.md, 'Interns')."
+    )
     employee_number_pattern: str = Field(
         default=EMPLOYEE_NUMBER_PATTERN,
         description="Regular expression every employee number must match as a whole (ASCII: "

@@ -35,6 +35,7 @@ SourcesWithConnectors: type[SourcesConfig] = create_model(
     hr=(SourceSection, ...),
     sis=(SourceSection | None, None),
     consent=(SourceSection | None, None),
+    interns=(SourceSection | None, None),
 )
 
 #: The whole file, with the connectors' sections: what :func:`load_config` validates.

@@ -59,7 +59,7 @@ def build_sources(config: Config, *, today: date | None = None) -> list[Source]:
     groups in Somtoday and OneRoster, the valid version of a Youforce person) reads that day;
     ``None`` leaves each source to the clock's day at its read."""
     sources: list[Source] = []
-    for slot in ("hr", "sis", "consent"):
+    for slot in ("hr", "sis", "consent", "interns"):
         source = getattr(config.sources, slot)
         if source is not None:
             context = BuildContext(config, slot, today=today)

@@ -20,6 +20,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from provisioner.accountability.interns import InternsRun, end_internships
 from provisioner.audit.anchors import publish, run_anchor
 from provisioner.audit.service import record
 from provisioner.config import Config
@@ -169,6 +170,9 @@ class Engine:
             return
         self._journal(request, report, read, desired, plans)
         self._execute(report, actor, today, leases, plans, desired, request.scope, progress)
+        run = InternsRun(today, report.run_id, actor, request.scope)  # ended: tasks, clock
+        end_internships(self.sessions, self.config, read.staff, read.internships, run,
+                        frozen=read.frozen)  # fmt: skip
         report.status = (
             "partial" if report.failed or any(t.stopped for t in report.targets) else "applied"
         )

@@ -10,10 +10,18 @@ from datetime import UTC, date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from provisioner.accountability.interns import known_interns
+from provisioner.accountability.interns_model import Internship
 from provisioner.config import Config
 from provisioner.domain.models import ClassGroup, ConsentRecord, PersonKind, Pupil, StaffMember
 from provisioner.planning.models import AccountState, DesiredState
 from provisioner.policy.desired import Offboarding, PolicySettings, build_desired_state
+from provisioner.policy.interns import (
+    InternSettings,
+    policy_roles,
+    restrict_interns,
+    staff_with_internships,
+)
 from provisioner.policy.naming import NameRequest, assign_usernames
 from provisioner.sources.clean import CleanRules, clean_batch
 from provisioner.sources.models import Source, SourceBatch, SourceKind
@@ -27,6 +35,7 @@ class SourcesRead:
     pupils: list[Pupil] = field(default_factory=list)
     groups: list[ClassGroup] = field(default_factory=list)
     consents: list[ConsentRecord] = field(default_factory=list)
+    internships: list[Internship] = field(default_factory=list)  # the intern list's
     problems: list[str] = field(default_factory=list)
     frozen: set[str] = field(default_factory=set)
     unkeyed: int = 0
@@ -41,6 +50,7 @@ def read_sources(sources: Sequence[Source], rules: CleanRules | None = None) -> 
         read.pupils += batch.pupils
         read.groups += batch.groups
         read.consents += batch.consents
+        read.internships += batch.internships
         read.problems += [p.describe() for p in batch.problems]
         read.frozen |= batch.quarantined_keys
         if batch.kind is not SourceKind.CONSENT:
@@ -52,7 +62,8 @@ def read_sources(sources: Sequence[Source], rules: CleanRules | None = None) -> 
 def desired_state(
     sessions: sessionmaker[Session], config: Config, read: SourcesRead, today: date
 ) -> DesiredState:
-    """The desired state on ``today``, with the overrides from chat."""
+    """The desired state on ``today``, with the overrides from chat and the interns' rules
+    (:mod:`provisioner.policy.interns`)."""
     with sessions() as session:
         offboardings = [
             Offboarding(
@@ -65,15 +76,20 @@ def desired_state(
                 select(Override).where(Override.cancelled.is_(False)).order_by(Override.id)
             ).scalars()
         ]
+        known = known_interns(session)
+    interns = InternSettings(
+        today, config.roles, config.interns.days_before_start, config.lifecycle.days_before_start
+    )
+    staff = staff_with_internships(read.staff, read.internships, interns)
     settings = PolicySettings(
         today=today,
         locations={loc.brin6: loc.name for loc in config.locations},
-        roles=config.roles,
+        roles=policy_roles(config.roles),
         director_scope=config.board.director_scope,
         days_before_start=config.lifecycle.days_before_start,
     )
-    return build_desired_state(
-        read.staff,
+    desired = build_desired_state(
+        staff,
         read.pupils,
         read.groups,
         settings,
@@ -81,6 +97,7 @@ def desired_state(
         frozen=read.frozen,
         orphans_may_leave=read.unkeyed == 0,
     )
+    return restrict_interns(desired, staff, read.groups, interns, known=known)
 
 
 def assign_names(

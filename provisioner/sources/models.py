@@ -7,6 +7,7 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Protocol, runtime_checkable
 
+from provisioner.accountability.interns_model import Internship
 from provisioner.domain.models import ClassGroup, ConsentRecord, Pupil, StaffMember
 
 
@@ -14,6 +15,7 @@ class SourceKind(StrEnum):
     HR = "hr"
     SIS = "sis"
     CONSENT = "consent"
+    INTERNS = "interns"  # the intern list (docs/accountability.md, "Interns")
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +65,7 @@ class SourceBatch:
     pupils: list[Pupil] = field(default_factory=list)
     groups: list[ClassGroup] = field(default_factory=list)
     consents: list[ConsentRecord] = field(default_factory=list)
+    internships: list[Internship] = field(default_factory=list)
     problems: list[RecordProblem] = field(default_factory=list)
     quarantined_keys: set[str] = field(default_factory=set)
     unkeyed_rejects: int = 0
