@@ -105,10 +105,13 @@ def record_run_clocks(
         if key not in here:  # gone from the source: first seen gone today
             where = location if kind == "pupil" else (posts[-1]["location"] if posts else None)
             seen(_PUPIL if kind == "pupil" else _STAFF, key, today, where)
-    return started + _consent_clocks(session, origin=origin, actor=actor)
+    read = {pupil.key: pupil.location for pupil in pupils}
+    return started + _consent_clocks(session, origin=origin, actor=actor, read=read)
 
 
-def _consent_clocks(session: Session, *, origin: str, actor: str) -> int:
+def _consent_clocks(
+    session: Session, *, origin: str, actor: str, read: dict[str, str] | None = None
+) -> int:
     known = set(
         session.execute(
             select(RetentionEvent.person_key, RetentionEvent.subject).where(
@@ -116,13 +119,14 @@ def _consent_clocks(session: Session, *, origin: str, actor: str) -> int:
             )
         ).tuples()
     )
-    where = dict(
-        session.execute(
+    where = {
+        key: location
+        for key, location in session.execute(
             select(DirectoryPerson.key, DirectoryPerson.location).where(
                 DirectoryPerson.kind == "pupil"
             )
-        ).tuples()
-    )
+        )
+    } | (read or {})
     started = 0
     for pupil_id, medium, year, day in session.execute(
         select(Consent.pupil_id, Consent.medium, Consent.school_year, Consent.recorded_on)

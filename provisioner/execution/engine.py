@@ -21,6 +21,8 @@ from typing import Any
 from sqlalchemy.orm import Session, sessionmaker
 
 from provisioner.accountability.interns import InternsRun, end_internships
+from provisioner.accountability.retention_purge import purge_directory
+from provisioner.accountability.retention_watch import record_run_clocks
 from provisioner.audit.anchors import publish, run_anchor
 from provisioner.audit.service import record
 from provisioner.config import Config
@@ -284,6 +286,10 @@ class Engine:
         with self.sessions() as session:
             save_names(session, desired)
             save_consent_history(session, read.consents)
+            today, by = request.today or today_in_amsterdam(), f"sync:{report.run_id}"
+            # retention clocks of who is gone or back, before the snapshot says who was here
+            record_run_clocks(session, read.staff, read.pupils, today=today,
+                              origin=report.run_id, actor=request.actor or by)  # fmt: skip
             save_directory(
                 session,
                 read.staff,
@@ -294,6 +300,7 @@ class Engine:
                 usernames={key: a.username for key, a in desired.accounts.items()},
                 at=datetime.now(UTC),
             )
+            purge_directory(session, self.config.retention.store, on=today, actor=by)
             for plan in plans:
                 journal_plan(session, report.run_id, plan.target, plan.operations)
             if request.approve:
