@@ -1,0 +1,1 @@
+"""Google Workspace for Education as a target (docs/google.md)."""

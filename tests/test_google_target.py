@@ -1,0 +1,42 @@
+"""The Google Workspace target against the Google emulator: the conformance suite (with lost
+answers), and every request and answer valid against Google's discovery documents."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from connectors.emulators.google import GoogleEmulator, GoogleEmulatorSettings
+from connectors.google.client import GoogleClient, GoogleSettings
+from connectors.google.target import GoogleTarget
+from provisioner.targets import Target
+from tests.conformance import TargetConformance
+
+
+def google_client(emulator: GoogleEmulator, *, dry_run: bool = False) -> GoogleClient:
+    settings = GoogleSettings(
+        emulator.service_account_info(), emulator.settings.admin, root_url=emulator.root_url,
+        max_wait=60,
+    )  # fmt: skip
+    return GoogleClient(settings, dry_run=dry_run)
+
+
+def google(emulator: GoogleEmulator, *, dry_run: bool = False) -> GoogleTarget:
+    return GoogleTarget(
+        "google", google_client(emulator, dry_run=dry_run), domain="example.nl",
+        pupil_domain="leerling.example.nl", location_names={"07XY00": "OBS Proef"},
+    )  # fmt: skip
+
+
+class TestGoogleTarget(TargetConformance):
+    @pytest.fixture(autouse=True)
+    def emulator(self) -> Iterator[GoogleEmulator]:
+        with GoogleEmulator(GoogleEmulatorSettings(window_scale=0.01)) as emulator:
+            self._emulator = emulator
+            yield emulator
+        assert emulator.violations == []
+
+    def make_target(self, path: Path, dry_run: bool) -> Target:
+        return google(self._emulator, dry_run=dry_run)
