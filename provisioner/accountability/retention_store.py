@@ -28,6 +28,7 @@ from provisioner.store.tables_retention import RetentionEvent, RetentionHold, Re
 from provisioner.tasks import ManualTask, open_task
 
 __all__ = [
+    "ACTION_WORDS",
     "EVENT_WORDS",
     "HOLD_SCOPES",
     "DueEntry",
@@ -42,6 +43,8 @@ __all__ = [
 ]
 
 HOLD_SCOPES = ("person", "category", "location")
+#: A line's action in words.
+ACTION_WORDS = {"destroy": N_("destroy"), "review": N_("review"), "held": N_("held")}
 #: What started a clock, in words (task instructions, the list).
 EVENT_WORDS = {
     "pupil_deregistered": N_("deregistration"),
@@ -177,17 +180,22 @@ def open_due_tasks(
     return opened
 
 
-def open_tasks_under(session: Session, hold: RetentionHold, config: RetentionConfig,
-                     *, on: date, locations: tuple[str, ...]) -> list[int]:  # fmt: skip
+def open_tasks_under(session: Session, hold: RetentionHold) -> list[int]:
     """The open retention tasks whose line the hold covers (to cancel: held data is never
     destroyed)."""
-    covered = Hold(hold.id, hold.scope, hold.value, hold.reason)
-    return [
-        entry.task_id
-        for entry in due_entries(session, config, on=on, locations=locations)
-        if entry.task_id is not None and entry.task_status == "open"
-        and covered.covers(entry.line)
-    ]  # fmt: skip
+    query = (
+        select(ManualTaskRow.id)
+        .join(RetentionTask, RetentionTask.task_id == ManualTaskRow.id)
+        .where(ManualTaskRow.status == "open")
+        .order_by(ManualTaskRow.id)
+    )
+    if hold.scope == "person":
+        query = query.where(ManualTaskRow.person_key == hold.value)
+    elif hold.scope == "category":
+        query = query.where(RetentionTask.category == hold.value)
+    else:
+        query = query.where(ManualTaskRow.location == hold.value)
+    return list(session.execute(query).scalars())
 
 
 def add_hold(session: Session, *, scope: str, value: str, reason: str, actor: str) -> RetentionHold:

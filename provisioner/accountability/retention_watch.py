@@ -112,13 +112,14 @@ def record_run_clocks(
 def _consent_clocks(
     session: Session, *, origin: str, actor: str, read: dict[str, str] | None = None
 ) -> int:
-    known = set(
-        session.execute(
+    known = {
+        (person, subject)
+        for person, subject in session.execute(
             select(RetentionEvent.person_key, RetentionEvent.subject).where(
                 RetentionEvent.event == ClockEvent.CONSENT_WITHDRAWN.value
             )
-        ).tuples()
-    )
+        )
+    }
     where = {
         key: location
         for key, location in session.execute(

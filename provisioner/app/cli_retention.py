@@ -23,6 +23,7 @@ from provisioner.accountability.retention_events import record_event
 from provisioner.accountability.retention_purge import purge_store
 from provisioner.accountability.retention_rules import ClockEvent
 from provisioner.accountability.retention_store import (
+    ACTION_WORDS,
     EVENT_WORDS,
     DueEntry,
     due_entries,
@@ -55,7 +56,6 @@ retention_app.command("rules")(rules)
 OnOption = Annotated[
     str | None, typer.Option("--on", help="The day (YYYY-MM-DD); default today (Amsterdam).")
 ]
-ACTION_WORDS = {"destroy": N_("destroy"), "review": N_("review"), "held": N_("held")}
 STATUS_WORDS = {"open": N_("open"), "done": N_("done"), "cancelled": N_("cancelled")}
 #: Clocks recorded by hand; the others come from runs and registers.
 BY_HAND = (ClockEvent.COMPLAINT_CLOSED, ClockEvent.INTERNSHIP_ENDED,
@@ -212,7 +212,7 @@ def done(
             row = session.get(ManualTaskRow, task_id)
             kind = row.kind if row is not None else None
         if kind is None or not kind.startswith("retention_"):
-            raise Unusable("there is no retention task {id}", id=task_id)
+            raise Unusable(N_("there is no retention task {id}"), id=task_id)
         try:
             task = ManualTasks(sessions).complete(task_id, actor=actor(), note=note)
         except TaskError as exc:
@@ -244,16 +244,16 @@ def event(
     """Record an event the product cannot see, which starts retention clocks (audited)."""
     with clean_failures(as_json):
         if name not in {e.value for e in BY_HAND}:
-            raise Unusable("'{name}' cannot be recorded by hand: use one of {known}", name=name,
+            raise Unusable(N_("'{name}' cannot be recorded by hand: use one of {known}"), name=name,
                            known=", ".join(e.value for e in BY_HAND))  # fmt: skip
         if not person.startswith(("pupil:", "staff:")) or len(person) < 7:
-            raise Unusable("--person '{person}' must be pupil:<id> or staff:<number>",
+            raise Unusable(N_("--person '{person}' must be pupil:<id> or staff:<number>"),
                            person=person)  # fmt: skip
         day = _day(on)
         board, sessions = open_board(config)
         where = location.upper() if location else None
         if where is not None and where not in locations_of(board):
-            raise Unusable("{location} is not a configured location", location=where)
+            raise Unusable(N_("{location} is not a configured location"), location=where)
         with sessions() as session:
             known = session.get(DirectoryPerson, person)
             where = where or (known.location if known is not None else None)

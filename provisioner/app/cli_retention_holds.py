@@ -11,6 +11,7 @@ import typer
 from rich.markup import escape
 
 from provisioner.accountability.retention_store import (
+    ACTION_WORDS,
     HoldError,
     add_hold,
     holds,
@@ -20,7 +21,7 @@ from provisioner.accountability.retention_store import (
 from provisioner.app.cli_common import DEFAULT_CONFIG, ConfigOption, JsonOption, open_board, out
 from provisioner.app.cli_failures import Unusable, clean_failures
 from provisioner.config import Config
-from provisioner.i18n import cli_language, tr
+from provisioner.i18n import N_, cli_language, tr
 from provisioner.store.tables_retention import RetentionHold
 from provisioner.tasks import ManualTasks, TaskError
 
@@ -51,14 +52,14 @@ def _scope(person: str | None, category: str | None, location: str | None,
     given = [(s, v) for s, v in (("person", person), ("category", category),
                                  ("location", location)) if v]  # fmt: skip
     if len(given) != 1:
-        raise Unusable("give exactly one of --person, --category and --location")
+        raise Unusable(N_("give exactly one of --person, --category and --location"))
     scope, value = given[0]
     if scope == "category" and value not in {r.category for r in board.retention.table()}:
-        raise Unusable("'{value}' is no retention category of this board", value=value)
+        raise Unusable(N_("'{value}' is no retention category of this board"), value=value)
     if scope == "location":
         value = value.upper()
         if value not in locations_of(board):
-            raise Unusable("{location} is not a configured location", location=value)
+            raise Unusable(N_("{location} is not a configured location"), location=value)
     return scope, value
 
 
@@ -75,7 +76,7 @@ def hold_add(
     and its open retention tasks are cancelled."""
     with clean_failures(as_json):
         if not reason.strip():
-            raise Unusable("--reason must say why the data is kept")
+            raise Unusable(N_("--reason must say why the data is kept"))
         board, sessions = open_board(config)
         scope, value = _scope(person, category, location, board)
         with sessions() as session:
@@ -161,8 +162,9 @@ def rules(config: ConfigOption = DEFAULT_CONFIG, as_json: JsonOption = False) ->
         return
     language = cli_language()
     for r in table:
+        action = tr(language, ACTION_WORDS[r.action])
         out.print(f"[bold]{r.category}[/bold]  {escape(tr(language, r.what))}", highlight=False)
         out.print("  " + tr(language, "{period} after {start}: {action} in {system} ({owner}); "
-                            "{basis}", period=r.period.text(), start=r.start,
-                            action=r.action, system=escape(r.system), owner=r.owner,
-                            basis=escape(r.basis)), highlight=False)  # fmt: skip
+                            "{basis}", period=r.period.text(), start=r.start, action=action,
+                            system=escape(r.system), owner=r.owner, basis=escape(r.basis)),
+                  highlight=False)  # fmt: skip
