@@ -128,8 +128,10 @@ def list_requests(
     table = Table(title=tr(language, "Requests of the people concerned ({n})", n=len(items)))
     columns = (N_("number"), N_("person"), N_("kind"), N_("received"), N_("by"),
                N_("deadline"), N_("status"))  # fmt: skip
-    for column in columns:
-        table.add_column(tr(language, column))
+    for column in columns:  # the number whole; the rest wraps rather than being cut
+        whole = column == "number"
+        table.add_column(tr(language, column), no_wrap=whole, min_width=12 if whole else None,
+                         overflow="fold")  # fmt: skip
     overdue = tr(language, "overdue")
     for i in items:
         status = f"[red]{overdue}[/red]" if i.overdue(today) else i.status
