@@ -16,12 +16,14 @@ $(STAMP): pyproject.toml
 
 ## A full sync of the generated demo board, on the embedded SQLite store.
 demo: $(STAMP)
+	sh scripts/ensure-pdf.sh
 	$(BIN)/provisioner demo
 
 ## The whole test suite (PostgreSQL at 127.0.0.1:5432 is started if it is down).
 test: $(STAMP)
 	sh scripts/ensure-postgres.sh
 	sh scripts/ensure-samba.sh
+	sh scripts/ensure-pdf.sh
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)
