@@ -58,7 +58,7 @@ class Retention:
     """One sentence about how long the data is kept: a rule and the numbers it names."""
 
     rule: RetentionRule
-    values: Mapping[str, int] = field(default_factory=dict)
+    values: Mapping[str, int | str] = field(default_factory=dict)  # str: a period, "1y"
 
 
 @dataclass(frozen=True)
@@ -165,13 +165,25 @@ def _system_rules(system: ConnectedSystem) -> tuple[RetentionRule, ...]:
 
 
 def _retention(config: Config, rule: RetentionRule) -> Retention:
+    """``rule`` with its numbers: the grace days of ``[lifecycle]``, the periods of the
+    product's own data of ``[retention.store]``."""
+    store = config.retention.store
+    values: dict[str, int | str] = {}
     if rule is RetentionRule.ACCOUNT_GRACE:
         lifecycle = config.lifecycle
-        days = {"staff_days": lifecycle.grace_days, "pupil_days": lifecycle.pupil_grace_days}
-        return Retention(rule, days)
-    if rule is RetentionRule.CONVERSATION:
-        return Retention(rule, {"minutes": config.bot.conversation_minutes})
-    return Retention(rule)
+        values = {"staff_days": lifecycle.grace_days, "pupil_days": lifecycle.pupil_grace_days}
+    elif rule is RetentionRule.CONVERSATION:
+        values = {
+            "minutes": config.bot.conversation_minutes,
+            "chat_conversations": store.period("chat_conversations").text(),
+        }
+    elif rule in (
+        RetentionRule.DIRECTORY_GONE,
+        RetentionRule.JOURNAL,
+        RetentionRule.CONSENT_HISTORY,
+    ):
+        values = {rule.value: store.period(rule.value).text()}
+    return Retention(rule, values)
 
 
 def _status(agreement: ProcessorAgreement | None, *, needed: bool) -> AgreementStatus:

@@ -130,9 +130,12 @@ RETENTION: dict[RetentionRule, str] = {
         "A leaver's account is disabled when the employment or enrolment ends and deleted "
         "{staff_days} days later (pupils: {pupil_days} days)."
     ),
-    RetentionRule.DIRECTORY_REPLACED: N_(
-        "The directory of who is who (for the chat bot) is replaced by every run: someone "
-        "no longer in HR or the SIS is no longer in it."
+    RetentionRule.DIRECTORY_GONE: N_(
+        "Someone who has left or is deregistered stays in the directory of who is who (for "
+        "the chat bot) for {directory_gone} after the day they went."
+    ),
+    RetentionRule.JOURNAL: N_(
+        "The journal and outcomes of a finished run are kept for {journal}; the run's record stays."
     ),
     RetentionRule.SOURCE_UNCHANGED: N_(
         "The product reads and never changes this system; how long the system keeps the "
@@ -143,16 +146,27 @@ RETENTION: dict[RetentionRule, str] = {
         "keeps it as the school's administration."
     ),
     RetentionRule.CONVERSATION: N_(
-        "An unanswered conversation is forgotten after {minutes} minutes; what a request "
-        "changed stays in the audit trail."
+        "An unanswered conversation is forgotten after {minutes} minutes and removed "
+        "{chat_conversations} after that; what a request changed stays in the audit trail."
     ),
     RetentionRule.CONSENT_HISTORY: N_(
         "Every consent answer is kept as history, so the school can show which consent "
-        "applied when; how long after the pupil leaves follows the board's retention table."
+        "applied when; those of a deregistered pupil are removed {consent_history} after the "
+        "deregistration."
     ),
     RetentionRule.BREACH_DOCUMENTATION: N_(
         "Every breach is documented (AVG art. 33(5)); how long follows the board's retention table."
     ),
-    RetentionRule.AUDIT_APPEND_ONLY: N_("Append-only: events are never changed or removed."),
+    RetentionRule.AUDIT_APPEND_ONLY: N_(
+        "Append-only and never purged: events are never changed or removed."
+    ),
     RetentionRule.NOT_DECLARED: N_("not declared by the connector"),
 }
+
+#: A period of ``[retention.store]`` in words: (one, many) per unit.
+PERIOD_UNITS: tuple[tuple[str, str], ...] = (
+    (N_("{n} year"), N_("{n} years")),
+    (N_("{n} month"), N_("{n} months")),
+    (N_("{n} week"), N_("{n} weeks")),
+    (N_("{n} day"), N_("{n} days")),
+)

@@ -34,15 +34,17 @@ class OwnProcessing(StrEnum):
 
 
 class RetentionRule(StrEnum):
-    """How long the data of one entry is kept, as the product does it (the board's own
-    retention table, ``[retention]``, governs what the product does not decide)."""
+    """How long the data of one entry is kept, as the product does it: the periods of the
+    product's own data come from ``[retention.store]``; the board's retention table
+    (``[retention.rules]``) governs the rest."""
 
     ACCOUNT_GRACE = "account_grace"  # values: staff_days, pupil_days
-    DIRECTORY_REPLACED = "directory_replaced"
+    DIRECTORY_GONE = "directory_gone"  # values: directory_gone (a period, "1y")
+    JOURNAL = "journal"  # values: journal
     SOURCE_UNCHANGED = "source_unchanged"
     SIS_RECORDS_KEPT = "sis_records_kept"
-    CONVERSATION = "conversation"  # values: minutes
-    CONSENT_HISTORY = "consent_history"
+    CONVERSATION = "conversation"  # values: minutes, chat_conversations
+    CONSENT_HISTORY = "consent_history"  # values: consent_history
     BREACH_DOCUMENTATION = "breach_documentation"
     AUDIT_APPEND_ONLY = "audit_append_only"
     NOT_DECLARED = "not_declared"
@@ -115,7 +117,11 @@ OWN_FACTS: dict[OwnProcessing, ProcessingFacts] = {
 
 #: The retention of each own processing (values are filled in from the configuration).
 OWN_RETENTION: dict[OwnProcessing, tuple[RetentionRule, ...]] = {
-    OwnProcessing.ACCOUNTS: (RetentionRule.ACCOUNT_GRACE, RetentionRule.DIRECTORY_REPLACED),
+    OwnProcessing.ACCOUNTS: (
+        RetentionRule.ACCOUNT_GRACE,
+        RetentionRule.DIRECTORY_GONE,
+        RetentionRule.JOURNAL,
+    ),
     OwnProcessing.CHAT: (RetentionRule.CONVERSATION,),
     OwnProcessing.CONSENTS: (RetentionRule.CONSENT_HISTORY,),
     OwnProcessing.BREACHES: (RetentionRule.BREACH_DOCUMENTATION,),

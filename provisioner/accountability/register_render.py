@@ -12,7 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from provisioner.accountability import register_labels as labels
-from provisioner.accountability.register import Register, RegisterEntry
+from provisioner.accountability.register import Register, RegisterEntry, Retention
+from provisioner.accountability.retention_rules import Period
 from provisioner.i18n import N_, Language, format_day, tr
 
 TEMPLATES = Path(__file__).with_name("templates")
@@ -162,7 +163,7 @@ def _view(entry: RegisterEntry, language: Language) -> EntryView:
         people=words(labels.PEOPLE, facts.people) if facts else not_declared,
         recipients=words(labels.RECIPIENT, facts.recipients) if facts else not_declared,
         measures=words(labels.MEASURE, facts.measures) if facts else not_declared,
-        retention=[tr(language, labels.RETENTION[r.rule], **r.values) for r in entry.retention],
+        retention=[_retention_words(r, language) for r in entry.retention],
         agreement_state=status.value if status else None,
         agreement=tr(language, labels.AGREEMENT[status]) if status else None,
         processor=agreed(agreement.processor if agreement else None),
@@ -171,6 +172,30 @@ def _view(entry: RegisterEntry, language: Language) -> EntryView:
         dpia_on=day(agreement.dpia_on if agreement else None),
         outside_eea=agreed(agreement.outside_eea if agreement else None),
     )
+
+
+def _retention_words(retention: Retention, language: Language) -> str:
+    values = {
+        key: period_words(value, language) if isinstance(value, str) else value
+        for key, value in retention.values.items()
+    }
+    return tr(language, labels.RETENTION[retention.rule], **values)
+
+
+def period_words(text: str, language: Language) -> str:
+    """``1y6m`` as "1 year and 6 months" (Dutch: "1 jaar en 6 maanden")."""
+    period = Period.parse(text)
+    counts = (period.years, period.months, period.weeks, period.days)
+    parts = [
+        tr(language, one if n == 1 else many, n=n)
+        for n, (one, many) in zip(counts, labels.PERIOD_UNITS, strict=True)
+        if n
+    ]
+    if not parts:
+        return tr(language, "{n} days", n=0)
+    if len(parts) == 1:
+        return parts[0]
+    return tr(language, "{first} and {last}", first=", ".join(parts[:-1]), last=parts[-1])
 
 
 def register_html(register: Register, language: Language, made_on: date) -> str:

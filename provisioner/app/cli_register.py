@@ -135,8 +135,10 @@ def _show(the_register: Register, language: Language, made_on: date) -> None:
     out.print(f"{heading('made_on')}: {made_on.isoformat()}", highlight=False)
     for view in entry_views(the_register, language):
         out.print("")
-        mark = "" if view.declared else f" [red]({escape(heading('not_declared'))})[/red]"
-        out.print(f"[bold]{escape(view.title)}[/bold]{mark}", highlight=False)
+        colour = "bold" if view.declared else "bold red"
+        out.print(f"[{colour}]{escape(view.title)}[/{colour}]", highlight=False)
+        if not view.declared:
+            out.print(f"  [red]{escape(heading('undeclared_note'))}[/red]", highlight=False)
         out.print(f"  {escape(view.kind)}", highlight=False)
         for key, values in (
             ("purposes", view.purposes),

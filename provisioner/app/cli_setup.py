@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 
 import typer
+from rich.markup import escape
 from sqlalchemy import func, select
 
 from provisioner.app.cli_common import DEFAULT_CONFIG, ConfigOption, out
@@ -21,19 +22,29 @@ db_app = typer.Typer(help="The state store.")
 @config_app.command("check")
 def config_check(config: ConfigOption = DEFAULT_CONFIG) -> None:
     """Explain every problem in the configuration and its input files."""
-    from provisioner.app.config_check import check
+    from provisioner.app.config_check import check, warnings
 
     problems = check(config)
     language = cli_language()
+    cautions = warnings(config, language)  # shown, never a failure
     if not problems:
         fine = tr(language, "{config} is fine.", config=config)
         out.print(f"[green]{fine}[/green]")
+        _warn(cautions, language)
         return
     found = tr(language, "{n} problem(s) in {config}:", n=len(problems), config=config)
     out.print(f"[red]{found}[/red]")
     for problem in problems:
         out.print(f"  - {problem}")
+    _warn(cautions, language)
     raise typer.Exit(3)
+
+
+def _warn(cautions: list[str], language: str) -> None:
+    if cautions:
+        out.print(f"[yellow]{tr(language, '{n} warning(s):', n=len(cautions))}[/yellow]")
+    for caution in cautions:
+        out.print(f"  - {escape(caution)}", highlight=False)
 
 
 @db_app.command("upgrade")

@@ -19,6 +19,7 @@ from provisioner.app.config import load_config
 from provisioner.config import Config, SlackConfig
 from provisioner.domain.models import Role
 from provisioner.errors import ConfigError, ConnectorError
+from provisioner.i18n import Language
 
 
 def check(path: Path) -> list[str]:
@@ -77,6 +78,20 @@ def check(path: Path) -> list[str]:
                 f"sources.{source.name}: ... and {len(batch.problems) - 50} more records"
             )
     return problems
+
+
+def warnings(path: Path, language: Language) -> list[str]:
+    """What the board should arrange but that does not stop a run, in ``language``: a
+    connected system without a processor agreement or without its signing day (AVG art. 28,
+    seed 002 §4), an agreement that names no connected system. None when the file cannot be
+    loaded (:func:`check` says why)."""
+    try:
+        config = load_config(path)
+    except ConfigError:
+        return []
+    from provisioner.app.cli_register import agreement_warnings
+
+    return agreement_warnings(config, language)
 
 
 def _consent_problems(config: Config) -> list[str]:

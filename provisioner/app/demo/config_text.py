@@ -39,6 +39,21 @@ path = "consents.csv"
 [consent]
 default_mechanism = "opt_in"  # the demo's form: parents tick "yes" themselves, nothing pre-ticked
 
+# The processor agreements (verwerkersovereenkomsten) for the register of processing
+# activities. The consent export's is left out, so `provisioner config check` warns about it.
+[processing.agreements.hr]
+processor = "AFAS Software B.V."
+signed_on = 2025-08-14
+bijsluiter = "AFAS Profit privacybijsluiter 2025"
+dpia_on = 2025-06-02
+outside_eea = "none"
+
+[processing.agreements.sis]
+processor = "Topicus.Education B.V."
+signed_on = 2025-08-14
+bijsluiter = "ParnasSys privacybijsluiter v4.1"
+outside_eea = "none"
+
 [[targets]]
 type = "reference"
 name = "directory"
@@ -64,6 +79,13 @@ intern = "Stagiair"
 """
 
 M365_TARGET = f"""
+[processing.agreements.m365]
+processor = "Microsoft Ireland Operations Ltd."
+signed_on = 2025-09-01
+bijsluiter = "Microsoft 365 Education privacybijsluiter (SIVON)"
+dpia_on = 2025-05-20
+outside_eea = "United States (sub-processors, under the EU Data Boundary)"
+
 [[targets]]
 type = "m365"
 name = "m365"
