@@ -69,9 +69,18 @@ class Groups:
         self.created: dict[str, float] = {}  # user id -> when this process created it
         self.pupils: dict[str, str] = {}  # pupil user id -> current unit
         self.descriptions: dict[str, str] = {}  # group id -> description
+        self.addresses: dict[str, str] = {}  # group id -> e-mail address
 
     def address(self, key: str) -> str:
         return f"{group_local(key)}@{self.domain}"
+
+    def address_of(self, group_id: str) -> str:
+        """A managed group's address by its id (asked of Google when not read this run)."""
+        known = self.addresses.get(group_id)
+        if known is None:
+            group = self.client.call("directory", lambda s: s.groups().get(groupKey=group_id))
+            known = self.addresses[group_id] = str(group["email"]).lower()
+        return known
 
     def read(self) -> list[RemoteGroup]:
         managed = []
@@ -96,6 +105,7 @@ class Groups:
                 raise page
             members = self._members(str(group["id"]), page)
             self.descriptions[str(group["id"])] = str(group.get("description") or "")
+            self.addresses[str(group["id"])] = str(group["email"]).lower()
             groups.append(RemoteGroup(str(group["id"]), key, str(group.get("name") or ""),
                                       str(group.get("description") or ""), members))  # fmt: skip
         return groups
@@ -134,6 +144,7 @@ class Groups:
         if not isinstance(created, dict) or "id" not in created:
             raise RejectedError("Google created the group but returned no id")
         self.descriptions[str(created["id"])] = spec.description
+        self.addresses[str(created["id"])] = body["email"]
         return str(created["id"])
 
     def add(self, group_id: str, member_ids: Sequence[str]) -> None:

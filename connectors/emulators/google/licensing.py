@@ -43,6 +43,14 @@ class Licensing:
         self.assigned[key] = entry = self._entry(product, sku, user)
         return entry
 
+    def get(self, product: str, sku: str, user_key: str) -> dict[str, str]:
+        self._check(product, sku)
+        user = self.directory.user(user_key)
+        entry = self.assigned.get(f"{product}/{sku}/{user['id']}")
+        if entry is None:
+            raise GoogleError(404, "notFound", "User does not have a license for specified sku and product")
+        return entry
+
     def delete(self, product: str, sku: str, user_key: str) -> None:
         self._check(product, sku)
         user = self.directory.user(user_key)

@@ -341,9 +341,11 @@ class GoogleEmulator(LoopbackEmulator):
                 return 200, self.licensing.list_for_product(product, query)
             if len(rest) == 3 and rest[0] == "sku" and rest[2] == "user" and method == "POST":
                 return 200, self.licensing.insert(product, rest[1], body)
+            if len(rest) == 4 and rest[0] == "sku" and rest[2] == "user" and method == "GET":
+                return 200, self.licensing.get(product, rest[1], rest[3])
             if len(rest) == 4 and rest[0] == "sku" and rest[2] == "user" and method == "DELETE":
                 self.licensing.delete(product, rest[1], rest[3])
-                return 204, None
+                return 200, {}  # the discovery document answers ``Empty``: {}
         raise GoogleError(404, "notFound", "Not Found")
 
     def _route_drive(
