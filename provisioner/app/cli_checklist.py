@@ -167,10 +167,11 @@ def _show(report: ChecklistReport, files: dict[str, str]) -> None:
         verdict = tr(language, VERDICT_TEXT[line.verdict])
         out.print(f"{line.number:>2}. {escape(verdict)} ({line.paragraph})", highlight=False)
         for part in line.parts:
+            out.print(f"    [bold]{escape(part.title)}[/bold]", highlight=False)
             for figure in part.figures:
-                out.print(f"    {escape(figure)}", highlight=False)
+                out.print(f"      {escape(figure)}", highlight=False)
             for item in part.exceptions:
-                out.print(f"    [red]{escape(item)}[/red]", highlight=False)
+                out.print(f"      [red]{escape(item)}[/red]", highlight=False)
     school = sum(1 for line in report.lines if line.verdict is Verdict.SCHOOL)
     out.print(tr(language, "{count} lines are to be answered by the school.", count=school))
     out.print(

@@ -48,10 +48,13 @@ def demo(
     the built-in Graph emulator, both kept in the same folder. Run it twice: the second run
     plans nothing and writes nothing.
     """
+    from provisioner.app.cli_checklist import write_demo_checklist
+
     with clean_failures(as_json):
         report = _demo(directory, staff, pupils, seed, fresh, hr, sis, sis_staff, as_json)
+        checklist = [str(path) for path in write_demo_checklist(directory)]
     if as_json:
-        print(json.dumps(report.as_json()))
+        print(json.dumps(report.as_json() | {"checklist": checklist}))
     else:
         show_report(report, show_operations=12)
         config_path = directory / "provisioner.toml"
@@ -59,6 +62,8 @@ def demo(
         verify = f"provisioner audit verify -c {config_path}"
         inspect = tr(cli_language(), "Inspect it: {show}   |   {verify}", show=show, verify=verify)
         out.print(f"\n{inspect}")
+        paths = "   |   ".join(checklist)
+        out.print(tr(cli_language(), "Privacy checklist: {paths}", paths=paths))
     raise typer.Exit(report.exit_code())
 
 
