@@ -180,8 +180,8 @@ def test_a_boards_own_period_and_system_are_honoured(tmp_path: Path) -> None:
 
 
 def test_an_unusable_period_is_a_configuration_error(tmp_path: Path) -> None:
-    made = make_board(tmp_path / "b", staff=30, pupils=60,
-                      extra_config='[retention.rules.pupil_file]\nperiod = "twee jaar"\n')  # fmt: skip
+    extra = '[retention.rules.pupil_file]\nperiod = "twee jaar"\n'
+    made = make_board(tmp_path / "b", staff=30, pupils=60, extra_config=extra)
     code, out = cli(made, "retention", "rules", "--json")
     assert code == 3 and "is not a period" in json.loads(out)["error"]
 
@@ -219,8 +219,9 @@ def test_tasks_are_opened_once_per_line_and_their_completion_is_audited(board: B
     assert "002 §10.3" in first.instructions
     task_id = str(opened[0]["id"])
     assert cli_json(board, "retention", "done", task_id, "--note", "vernietigd")["status"] == "done"
-    assert ("task.done", json.dumps({"status": "done", "task": int(task_id)},
-                                    separators=(",", ":"), sort_keys=True)) in _audit_actions(board)  # fmt: skip
+    done = json.dumps({"status": "done", "task": int(task_id)}, separators=(",", ":"),
+                      sort_keys=True)  # fmt: skip
+    assert ("task.done", done) in _audit_actions(board)
     assert cli(board, "retention", "done", task_id)[0] == 3  # already done
     body = cli_json(board, "retention", "due", "--on", on)
     assert opened[0]["category"] not in {

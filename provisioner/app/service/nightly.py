@@ -102,6 +102,7 @@ def run_nightly(
                 report.total,
                 report.failed,
             )
+        _retention(config_path, sessions)
         result = NightlyResult(run_id, status, exit_code)
         if send_report:
             try:
@@ -111,6 +112,25 @@ def run_nightly(
             except Exception:
                 log.exception("the morning report could not be made")
         return result
+
+
+def _retention(config_path: Path, sessions: sessionmaker[Session]) -> None:
+    """After the sync: the registers' retention clocks, the tasks of the lines due today and
+    the purge of the product's own store (docs/accountability.md, "Retention")."""
+    from provisioner.accountability.retention_nightly import nightly_retention
+    from provisioner.execution.reports import today_in_amsterdam
+
+    try:
+        night = nightly_retention(sessions, load_config(config_path), on=today_in_amsterdam())
+    except Exception:
+        log.exception("the retention work of the night could not be done")
+        return
+    log.info(
+        "retention: %d clocks started, %d tasks opened, %d rows purged",
+        night.clocks_started,
+        len(night.tasks_opened),
+        sum(night.purged.values()),
+    )
 
 
 def _run_started_since(sessions: sessionmaker[Session], since: datetime) -> str | None:
