@@ -20,7 +20,6 @@ from connectors.google.target import GoogleTarget
 from provisioner.targets import Target
 from tests.conformance import TargetConformance
 
-
 ALL_SCOPES = (*DIRECTORY_SCOPES, DRIVE_SCOPE, LICENSING_SCOPE)
 
 
@@ -28,17 +27,23 @@ def google_client(
     emulator: GoogleEmulator, *, dry_run: bool = False, scopes: tuple[str, ...] = DIRECTORY_SCOPES
 ) -> GoogleClient:
     settings = GoogleSettings(
-        emulator.service_account_info(), emulator.settings.admin, scopes=scopes,
-        root_url=emulator.root_url, max_wait=60,
-    )  # fmt: skip
+        emulator.service_account_info(),
+        emulator.settings.admin,
+        scopes=scopes,
+        root_url=emulator.root_url,
+        max_wait=60,
+    )
     return GoogleClient(settings, dry_run=dry_run)
 
 
 def google(emulator: GoogleEmulator, *, dry_run: bool = False) -> GoogleTarget:
     return GoogleTarget(
-        "google", google_client(emulator, dry_run=dry_run), domain="example.nl",
-        pupil_domain="leerling.example.nl", location_names={"07XY00": "OBS Proef"},
-    )  # fmt: skip
+        "google",
+        google_client(emulator, dry_run=dry_run),
+        domain="example.nl",
+        pupil_domain="leerling.example.nl",
+        location_names={"07XY00": "OBS Proef"},
+    )
 
 
 class TestGoogleTarget(TargetConformance):
@@ -72,6 +77,11 @@ class TestGoogleWithDrivesAndLicences(TestGoogleTarget):
 
         client = google_client(self._emulator, dry_run=dry_run, scopes=ALL_SCOPES)
         return full_target(
-            "google", client, drives=True, skus=["M365_A3_FACULTY"], domain="example.nl",
-            pupil_domain="leerling.example.nl", location_names={"07XY00": "OBS Proef"},
-        )  # fmt: skip
+            "google",
+            client,
+            drives=True,
+            skus=["M365_A3_FACULTY"],
+            domain="example.nl",
+            pupil_domain="leerling.example.nl",
+            location_names={"07XY00": "OBS Proef"},
+        )

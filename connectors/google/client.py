@@ -24,6 +24,7 @@ What it guarantees:
 from __future__ import annotations
 
 import copy
+import functools
 import json
 import logging
 import threading
@@ -34,15 +35,15 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import google_auth_httplib2  # type: ignore[import-untyped]
-import googleapiclient
+import googleapiclient  # type: ignore[import-untyped]
 import httplib2  # type: ignore[import-untyped]
 from google.auth import exceptions as auth_errors
 from google.oauth2 import service_account
-from googleapiclient.discovery import build_from_document
-from googleapiclient.errors import HttpError
-from googleapiclient.http import BatchHttpRequest, HttpRequest
+from googleapiclient.discovery import build_from_document  # type: ignore[import-untyped]
+from googleapiclient.errors import HttpError  # type: ignore[import-untyped]
+from googleapiclient.http import BatchHttpRequest, HttpRequest  # type: ignore[import-untyped]
 
-from connectors.google.errors import refusal, throttled, transport_failure, translate
+from connectors.google.errors import refusal, throttled, translate, transport_failure
 from connectors.retry import retry_policy
 from provisioner.errors import ConnectorError, DryRunRejected, FatalError, OutcomeUnknown
 
@@ -56,9 +57,14 @@ httplib2.RETRIES = 1
 DOCUMENTS = Path(googleapiclient.__file__).parent / "discovery_cache" / "documents"
 SCOPE = "https://www.googleapis.com/auth/"
 DIRECTORY_SCOPES = tuple(
-    SCOPE + s for s in ("admin.directory.user", "admin.directory.orgunit",
-                        "admin.directory.group", "admin.directory.group.member")
-)  # fmt: skip
+    SCOPE + s
+    for s in (
+        "admin.directory.user",
+        "admin.directory.orgunit",
+        "admin.directory.group",
+        "admin.directory.group.member",
+    )
+)
 DRIVE_SCOPE = SCOPE + "drive"
 LICENSING_SCOPE = SCOPE + "apps.licensing"
 #: api -> (discovery document, batch path); Google's per-API batch endpoints
@@ -99,12 +105,12 @@ class Pacer:
         self.lock = threading.Lock()
 
     def take(self, count: int) -> None:
-        count = min(float(count), self.capacity)
+        needed = min(float(count), self.capacity)
         with self.lock:
             now = time.monotonic()
             self.level = min(self.capacity, self.level + (now - self.last) * self.rate)
             self.last = now
-            self.level -= count
+            self.level -= needed
             wait = -self.level / self.rate if self.level < 0 else 0.0
         if wait > 0:
             self.sleep(wait)
@@ -124,11 +130,13 @@ class GoogleClient:
         self.dry_run = dry_run
         self._sleep = sleep
         try:
-            self._credentials = service_account.Credentials.from_service_account_info(
+            self._credentials = service_account.Credentials.from_service_account_info(  # type: ignore[no-untyped-call]
                 dict(settings.key_info), scopes=list(settings.scopes), subject=settings.subject
             )
         except (ValueError, KeyError) as exc:
-            raise FatalError(f"the service account key cannot be used ({type(exc).__name__})") from None
+            raise FatalError(
+                f"the service account key cannot be used ({type(exc).__name__})"
+            ) from None
         self._documents: dict[str, dict[str, Any]] = {}
         for api, (name, _) in APIS.items():
             document = json.loads((DOCUMENTS / f"{name}.json").read_text(encoding="utf-8"))
@@ -146,6 +154,7 @@ class GoogleClient:
 
     def call(self, api: str, make: Make, *, idempotent: bool = False) -> Any:
         """One request (``make(service)`` builds it) under the retry policy; its JSON answer."""
+
         def attempt() -> Any:
             request = make(self._service(api))
             write = self._check(request)
@@ -154,23 +163,28 @@ class GoogleClient:
             try:
                 return request.execute(num_retries=0)
             except HttpError as exc:
-                error = translate(exc.status_code, exc.content, request.methodId,
-                                  write=write and not idempotent)  # fmt: skip
+                error = translate(
+                    exc.status_code, exc.content, request.methodId, write=write and not idempotent
+                )
                 self._note(error)
                 raise error from None
             except auth_errors.GoogleAuthError as exc:
                 raise refusal(exc) from None
             except (httplib2.HttpLib2Error, OSError, ValueError) as exc:
-                raise transport_failure(exc, request.methodId, write=write and not idempotent) from None
+                raise transport_failure(
+                    exc, request.methodId, write=write and not idempotent
+                ) from None
 
         return self._policy()(attempt)
 
-    def pages(self, api: str, make: Callable[[Any, str | None], HttpRequest]) -> Iterator[dict[str, Any]]:
+    def pages(
+        self, api: str, make: Callable[[Any, str | None], HttpRequest]
+    ) -> Iterator[dict[str, Any]]:
         """Every page of a list call, following ``nextPageToken``; a repeated token is fatal."""
         seen: set[str] = set()
         token: str | None = None
         while True:
-            page = self.call(api, lambda service: make(service, token))
+            page = self.call(api, functools.partial(_page, make, token))
             yield page
             token = page.get("nextPageToken")
             if not token:
@@ -192,7 +206,7 @@ class GoogleClient:
             chunk = list(range(start, min(start + size, len(makers))))
             state = _Round(chunk)
             try:
-                self._policy()(lambda: self._send_round(api, makers, state))
+                self._policy()(functools.partial(self._send_round, api, makers, state))
             except ConnectorError as exc:
                 for n in state.pending:
                     state.done[n] = exc
@@ -242,8 +256,12 @@ class GoogleClient:
             if failure is None:
                 state.done[n] = response
                 continue
-            error = translate(failure.status_code, failure.content, request.methodId,
-                              write=request.method != "GET")  # fmt: skip
+            error = translate(
+                failure.status_code,
+                failure.content,
+                request.methodId,
+                write=request.method != "GET",
+            )
             self._note(error)
             if throttled(error) or (failure.status_code in (429, 503)):
                 again.append(n)
@@ -275,7 +293,7 @@ class GoogleClient:
 
     def _check(self, request: HttpRequest) -> bool:
         """Is ``request`` a write? In dry-run mode a write stops here."""
-        write = request.method.upper() != "GET"
+        write = str(request.method).upper() != "GET"
         if write and self.dry_run:
             raise DryRunRejected(f"dry run: {request.methodId} not sent")
         return write
@@ -293,6 +311,29 @@ class GoogleClient:
     def close(self) -> None:
         for http in getattr(self._local, "https", {}).values():
             http.http.close()
+
+
+def op(resource: str, method: str, **params: Any) -> Make:
+    """What builds one request: ``op("users", "get", userKey=...)`` is
+    ``service.users().get(userKey=...)``."""
+
+    def make(service: Any) -> HttpRequest:
+        return getattr(getattr(service, resource)(), method)(**params)
+
+    return make
+
+
+def pages_of(resource: str, method: str, **params: Any) -> Callable[[Any, str | None], HttpRequest]:
+    """What builds each page's request of a list call, for :meth:`GoogleClient.pages`."""
+
+    def make(service: Any, token: str | None) -> HttpRequest:
+        return getattr(getattr(service, resource)(), method)(**params, pageToken=token)
+
+    return make
+
+
+def _page(make: Callable[[Any, str | None], HttpRequest], token: str | None, service: Any) -> Any:
+    return make(service, token)
 
 
 @dataclass

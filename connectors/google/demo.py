@@ -21,9 +21,11 @@ def start_google_emulator(
 
     domains = tuple(dict.fromkeys(d for d in (board.domain, board.pupil_domain) if d))
     settings = GoogleEmulatorSettings(
-        domains=domains, admin=subject, latency_ms=config.latency_ms,
+        domains=domains,
+        admin=subject,
+        latency_ms=config.latency_ms,
         skus={"101031": ("1010310008", "1010310009", "1010310010", "1010310003")},
-    )  # fmt: skip
+    )
     emulator = GoogleEmulator(settings, state_file=config.state_file).start()
     stack.callback(emulator.stop)
     return emulator.root_url, json.dumps(emulator.service_account_info()), subject

@@ -10,11 +10,13 @@ implements the whole hierarchy. A permission on a folder that is not the drive's
 
 from __future__ import annotations
 
+import contextlib
 import re
 import uuid
 from collections.abc import Sequence
 from typing import Any
 
+from connectors.google.client import op
 from connectors.google.licences import GoogleLicensedTarget
 from connectors.google.target import GoogleTarget
 from provisioner.errors import NotFoundError, RejectedError
@@ -33,9 +35,10 @@ class GoogleDriveTarget(GoogleTarget):
         body = {"name": f"{display_name[:80]} ({brin})"}
         request_id = str(uuid.uuid4())  # the same on every retry: Google makes it once
         created = self.client.call(
-            "drive", lambda s: s.drives().create(requestId=request_id, body=body),
+            "drive",
+            lambda s: s.drives().create(requestId=request_id, body=body),
             idempotent=True,
-        )  # fmt: skip
+        )
         if not isinstance(created, dict) or "id" not in created:
             raise RejectedError("Google created the shared drive but returned no id")
         return str(created["id"])
@@ -60,19 +63,23 @@ class GoogleDriveTarget(GoogleTarget):
         body = {"type": "group", "role": "writer", "emailAddress": address}
         self.client.call(
             "drive",
-            lambda s: s.permissions().create(fileId=library_id, body=body, supportsAllDrives=True,
-                                             sendNotificationEmail=False),
-        )  # fmt: skip
+            lambda s: s.permissions().create(
+                fileId=library_id, body=body, supportsAllDrives=True, sendNotificationEmail=False
+            ),
+        )
 
     def revoke_library(self, library_id: str, grant_id: str) -> None:
-        try:
+        with contextlib.suppress(NotFoundError):  # gone already
             self.client.call(
                 "drive",
-                lambda s: s.permissions().delete(fileId=library_id, permissionId=grant_id,
-                                                 supportsAllDrives=True),
-            )  # fmt: skip
-        except NotFoundError:
-            pass  # gone already
+                op(
+                    "permissions",
+                    "delete",
+                    fileId=library_id,
+                    permissionId=grant_id,
+                    supportsAllDrives=True,
+                ),
+            )
 
     def _read_libraries(
         self, groups: Sequence[RemoteGroup]
@@ -81,9 +88,10 @@ class GoogleDriveTarget(GoogleTarget):
         sites: list[RemoteSite] = []
         for page in self.client.pages(
             "drive",
-            lambda s, token: s.drives().list(pageSize=100, useDomainAdminAccess=True,
-                                             pageToken=token),
-        ):  # fmt: skip
+            lambda s, token: s.drives().list(
+                pageSize=100, useDomainAdminAccess=True, pageToken=token
+            ),
+        ):
             for drive in page.get("drives") or []:
                 match = SITE_NAME.search(str(drive.get("name") or ""))
                 if match:
@@ -94,12 +102,16 @@ class GoogleDriveTarget(GoogleTarget):
         listings = self.client.batch(
             "drive",
             [
-                (lambda s, fid=folder["id"]: s.permissions().list(
-                    fileId=fid, supportsAllDrives=True,
-                    fields="permissions(id,type,emailAddress,role,permissionDetails)"))
+                op(
+                    "permissions",
+                    "list",
+                    fileId=folder["id"],
+                    supportsAllDrives=True,
+                    fields="permissions(id,type,emailAddress,role,permissionDetails)",
+                )
                 for folder, _ in folders
             ],
-        )  # fmt: skip
+        )
         libraries = []
         for (folder, site_key), listing in zip(folders, listings, strict=True):
             if isinstance(listing, Exception):
@@ -121,12 +133,19 @@ class GoogleDriveTarget(GoogleTarget):
         for page in self.client.pages(
             "drive",
             lambda s, token: s.files().list(
-                corpora="drive", driveId=drive_id, includeItemsFromAllDrives=True,
-                supportsAllDrives=True, q=query, pageSize=1000, pageToken=token,
-                fields="nextPageToken,files(id,name,appProperties)"),
-        ):  # fmt: skip
-            found += [f for f in page.get("files") or []
-                      if KEY_PROPERTY in (f.get("appProperties") or {})]  # fmt: skip
+                corpora="drive",
+                driveId=drive_id,
+                includeItemsFromAllDrives=True,
+                supportsAllDrives=True,
+                q=query,
+                pageSize=1000,
+                pageToken=token,
+                fields="nextPageToken,files(id,name,appProperties)",
+            ),
+        ):
+            found += [
+                f for f in page.get("files") or [] if KEY_PROPERTY in (f.get("appProperties") or {})
+            ]
         return found
 
 

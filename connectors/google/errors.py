@@ -41,7 +41,9 @@ def reason_and_message(content: bytes | str | None) -> tuple[str, str]:
     return "-", ""
 
 
-def translate(status: int, content: bytes | str | None, where: str, *, write: bool) -> ConnectorError:
+def translate(
+    status: int, content: bytes | str | None, where: str, *, write: bool
+) -> ConnectorError:
     """The typed error of one Google error answer to ``where`` (the method's id)."""
     reason, message = reason_and_message(content)
     text = f"{where}: Google {status} {reason}: {ADDRESS.sub('<address>', message)[:300]}"

@@ -11,7 +11,7 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-from connectors.google.client import GoogleClient
+from connectors.google.client import GoogleClient, op
 from connectors.google.orgunits import OrgUnits
 from provisioner.errors import AlreadyExistsError, NotFoundError, RejectedError, TransientError
 from provisioner.targets import GroupSpec, RemoteGroup
@@ -86,7 +86,9 @@ class Groups:
         managed = []
         for page in self.client.pages(
             "directory",
-            lambda s, token: s.groups().list(customer=self.customer, maxResults=200, pageToken=token),
+            lambda s, token: s.groups().list(
+                customer=self.customer, maxResults=200, pageToken=token
+            ),
         ):
             for group in page.get("groups") or []:
                 key = group_key(str(group.get("email", "")))
@@ -94,10 +96,7 @@ class Groups:
                     managed.append((key, group))
         first = self.client.batch(
             "directory",
-            [
-                (lambda s, gid=group["id"]: s.members().list(groupKey=gid, maxResults=200))
-                for _, group in managed
-            ],
+            [op("members", "list", groupKey=group["id"], maxResults=200) for _, group in managed],
         )
         groups = []
         for (key, group), page in zip(managed, first, strict=True):
@@ -106,8 +105,15 @@ class Groups:
             members = self._members(str(group["id"]), page)
             self.descriptions[str(group["id"])] = str(group.get("description") or "")
             self.addresses[str(group["id"])] = str(group["email"]).lower()
-            groups.append(RemoteGroup(str(group["id"]), key, str(group.get("name") or ""),
-                                      str(group.get("description") or ""), members))  # fmt: skip
+            groups.append(
+                RemoteGroup(
+                    str(group["id"]),
+                    key,
+                    str(group.get("name") or ""),
+                    str(group.get("description") or ""),
+                    members,
+                )
+            )
         return groups
 
     def _members(self, group_id: str, page: dict[str, Any]) -> frozenset[str]:
@@ -116,15 +122,20 @@ class Groups:
         if token:
             for more in self.client.pages(
                 "directory",
-                lambda s, t: s.members().list(groupKey=group_id, maxResults=200,
-                                              pageToken=t or token),
-            ):  # fmt: skip
-                members |= {str(m["id"]) for m in more.get("members") or [] if m.get("type") == "USER"}
+                lambda s, t: s.members().list(
+                    groupKey=group_id, maxResults=200, pageToken=t or token
+                ),
+            ):
+                members |= {
+                    str(m["id"]) for m in more.get("members") or [] if m.get("type") == "USER"
+                }
         return frozenset(members)
 
     def find(self, key: str) -> list[RemoteGroup]:
         try:
-            group = self.client.call("directory", lambda s: s.groups().get(groupKey=self.address(key)))
+            group = self.client.call(
+                "directory", lambda s: s.groups().get(groupKey=self.address(key))
+            )
         except NotFoundError:
             return []
         members: set[str] = set()
@@ -134,12 +145,22 @@ class Groups:
         ):
             members |= {str(m["id"]) for m in page.get("members") or [] if m.get("type") == "USER"}
         self.descriptions[str(group["id"])] = str(group.get("description") or "")
-        return [RemoteGroup(str(group["id"]), key, str(group.get("name") or ""),
-                            str(group.get("description") or ""), frozenset(members))]  # fmt: skip
+        return [
+            RemoteGroup(
+                str(group["id"]),
+                key,
+                str(group.get("name") or ""),
+                str(group.get("description") or ""),
+                frozenset(members),
+            )
+        ]
 
     def create(self, spec: GroupSpec) -> str:
-        body = {"email": self.address(spec.key), "name": spec.display_name[:75],
-                "description": spec.description[:4096]}  # fmt: skip
+        body = {
+            "email": self.address(spec.key),
+            "name": spec.display_name[:75],
+            "description": spec.description[:4096],
+        }
         created = self.client.call("directory", lambda s: s.groups().insert(body=body))
         if not isinstance(created, dict) or "id" not in created:
             raise RejectedError("Google created the group but returned no id")
@@ -155,11 +176,10 @@ class Groups:
             results = self.client.batch(
                 "directory",
                 [
-                    (lambda s, m=member: s.members().insert(
-                        groupKey=group_id, body={"id": m, "role": "MEMBER"}))
-                    for member in pending
+                    op("members", "insert", groupKey=group_id, body={"id": m, "role": "MEMBER"})
+                    for m in pending
                 ],
-            )  # fmt: skip
+            )
             later = []
             for member, result in zip(pending, results, strict=True):
                 if isinstance(result, NotFoundError) and self._young(member):
@@ -177,10 +197,7 @@ class Groups:
     def remove(self, group_id: str, member_ids: Sequence[str]) -> None:
         results = self.client.batch(
             "directory",
-            [
-                (lambda s, m=member: s.members().delete(groupKey=group_id, memberKey=m))
-                for member in member_ids
-            ],
+            [op("members", "delete", groupKey=group_id, memberKey=m) for m in member_ids],
         )
         for result in results:
             if isinstance(result, Exception) and not isinstance(result, NotFoundError):
@@ -202,10 +219,7 @@ class Groups:
         self.units.ensure(unit)
         results = self.client.batch(
             "directory",
-            [
-                (lambda s, m=member: s.users().patch(userKey=m, body={"orgUnitPath": unit}))
-                for member in movers
-            ],
+            [op("users", "patch", userKey=m, body={"orgUnitPath": unit}) for m in movers],
         )
         for member, result in zip(movers, results, strict=True):
             if isinstance(result, Exception):

@@ -6,12 +6,13 @@ of a run; assigning one that is there, or removing one that is gone, is done alr
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import threading
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from connectors.google.client import GoogleClient
+from connectors.google.client import GoogleClient, op, pages_of
 from connectors.google.config import EDUCATION_PRODUCT
 from connectors.google.target import GoogleTarget
 from provisioner.errors import AlreadyExistsError, NotFoundError
@@ -47,10 +48,14 @@ class GoogleLicensedTarget(GoogleTarget):
         for product in sorted({self.product(sku) for sku in self.skus} or {EDUCATION_PRODUCT}):
             for page in self.client.pages(
                 "licensing",
-                lambda s, token, p=product: s.licenseAssignments().listForProduct(
-                    productId=p, customerId=self.licence_customer, maxResults=1000,
-                    pageToken=token),
-            ):  # fmt: skip
+                pages_of(
+                    "licenseAssignments",
+                    "listForProduct",
+                    productId=product,
+                    customerId=self.licence_customer,
+                    maxResults=1000,
+                ),
+            ):
                 for item in page.get("items") or []:
                     held.setdefault(str(item["userId"]).lower(), set()).add(str(item["skuId"]))
         with self._held_lock:
@@ -60,24 +65,29 @@ class GoogleLicensedTarget(GoogleTarget):
     def assign_licences(self, remote_id: str, add: Sequence[str], remove: Sequence[str]) -> None:
         address = self._address(remote_id)
         for sku in add:
-            body = {"userId": address}
-            try:
+            with contextlib.suppress(AlreadyExistsError):  # assigned already (a resend)
                 self.client.call(
                     "licensing",
-                    lambda s, k=sku: s.licenseAssignments().insert(
-                        productId=self.product(k), skuId=k, body=body),
-                )  # fmt: skip
-            except AlreadyExistsError:
-                pass  # assigned already (a resend after a crash)
+                    op(
+                        "licenseAssignments",
+                        "insert",
+                        productId=self.product(sku),
+                        skuId=sku,
+                        body={"userId": address},
+                    ),
+                )
         for sku in remove:
-            try:
+            with contextlib.suppress(NotFoundError):  # gone already
                 self.client.call(
                     "licensing",
-                    lambda s, k=sku: s.licenseAssignments().delete(
-                        productId=self.product(k), skuId=k, userId=address),
-                )  # fmt: skip
-            except NotFoundError:
-                pass  # gone already
+                    op(
+                        "licenseAssignments",
+                        "delete",
+                        productId=self.product(sku),
+                        skuId=sku,
+                        userId=address,
+                    ),
+                )
 
     def find_accounts(self, key: str) -> Sequence[RemoteAccount]:
         """Found accounts carry their licences as they are now (a lost answer is verified)."""
@@ -94,9 +104,14 @@ class GoogleLicensedTarget(GoogleTarget):
             try:
                 self.client.call(
                     "licensing",
-                    lambda s, k=sku: s.licenseAssignments().get(
-                        productId=self.product(k), skuId=k, userId=address),
-                )  # fmt: skip
+                    op(
+                        "licenseAssignments",
+                        "get",
+                        productId=self.product(sku),
+                        skuId=sku,
+                        userId=address,
+                    ),
+                )
                 skus.add(sku)
             except NotFoundError:
                 continue

@@ -56,30 +56,44 @@ def build(config: GoogleTargetConfig, context: BuildContext) -> Target:
         )
     elif key_text is None:
         config.require_secret(
-            "service_account_key", f"[targets] {config.name}:",
+            "service_account_key",
+            f"[targets] {config.name}:",
             "the service account's JSON key (with domain-wide delegation)",
-        )  # fmt: skip
+        )
     try:
         key_info = json.loads(key_text or "")
     except ValueError:
         raise ConfigError(f"targets.{config.name}: the service account key is no JSON") from None
     settings = GoogleSettings(
-        key_info, subject, scopes=scopes_for(config), root_url=root_url,
-        quotas={"directory": config.directory_quota_per_minute,
-                "drive": config.drive_quota_per_minute,
-                "licensing": config.directory_quota_per_minute},
-    )  # fmt: skip
+        key_info,
+        subject,
+        scopes=scopes_for(config),
+        root_url=root_url,
+        quotas={
+            "directory": config.directory_quota_per_minute,
+            "drive": config.drive_quota_per_minute,
+            "licensing": config.directory_quota_per_minute,
+        },
+    )
     board = context.config.board
     skus = sorted({sku for names in config.licences.values() for sku in names})
     google = full_target(
-        config.name, GoogleClient(settings, dry_run=context.dry_run),
-        drives=config.shared_drives, skus=skus, customer=config.customer,
-        domain=board.domain, pupil_domain=board.pupil_domain, group_domain=config.group_domain,
-        ou_root=config.ou_root, staff_ou=config.staff_ou, pupils_ou=config.pupils_ou,
-        pupil_ou_per_group=config.pupil_ou_per_group, parallel=config.parallel,
+        config.name,
+        GoogleClient(settings, dry_run=context.dry_run),
+        drives=config.shared_drives,
+        skus=skus,
+        customer=config.customer,
+        domain=board.domain,
+        pupil_domain=board.pupil_domain,
+        group_domain=config.group_domain,
+        ou_root=config.ou_root,
+        staff_ou=config.staff_ou,
+        pupils_ou=config.pupils_ou,
+        pupil_ou_per_group=config.pupil_ou_per_group,
+        parallel=config.parallel,
         location_names={loc.brin6: loc.name for loc in context.config.locations},
         **({"licence_products": config.licence_products} if skus else {}),
-    )  # fmt: skip
+    )
     context.close_later(google.close)
     return google
 

@@ -92,10 +92,21 @@ class GoogleTarget(TargetDefaults):
         self.domain = domain.lower()
         self.pupil_domain = (pupil_domain or domain).lower()
         self.parallel = parallel
-        self.units = OrgUnits(client, customer=customer, root=ou_root, staff=staff_ou,
-                              pupils=pupils_ou, location_names=location_names or {})  # fmt: skip
-        self.groups_ = Groups(client, self.units, customer=customer,
-                              domain=group_domain or domain, per_group=pupil_ou_per_group)  # fmt: skip
+        self.units = OrgUnits(
+            client,
+            customer=customer,
+            root=ou_root,
+            staff=staff_ou,
+            pupils=pupils_ou,
+            location_names=location_names or {},
+        )
+        self.groups_ = Groups(
+            client,
+            self.units,
+            customer=customer,
+            domain=group_domain or domain,
+            per_group=pupil_ou_per_group,
+        )
         self._units: dict[str, str] = {}  # user id -> orgUnitPath last seen
         self._lock = threading.Lock()
 
@@ -110,7 +121,7 @@ class GoogleTarget(TargetDefaults):
                 if address:
                     taken.add(str(address).split("@")[0].lower())
         groups = self.groups_.read()
-        taken |= {g.key and self.groups_.address(g.key).split("@")[0] or "" for g in groups}
+        taken |= {(g.key and self.groups_.address(g.key).split("@")[0]) or "" for g in groups}
         sites, libraries = self._read_libraries(groups)
         return TargetSnapshot(accounts, groups, frozenset(taken - {""}), sites, libraries)
 
@@ -118,9 +129,10 @@ class GoogleTarget(TargetDefaults):
         users: list[dict[str, Any]] = []
         for page in self.client.pages(
             "directory",
-            lambda s, token: s.users().list(customer=self.customer, projection="full",
-                                            maxResults=500, pageToken=token),
-        ):  # fmt: skip
+            lambda s, token: s.users().list(
+                customer=self.customer, projection="full", maxResults=500, pageToken=token
+            ),
+        ):
             users.extend(page.get("users") or [])
         return users
 
@@ -129,10 +141,14 @@ class GoogleTarget(TargetDefaults):
         found = []
         for page in self.client.pages(
             "directory",
-            lambda s, token: s.users().list(customer=self.customer, projection="full",
-                                            query=f"externalId:{_quote(ident)}",
-                                            maxResults=500, pageToken=token),
-        ):  # fmt: skip
+            lambda s, token: s.users().list(
+                customer=self.customer,
+                projection="full",
+                query=f"externalId:{_quote(ident)}",
+                maxResults=500,
+                pageToken=token,
+            ),
+        ):
             found += [u for u in page.get("users") or [] if key_of(u) == f"{kind}:{ident}"]
         return [self._account(user) for user in found]
 
@@ -230,8 +246,11 @@ class GoogleTarget(TargetDefaults):
         }
         return {
             "primaryEmail": f"{spec.username}@{domain}",
-            "name": {"givenName": spec.given_name, "familyName": spec.family_name,
-                     "displayName": spec.display_name},  # fmt: skip
+            "name": {
+                "givenName": spec.given_name,
+                "familyName": spec.family_name,
+                "displayName": spec.display_name,
+            },
             "organizations": [organization],
         }
 
@@ -239,7 +258,11 @@ class GoogleTarget(TargetDefaults):
         key = key_of(user)
         kind = key.partition(":")[0] if key else ""
         organization = next(
-            (o for o in user.get("organizations") or [] if isinstance(o, dict) and o.get("primary")),
+            (
+                o
+                for o in user.get("organizations") or []
+                if isinstance(o, dict) and o.get("primary")
+            ),
             {},
         )
         unit = str(user.get("orgUnitPath") or "/")
@@ -254,10 +277,13 @@ class GoogleTarget(TargetDefaults):
                 locations = MOVED  # drift: moved out of its unit by hand
         attributes = {
             name: value
-            for name, value in (("kind", kind), ("role", str(organization.get("title") or "")),
-                                ("locations", locations))
+            for name, value in (
+                ("kind", kind),
+                ("role", str(organization.get("title") or "")),
+                ("locations", locations),
+            )
             if value
-        }  # fmt: skip
+        }
         name = user.get("name") or {}
         return RemoteAccount(
             remote_id=user_id,

@@ -22,17 +22,46 @@ from .model import GoogleError, duplicate, invalid, not_found
 
 USER_KIND = "admin#directory#user"
 BASIC_FIELDS = (
-    "kind", "id", "etag", "primaryEmail", "name", "isAdmin", "isDelegatedAdmin",
-    "lastLoginTime", "creationTime", "agreedToTerms", "suspended", "suspensionReason",
-    "archived", "changePasswordAtNextLogin", "ipWhitelisted", "emails", "aliases",
-    "nonEditableAliases", "customerId", "orgUnitPath", "isMailboxSetup",
-    "includeInGlobalAddressList", "externalIds", "organizations",
-)  # fmt: skip
+    "kind",
+    "id",
+    "etag",
+    "primaryEmail",
+    "name",
+    "isAdmin",
+    "isDelegatedAdmin",
+    "lastLoginTime",
+    "creationTime",
+    "agreedToTerms",
+    "suspended",
+    "suspensionReason",
+    "archived",
+    "changePasswordAtNextLogin",
+    "ipWhitelisted",
+    "emails",
+    "aliases",
+    "nonEditableAliases",
+    "customerId",
+    "orgUnitPath",
+    "isMailboxSetup",
+    "includeInGlobalAddressList",
+    "externalIds",
+    "organizations",
+)
 USER_WRITABLE = {
-    "primaryEmail", "name", "password", "hashFunction", "changePasswordAtNextLogin",
-    "suspended", "orgUnitPath", "externalIds", "organizations", "includeInGlobalAddressList",
-    "archived", "recoveryEmail", "notes",
-}  # fmt: skip
+    "primaryEmail",
+    "name",
+    "password",
+    "hashFunction",
+    "changePasswordAtNextLogin",
+    "suspended",
+    "orgUnitPath",
+    "externalIds",
+    "organizations",
+    "includeInGlobalAddressList",
+    "archived",
+    "recoveryEmail",
+    "notes",
+}
 
 
 def etag(value: Any) -> str:
@@ -141,7 +170,7 @@ class Directory:
         address = address.lower()
         if address.split("@")[1] not in self.domains:
             raise GoogleError(412, "conditionNotMet", "Domain not found.")
-        return address
+        return str(address)
 
     # -- users -----------------------------------------------------------------------------
 
@@ -271,10 +300,12 @@ class Directory:
         match = search(query.get("query", ""))
         domain = (query.get("domain") or "").lower()
         found = [
-            user for uid, user in self.users.items()
-            if self.visible(uid) and match(user)
+            user
+            for uid, user in self.users.items()
+            if self.visible(uid)
+            and match(user)
             and (not domain or user["primaryEmail"].endswith("@" + domain))
-        ]  # fmt: skip
+        ]
         found.sort(key=lambda u: u["primaryEmail"])
         scope = hashlib.sha1(json.dumps([query.get("query"), domain]).encode()).hexdigest()[:8]
         start = page_offset(query.get("pageToken"), scope)
@@ -348,9 +379,8 @@ class Directory:
             inside = base == "/" or path.startswith(base + "/")
             if kind == "children" and unit.get("parentOrgUnitPath") != base:
                 continue
-            if kind in ("all", "allIncludingParent") and not inside:
-                if not (kind == "allIncludingParent" and path == base):
-                    continue
+            if kind in ("all", "allIncludingParent") and not inside and path != base:
+                continue
             units.append(unit)
         answer: dict[str, Any] = {"kind": "admin#directory#orgUnits", "etag": etag(units)}
         if units:
@@ -517,22 +547,21 @@ def search(query: str) -> Callable[[dict[str, Any]], bool]:
     clauses = re.findall(r"(\w+)\s*[:=]\s*('(?:[^'\\]|\\.)*'|\"[^\"]*\"|\S+)", query)
     if query.strip() and not clauses:
         raise invalid("query")
-    tests: list[Callable[[dict[str, Any]], bool]] = []
+    wanted: list[tuple[str, str]] = []
     for field, raw in clauses:
         value = raw[1:-1].replace("\\'", "'") if raw[:1] in "'\"" else raw
-        lowered = value.lower()
-        if field == "externalId":
-            tests.append(
-                lambda u, v=lowered: any(
-                    str(e.get("value", "")).lower() == v for e in u.get("externalIds") or []
-                )
-            )
-        elif field == "email":
-            tests.append(lambda u, v=lowered: u["primaryEmail"] == v)
-        elif field == "orgUnitPath":
-            tests.append(lambda u, v=value: u["orgUnitPath"] == v)
-        elif field == "isSuspended":
-            tests.append(lambda u, v=lowered: bool(u.get("suspended")) == (v == "true"))
-        else:
+        if field not in ("externalId", "email", "orgUnitPath", "isSuspended"):
             raise invalid("query")
-    return lambda user: all(test(user) for test in tests)
+        wanted.append((field, value))
+
+    def one(user: dict[str, Any], field: str, value: str) -> bool:
+        if field == "externalId":
+            ids = user.get("externalIds") or []
+            return any(str(e.get("value", "")).lower() == value.lower() for e in ids)
+        if field == "email":
+            return bool(user["primaryEmail"] == value.lower())
+        if field == "orgUnitPath":
+            return bool(user["orgUnitPath"] == value)
+        return bool(user.get("suspended")) == (value.lower() == "true")
+
+    return lambda user: all(one(user, field, value) for field, value in wanted)

@@ -11,15 +11,21 @@ import re
 from pathlib import Path
 from typing import Any
 
-import googleapiclient
+import googleapiclient  # type: ignore[import-untyped]
 
 DOCUMENTS = Path(googleapiclient.__file__).parent / "discovery_cache" / "documents"
 APIS = ("admin.directory_v1", "drive.v3", "licensing.v1")
 
 
 class Method:
-    def __init__(self, name: str, http: str, pattern: re.Pattern[str], desc: dict[str, Any],
-                 doc: dict[str, Any]) -> None:  # fmt: skip
+    def __init__(
+        self,
+        name: str,
+        http: str,
+        pattern: re.Pattern[str],
+        desc: dict[str, Any],
+        doc: dict[str, Any],
+    ) -> None:
         self.name, self.http, self.pattern, self.desc, self.doc = name, http, pattern, desc, doc
 
 
@@ -163,7 +169,9 @@ def validate(value: Any, schema: dict[str, Any], doc: dict[str, Any], where: str
         if not isinstance(value, list):
             return [f"{where}: expected an array"]
         items = schema.get("items", {})
-        return [p for n, item in enumerate(value) for p in validate(item, items, doc, f"{where}[{n}]")]
+        return [
+            p for n, item in enumerate(value) for p in validate(item, items, doc, f"{where}[{n}]")
+        ]
     if kind == "string":
         if not isinstance(value, str):
             return [f"{where}: expected a string"]
@@ -173,9 +181,17 @@ def validate(value: Any, schema: dict[str, Any], doc: dict[str, Any], where: str
             return [f"{where}: {value!r} not one of the enum"]
         return []
     if kind == "integer":
-        return [] if isinstance(value, int) and not isinstance(value, bool) else [f"{where}: expected an integer"]
+        return (
+            []
+            if isinstance(value, int) and not isinstance(value, bool)
+            else [f"{where}: expected an integer"]
+        )
     if kind == "number":
-        return [] if isinstance(value, int | float) and not isinstance(value, bool) else [f"{where}: expected a number"]
+        return (
+            []
+            if isinstance(value, int | float) and not isinstance(value, bool)
+            else [f"{where}: expected a number"]
+        )
     if kind == "boolean":
         return [] if isinstance(value, bool) else [f"{where}: expected a boolean"]
     return []

@@ -39,7 +39,12 @@ class Drive:
         self.permissions: dict[str, dict[str, dict[str, Any]]] = {}  # file or drive id -> ...
 
     def _id(self, seed: str, length: int) -> str:
-        return "0A" + hashlib.sha1(f"{seed}{len(self.files)}{len(self.drives)}".encode()).hexdigest()[:length]
+        return (
+            "0A"
+            + hashlib.sha1(f"{seed}{len(self.files)}{len(self.drives)}".encode()).hexdigest()[
+                :length
+            ]
+        )
 
     def create_drive(self, query: dict[str, str], body: Any) -> dict[str, Any]:
         request_id = query.get("requestId")
@@ -89,7 +94,11 @@ class Drive:
     def delete_drive(self, drive_id: str) -> None:
         self.get_drive(drive_id)
         if any(f["driveId"] == drive_id for f in self.files.values()):
-            raise GoogleError(403, "cannotDeleteNonemptyDrive", "The shared drive cannot be deleted because it contains items.")
+            raise GoogleError(
+                403,
+                "cannotDeleteNonemptyDrive",
+                "The shared drive cannot be deleted because it contains items.",
+            )
         del self.drives[drive_id]
         self.permissions.pop(drive_id, None)
 
@@ -127,17 +136,27 @@ class Drive:
             or not _true(query, "supportsAllDrives")
             or not _true(query, "includeItemsFromAllDrives")
         ):
-            raise GoogleError(403, "teamDriveAccessRequired", "The driveId parameter needs corpora=drive, supportsAllDrives and includeItemsFromAllDrives.")
+            raise GoogleError(
+                403,
+                "teamDriveAccessRequired",
+                "The driveId parameter needs corpora=drive, supportsAllDrives and "
+                "includeItemsFromAllDrives.",
+            )
         match = _files_query(query.get("q", ""))
         found = [
-            f for f in sorted(self.files.values(), key=lambda f: f["id"])
+            f
+            for f in sorted(self.files.values(), key=lambda f: f["id"])
             if (drive_id is None or f["driveId"] == drive_id) and match(f)
-        ]  # fmt: skip
+        ]
         size = min(int(query.get("pageSize", "100")), 1000)
         scope = f"files:{drive_id}:{query.get('q', '')}"
         start = page_offset(query.get("pageToken"), scope)
         page = found[start : start + size]
-        answer: dict[str, Any] = {"kind": "drive#fileList", "incompleteSearch": False, "files": page}
+        answer: dict[str, Any] = {
+            "kind": "drive#fileList",
+            "incompleteSearch": False,
+            "files": page,
+        }
         if start + size < len(found):
             answer["nextPageToken"] = page_token(start + size, scope)
         return answer
@@ -196,8 +215,12 @@ class Drive:
         return shown
 
     def to_json(self) -> dict[str, Any]:
-        return {"drives": self.drives, "requests": self.requests, "files": self.files,
-                "permissions": self.permissions}  # fmt: skip
+        return {
+            "drives": self.drives,
+            "requests": self.requests,
+            "files": self.files,
+            "permissions": self.permissions,
+        }
 
     def load(self, data: dict[str, Any]) -> None:
         self.drives, self.requests = data["drives"], data["requests"]
@@ -207,14 +230,21 @@ class Drive:
 def _files_query(q: str) -> Any:
     """Drive's ``q``, the clauses used here: ``'ID' in parents``, ``mimeType = '...'``,
     ``trashed = false``, joined with ``and``."""
-    tests = []
+    wanted: list[tuple[str, Any]] = []
     for clause in [c.strip() for c in re.split(r"\band\b", q) if c.strip()]:
         if m := re.fullmatch(r"'([^']+)'\s+in\s+parents", clause):
-            tests.append(lambda f, p=m.group(1): p in f["parents"])
+            wanted.append(("parents", m.group(1)))
         elif m := re.fullmatch(r"mimeType\s*=\s*'([^']+)'", clause):
-            tests.append(lambda f, t=m.group(1): f["mimeType"] == t)
+            wanted.append(("mimeType", m.group(1)))
         elif m := re.fullmatch(r"trashed\s*=\s*(true|false)", clause):
-            tests.append(lambda f, t=m.group(1) == "true": f["trashed"] == t)
+            wanted.append(("trashed", m.group(1) == "true"))
         else:
             raise GoogleError(400, "invalid", "Invalid Value")
-    return lambda f: all(test(f) for test in tests)
+
+    def match(item: dict[str, Any]) -> bool:
+        return all(
+            value in item["parents"] if field == "parents" else item[field] == value
+            for field, value in wanted
+        )
+
+    return match

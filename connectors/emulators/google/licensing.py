@@ -27,7 +27,8 @@ class Licensing:
             "productId": product,
             "skuId": sku,
             "userId": user["primaryEmail"],
-            "selfLink": f"/apps/licensing/v1/product/{product}/sku/{sku}/user/{user['primaryEmail']}",
+            "selfLink": f"/apps/licensing/v1/product/{product}/sku/{sku}/user/"
+            + user["primaryEmail"],
             "productName": "Google Workspace for Education",
             "skuName": sku,
         }
@@ -39,7 +40,9 @@ class Licensing:
         user = self.directory.user(body["userId"])
         key = f"{product}/{sku}/{user['id']}"
         if key in self.assigned:
-            raise GoogleError(409, "duplicate", "User already has a license for the specified product and SKU")
+            raise GoogleError(
+                409, "duplicate", "User already has a license for the specified product and SKU"
+            )
         self.assigned[key] = entry = self._entry(product, sku, user)
         return entry
 
@@ -48,14 +51,18 @@ class Licensing:
         user = self.directory.user(user_key)
         entry = self.assigned.get(f"{product}/{sku}/{user['id']}")
         if entry is None:
-            raise GoogleError(404, "notFound", "User does not have a license for specified sku and product")
+            raise GoogleError(
+                404, "notFound", "User does not have a license for specified sku and product"
+            )
         return entry
 
     def delete(self, product: str, sku: str, user_key: str) -> None:
         self._check(product, sku)
         user = self.directory.user(user_key)
         if self.assigned.pop(f"{product}/{sku}/{user['id']}", None) is None:
-            raise GoogleError(404, "notFound", "User does not have a license for specified sku and product")
+            raise GoogleError(
+                404, "notFound", "User does not have a license for specified sku and product"
+            )
 
     def list_for_product(self, product: str, query: dict[str, str]) -> dict[str, Any]:
         if query.get("customerId", "").lower() not in self.directory.domains and query.get(
@@ -71,7 +78,10 @@ class Licensing:
                 found.append(entry)
         start = page_offset(query.get("pageToken"), "licences:" + product)
         size = page_size(query, 100, 1000)
-        answer: dict[str, Any] = {"kind": "licensing#licenseAssignmentList", "items": found[start : start + size]}
+        answer: dict[str, Any] = {
+            "kind": "licensing#licenseAssignmentList",
+            "items": found[start : start + size],
+        }
         if start + size < len(found):
             answer["nextPageToken"] = page_token(start + size, "licences:" + product)
         return answer

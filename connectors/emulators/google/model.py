@@ -51,9 +51,7 @@ class GoogleEmulatorSettings:
 class GoogleError(Exception):
     """An error answer in Google's JSON error format."""
 
-    def __init__(
-        self, status: int, reason: str, message: str, *, domain: str = "global"
-    ) -> None:
+    def __init__(self, status: int, reason: str, message: str, *, domain: str = "global") -> None:
         super().__init__(f"{status} {reason}: {message}")
         self.status = status
         self.reason = reason

@@ -100,15 +100,21 @@ class GoogleEmulator(LoopbackEmulator):
         self._tokens: dict[str, tuple[str, frozenset[str], float]] = {}
         window = 60.0 * s.window_scale
         self._quotas: dict[tuple[str, str], Quota] = {}
-        self._quota_sizes = {"directory": s.directory_qpm, "drive": s.drive_qpm,
-                             "licensing": s.licensing_qpm}  # fmt: skip
+        self._quota_sizes = {
+            "directory": s.directory_qpm,
+            "drive": s.drive_qpm,
+            "licensing": s.licensing_qpm,
+        }
         self._window = window
 
     def _seed_admin(self) -> None:
-        self.directory.insert_user({
-            "primaryEmail": self.settings.admin, "password": secrets.token_urlsafe(16),
-            "name": {"givenName": "Beheer", "familyName": "Bestuur"},
-        })  # fmt: skip
+        self.directory.insert_user(
+            {
+                "primaryEmail": self.settings.admin,
+                "password": secrets.token_urlsafe(16),
+                "name": {"givenName": "Beheer", "familyName": "Bestuur"},
+            }
+        )
         admin = self.directory.user(self.settings.admin)
         admin["isAdmin"] = True
         self.directory.born[admin["id"]] = 0.0
@@ -116,8 +122,12 @@ class GoogleEmulator(LoopbackEmulator):
     # -- life cycle ------------------------------------------------------------------------
 
     def start(self) -> GoogleEmulator:
-        self.serve(self._respond, name="google-emulator", server_version="ESF",
-                   methods=("GET", "POST", "PUT", "PATCH", "DELETE"))  # fmt: skip
+        self.serve(
+            self._respond,
+            name="google-emulator",
+            server_version="ESF",
+            methods=("GET", "POST", "PUT", "PATCH", "DELETE"),
+        )
         return self
 
     def stop(self) -> None:
@@ -128,11 +138,17 @@ class GoogleEmulator(LoopbackEmulator):
         if self.state_file is None:
             return
         with self._lock:
-            data = {"directory": self.directory.to_json(), "drive": self.drive.to_json(),
-                    "licences": self.licensing.assigned,
-                    "key": self._key.private_bytes(
-                        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                        serialization.NoEncryption()).decode(), "key_id": self.key_id}  # fmt: skip
+            data = {
+                "directory": self.directory.to_json(),
+                "drive": self.drive.to_json(),
+                "licences": self.licensing.assigned,
+                "key": self._key.private_bytes(
+                    serialization.Encoding.PEM,
+                    serialization.PrivateFormat.PKCS8,
+                    serialization.NoEncryption(),
+                ).decode(),
+                "key_id": self.key_id,
+            }
         temporary = self.state_file.with_suffix(".tmp")
         temporary.write_text(json.dumps(data), encoding="utf-8")
         temporary.replace(self.state_file)
@@ -152,9 +168,10 @@ class GoogleEmulator(LoopbackEmulator):
     def service_account_info(self) -> dict[str, str]:
         """A service account key file (JSON) as the Cloud console hands it out."""
         pem = self._key.private_bytes(
-            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
             serialization.NoEncryption(),
-        ).decode()  # fmt: skip
+        ).decode()
         return {
             "type": "service_account",
             "project_id": "school-provisioner",
@@ -170,8 +187,11 @@ class GoogleEmulator(LoopbackEmulator):
 
     def users(self) -> list[dict[str, Any]]:
         with self._lock:
-            return [dict(u) for u in self.directory.users.values()
-                    if u["primaryEmail"] != self.settings.admin]  # fmt: skip
+            return [
+                dict(u)
+                for u in self.directory.users.values()
+                if u["primaryEmail"] != self.settings.admin
+            ]
 
     def groups(self) -> list[dict[str, Any]]:
         with self._lock:
@@ -223,13 +243,22 @@ class GoogleEmulator(LoopbackEmulator):
         return found[0], found[1]
 
     def _one(
-        self, method: str, path: str, query: dict[str, str], body: Any,
-        identity: tuple[str, frozenset[str]], *, in_batch: bool,
-    ) -> tuple[int, Any, bool]:  # fmt: skip
+        self,
+        method: str,
+        path: str,
+        query: dict[str, str],
+        body: Any,
+        identity: tuple[str, frozenset[str]],
+        *,
+        in_batch: bool,
+    ) -> tuple[int, Any, bool]:
         """Answer one API call: (status, body, lost)."""
         write = method in WRITES
-        api = "drive" if path.startswith("/drive/") else (
-            "licensing" if path.startswith("/apps/licensing/") else "directory")  # fmt: skip
+        api = (
+            "drive"
+            if path.startswith("/drive/")
+            else ("licensing" if path.startswith("/apps/licensing/") else "directory")
+        )
         with self._lock:
             throttled = self.settings.throttling and not self._quota(api, identity[0])
             lost = False
@@ -243,8 +272,19 @@ class GoogleEmulator(LoopbackEmulator):
                 except GoogleError as exc:
                     status, answer = exc.status, exc.body()
                 lost = write and status < 300 and self._rng.random() < self.settings.lost_rate
-            record = RecordedRequest(time.monotonic(), method, path, query, body, status,
-                                     answer, in_batch, write, throttled, lost)  # fmt: skip
+            record = RecordedRequest(
+                time.monotonic(),
+                method,
+                path,
+                query,
+                body,
+                status,
+                answer,
+                in_batch,
+                write,
+                throttled,
+                lost,
+            )
             self.requests.append(record)
             if self.discovery is not None:
                 found, problems = self.discovery.check_request(method, path, query, body)
@@ -262,14 +302,18 @@ class GoogleEmulator(LoopbackEmulator):
     def _check_scope(self, api: str, path: str, scopes: frozenset[str]) -> None:
         if api == "directory":
             segments = path.split("/")
-            name = "orgunits" if "orgunits" in segments else (
-                "members" if "members" in segments else segments[4])  # fmt: skip
+            name = (
+                "orgunits"
+                if "orgunits" in segments
+                else ("members" if "members" in segments else segments[4])
+            )
             wanted = {SCOPES.get(name, ""), SCOPES["groups"] if name == "members" else ""}
         else:
             wanted = {SCOPES[api]}
         if not scopes & (wanted - {""}):
-            raise GoogleError(403, "insufficientPermissions",
-                              "Request had insufficient authentication scopes.")  # fmt: skip
+            raise GoogleError(
+                403, "insufficientPermissions", "Request had insufficient authentication scopes."
+            )
 
     def _route(self, method: str, path: str, query: dict[str, str], body: Any) -> tuple[int, Any]:
         d, s = self.directory, path.strip("/").split("/")
@@ -382,18 +426,30 @@ class GoogleEmulator(LoopbackEmulator):
 
     def _token(self, raw: bytes) -> Answer:
         form = {k: v[-1] for k, v in parse_qs(raw.decode(errors="replace")).items()}
-        self.requests.append(RecordedRequest(time.monotonic(), "POST", "/token", {},
-                                             {"grant_type": form.get("grant_type")}, 200, None,
-                                             False, False))  # fmt: skip
+        self.requests.append(
+            RecordedRequest(
+                time.monotonic(),
+                "POST",
+                "/token",
+                {},
+                {"grant_type": form.get("grant_type")},
+                200,
+                None,
+                False,
+                False,
+            )
+        )
         if form.get("grant_type") != "urn:ietf:params:oauth:grant-type:jwt-bearer":
             return _oauth_error("unsupported_grant_type", "Invalid grant_type: ")
         try:
             header_b64, claims_b64, signature_b64 = form.get("assertion", "").split(".")
             header, claims = json.loads(_b64(header_b64)), json.loads(_b64(claims_b64))
             self._key.public_key().verify(
-                _b64(signature_b64), f"{header_b64}.{claims_b64}".encode(),
-                padding.PKCS1v15(), hashes.SHA256(),
-            )  # fmt: skip
+                _b64(signature_b64),
+                f"{header_b64}.{claims_b64}".encode(),
+                padding.PKCS1v15(),
+                hashes.SHA256(),
+            )
         except (ValueError, InvalidSignature):
             return _oauth_error("invalid_grant", "Invalid JWT Signature.")
         now = time.time()
@@ -402,18 +458,29 @@ class GoogleEmulator(LoopbackEmulator):
         if claims.get("iss") != self.settings.client_email or claims.get("aud") not in AUDIENCES:
             return _oauth_error("invalid_grant", "Invalid JWT: Token must be a short-lived token")
         if not claims.get("iat", 0) - 300 <= now <= claims.get("exp", 0) + 300:
-            return _oauth_error("invalid_grant", "Invalid JWT: Token must be a short-lived token (60 minutes) and in a reasonable timeframe.")
+            return _oauth_error(
+                "invalid_grant",
+                "Invalid JWT: Token must be a short-lived token (60 minutes) and in a "
+                "reasonable timeframe.",
+            )
         scopes = frozenset(str(claims.get("scope", "")).split())
         subject = claims.get("sub")
         if not subject or not scopes:
-            return _oauth_error("invalid_scope", "Invalid OAuth scope or ID token audience provided.")
+            return _oauth_error(
+                "invalid_scope", "Invalid OAuth scope or ID token audience provided."
+            )
         if subject != self.settings.admin or not scopes <= self.delegated:
-            return _oauth_error("unauthorized_client", "Client is unauthorized to retrieve access tokens using this method, or client not authorized for any of the scopes requested.")
+            return _oauth_error(
+                "unauthorized_client",
+                "Client is unauthorized to retrieve access tokens using this method, or client "
+                "not authorized for any of the scopes requested.",
+            )
         token = "ya29.emu-" + secrets.token_urlsafe(24)
         with self._lock:
             self._tokens[token] = (subject, scopes, time.monotonic() + TOKEN_LIFETIME)
-        return json_answer(200, {"access_token": token, "expires_in": TOKEN_LIFETIME,
-                                 "token_type": "Bearer"}, {})  # fmt: skip
+        return json_answer(
+            200, {"access_token": token, "expires_in": TOKEN_LIFETIME, "token_type": "Bearer"}, {}
+        )
 
     # -- batch -----------------------------------------------------------------------------
 
@@ -430,18 +497,24 @@ class GoogleEmulator(LoopbackEmulator):
         )
         parts = list(message.iter_parts())
         if len(parts) > BATCH_LIMIT:
-            return json_answer(400, error_body(400, "badRequest",
-                               f"A batch may hold at most {BATCH_LIMIT} calls."), {})  # fmt: skip
+            return json_answer(
+                400,
+                error_body(400, "badRequest", f"A batch may hold at most {BATCH_LIMIT} calls."),
+                {},
+            )
         boundary = "batch_" + secrets.token_hex(12)
         out, lost = [], False
         for part in parts:
-            method, target, body = _inner_request(part.get_payload(decode=True) or b"")
+            payload = part.get_payload(decode=True)
+            raw_part = payload if isinstance(payload, bytes) else b""
+            method, target, body = _inner_request(raw_part)
             inner = urlsplit(target)
             query = {k: v[-1] for k, v in parse_qs(inner.query).items()}
             try:
                 parsed = parse_json(body)
-                status, answer, was_lost = self._one(method, unquote(inner.path), query,
-                                                     parsed, identity, in_batch=True)  # fmt: skip
+                status, answer, was_lost = self._one(
+                    method, unquote(inner.path), query, parsed, identity, in_batch=True
+                )
             except GoogleError as exc:
                 status, answer, was_lost = exc.status, exc.body(), False
             lost = lost or was_lost
@@ -451,8 +524,11 @@ class GoogleEmulator(LoopbackEmulator):
             if payload:
                 head += "Content-Type: application/json; charset=UTF-8\r\n"
             out.append(
-                f"--{boundary}\r\nContent-Type: application/http\r\nContent-ID: {content_id}\r\n\r\n"
-                f"{head}\r\n".encode() + payload + b"\r\n"
+                f"--{boundary}\r\nContent-Type: application/http\r\n"
+                f"Content-ID: {content_id}\r\n\r\n"
+                f"{head}\r\n".encode()
+                + payload
+                + b"\r\n"
             )
         if lost:
             return None
@@ -478,17 +554,22 @@ def _reason(status: int) -> str:
 
 def _rate_limited(api: str) -> GoogleError:
     if api == "drive":
-        return GoogleError(403, "userRateLimitExceeded", "User rate limit exceeded.",
-                           domain="usageLimits")  # fmt: skip
+        return GoogleError(
+            403, "userRateLimitExceeded", "User rate limit exceeded.", domain="usageLimits"
+        )
     service = "admin.googleapis.com" if api == "directory" else "licensing.googleapis.com"
     return GoogleError(
-        403, "userRateLimitExceeded",
+        403,
+        "userRateLimitExceeded",
         f"Quota exceeded for quota metric 'Queries' and limit 'Queries per minute per user' "
         f"of service '{service}' for consumer 'project_number:108000000000'.",
         domain="usageLimits",
-    )  # fmt: skip
+    )
 
 
 def _oauth_error(error: str, description: str) -> Answer:
-    return json_answer(400 if error != "unauthorized_client" else 401,
-                       {"error": error, "error_description": description}, {})  # fmt: skip
+    return json_answer(
+        400 if error != "unauthorized_client" else 401,
+        {"error": error, "error_description": description},
+        {},
+    )
