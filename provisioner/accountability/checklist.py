@@ -142,7 +142,7 @@ def _parts(facts: ChecklistFacts, evidence: Evidence) -> list[Part]:
     if evidence is Evidence.SIS_LEAVERS:
         parts = leaver_parts(facts, ["sis_staff"])
         sis_tasks = tasks_of(facts, SIS_TASKS)
-        if sis_tasks:
+        if sis_tasks or "sis_staff_tasks" in facts.targets.values():
             parts.append(task_part(facts, tr(lang, "Manual tasks in the SIS"), sis_tasks))
         return parts or [_not_connected(lang, tr(lang, "No SIS staff accounts are kept."))]
     if evidence is Evidence.NETWORK_LEAVERS:

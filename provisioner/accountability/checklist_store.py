@@ -81,8 +81,8 @@ def gather(
             period=period,
             built_at=now,
             head=chain,
-            targets={t.name: t.kind for t in config.targets},
-            disables=tuple(_disables(session, period, {t.name: t.kind for t in config.targets})),
+            targets=target_kinds(config),
+            disables=tuple(_disables(session, period, target_kinds(config))),
             tasks=tuple(_tasks(session)),
             drift=tuple(_drift(session, config, period)),
             consent=_consent(session, config, period),
@@ -90,6 +90,18 @@ def gather(
             agreements=tuple(_agreements(config)),
         )
     return facts
+
+
+def target_kinds(config: Config) -> dict[str, str]:
+    """Target name -> kind. A SIS without a write interface (ParnasSys) keeps its staff
+    accounts through manual tasks: its "disabled" means a task was opened, so it is
+    ``sis_staff_tasks`` and its evidence is the tasks being done."""
+    return {
+        t.name: "sis_staff_tasks"
+        if t.kind == "sis_staff" and t.sis_system == "parnassys"
+        else t.kind
+        for t in config.targets
+    }
 
 
 def _start(day: date) -> datetime:
