@@ -125,11 +125,14 @@ def test_each_system_shows_its_agreement_or_that_it_is_missing(tmp_path: Path) -
     assert status["source:sis"] == "no_date"
     assert status["source:consent"] == "missing"
     assert status["target:m365"] == "signed"
-    assert status["target:somtoday-staff"] == "missing"
+    # Somtoday's staff accounts: the same supplier and contract as the SIS source
+    assert status["target:somtoday-staff"] == "no_date"
+    assert entries["target:somtoday-staff"]["agreement"]["key"] == "sis"
     assert status["target:directory"] == "not_needed"  # the board's own server
     assert status["target:ad"] == "not_needed"  # the board's own domain
     assert entries["source:hr"]["agreement"] == {
-        "status": "signed", "processor": "AFAS Software B.V.", "signed_on": "2025-08-14",
+        "key": "hr", "status": "signed", "processor": "AFAS Software B.V.",
+        "signed_on": "2025-08-14",
         "bijsluiter": "AFAS Profit privacybijsluiter 2025", "dpia_on": "2025-06-02",
         "outside_eea": "none",
     }  # fmt: skip
@@ -174,7 +177,7 @@ def test_the_json_is_the_same_in_both_languages_and_has_its_shape(tmp_path: Path
     keys = {"id", "kind", "key", "type", "declared", "system", "flow", "purposes", "data",
             "people", "recipients", "measures", "retention", "agreement"}  # fmt: skip
     assert all(set(entry) == keys for entry in english["entries"])
-    agreement = {"status", "processor", "signed_on", "bijsluiter", "dpia_on", "outside_eea"}
+    agreement = {"key", "status", "processor", "signed_on", "bijsluiter", "dpia_on", "outside_eea"}
     assert all(
         set(entry["agreement"]) == agreement
         for entry in english["entries"]

@@ -45,12 +45,15 @@ class AgreementStatus(StrEnum):
 class ConnectedSystem:
     """A configured source (``key`` its slot: ``hr``, ``sis``...) or target (its ``name``),
     its ``type`` as configured (a SIS staff target with its system: ``sis-staff (somtoday)``)
-    and its connector's processing facts (None: the connector declares none)."""
+    and its connector's processing facts (None: the connector declares none).
+    ``covered_by``: another system whose agreement also covers this one when it has none of
+    its own (the staff accounts in the SIS the board reads its pupils from: one supplier)."""
 
     key: str
     role: Literal["source", "target"]
     type_name: str
     facts: ProcessingFacts | None
+    covered_by: str | None = None
 
 
 @dataclass(frozen=True)
@@ -139,7 +142,11 @@ def _own_entry(config: Config, own: OwnProcessing, chat_in_slack: bool) -> Regis
 
 
 def _system_entry(config: Config, system: ConnectedSystem) -> RegisterEntry:
-    agreement = config.processing.agreements.get(system.key)
+    agreements = config.processing.agreements
+    key = system.key
+    if key not in agreements and system.covered_by in agreements:
+        key = system.covered_by
+    agreement = agreements.get(key)
     facts = system.facts
     needed = facts is None or facts.needs_agreement  # undeclared: assume a supplier
     return RegisterEntry(
@@ -148,7 +155,7 @@ def _system_entry(config: Config, system: ConnectedSystem) -> RegisterEntry:
         system=system,
         facts=facts,
         retention=tuple(_retention(config, rule) for rule in _system_rules(system)),
-        agreement_key=system.key,
+        agreement_key=key,
         agreement=agreement,
         agreement_status=_status(agreement, needed=needed),
     )
@@ -213,6 +220,8 @@ def agreement_findings(register: Register) -> list[AgreementFinding]:
             AgreementStatus.NO_DATE,
         ):
             continue
+        if entry.system is not None and entry.agreement_key != entry.system.key:
+            continue  # covered by another system's agreement, which is reported itself
         type_name = entry.system.type_name if entry.system else None
         findings.append(AgreementFinding(entry.agreement_key, type_name, status))
     findings += [AgreementFinding(key, None, None) for key in register.unknown_agreements]

@@ -107,6 +107,7 @@ def _entry_json(entry: RegisterEntry) -> dict[str, Any]:
     }
     if entry.agreement_status is not None:
         answer["agreement"] = {
+            "key": entry.agreement_key,
             "status": entry.agreement_status.value,
             "processor": agreement.processor if agreement else None,
             "signed_on": _iso(agreement.signed_on) if agreement else None,

@@ -54,10 +54,13 @@ def connected_systems(config: Config) -> list[ConnectedSystem]:
         ConnectedSystem(slot, "source", source.type, source_connector(source.type).processing)
         for slot, source in configured_sources(config)
     ]
+    sis = config.sources.sis
     for target in config.targets:
         type_name = f"{target.type} ({target.sis_system})" if target.sis_system else target.type
         facts = target_connector(target.type).processing
-        systems.append(ConnectedSystem(target.name, "target", type_name, facts))
+        same_sis = sis is not None and target.sis_system == sis.type  # one supplier, one contract
+        covered = "sis" if same_sis else None
+        systems.append(ConnectedSystem(target.name, "target", type_name, facts, covered))
     return systems
 
 
