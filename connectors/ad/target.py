@@ -42,6 +42,7 @@ from ldap3 import BASE, MODIFY_ADD, MODIFY_DELETE, MODIFY_REPLACE, Connection
 from ldap3.core import exceptions as ldap_errors
 
 from connectors.ad import layout, passwords
+from connectors.ad.accounts import KINDS, USER_ATTRIBUTES, remote_account, user_attributes
 from connectors.ad.client import ADClient, Entry, first, values
 from connectors.ad.layout import Layout, filter_value, rdn
 from provisioner.errors import AlreadyExistsError, NotFoundError, OutcomeUnknown, RejectedError
@@ -58,15 +59,10 @@ from provisioner.targets import (
 
 log = logging.getLogger(__name__)
 
-USER_ATTRIBUTES = (
-    "objectGUID", "cn", "sAMAccountName", "userPrincipalName", "mail", "displayName", "givenName",
-    "sn", "employeeID", "employeeType", "title", "department", "userAccountControl",
-)  # fmt: skip
 GROUP_ATTRIBUTES = (
     "objectGUID", "objectSid", "info", "displayName", "description", "member",
     "adminDescription", "sAMAccountName",
 )  # fmt: skip
-KINDS = ("staff", "pupil")
 GLOBAL_SECURITY = -2147483646  # 0x80000002
 DOMAIN_LOCAL_SECURITY = -2147483644  # 0x80000004
 
@@ -86,7 +82,7 @@ class ADTarget(TargetDefaults):
     issued). With file shares: :class:`connectors.ad.share_target.ADShareTarget`."""
 
     batch_size = 50
-    stored_attributes = frozenset({"kind", "role", "locations"})
+    stored_attributes = frozenset({"kind", "role", "locations", "expires"})
 
     def __init__(
         self,
@@ -286,44 +282,14 @@ class ADTarget(TargetDefaults):
     # -- internals: accounts ---------------------------------------------------------------
 
     def _account(self, user: Entry) -> RemoteAccount:
-        kind, ident = first(user, "employeeType"), first(user, "employeeID")
-        upn = first(user, "userPrincipalName")
-        uac = int(first(user, "userAccountControl", "0") or 0)
-        attributes = {
-            name: value
-            for name, value in (
-                ("kind", kind),
-                ("role", first(user, "title")),
-                ("locations", first(user, "department")),
-            )
-            if value
-        }
-        return RemoteAccount(
-            remote_id=layout.guid_text(user["objectguid"]),
-            key=f"{kind}:{ident}" if kind in KINDS and ident else None,
-            username=upn.split("@")[0] if upn else first(user, "sAMAccountName"),
-            display_name=first(user, "displayName"),
-            given_name=first(user, "givenName"),
-            family_name=first(user, "sn"),
-            enabled=not uac & layout.UAC_DISABLED,
-            attributes=attributes,
-        )
+        return remote_account(user)
 
     def _upn(self, spec: AccountSpec) -> str:
         domain = self.pupil_domain if spec.key.startswith("pupil:") else self.domain
         return f"{spec.username}@{domain}"
 
-    def _name_attributes(self, spec: AccountSpec) -> dict[str, str]:
-        upn = self._upn(spec)
-        attrs = spec.attributes
-        return {
-            "displayName": spec.display_name,
-            "givenName": spec.given_name,
-            "sn": spec.family_name,
-            "mail": upn,
-            "title": attrs.get("role", ""),
-            "department": attrs.get("locations", ""),
-        }
+    def _name_attributes(self, spec: AccountSpec) -> dict[str, object]:
+        return user_attributes(spec, self._upn(spec))
 
     def _free_sam(self, username: str, own_id: str | None) -> str:
         for attempt in range(100):
