@@ -11,6 +11,8 @@ from connectors.ad.config import ADTargetConfig
 from connectors.connector import SourceConnector, TargetConnector
 from connectors.consent import plugin as consent
 from connectors.consent.config import ConsentCsvSourceConfig
+from connectors.google import plugin as google
+from connectors.google.config import GoogleTargetConfig
 from connectors.hr import plugin as hr_csv
 from connectors.hr.afas import plugin as afas
 from connectors.hr.afas.config import AfasSourceConfig
@@ -85,6 +87,7 @@ TARGETS: tuple[TargetConnector[Any], ...] = (
     TargetConnector(M365TargetConfig, m365.build, check=m365.check, processing=m365.PROCESSING),
     TargetConnector(SisStaffTargetConfig, sis.build_staff, processing=sis.STAFF_PROCESSING),
     TargetConnector(ADTargetConfig, ad.build, check=ad.check, processing=ad.PROCESSING),
+    TargetConnector(GoogleTargetConfig, google.build, check=google.check, processing=google.PROCESSING),  # noqa: E501
 )
 
 

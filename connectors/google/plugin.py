@@ -8,6 +8,16 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from connectors.google.config import GoogleTargetConfig
+from provisioner.accountability.processing import (
+    DataCategory,
+    Flow,
+    Measure,
+    PersonCategory,
+    ProcessingFacts,
+    ProcessorRole,
+    Purpose,
+    Recipient,
+)
 from provisioner.errors import ConfigError
 from provisioner.plugins import BuildContext
 from provisioner.targets import Target
@@ -15,6 +25,29 @@ from provisioner.targets import Target
 if TYPE_CHECKING:
     from connectors.google.client import GoogleClient
     from connectors.google.target import GoogleTarget
+
+#: What the register says about Google Workspace (art. 30): accounts in organisational units,
+#: groups, Education licences and, with ``shared_drives``, shared drives, over Google's APIs
+#: as a service account with domain-wide delegation.
+PROCESSING = ProcessingFacts(
+    system="Google Workspace for Education (Directory, shared drives)",
+    flow=Flow.WRITES,
+    purposes=(Purpose.ACCOUNTS, Purpose.LEAVERS, Purpose.ACCESS_BY_ROLE),
+    data=(
+        DataCategory.NAME, DataCategory.ACCOUNT, DataCategory.INITIAL_PASSWORD,
+        DataCategory.EMPLOYEE_NUMBER, DataCategory.PUPIL_ID, DataCategory.ROLE,
+        DataCategory.LOCATION, DataCategory.GROUP, DataCategory.GROUP_MEMBERSHIP,
+        DataCategory.LICENCES, DataCategory.FILE_ACCESS,
+    ),
+    people=(PersonCategory.STAFF, PersonCategory.PUPILS, PersonCategory.INTERNS),
+    recipients=(Recipient.SUPPLIER, Recipient.SCHOOL_STAFF),
+    measures=(
+        Measure.TLS, Measure.SERVICE_ACCOUNT, Measure.LEAST_PRIVILEGE,
+        Measure.SECRETS_OUTSIDE_CONFIG, Measure.RANDOM_FIRST_PASSWORD, Measure.RATE_LIMIT,
+        Measure.SAFETY_GATE, Measure.AUDIT_TRAIL, Measure.NO_PERSONAL_DATA_IN_LOGS,
+    ),
+    processor=ProcessorRole.SUPPLIER,
+)  # fmt: skip
 
 
 def scopes_for(config: GoogleTargetConfig) -> tuple[str, ...]:
