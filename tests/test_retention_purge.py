@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from provisioner.accountability.retention_nightly import nightly_retention
+from provisioner.report.morning import build_morning_report, gather
 from provisioner.store.db import make_engine, session_factory
 from provisioner.store.tables import (
     AuditEvent,
@@ -131,3 +132,10 @@ def test_the_nightly_work_opens_the_days_tasks_and_purges(board: Board) -> None:
     assert again.tasks_opened == [] and not any(again.purged.values())
     code, out = cli(board, "retention", "due", "--on", "2028-11-30")
     assert code == 0 and "task" in out
+    cli_json(board, "retention", "hold", "add", "--person", PUPIL, "--reason", "Archiefwet")
+    later = datetime(2028, 12, 2, 6, tzinfo=UTC)
+    text = build_morning_report(gather(_sessions(board), config, now=later)).text
+    section = text[text.index("Bewaartermijnen") :]  # the board's language: Dutch
+    overdue = len(night.tasks_opened) - 1  # the hold cancelled the pupil's pupil file task
+    assert f"{overdue} over tijd" in section and "1 archiefblokkade(s) van kracht" in section
+    assert "L000001" not in text

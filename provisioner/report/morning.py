@@ -33,6 +33,7 @@ from provisioner.audit.anchors import report_line
 from provisioner.config import Config, ReportConfig
 from provisioner.i18n import tr
 from provisioner.logging_setup import scrub
+from provisioner.report.morning_retention import retention_lines
 from provisioner.report.morning_subjects import subject_lines
 from provisioner.report.morning_text import (
     Deadline,
@@ -169,6 +170,9 @@ def gather(
         audit_anchor=anchor,
         consent=consent_lines(sessions, config, now.astimezone(AMSTERDAM).date()),
         subjects=subject_lines(sessions, config.board.language, now.astimezone(AMSTERDAM).date()),
+        retention=retention_lines(
+            sessions, config.board.language, now.astimezone(AMSTERDAM).date()
+        ),
         language=config.board.language,
     )
 

@@ -83,6 +83,8 @@ class ReportFacts:
     consent: Sequence[str] = ()
     #: Requests of the people concerned: request numbers, kinds and deadlines (morning_subjects)
     subjects: Sequence[str] = ()
+    #: Retention: open retention tasks and archive holds, in counts (morning_retention)
+    retention: Sequence[str] = ()
     #: The board's language (``board.language``): the report is written in it.
     language: Language = "en"
 
@@ -184,6 +186,8 @@ def _sections(facts: ReportFacts) -> list[tuple[str, list[str]]]:
         parts.append((tr(lang, "Photo consent"), list(facts.consent)))
     if facts.subjects:
         parts.append((tr(lang, "Requests of the people concerned"), list(facts.subjects)))
+    if facts.retention:
+        parts.append((tr(lang, "Retention periods"), list(facts.retention)))
     if facts.deadlines:
         heading = tr(
             lang,
