@@ -301,7 +301,10 @@ def _agreements(config: Config) -> Iterable[AgreementFact]:
     if config.sources.consent is not None:
         systems.append(("consent", config.sources.consent.type))
     systems += [(target.name, target.type) for target in config.targets]
-    agreements = config.processing.agreements
+    agreements = dict(config.processing.agreements)
+    for target in config.targets:  # one supplier, one contract: the SIS source's covers it
+        if target.kind == "sis_staff" and target.name not in agreements and "sis" in agreements:
+            agreements[target.name] = agreements["sis"]
     for system, connector in systems:
         agreement = agreements.get(system)
         yield AgreementFact(
