@@ -261,3 +261,15 @@ def test_events_by_hand(board: Board) -> None:
     code, out = cli(board, "retention", "event", "complaint_closed", "--person", "L1", "--json")
     assert code == 3 and "must be pupil:<id> or staff:<number>" in json.loads(out)["error"]
     assert "retention.clock_started" in {action for action, _ in _audit_actions(board)}
+
+
+def test_nobody_is_gone_while_a_record_without_a_usable_key_was_rejected(board: Board) -> None:
+    edit_sis(board, "L000002", None)
+    users = board.folder / "sis" / "users.csv"
+    row = next(line for line in users.read_text(encoding="utf-8").splitlines()
+               if line.startswith("L000003,"))  # fmt: skip
+    with users.open("a", encoding="utf-8") as handle:
+        handle.write("," + row.split(",", 1)[1] + "\n")  # no sourcedId: it may be L000002
+    code, out = cli(board, "sync", "--as-of", "2026-12-05", "--json")
+    assert code in (0, 1) and json.loads(out)["status"] in ("applied", "partial"), out
+    assert "pupil_file" not in lines_of(board, date(2040, 1, 1), "pupil:L000002")

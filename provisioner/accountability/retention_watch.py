@@ -16,6 +16,7 @@ retention commands and the nightly job (the breach register).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from collections.abc import Set as AbstractSet
 from datetime import date
 from zoneinfo import ZoneInfo
 
@@ -74,14 +75,23 @@ def record_run_clocks(
     today: date,
     origin: str,
     actor: str,
+    frozen: AbstractSet[str] = frozenset(),
+    orphans_may_leave: bool = True,
 ) -> int:
     """Start, stop or restart the clocks of the people this read shows gone or back, before
-    the directory snapshot is replaced (it says who was here); returns the clocks started."""
+    the directory snapshot is replaced (it says who was here); returns the clocks started.
+
+    As for the accounts (``policy.desired``): a quarantined person (``frozen``: a record the
+    run could not use) is left as they were, and nobody counts as gone from a source while a
+    record without a usable key was rejected (``orphans_may_leave`` False): it may be them.
+    """
     running = _running(session)
     started = 0
 
     def seen(event: ClockEvent, key: str, gone: date | None, location: str | None) -> None:
         nonlocal started
+        if key in frozen:
+            return
         if gone is None and (event.value, key) in running:
             record_return(session, event=event, person_key=key, returned_on=today,
                           origin=origin, actor=actor)  # fmt: skip
@@ -102,7 +112,7 @@ def record_run_clocks(
         select(DirectoryPerson.key, DirectoryPerson.kind, DirectoryPerson.location,
                DirectoryPerson.posts)
     ):  # fmt: skip
-        if key not in here:  # gone from the source: first seen gone today
+        if key not in here and orphans_may_leave:  # gone from the source: seen gone today
             where = location if kind == "pupil" else (posts[-1]["location"] if posts else None)
             seen(_PUPIL if kind == "pupil" else _STAFF, key, today, where)
     read = {pupil.key: pupil.location for pupil in pupils}

@@ -289,7 +289,8 @@ class Engine:
             today, by = request.today or today_in_amsterdam(), f"sync:{report.run_id}"
             # retention clocks of who is gone or back, before the snapshot says who was here
             record_run_clocks(session, read.staff, read.pupils, today=today,
-                              origin=report.run_id, actor=request.actor or by)  # fmt: skip
+                              origin=report.run_id, actor=request.actor or by,
+                              frozen=read.frozen, orphans_may_leave=read.unkeyed == 0)  # fmt: skip
             save_directory(
                 session,
                 read.staff,
