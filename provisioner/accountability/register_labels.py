@@ -66,16 +66,18 @@ PEOPLE: dict[PersonCategory, str] = {
 
 PURPOSE: dict[Purpose, str] = {
     Purpose.ACCOUNTS: N_("giving staff and pupils the accounts their work and lessons need"),
-    Purpose.LEAVERS: N_("ending a leaver's access at once (seed 002 §12)"),
-    Purpose.ACCESS_BY_ROLE: N_("access by role: no more people than necessary (seed 002 §10)"),
+    Purpose.LEAVERS: N_("ending a leaver's access at once (privacy protocol §12)"),
+    Purpose.ACCESS_BY_ROLE: N_(
+        "access by role: no more people than necessary (privacy protocol §10)"
+    ),
     Purpose.SIS_STAFF_ACCOUNTS: N_(
         "staff accounts in the pupil administration with the function of their level"
     ),
-    Purpose.PHOTO_CONSENT: N_("publishing pupils' images only with consent (seed 002 §7)"),
+    Purpose.PHOTO_CONSENT: N_("publishing pupils' images only with consent (privacy protocol §7)"),
     Purpose.REQUESTS: N_("handling requests made to the chat bot (leavers, consents, breaches)"),
     Purpose.BREACHES: N_("documenting data breaches and notifying in time (AVG art. 33, 34)"),
     Purpose.ACCOUNTABILITY: N_("showing what was done, by whom and why (AVG art. 5(2))"),
-    Purpose.INTERNSHIPS: N_("interns' time-boxed access (seeds 000, 003)"),
+    Purpose.INTERNSHIPS: N_("interns' access for the duration of the internship only"),
 }
 
 RECIPIENT: dict[Recipient, str] = {
