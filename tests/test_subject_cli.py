@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -52,10 +52,13 @@ def cli(board: Board, *args: str) -> tuple[int, str]:
     return result.exit_code, result.output
 
 
-def register(board: Board, person: str, kind: str, received: str, by: str = "self") -> Any:
+def register(
+    board: Board, person: str, kind: str, received: str, by: str = "self", on: str | None = None
+) -> Any:
+    """Register through the command, on the day of receipt unless ``on`` says otherwise."""
     code, output = cli(
         board, "request", "--person", person, "--kind", kind, "--received", received,
-        "--by", by, "--json",
+        "--by", by, "--on", on or received, "--json",
     )  # fmt: skip
     assert code == 0, output
     return json.loads(output)
@@ -99,7 +102,7 @@ def test_each_kind_is_registered_with_its_deadline(
 
 def test_the_human_output_names_the_deadline_and_its_ground(board: Board) -> None:
     code, output = cli(board, "request", "--person", a_staff_member(board), "--kind", "objection",
-                       "--received", "2026-11-01")  # fmt: skip
+                       "--received", "2026-11-01", "--on", "2026-11-02")  # fmt: skip
     assert code == 0, output
     assert "Registered SR-" in output
     assert "2026-11-29" in output and "seed 002" in output
@@ -108,7 +111,8 @@ def test_the_human_output_names_the_deadline_and_its_ground(board: Board) -> Non
 def test_registering_is_audited_without_the_note(board: Board) -> None:
     person = a_staff_member(board)
     code, output = cli(board, "request", "--person", person, "--kind", "access", "--received",
-                       "2026-11-20", "--note", "belde over Pietje Puk", "--json")  # fmt: skip
+                       "2026-11-20", "--note", "belde over Pietje Puk", "--json",
+                       "--on", "2026-11-20")  # fmt: skip
     assert code == 0, output
     with board.sessions()() as session:
         [event] = session.scalars(
@@ -150,7 +154,7 @@ def test_a_pupil_under_16_does_not_ask_in_person_the_parents_do(board: Board) ->
     pupil, born = a_pupil(board)
     day = date(born.year + 15, 12, 31).isoformat()
     code, output = cli(board, "request", "--person", pupil, "--kind", "access",
-                       "--received", day, "--by", "self")  # fmt: skip
+                       "--received", day, "--by", "self", "--on", day)  # fmt: skip
     assert code == 3
     assert "under 16" in output and "--by parent" in output
     item = register(board, pupil, "access", day, by="parent")
@@ -163,9 +167,9 @@ def test_from_16_the_pupil_asks_and_a_parent_is_flagged(board: Board) -> None:
     pupil, born = a_pupil(board)
     sixteenth = date(born.year + 16, born.month, born.day).isoformat()
     the_day_before = date.fromordinal(date.fromisoformat(sixteenth).toordinal() - 1).isoformat()
-    code, _ = cli(board, "request", "--person", pupil, "--kind", "erasure",
-                  "--received", the_day_before)  # fmt: skip
-    assert code == 3
+    code, output = cli(board, "request", "--person", pupil, "--kind", "erasure",
+                       "--received", the_day_before, "--on", sixteenth)  # fmt: skip
+    assert code == 3 and "under 16" in output
     assert register(board, pupil, "erasure", sixteenth)["flags"] == []
     flagged = register(board, pupil, "access", sixteenth, by="parent")
     assert flagged["flags"] == ["parent_for_16_plus"]
@@ -199,11 +203,18 @@ def test_unusable_requests_are_refused_naming_the_field(
     board: Board, args: list[str], says: str
 ) -> None:
     args = [a_staff_member(board) if a == "STAFF" else a for a in args]
-    code, output = cli(board, "request", *args)
+    code, output = cli(board, "request", *args, "--on", "2026-12-01")
     assert code == 3, output
     assert says in output
     code, output = cli(board, "list", "--json")
     assert json.loads(output) == []
+
+
+def test_a_day_of_receipt_after_today_is_refused(board: Board) -> None:
+    code, output = cli(board, "request", "--person", a_staff_member(board), "--kind", "access",
+                       "--received", "2026-12-02", "--on", "2026-12-01")  # fmt: skip
+    assert code == 3 and "--received 2026-12-02" in output
+    assert register(board, a_staff_member(board), "access", "2026-12-01")["due_on"] == "2027-01-01"
 
 
 def test_closing_records_the_outcome_and_whether_it_was_in_time(board: Board) -> None:
@@ -242,7 +253,8 @@ def test_the_morning_report_shows_open_requests_and_their_deadlines_never_who(
     staff = a_staff_member(board)
     pupil, _ = a_pupil(board)
     late = register(board, staff, "access", "2020-01-31")  # overdue whatever the clock says
-    coming = register(board, pupil, "objection", "2099-06-01", by="parent")
+    yesterday = (datetime.now(AMSTERDAM).date() - timedelta(days=1)).isoformat()
+    coming = register(board, pupil, "objection", yesterday, by="parent", on=yesterday)
     closed = register(board, staff, "erasure", "2026-11-01")
     assert cli(board, "close", closed["id"], "--outcome", "erased")[0] == 0
 
@@ -252,7 +264,7 @@ def test_the_morning_report_shows_open_requests_and_their_deadlines_never_who(
     assert "Requests of the people concerned" in text
     assert "2 open, 1 overdue" in text
     assert f"{late['id']} access request: OVERDUE, was due 2020-02-29" in text
-    assert f"{coming['id']} objection: due 2099-06-29" in text
+    assert f"{coming['id']} objection: due {coming['deadline']}" in text
     assert closed["id"] not in text
     with board.sessions()() as session:
         people = [session.get(DirectoryPerson, key) for key in (staff, pupil)]

@@ -143,10 +143,18 @@ class SubjectRequests:
         made_by: str,
         note: str = "",
         actor: str,
+        today: date | None = None,
         now: datetime | None = None,
     ) -> RequestRecord:
         """Register a request received on ``received``; refused (:class:`SubjectError`) for an
-        unknown person, kind or maker, or a pupil under 16 asking in person."""
+        unknown person, kind or maker, a pupil under 16 asking in person, or a day of receipt
+        after ``today`` (a mistyped year would hide a deadline)."""
+        if today is not None and received > today:
+            raise SubjectError(
+                N_("--received {day} is after today ({today})"),
+                day=received.isoformat(),
+                today=today.isoformat(),
+            )
         if kind not in KINDS:
             raise SubjectError(
                 N_("--kind '{kind}' is not one of {kinds}"), kind=kind, kinds=", ".join(KINDS)

@@ -44,7 +44,7 @@ subject_app.command("export")(export)
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 
 OnOption = Annotated[
-    str | None, typer.Option("--on", help="The day it is decided (YYYY-MM-DD); today.")
+    str | None, typer.Option("--on", help="Today for this command (YYYY-MM-DD); default: today.")
 ]
 
 
@@ -90,17 +90,19 @@ def request(
         str, typer.Option("--by", help="self, parent, guardian or representative.")
     ] = "self",
     note: Annotated[str, typer.Option("--note", help="Free text kept with the request.")] = "",
+    on: OnOption = None,
     config: ConfigOption = DEFAULT_CONFIG,
     as_json: JsonOption = False,
 ) -> None:
     """Register a request with its legal deadline (Art. 12(3): one month; objection: 4 weeks)."""
     with clean_failures(as_json):
-        received_on = parse_date(received)
+        received_on, today = parse_date(received), day_or_today(on)
         sessions = sessions_only(config)
         try:
             item = SubjectRequests(sessions).register(
-                person, kind=kind, received=received_on, made_by=by, note=note, actor=actor()
-            )
+                person, kind=kind, received=received_on, made_by=by, note=note, actor=actor(),
+                today=today,
+            )  # fmt: skip
         except SubjectError as exc:
             raise unusable(exc) from exc
     if as_json:
