@@ -134,6 +134,12 @@ def test_a_hold_on_a_category_or_location_holds_every_line_of_it(board: Board) -
     code, out = cli(board, "retention", "hold", "add", "--category", "nonsense", "--reason", "x",
                     "--json")  # fmt: skip
     assert code == 3 and "no retention category" in json.loads(out)["error"]
+    code, out = cli(board, "retention", "hold", "add", "--person", "L000001", "--reason", "x",
+                    "--json")  # fmt: skip
+    assert code == 3 and "must be pupil:<id>" in json.loads(out)["error"]
+    code, out = cli(board, "retention", "hold", "add", "--person", PUPIL, "--category",
+                    "pupil_file", "--reason", "x", "--json")  # fmt: skip
+    assert code == 3 and "exactly one of" in json.loads(out)["error"]
 
 
 def test_a_pupil_who_came_back_has_nothing_due_until_deregistered_again(board: Board) -> None:

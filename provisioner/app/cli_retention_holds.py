@@ -54,6 +54,9 @@ def _scope(person: str | None, category: str | None, location: str | None,
     if len(given) != 1:
         raise Unusable(N_("give exactly one of --person, --category and --location"))
     scope, value = given[0]
+    if scope == "person" and (not value.startswith(("pupil:", "staff:")) or len(value) < 7):
+        raise Unusable(N_("--person '{person}' must be pupil:<id> or staff:<number>"),
+                       person=value)  # fmt: skip
     if scope == "category" and value not in {r.category for r in board.retention.table()}:
         raise Unusable(N_("'{value}' is no retention category of this board"), value=value)
     if scope == "location":
