@@ -39,6 +39,10 @@ def demo(
     sis_staff: Annotated[
         bool, typer.Option(help="Also keep staff accounts in that SIS in step with HR.")
     ] = False,
+    target: Annotated[
+        list[str] | None,
+        typer.Option("--target", help="Also provision into: google (an emulator). Repeatable."),
+    ] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Generate a realistic demo board (once) and run a full sync of it.
@@ -51,7 +55,9 @@ def demo(
     from provisioner.app.cli_checklist import write_demo_checklist
 
     with clean_failures(as_json):
-        report = _demo(directory, staff, pupils, seed, fresh, hr, sis, sis_staff, as_json)
+        report = _demo(
+            directory, staff, pupils, seed, fresh, hr, sis, sis_staff, as_json, target or []
+        )
         checklist = [str(path) for path in write_demo_checklist(directory)]
     if as_json:
         print(json.dumps(report.as_json() | {"checklist": checklist}))
@@ -77,6 +83,7 @@ def _demo(
     sis: str,
     sis_staff: bool,
     as_json: bool,
+    targets: list[str],
 ) -> RunReport:
     from provisioner.app.demo.existing import seed_existing_accounts
     from provisioner.app.demo.generator import generate_board
@@ -108,6 +115,11 @@ def _demo(
                 )
             )
     from provisioner.app.demo.systems import HR_SYSTEMS, SIS_SYSTEMS, serve_systems
+    from provisioner.app.demo.targets import DEMO_TARGETS, add_targets
+
+    unknown = [name for name in targets if name not in DEMO_TARGETS]
+    if unknown:
+        raise Unusable(N_("--target is one of {targets}"), targets=", ".join(DEMO_TARGETS))
 
     if hr not in HR_SYSTEMS or sis not in SIS_SYSTEMS:
         raise Unusable(
@@ -118,8 +130,9 @@ def _demo(
     today = today_in_amsterdam()
 
     def systems(config: Config, stack: ExitStack) -> Config:
-        return serve_systems(
+        served = serve_systems(
             config, directory, hr=hr, sis=sis, today=today, stack=stack, sis_staff=sis_staff
         )
+        return add_targets(served, directory, targets)
 
     return run_sync_showing_progress(config_path, SyncRequest(), as_json, prepare=systems)
