@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from provisioner.i18n import catalogue_path, problems, tr
+from provisioner.i18n import catalogue_files, catalogue_path, problems, tr
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -47,9 +47,10 @@ def test_a_translation_with_other_placeholders_is_found(
 
     locale = tmp_path / "locale"
     for language in ("nl", "en"):
-        target = locale / language / "LC_MESSAGES" / "messages.po"
-        target.parent.mkdir(parents=True)
-        shutil.copy(catalogue_path(language), target)
+        folder = locale / language / "LC_MESSAGES"
+        folder.mkdir(parents=True)
+        for domain in catalogue_files(language):
+            shutil.copy(domain, folder / domain.name)
     nl = locale / "nl" / "LC_MESSAGES" / "messages.po"
     text = nl.read_text(encoding="utf-8")
     assert 'msgstr "Ik heb {topic} opzijgezet; daarmee is niets gedaan."' in text
