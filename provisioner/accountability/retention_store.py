@@ -54,6 +54,7 @@ EVENT_WORDS = {
     "consent_withdrawn": N_("withdrawal of consent"),
     "complaint_closed": N_("closing the complaint (and deregistration)"),
     "school_year_end": N_("the end of the school year"),
+    "standing": N_("each item is made (the system deletes by itself)"),
 }
 
 
@@ -127,6 +128,8 @@ def _task_text(line: DueLine, language: str) -> tuple[str, str]:
     who = line.person_key or line.subject or ""
     if line.person_key and line.subject:
         who = f"{line.person_key} ({line.subject})"
+    if not line.person_key and line.location:
+        who = f"{who}, {line.location}"
     values = {"what": tr(language, rule.what), "who": who, "system": rule.system}
     if rule.action == "destroy":
         title = tr(language, "Destroy: {what}, {who} ({system})", **values)

@@ -12,6 +12,7 @@ from rich.markup import escape
 
 from provisioner.accountability.retention_store import (
     ACTION_WORDS,
+    EVENT_WORDS,
     HoldError,
     add_hold,
     holds,
@@ -166,8 +167,9 @@ def rules(config: ConfigOption = DEFAULT_CONFIG, as_json: JsonOption = False) ->
     language = cli_language()
     for r in table:
         action = tr(language, ACTION_WORDS[r.action])
+        start = tr(language, EVENT_WORDS.get(r.start, r.start))
         out.print(f"[bold]{r.category}[/bold]  {escape(tr(language, r.what))}", highlight=False)
         out.print("  " + tr(language, "{period} after {start}: {action} in {system} ({owner}); "
-                            "{basis}", period=r.period.text(), start=r.start, action=action,
+                            "{basis}", period=r.period.text(), start=start, action=action,
                             system=escape(r.system), owner=r.owner, basis=escape(r.basis)),
                   highlight=False)  # fmt: skip
