@@ -11,9 +11,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 from typer.testing import CliRunner
 
 from provisioner.app.cli import app
+from provisioner.store.tables_interns import InternshipRow
 from provisioner.targets import RemoteAccount, TargetSnapshot
 from provisioner.tasks import ManualTasks, TaskStatus
 from tests.board import Board, make_board
@@ -50,7 +52,12 @@ def write_interns(board: Board, rows: list[str]) -> None:
 def board(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Board:
     monkeypatch.delenv("PROVISIONER_DATABASE_URL", raising=False)
     monkeypatch.setenv("PROVISIONER_LANGUAGE", "en")
-    board = make_board(tmp_path, staff=24, pupils=60, language="en")
+    return intern_board(tmp_path, "en")
+
+
+def intern_board(tmp_path: Path, language: str) -> Board:
+    """The demo board with the intern list (Lotte, Noor, Fenna) and Noor's and Fenna's HR posts."""
+    board = make_board(tmp_path, staff=24, pupils=60, language=language)
     text = board.config_path.read_text("utf-8")
     consent = 'path = "consents.csv"\n'
     assert consent in text
@@ -249,3 +256,29 @@ def test_a_missing_column_is_unusable_input(board: Board) -> None:
     )
     assert result.exit_code == 3
     assert "has no 'family_name' column" in result.stdout
+
+
+def test_the_store_keeps_supervisors_and_institute_but_no_names(board: Board) -> None:
+    sync(board, START)
+    with board.sessions()() as session:
+        rows = {r.person_key: r for r in session.execute(select(InternshipRow)).scalars()}
+    lotte = rows[f"staff:{LOTTE}"]
+    assert (lotte.location, lotte.start_on, lotte.last_day) == (SCHOOL, START, LAST_DAY)
+    assert (lotte.workplace_supervisor, lotte.school_trainer) == ("staff:100004", "staff:100002")
+    assert (lotte.institute, lotte.study_end) == ("Hanzehogeschool", STUDY_END)
+    assert rows[f"staff:{FENNA}"].workplace_supervisor is None
+    assert "Visser" not in repr(vars(lotte))
+
+
+def test_the_tasks_are_in_the_boards_language(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("PROVISIONER_DATABASE_URL", raising=False)
+    board = intern_board(tmp_path, "nl")
+    sync(board, START)
+    sync(board, date(2027, 1, 30))
+    opened = tasks(board, LOTTE)
+    assert opened["retention_destroy_reflection"].title == (
+        "Vernietig de reflectiegegevens van stagiair Lotte Visser"
+    )
+    assert "uiterlijk 2027-05-31" in opened["retention_destroy_recordings"].instructions
