@@ -91,14 +91,15 @@ class GoogleSettings:
         default_factory=lambda: {"directory": 2400, "drive": 12000, "licensing": 2400}
     )
     batch_size: int = 50
+    quota_window: float = 60.0  # the seconds a quota is counted over (Google: a minute)
 
 
 class Pacer:
-    """Keeps one API's requests below its quota per minute (a token bucket, 95% of it)."""
+    """Keeps one API's requests below its quota per window (a token bucket, 95% of it)."""
 
-    def __init__(self, per_minute: int, sleep: Callable[[float], None]) -> None:
-        self.capacity = per_minute * 0.95
-        self.rate = self.capacity / 60.0
+    def __init__(self, quota: int, window: float, sleep: Callable[[float], None]) -> None:
+        self.capacity = quota * 0.95
+        self.rate = self.capacity / window
         self.level = self.capacity
         self.last = time.monotonic()
         self.sleep = sleep
@@ -144,7 +145,10 @@ class GoogleClient:
                 document["rootUrl"] = settings.root_url.rstrip("/") + "/"
             self._documents[api] = document
         self._local = threading.local()
-        self._pacers = {api: Pacer(q, sleep) for api, q in settings.quotas.items()}
+        self._pacers = {
+            api: Pacer(quota, settings.quota_window, sleep)
+            for api, quota in settings.quotas.items()
+        }
         self._lock = threading.Lock()
         self.requests_sent = 0
         self.writes_sent = 0

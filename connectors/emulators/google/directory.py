@@ -117,6 +117,7 @@ class Directory:
         self.groups: dict[str, dict[str, Any]] = {}
         self.members: dict[str, dict[str, dict[str, Any]]] = {}
         self._next = 100000000000000000000
+        self._owners: dict[str, tuple[str, str]] = {}  # address -> ("user"|"group", id)
         self.add_orgunit("/", "", "")
 
     # -- ids and look-ups ------------------------------------------------------------------
@@ -127,14 +128,15 @@ class Directory:
 
     def address_owner(self, address: str) -> tuple[str, str] | None:
         """('user'|'group', id) of an e-mail address in use, primary or alias."""
-        address = address.lower()
+        return self._owners.get(address.lower())
+
+    def _index(self) -> None:
+        self._owners = {}
         for uid, user in self.users.items():
-            if user["primaryEmail"] == address or address in user.get("aliases", []):
-                return "user", uid
+            for address in [user["primaryEmail"], *user.get("aliases", [])]:
+                self._owners[address] = ("user", uid)
         for gid, group in self.groups.items():
-            if group["email"] == address:
-                return "group", gid
-        return None
+            self._owners[group["email"]] = ("group", gid)
 
     def user(self, key: str) -> dict[str, Any]:
         if key in self.users:
@@ -213,6 +215,7 @@ class Directory:
         }
         self._apply_user(user, {k: v for k, v in body.items() if k != "primaryEmail"})
         self.users[uid] = user
+        self._owners[address] = ("user", uid)
         self.passwords[uid] = hashlib.sha256(password.encode()).hexdigest()
         self.born[uid] = self.clock()
         return self.show_user(user, "full")
@@ -232,6 +235,7 @@ class Directory:
             if address != user["primaryEmail"]:
                 user.setdefault("aliases", []).append(user["primaryEmail"])
                 user["primaryEmail"] = address
+                self._owners[address] = ("user", user["id"])
                 user["emails"] = [{"address": address, "primary": True}]
         if "orgUnitPath" in body:
             user["orgUnitPath"] = self.orgunit_path(body["orgUnitPath"] or "/")
@@ -278,6 +282,8 @@ class Directory:
         user = self.user(key)
         uid = user["id"]
         del self.users[uid]
+        for address in [user["primaryEmail"], *user.get("aliases", [])]:
+            self._owners.pop(address, None)
         for members in self.members.values():
             members.pop(uid, None)
         for group in self.groups.values():
@@ -427,6 +433,7 @@ class Directory:
         }
         group["etag"] = etag(group)
         self.groups[gid] = group
+        self._owners[address] = ("group", gid)
         self.members[gid] = {}
         return group
 
@@ -443,6 +450,7 @@ class Directory:
     def delete_group(self, key: str) -> None:
         group = self.group(key)
         del self.groups[group["id"]]
+        self._owners.pop(group["email"], None)
         self.members.pop(group["id"], None)
 
     def list_groups(self, query: dict[str, str]) -> dict[str, Any]:
@@ -538,6 +546,7 @@ class Directory:
         self.groups = data["groups"]
         self.members = data["members"]
         self._next = int(data["next"])
+        self._index()
 
 
 def search(query: str) -> Callable[[dict[str, Any]], bool]:

@@ -94,6 +94,7 @@ class GoogleEmulator(LoopbackEmulator):
             self._seed_admin()
         self.requests: list[RecordedRequest] = []
         self.violations: list[str] = []
+        self.http_calls = 0  # HTTP requests to the APIs (a batch is one)
         self.discovery = Discovery() if s.validate else None
         self._lock = threading.RLock()
         self._rng = random.Random(s.seed)
@@ -217,6 +218,8 @@ class GoogleEmulator(LoopbackEmulator):
         query = {k: v[-1] for k, v in parse_qs(parts.query, keep_blank_values=True).items()}
         if path == "/token" and method == "POST":
             return self._token(raw)
+        with self._lock:
+            self.http_calls += 1
         try:
             identity = self._identity(headers)
         except GoogleError as exc:
