@@ -10,7 +10,8 @@ What it guarantees:
   throttling (403 ``rateLimitExceeded``/``userRateLimitExceeded``, 429) and 5xx refusals are
   retried with exponential backoff and full jitter, bounded in attempts and time;
 - a write is never sent again once it may have reached Google: a lost answer or a write's
-  500/502/504 raises :class:`OutcomeUnknown` (httplib2's own resend is switched off);
+  500/502/504 raises :class:`OutcomeUnknown` (the HTTP underneath is
+  :class:`connectors.google.http.SingleShotHttp`, not httplib2, which resends by itself);
   ``idempotent=True`` calls (``users.signOut``) may be resent;
 - every error becomes a typed error in :mod:`connectors.google.errors`;
 - in dry-run mode nothing but reads leaves the process (:class:`DryRunRejected`), batches
@@ -44,15 +45,16 @@ from googleapiclient.errors import HttpError  # type: ignore[import-untyped]
 from googleapiclient.http import BatchHttpRequest, HttpRequest  # type: ignore[import-untyped]
 
 from connectors.google.errors import refusal, throttled, translate, transport_failure
+from connectors.google.http import SingleShotHttp
 from connectors.retry import retry_policy
 from provisioner.errors import ConnectorError, DryRunRejected, FatalError, OutcomeUnknown
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
-# httplib2 resends a request once when the connection breaks: that could repeat a write that
-# arrived. The one retry policy decides instead.
-httplib2.RETRIES = 1
+# The client library logs every request's URL at DEBUG (user keys, search values): never ours.
+for _name in ("googleapiclient.discovery", "googleapiclient.http", "google_auth_httplib2"):
+    logging.getLogger(_name).setLevel(logging.INFO)
 
 DOCUMENTS = Path(googleapiclient.__file__).parent / "discovery_cache" / "documents"
 SCOPE = "https://www.googleapis.com/auth/"
@@ -150,6 +152,7 @@ class GoogleClient:
             for api, quota in settings.quotas.items()
         }
         self._lock = threading.Lock()
+        self._opened: list[SingleShotHttp] = []
         self.requests_sent = 0
         self.writes_sent = 0
         self.throttled = 0
@@ -211,6 +214,8 @@ class GoogleClient:
             state = _Round(chunk)
             try:
                 self._policy()(functools.partial(self._send_round, api, makers, state))
+            except DryRunRejected:
+                raise
             except ConnectorError as exc:
                 for n in state.pending:
                     state.done[n] = exc
@@ -288,9 +293,10 @@ class GoogleClient:
             services = self._local.services = {}
             self._local.https = {}
         if api not in services:
-            http = google_auth_httplib2.AuthorizedHttp(
-                self._credentials, http=httplib2.Http(timeout=self.settings.timeout)
-            )
+            single = SingleShotHttp(self.settings.timeout, trust_env=self.settings.root_url is None)
+            with self._lock:
+                self._opened.append(single)
+            http = google_auth_httplib2.AuthorizedHttp(self._credentials, http=single)
             self._local.https[api] = http
             services[api] = build_from_document(copy.deepcopy(self._documents[api]), http=http)
         return services[api]
@@ -313,8 +319,11 @@ class GoogleClient:
                 self.throttled += 1
 
     def close(self) -> None:
-        for http in getattr(self._local, "https", {}).values():
-            http.http.close()
+        """Close the connections of every thread that used this client."""
+        with self._lock:
+            opened, self._opened = self._opened, []
+        for http in opened:
+            http.close()
 
 
 def op(resource: str, method: str, **params: Any) -> Make:

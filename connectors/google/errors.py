@@ -65,7 +65,7 @@ def throttled(error: ConnectorError) -> bool:
 
 
 #: Failures before a request left this process: a write that met one was not sent.
-NOT_SENT = (ConnectionRefusedError, socket.gaierror)
+NOT_SENT = (ConnectionRefusedError, socket.gaierror)  # connectors.google.http.NotSent is one
 
 
 def transport_failure(exc: BaseException, where: str, *, write: bool) -> ConnectorError:
