@@ -89,7 +89,8 @@ def staff_with_internships(
     """HR's staff with the intern list's internships as posts (title
     :data:`INTERN_LIST_TITLE`), an intern the HR export lacks as a staff member of her own;
     every internship (either source) that starts later than ``[interns] days_before_start``
-    from today left out, so no account is made before it (the person keeps her other posts)."""
+    from today left out, so no account is made before it (the person keeps her other posts;
+    an intern with no post yet is known, so the SIS's link to her groups is no issue)."""
     role_of = _role_of(settings)
     lead = timedelta(days=settings.days_before_start)
 
@@ -103,10 +104,8 @@ def staff_with_internships(
         merged[member.key] = dataclasses.replace(member, employments=jobs)
     for internship in listed:
         job = Employment(internship.location, INTERN_LIST_TITLE, internship.start, internship.end)
-        if not due(job):
-            continue
         member = merged.get(internship.key) or StaffMember(internship.number, internship.name, ())
-        if job not in member.employments:
+        if due(job) and job not in member.employments:
             member = dataclasses.replace(member, employments=(*member.employments, job))
         merged[internship.key] = member
     return list(merged.values())
