@@ -279,3 +279,27 @@ def test_nobody_is_gone_while_a_record_without_a_usable_key_was_rejected(board: 
     code, out = cli(board, "sync", "--as-of", "2026-12-05", "--json")
     assert code in (0, 1) and json.loads(out)["status"] in ("applied", "partial"), out
     assert "pupil_file" not in lines_of(board, date(2040, 1, 1), "pupil:L000002")
+
+
+def test_two_complaints_of_one_pupil_are_two_tasks(board: Board) -> None:
+    for ref in ("K-2026-01", "K-2026-02"):
+        cli_json(board, "retention", "event", "complaint_closed", "--person", PUPIL,
+                 "--subject", ref, "--on", "2026-10-01")  # fmt: skip
+    deregister(board)
+    opened = cli_json(board, "retention", "tasks", "--on", "2031-11-30")["opened"]
+    complaints = [t for t in opened if t["category"] == "complaint_file"]
+    assert sorted(t["system"] for t in complaints) == [
+        "klachtendossier [complaint_file] K-2026-01",
+        "klachtendossier [complaint_file] K-2026-02",
+    ]
+    assert len({t["id"] for t in complaints}) == 2
+
+
+def test_the_list_in_dutch(board: Board) -> None:
+    deregister(board)
+    env = {"PROVISIONER_DATABASE_URL": "", "PROVISIONER_LANGUAGE": "nl"}
+    result = runner.invoke(app, ["retention", "due", "--on", "2028-11-30", "-c",
+                                 str(board.config_path)], env=env)  # fmt: skip
+    assert result.exit_code == 0
+    assert "te vernietigen" in result.stdout and "leerlingdossier" in result.stdout
+    assert "uitschrijving 2026-11-30" in result.stdout

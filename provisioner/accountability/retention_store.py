@@ -3,9 +3,9 @@ tasks opened once per line, archive holds added and lifted (all audited).
 
 A due line's task is a manual task (:mod:`provisioner.tasks`) of kind ``retention_destroy`` or
 ``retention_review`` for the rule's owner, due on the line's day, in the board's language.
-Its ``system`` is the rule's system with the category in brackets (and the subject when the
-line names no person: a breach's number, a school year), because an open task is one per
-kind, system and person: two categories of one pupil in one system are two tasks.
+Its ``system`` is the rule's system with the category in brackets and the line's subject (and
+its location when it names no person), because an open task is one per kind, system and
+person: two categories, or two complaints, of one pupil in one system are two tasks.
 ``retention_tasks`` remembers which line got which task, so a line is opened once however
 often the list runs; a task cancelled (an archive hold came) is opened again once the line
 is due and not held.
@@ -113,10 +113,11 @@ def due_entries(
 
 
 def task_system(line: DueLine) -> str:
-    """The task's system: the rule's, the category, and the subject of a line without a
-    person (a manual task is one per kind, system and person while open)."""
+    """The task's system: the rule's, the category, the subject (a medium, a complaint, a
+    breach, a school year) and, without a person, the location: a manual task is one per
+    kind, system and person while open."""
     text = f"{line.rule.system} [{line.rule.category}]"
-    if line.person_key is None and line.subject:
+    if line.subject:
         text += f" {line.subject}"
     if line.person_key is None and line.location:
         text += f" {line.location}"
