@@ -39,6 +39,10 @@ path = "consents.csv"
 [consent]
 default_mechanism = "opt_in"  # the demo's form: parents tick "yes" themselves, nothing pre-ticked
 
+# A board of primary schools: no central exam, so that retention category is switched off.
+[retention.rules.central_exam]
+enabled = false
+
 # The processor agreements (verwerkersovereenkomsten) for the register of processing
 # activities. The consent export's is left out, so `provisioner config check` warns about it.
 [processing.agreements.hr]
