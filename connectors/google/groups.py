@@ -209,8 +209,9 @@ class Groups:
 
     def _follow_class(self, group_id: str, member_ids: Sequence[str]) -> None:
         """Pupils who join a class group move into the class's unit (``pupil_ou_per_group``)."""
+        key = group_key(self.addresses.get(group_id, "")) or ""
         where = class_of(self.descriptions.get(group_id, "")) if self.per_group else None
-        if where is None:
+        if where is None or not key.startswith("class:"):
             return
         unit = self.units.class_unit(where[1], where[0])
         movers = [m for m in member_ids if m in self.pupils and self.pupils[m] != unit]
