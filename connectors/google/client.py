@@ -47,7 +47,13 @@ from googleapiclient.http import BatchHttpRequest, HttpRequest  # type: ignore[i
 from connectors.google.errors import refusal, throttled, translate, transport_failure
 from connectors.google.http import SingleShotHttp
 from connectors.retry import retry_policy
-from provisioner.errors import ConnectorError, DryRunRejected, FatalError, OutcomeUnknown
+from provisioner.errors import (
+    ConnectorError,
+    DryRunRejected,
+    FatalError,
+    OutcomeUnknown,
+    TransientError,
+)
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -277,8 +283,6 @@ class GoogleClient:
             state.done[n] = error
         state.pending = again
         if again:
-            from provisioner.errors import TransientError
-
             raise TransientError(f"{api}.batch: {len(again)} calls throttled or refused")
 
     # -- internals -------------------------------------------------------------------------
