@@ -63,3 +63,11 @@ def test_the_demo_provisions_google_and_a_second_run_writes_nothing(
     # every request the connector sent and every answer the emulator gave, in both runs
     assert first_violations == [] and second.violations == []
     assert len(emulator.requests) > 1000
+
+
+def test_an_unknown_demo_target_is_refused(tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        app, ["demo", "--dir", str(tmp_path / "demo"), "--pupils", "60", "--target", "gogle"]
+    )
+    assert result.exit_code == 3, result.output
+    assert "--target is one of google" in result.output
