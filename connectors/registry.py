@@ -87,7 +87,9 @@ TARGETS: tuple[TargetConnector[Any], ...] = (
     TargetConnector(M365TargetConfig, m365.build, check=m365.check, processing=m365.PROCESSING),
     TargetConnector(SisStaffTargetConfig, sis.build_staff, processing=sis.STAFF_PROCESSING),
     TargetConnector(ADTargetConfig, ad.build, check=ad.check, processing=ad.PROCESSING),
-    TargetConnector(GoogleTargetConfig, google.build, check=google.check, processing=google.PROCESSING),  # noqa: E501
+    TargetConnector(
+        GoogleTargetConfig, google.build, check=google.check, processing=google.PROCESSING
+    ),
 )
 
 
