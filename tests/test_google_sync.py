@@ -91,8 +91,12 @@ def test_units_follow_location_and_class_and_drift_is_undone(tmp_path: Path) -> 
             for u in pupils
         )  # every pupil in its class's unit
 
-        # by hand: the teacher moved to the root, a member dropped, a folder shared
+        # by hand: the teacher moved to the root, a pupil out of its class's unit, a member
+        # dropped, a folder shared
         emulator.directory.patch_user(teacher["id"], {"orgUnitPath": "/"})
+        pupil = pupils[1]
+        school = pupil["orgUnitPath"].rsplit("/", 1)[0]
+        emulator.directory.patch_user(pupil["id"], {"orgUnitPath": school})
         group = next(g for g in emulator.groups() if teacher["id"] in emulator.members(g["id"]))
         emulator.directory.delete_member(group["id"], teacher["id"])
         folder = next(iter(emulator.drive.files))
@@ -102,7 +106,8 @@ def test_units_follow_location_and_class_and_drift_is_undone(tmp_path: Path) -> 
             {"type": "user", "role": "reader", "emailAddress": outsider},
         )  # fmt: skip
         repaired = sync(board, emulator)
-        assert repaired.counts.get("update_account") == 1, repaired.as_json()
+        assert repaired.counts.get("update_account") == 2, repaired.as_json()
+        assert emulator.directory.users[pupil["id"]]["orgUnitPath"] == pupil["orgUnitPath"]
         assert repaired.counts.get("add_member") == 1 and repaired.counts.get("revoke_library") == 1
         assert user_of(emulator, number)["orgUnitPath"] == home
         assert teacher["id"] in emulator.members(group["id"])

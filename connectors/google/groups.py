@@ -70,6 +70,7 @@ class Groups:
         self.pupils: dict[str, str] = {}  # pupil user id -> current unit
         self.descriptions: dict[str, str] = {}  # group id -> description
         self.addresses: dict[str, str] = {}  # group id -> e-mail address
+        self.class_units: dict[str, str] = {}  # pupil user id -> the unit of its class group
 
     def address(self, key: str) -> str:
         return f"{group_local(key)}@{self.domain}"
@@ -84,6 +85,7 @@ class Groups:
 
     def read(self) -> list[RemoteGroup]:
         managed = []
+        self.class_units = {}
         for page in self.client.pages(
             "directory",
             lambda s, token: s.groups().list(
@@ -105,6 +107,9 @@ class Groups:
             members = self._members(str(group["id"]), page)
             self.descriptions[str(group["id"])] = str(group.get("description") or "")
             self.addresses[str(group["id"])] = str(group["email"]).lower()
+            unit = self.class_unit(str(group["id"]))
+            if unit is not None:
+                self.class_units.update(dict.fromkeys(members, unit))
             groups.append(
                 RemoteGroup(
                     str(group["id"]),
@@ -202,18 +207,29 @@ class Groups:
         for result in results:
             if isinstance(result, Exception) and not isinstance(result, NotFoundError):
                 raise result
+        unit = self.class_unit(group_id)
+        for member in member_ids:
+            if unit is not None and self.class_units.get(member) == unit:
+                del self.class_units[member]  # no class now: anywhere under the school
 
     def _young(self, user_id: str) -> bool:
         made = self.created.get(user_id)
         return made is not None and time.monotonic() - made < CONSISTENCY_WINDOW
 
-    def _follow_class(self, group_id: str, member_ids: Sequence[str]) -> None:
-        """Pupils who join a class group move into the class's unit (``pupil_ou_per_group``)."""
+    def class_unit(self, group_id: str) -> str | None:
+        """The unit of a class group's pupils (``pupil_ou_per_group``); None for others."""
         key = group_key(self.addresses.get(group_id, "")) or ""
         where = class_of(self.descriptions.get(group_id, "")) if self.per_group else None
         if where is None or not key.startswith("class:"):
+            return None
+        return self.units.class_unit(where[1], where[0])
+
+    def _follow_class(self, group_id: str, member_ids: Sequence[str]) -> None:
+        """Pupils who join a class group move into the class's unit (``pupil_ou_per_group``)."""
+        unit = self.class_unit(group_id)
+        if unit is None:
             return
-        unit = self.units.class_unit(where[1], where[0])
+        self.class_units.update((m, unit) for m in member_ids if m in self.pupils)
         movers = [m for m in member_ids if m in self.pupils and self.pupils[m] != unit]
         if not movers:
             return

@@ -113,6 +113,7 @@ class GoogleTarget(TargetDefaults):
     # -- reading ---------------------------------------------------------------------------
 
     def read(self) -> TargetSnapshot:
+        groups = self.groups_.read()  # first: a pupil's class unit follows its class group
         users = self._all_users()
         accounts = [self._account(user) for user in users]
         taken = set()
@@ -120,7 +121,6 @@ class GoogleTarget(TargetDefaults):
             for address in [user.get("primaryEmail"), *(user.get("aliases") or [])]:
                 if address:
                     taken.add(str(address).split("@")[0].lower())
-        groups = self.groups_.read()
         taken |= {(g.key and self.groups_.address(g.key).split("@")[0]) or "" for g in groups}
         sites, libraries = self._read_libraries(groups)
         return TargetSnapshot(accounts, groups, frozenset(taken - {""}), sites, libraries)
@@ -188,9 +188,10 @@ class GoogleTarget(TargetDefaults):
         if current is None:
             user = self.client.call("directory", lambda s: s.users().get(userKey=remote_id))
             current = str(user.get("orgUnitPath") or "/")
-        if not self.units.fits(kind, locations, current):
-            body["orgUnitPath"] = self.units.home(kind, locations)
-            self.units.ensure(body["orgUnitPath"])
+        unit = self._move_to(kind, locations, remote_id, current)
+        if unit is not None:
+            body["orgUnitPath"] = unit
+            self.units.ensure(unit)
         self.client.call("directory", lambda s: s.users().patch(userKey=remote_id, body=body))
         if "orgUnitPath" in body:
             with self._lock:
@@ -235,6 +236,17 @@ class GoogleTarget(TargetDefaults):
         """The shared drives and folders (none: this target keeps no drives)."""
         return [], []
 
+    def _move_to(self, kind: str, locations: str, user_id: str, current: str) -> str | None:
+        """The unit an account must move to, None where it is right: a pupil in a class
+        group belongs in the class's unit, anyone else in the home of the first location (a
+        pupil without a class: anywhere under it)."""
+        wanted = self.groups_.class_units.get(user_id) if kind == "pupil" else None
+        if wanted is not None:
+            return None if current == wanted else wanted
+        if self.units.fits(kind, locations, current):
+            return None
+        return self.units.home(kind, locations)
+
     def _user_body(self, spec: AccountSpec) -> dict[str, Any]:
         kind = spec.key.partition(":")[0]
         domain = self.pupil_domain if kind == "pupil" else self.domain
@@ -273,7 +285,7 @@ class GoogleTarget(TargetDefaults):
                 self._units[user_id] = unit
                 if kind == "pupil":
                     self.groups_.pupils[user_id] = unit
-            if locations and not self.units.fits(kind, locations, unit):
+            if locations and self._move_to(kind, locations, user_id, unit) is not None:
                 locations = MOVED  # drift: moved out of its unit by hand
         attributes = {
             name: value
