@@ -16,6 +16,7 @@ from datetime import date, datetime
 from functools import lru_cache
 from operator import itemgetter
 from pathlib import Path
+from typing import Any, TextIO
 
 from provisioner.errors import ConfigError
 from provisioner.sources.models import RecordProblem, SourceBatch
@@ -26,17 +27,72 @@ Issue = tuple[str | None, str]
 ISO_DATE = "%Y-%m-%d"
 
 
+class CsvRows:
+    """The non-blank records of a CSV file after its header, each with its line number, read
+    from the file every time they are iterated: a board's 4 million consent rows never sit in
+    memory at once. Every row has at least ``width`` cells (short rows are padded with '').
+
+    A file that turns out unreadable further on raises the same ConfigError as the header did.
+    """
+
+    __slots__ = ("_count", "_delimiter", "_label", "_path", "_width")
+
+    def __init__(self, label: str, path: Path, delimiter: str, width: int) -> None:
+        self._label, self._path, self._delimiter, self._width = label, path, delimiter, width
+        self._count: int | None = None
+
+    def __iter__(self) -> Iterator[tuple[int, list[str]]]:
+        width, count = self._width, 0
+        with _reading(self._label, self._path) as handle:
+            reader = csv.reader(handle, delimiter=self._delimiter)
+            with _csv_errors(self._label, self._path, reader):
+                next(reader, None)  # the header
+                for line, row in enumerate(reader, start=2):
+                    first = row[0] if row else ""
+                    if (not first or first.isspace()) and not "".join(row).strip():
+                        continue  # a blank line
+                    if len(row) < width:
+                        row.extend([""] * (width - len(row)))
+                    count += 1
+                    yield line, row
+        self._count = count
+
+    def __len__(self) -> int:
+        if self._count is None:
+            self._count = sum(1 for _ in self)
+        return self._count
+
+
+@contextmanager
+def _reading(label: str, path: Path) -> Iterator[TextIO]:
+    """The file opened as UTF-8 text (BOM allowed); decoding and OS errors as ConfigError."""
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            yield handle
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{label} {path} is not UTF-8 text (bad byte at {exc.start})") from exc
+    except OSError as exc:
+        raise ConfigError(f"{label} {path} cannot be read: {exc.strerror}") from exc
+
+
+@contextmanager
+def _csv_errors(label: str, path: Path, reader: Any) -> Iterator[None]:
+    try:
+        yield
+    except csv.Error as exc:
+        where = f"near line {reader.line_num}"
+        raise ConfigError(f"{label} {path} is not valid CSV {where}: {exc}") from exc
+
+
 @dataclass(frozen=True, slots=True)
 class CsvTable:
-    """One CSV file in memory: the header and every non-blank record with its line number.
-
-    Every row has at least as many cells as the header (short rows are padded with '').
-    """
+    """One CSV file: the header, and every non-blank record with its line number (read from
+    the file as ``rows`` is iterated, see :class:`CsvRows`)."""
 
     label: str  # "HR export", "OneRoster file": used in ConfigError messages
     path: Path
     header: list[str]
-    rows: list[tuple[int, list[str]]]
+    rows: CsvRows
 
     @property
     def file(self) -> str:
@@ -78,9 +134,11 @@ def gc_paused() -> Iterator[None]:
 
 
 def read_table(path: Path, label: str, delimiter: str | None = None) -> CsvTable:
-    """Read a UTF-8 CSV file (BOM allowed); the delimiter is sniffed between ',' and ';'.
+    """Open a UTF-8 CSV file (BOM allowed); the delimiter is sniffed between ',' and ';'.
+    The header is read now, the records as ``rows`` is iterated.
 
-    Raises ConfigError when the file is missing, unreadable, not UTF-8 or has no header.
+    Raises ConfigError when the file is missing, unreadable, not UTF-8 or has no header (and,
+    while ``rows`` is iterated, when a record further on is not UTF-8 or not valid CSV).
     """
     if not path.exists():
         raise ConfigError(f"{label} {path} does not exist")
@@ -88,31 +146,18 @@ def read_table(path: Path, label: str, delimiter: str | None = None) -> CsvTable
         raise ConfigError(f"{label} {path} is not a file")
     if delimiter is not None and len(delimiter) != 1:
         raise ConfigError(f"{label} {path}: delimiter must be one character, not '{delimiter}'")
-    try:
-        with path.open(encoding="utf-8-sig", newline="") as handle:
-            if delimiter is None:
-                first_line = handle.readline()
-                delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
-                handle.seek(0)
-            reader = csv.reader(handle, delimiter=delimiter)
-            with gc_paused():
-                records = list(reader)
-    except UnicodeDecodeError as exc:
-        raise ConfigError(f"{label} {path} is not UTF-8 text (bad byte at {exc.start})") from exc
-    except csv.Error as exc:
-        where = f"near line {reader.line_num}"
-        raise ConfigError(f"{label} {path} is not valid CSV {where}: {exc}") from exc
-    except OSError as exc:
-        raise ConfigError(f"{label} {path} cannot be read: {exc.strerror}") from exc
-    if not records or not "".join(records[0]).strip():
+    with _reading(label, path) as handle:
+        if delimiter is None:
+            first_line = handle.readline()
+            delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
+            handle.seek(0)
+        reader = csv.reader(handle, delimiter=delimiter)
+        with _csv_errors(label, path, reader):
+            first = next(reader, None)
+    if not first or not "".join(first).strip():
         raise ConfigError(f"{label} {path} is empty (no header row)")
-    header = [name.strip() for name in records[0]]
-    rows = [(line, row) for line, row in enumerate(records[1:], start=2) if "".join(row).strip()]
-    width = len(header)
-    for _, row in rows:
-        if len(row) < width:
-            row.extend([""] * (width - len(row)))
-    return CsvTable(label, path, header, rows)
+    header = [name.strip() for name in first]
+    return CsvTable(label, path, header, CsvRows(label, path, delimiter, len(header)))
 
 
 def cell(row: Sequence[str], index: int | None) -> str:
@@ -201,6 +246,10 @@ class Rejections:
         batch.unkeyed_rejects += self.unkeyed
 
 
+#: a file's rows, the file, and the rows (by position) that hold each cell's value
+_Indexed = tuple[list[tuple[int, list[str]]], CsvTable, dict[str, list[int]]]
+
+
 class CsvLocating:
     """For a CSV source: where a refused record's value stands (file, line, column), so the
     cleaning pass (``provisioner/sources/clean.py``) can name the cell a person must fix.
@@ -212,9 +261,9 @@ class CsvLocating:
     def locate(self, record: str, value: str) -> tuple[str, int | None, str] | None:
         """(file, line, column) of the first row holding both the record's key and the value
         (as read, or as cleaned); None when no row does."""
-        for table, index in self._indexed_tables():
+        for rows, table, index in self._indexed_tables():
             for i in index.get(record, []):
-                line, row = table.rows[i]
+                line, row = rows[i]
                 for column, cell in enumerate(row):
                     if column < len(table.header) and (
                         cell.strip() == value or clean_text(cell) == value
@@ -222,10 +271,8 @@ class CsvLocating:
                         return table.file, line, table.header[column]
         return None
 
-    def _indexed_tables(self) -> list[tuple[CsvTable, dict[str, list[int]]]]:
-        cached: list[tuple[CsvTable, dict[str, list[int]]]] | None = getattr(
-            self, "_located_tables", None
-        )
+    def _indexed_tables(self) -> list[_Indexed]:
+        cached: list[_Indexed] | None = getattr(self, "_located_tables", None)
         if cached is not None:
             return cached
         config = getattr(self, "config", None)
@@ -236,16 +283,17 @@ class CsvLocating:
             files = sorted(path.glob("*.csv"), key=lambda p: (p.stem != "users", p.name))
         elif isinstance(path, Path) and path.is_file():
             files = [path]
-        tables: list[tuple[CsvTable, dict[str, list[int]]]] = []
+        tables: list[_Indexed] = []
         for file in files:
             try:
                 table = read_table(file, "source file", delimiter)
+                rows = list(table.rows)
             except ConfigError:
                 continue
             index: dict[str, list[int]] = {}
-            for i, (_, row) in enumerate(table.rows):
+            for i, (_, row) in enumerate(rows):
                 for cell in dict.fromkeys(c.strip() for c in row):
                     index.setdefault(cell, []).append(i)
-            tables.append((table, index))
+            tables.append((rows, table, index))
         self._located_tables = tables
         return tables

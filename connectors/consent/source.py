@@ -64,6 +64,8 @@ class ConsentCsvSource(CsvLocating):
         # A file has a handful of distinct media, statuses and years: check each value once.
         media: dict[str, str] = {}
         years: dict[str, bool] = {}
+        shared_years: dict[str, str] = {}
+        last_id = ""
         for line, row in table.rows:
             pupil_id, medium, status, year, recorded, given_by = (v.strip() for v in get(row))
             status_value = _STATUSES.get(status.lower())
@@ -72,6 +74,10 @@ class ConsentCsvSource(CsvLocating):
             if valid_year is None:
                 match = _SCHOOL_YEAR.match(year)
                 valid_year = years[year] = match is not None and int(match[2]) == int(match[1]) + 1
+                shared_years[year] = year
+            if pupil_id == last_id:  # one string per pupil and per year: millions of rows
+                pupil_id = last_id
+            last_id = pupil_id
             day = parse_date(recorded) if recorded else None
             written = row[how].strip().lower() if how is not None and how < len(row) else ""
             mechanism = _MECHANISMS.get(written) if written else None
@@ -84,7 +90,9 @@ class ConsentCsvSource(CsvLocating):
             if medium not in media:
                 media[medium] = clean_text(medium)
             records.append(
-                ConsentRecord(pupil_id, media[medium], status_value, year, day, giver, mechanism)
+                ConsentRecord(
+                    pupil_id, media[medium], status_value, shared_years[year], day, giver, mechanism
+                )
             )
         batch = SourceBatch(source=self.name, kind=self.kind)
         quarantined = log.quarantined

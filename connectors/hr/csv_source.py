@@ -12,6 +12,7 @@ from connectors.csv_common import (
     Rejections,
     cell,
     clean_text,
+    gc_paused,
     not_a_date,
     parse_date,
     read_table,
@@ -47,6 +48,10 @@ class HrCsvSource(CsvLocating):
 
     def read(self) -> SourceBatch:
         """Read the export; unusable rows quarantine their person (every row of them)."""
+        with gc_paused():
+            return self._read()
+
+    def _read(self) -> SourceBatch:
         config, cols = self.config, self.config.columns
         table = read_table(config.path, "HR export", config.delimiter)
         i_number = table.column(cols.employee_number)

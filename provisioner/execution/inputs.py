@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -134,10 +133,7 @@ def assign_names(
     names = assign_usernames(
         requests, existing, taken, rename_on_name_change=naming.rename_on_name_change
     )
-    accounts = {
-        key: dataclasses.replace(a, username=names[key]) for key, a in desired.accounts.items()
-    }
-    return dataclasses.replace(desired, accounts=accounts)
+    return desired.with_usernames(names)
 
 
 def save_names(session: Session, desired: DesiredState) -> None:

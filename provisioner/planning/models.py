@@ -35,6 +35,23 @@ class DesiredAccount:
     attributes: Mapping[str, str] = field(default_factory=dict)
     username: str = ""  # assigned by naming before planning
 
+    def with_username(self, username: str) -> DesiredAccount:
+        """This account with ``username`` (what ``dataclasses.replace`` gives, without its
+        cost: a board has a million of them)."""
+        return DesiredAccount(
+            self.key, self.kind, self.ident, self.name, self.state, self.left_on, self.roles,
+            self.locations, self.groups, self.licences, self.attributes, username,
+        )  # fmt: skip
+
+    def with_licences(
+        self, licences: frozenset[str], attributes: Mapping[str, str]
+    ) -> DesiredAccount:
+        """This account with a target's ``licences`` and ``attributes``."""
+        return DesiredAccount(
+            self.key, self.kind, self.ident, self.name, self.state, self.left_on, self.roles,
+            self.locations, self.groups, licences, attributes, self.username,
+        )  # fmt: skip
+
 
 @dataclass(frozen=True, slots=True)
 class DesiredGroup:
@@ -77,6 +94,13 @@ class DesiredState:
     #: BRIN6 -> location name, for sites named after their school
     locations: Mapping[str, str] = field(default_factory=dict)
     issues: tuple[PlanIssue, ...] = ()
+
+    def with_usernames(self, names: Mapping[str, str]) -> DesiredState:
+        """Every account with its username from ``names`` (which has every key)."""
+        accounts = {key: a.with_username(names[key]) for key, a in self.accounts.items()}
+        return DesiredState(
+            accounts, self.groups, self.frozen, self.orphans_may_leave, self.locations, self.issues
+        )
 
 
 class OpType(StrEnum):

@@ -31,6 +31,7 @@ from provisioner.planning.models import (
     Plan,
     PlanIssue,
 )
+from provisioner.planning.shared import NO_DATA, in_order, licence_data, names
 from provisioner.targets import RemoteAccount, RemoteGroup, TargetSnapshot
 
 #: Attributes compared for updates; others a target reports are not ours to change.
@@ -65,11 +66,12 @@ class PlanOptions:
 
 
 def account_spec_data(account: DesiredAccount, enabled: bool) -> dict[str, Any]:
+    display, given, family = names(account)
     return {
         "username": account.username,
-        "display_name": account.name.display,
-        "given_name": account.name.given,
-        "family_name": account.name.family_with_prefix,
+        "display_name": display,
+        "given_name": given,
+        "family_name": family,
         "enabled": enabled,
         "attributes": dict(account.attributes),
     }
@@ -134,7 +136,7 @@ def plan_target(
 
     return Plan(
         target=target,
-        operations=tuple(sorted(ops, key=Operation.sort_key)),
+        operations=in_order(ops),
         issues=tuple(issues),
         managed_accounts=sum(1 for remote in accounts.values() if remote is not None),
         managed_memberships=managed_memberships,
@@ -259,25 +261,36 @@ def _plan_active(
         if options.supports_licences:
             ops.extend(
                 Operation(
-                    OpType.ASSIGN_LICENCE, key, data={"licence": sku}, reason="licence of role"
+                    OpType.ASSIGN_LICENCE, key, data=licence_data(sku), reason="licence of role"
                 )
                 for sku in sorted(wanted.licences)
             )
         return
 
-    spec = account_spec_data(wanted, True)
-    changed = [f for f in NAME_FIELDS if spec[f] != getattr(remote, f)]
-    stored = options.stored_attributes
-    changed += [
-        f"attributes.{name}"
-        for name, value in sorted(wanted.attributes.items())
-        if (stored is None or name in stored) and remote.attributes.get(name) != value
+    display, given, family = names(wanted)
+    changed = [
+        f
+        for f, value, now in (
+            ("display_name", display, remote.display_name),
+            ("given_name", given, remote.given_name),
+            ("family_name", family, remote.family_name),
+        )
+        if value != now
     ]
-    if options.rename_accounts and wanted.username and wanted.username != remote.username:
+    stored = options.stored_attributes
+    if wanted.attributes != remote.attributes:  # else every attribute is as wanted
+        changed += [
+            f"attributes.{name}"
+            for name, value in sorted(wanted.attributes.items())
+            if (stored is None or name in stored) and remote.attributes.get(name) != value
+        ]
+    rename = options.rename_accounts and wanted.username and wanted.username != remote.username
+    if rename:
         changed.append("username")
-    else:
-        spec["username"] = remote.username
     if changed:
+        spec = account_spec_data(wanted, True)
+        if not rename:
+            spec["username"] = remote.username
         ops.append(
             Operation(
                 OpType.UPDATE_ACCOUNT,
@@ -287,7 +300,7 @@ def _plan_active(
             )
         )
     if not remote.enabled:
-        ops.append(Operation(OpType.ENABLE_ACCOUNT, key, reason="works here (again)"))
+        ops.append(Operation(OpType.ENABLE_ACCOUNT, key, data=NO_DATA, reason="works here (again)"))
     if options.supports_licences:
         _plan_licences(key, wanted.licences, remote, options, ops)
 
@@ -307,7 +320,7 @@ def _plan_leaver(
         last = {"left_on": left_on.isoformat()} if left_on else {}
         ops.append(Operation(OpType.DISABLE_ACCOUNT, key, data=last, reason=why))
         if options.supports_sessions:
-            ops.append(Operation(OpType.REVOKE_SESSIONS, key, reason=why))
+            ops.append(Operation(OpType.REVOKE_SESSIONS, key, data=NO_DATA, reason=why))
     else:
         grace = timedelta(
             days=options.pupil_grace_days if kind is PersonKind.PUPIL else options.grace_days
@@ -343,13 +356,15 @@ def _plan_licences(
     options: PlanOptions,
     ops: list[Operation],
 ) -> None:
+    if wanted == remote.licences:
+        return  # nothing to assign, and every licence it has is wanted
     have = remote.licences & options.managed_licences
     ops.extend(
-        Operation(OpType.ASSIGN_LICENCE, key, data={"licence": sku}, reason="licence of role")
+        Operation(OpType.ASSIGN_LICENCE, key, data=licence_data(sku), reason="licence of role")
         for sku in sorted(wanted - remote.licences)
     )
     ops.extend(
-        Operation(OpType.REMOVE_LICENCE, key, data={"licence": sku}, reason="no role needs it")
+        Operation(OpType.REMOVE_LICENCE, key, data=licence_data(sku), reason="no role needs it")
         for sku in sorted(have - wanted)
     )
 
@@ -461,8 +476,10 @@ def _plan_memberships(
                     managed_memberships += 1
                 actual.add(member_key or f"remote:{remote_id}")
         wanted = members_wanted.get(group_key, set())
-        for key in sorted(wanted - actual):
-            ops.append(Operation(OpType.ADD_MEMBER, key, group=group_key, reason="access of role"))
+        ops.extend(
+            Operation(OpType.ADD_MEMBER, key, group_key, NO_DATA, "access of role")
+            for key in sorted(wanted - actual)
+        )
         for key in sorted(actual - wanted):
             if key in untouchable:
                 continue
@@ -472,5 +489,5 @@ def _plan_memberships(
                 reason = "not added by the provisioner (drift): removed"
             else:
                 reason = "no longer needs this access"
-            ops.append(Operation(OpType.REMOVE_MEMBER, key, group=group_key, reason=reason))
+            ops.append(Operation(OpType.REMOVE_MEMBER, key, group_key, NO_DATA, reason))
     return managed_memberships

@@ -63,6 +63,10 @@ ALL_CLASSES = frozenset({Role.DIRECTOR, Role.LOCATION_LEADER, Role.CARE_COORDINA
 OWN_CLASSES = frozenset({Role.TEACHER, Role.INTERN})
 
 
+_PUPIL = PersonKind.PUPIL
+_ACTIVE = AccountState.ACTIVE
+
+
 def level_group(location: str, level: str) -> str:
     return f"loc:{location}:{level}"
 
@@ -173,18 +177,60 @@ def _pupil_accounts(
     ends: Mapping[str, Sequence[Offboarding]],
     frozen_keys: set[str],
 ) -> dict[str, DesiredAccount]:
-    known_classes = {group.group_id: group for group in classes}
+    shared = _PupilParts({group.group_id for group in classes}, settings)
     accounts: dict[str, DesiredAccount] = {}
     for pupil in pupils:
-        if pupil.key in frozen_keys:
+        key = pupil.key
+        if key in frozen_keys:
             continue
-        pupil_ends = ends.get(pupil.key)
+        pupil_ends = ends.get(key)
         account = _pupil_account(
-            pupil, settings, known_classes, pupil_ends[-1].last_day if pupil_ends else None
+            key, pupil, settings, shared, pupil_ends[-1].last_day if pupil_ends else None
         )
         if account is not None:
-            accounts[account.key] = account
+            accounts[key] = account
     return accounts
+
+
+class _PupilParts:
+    """The parts many pupils' accounts have in common, made once and shared: the sets of a
+    location and of a group, the attributes of a location (a board has a million pupils)."""
+
+    __slots__ = ("_attributes", "_groups", "_locations", "known_classes", "lead")
+
+    ROLES = frozenset({Role.PUPIL})
+
+    def __init__(self, known_classes: set[str], settings: PolicySettings) -> None:
+        self.known_classes = known_classes
+        self.lead = timedelta(days=settings.days_before_start)
+        self._locations: dict[str, frozenset[str]] = {}
+        self._groups: dict[str, frozenset[str]] = {}
+        self._attributes: dict[str, dict[str, str]] = {}
+
+    def location(self, brin6: str) -> frozenset[str]:
+        found = self._locations.get(brin6)
+        if found is None:
+            found = self._locations[brin6] = frozenset({brin6})
+        return found
+
+    def group(self, group_id: str | None) -> frozenset[str]:
+        """The pupil's own group's access group, if the group is known."""
+        if group_id is None or group_id not in self.known_classes:
+            return frozenset()
+        found = self._groups.get(group_id)
+        if found is None:
+            found = self._groups[group_id] = frozenset({class_group(group_id)})
+        return found
+
+    def attributes(self, brin6: str) -> dict[str, str]:
+        found = self._attributes.get(brin6)
+        if found is None:
+            found = self._attributes[brin6] = {
+                "kind": PersonKind.PUPIL.value,
+                "role": Role.PUPIL.value,
+                "locations": brin6,
+            }
+        return found
 
 
 def _unknown_teachers(
@@ -322,39 +368,29 @@ def _staff_account(
 
 
 def _pupil_account(
+    key: str,
     pupil: Pupil,
     settings: PolicySettings,
-    classes: Mapping[str, ClassGroup],
+    shared: _PupilParts,
     last_day: date | None,
 ) -> DesiredAccount | None:
     today = settings.today
     end = pupil.enrolment_end
     if last_day is not None and (end is None or last_day < end):
         end = last_day
-    lead = timedelta(days=settings.days_before_start)
-    started = pupil.enrolment_start is None or pupil.enrolment_start - lead <= today
+    started = pupil.enrolment_start is None or pupil.enrolment_start - shared.lead <= today
     active = pupil.enabled_in_sis and started and (end is None or today <= end)
-    base = {"kind": PersonKind.PUPIL.value, "role": Role.PUPIL.value, "locations": pupil.location}
+    base = shared.attributes(pupil.location)
     if active:
-        own = pupil.group_id
-        groups = (
-            frozenset({class_group(own)}) if own is not None and own in classes else frozenset()
-        )
         return DesiredAccount(
-            key=pupil.key,
-            kind=PersonKind.PUPIL,
-            ident=pupil.sis_id,
-            name=pupil.name,
-            state=AccountState.ACTIVE,
-            roles=frozenset({Role.PUPIL}),
-            locations=frozenset({pupil.location}),
-            groups=groups,
-            attributes=base,
-        )
+            key, _PUPIL, pupil.sis_id, pupil.name, _ACTIVE, None, shared.ROLES,
+            shared.location(pupil.location), shared.group(pupil.group_id),
+            frozenset(), base,
+        )  # fmt: skip
     if not started and pupil.enabled_in_sis:
         return None
     return DesiredAccount(
-        key=pupil.key,
+        key=key,
         kind=PersonKind.PUPIL,
         ident=pupil.sis_id,
         name=pupil.name,
@@ -377,18 +413,27 @@ def for_target(
     their roles and the SIS role of their highest role.
     """
     licence_sets = {role: frozenset(names) for role, names in licences.items()}
+    # Accounts that share their roles or their attributes (the pupils of one location) share
+    # the result too: made once, by the roles and by the identity of the attributes.
+    licences_of: dict[frozenset[Role], frozenset[str]] = {}
+    attributes_of: dict[int, Mapping[str, str]] = {}
     accounts: dict[str, DesiredAccount] = {}
     for key, account in desired.accounts.items():
-        if account.kind is PersonKind.PUPIL and not include_pupils:
+        if account.kind is _PUPIL and not include_pupils:
             continue
-        if account.state is AccountState.ACTIVE:
-            wanted = frozenset().union(
-                *(licence_sets.get(r.value, frozenset()) for r in account.roles)
-            )
-            attributes = dict(account.attributes)
-            sis_role = sis_roles.get(attributes.get("role", ""))
-            if sis_role:
-                attributes["sis_role"] = sis_role
-            account = dataclasses.replace(account, licences=wanted, attributes=attributes)
+        if account.state is _ACTIVE:
+            wanted = licences_of.get(account.roles)
+            if wanted is None:
+                wanted = licences_of[account.roles] = frozenset().union(
+                    *(licence_sets.get(r.value, frozenset()) for r in account.roles)
+                )
+            attributes = attributes_of.get(id(account.attributes))
+            if attributes is None:
+                attributes = dict(account.attributes)
+                sis_role = sis_roles.get(attributes.get("role", ""))
+                if sis_role:
+                    attributes["sis_role"] = sis_role
+                attributes_of[id(account.attributes)] = attributes
+            account = account.with_licences(wanted, attributes)
         accounts[key] = account
     return dataclasses.replace(desired, accounts=accounts)

@@ -114,6 +114,8 @@ def _describe(ch: str) -> str:
 
 def text_problem(what: str, value: str, limit: int = MAX_TEXT) -> str | None:
     """Why ``value`` (the ``what``, e.g. "given name") cannot be used, or None."""
+    if len(value) <= limit and _BAD.search(value) is None:
+        return None  # the usual value, quickly
     reasons = []
     found = list(dict.fromkeys(m.group() for m in _BAD.finditer(value)))
     if found:
