@@ -15,6 +15,7 @@ import requests
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 
+from connectors.m365.pacing import WRITE_QUOTA, WRITE_WINDOW
 from provisioner.errors import FatalError, TransientError
 from provisioner.redaction import redact as redact_text
 
@@ -40,6 +41,10 @@ class GraphSettings:
     max_attempts: int = 8
     max_wait: float = 300.0  # total seconds one request may spend waiting to retry
     concurrency: int = 4  # parallel $batch calls at most
+    #: Graph's identity write quota per app and tenant (connectors.m365.pacing): writes are
+    #: paced to it instead of being sent until Graph answers 429; a quota of 0 turns it off
+    write_quota: float = WRITE_QUOTA
+    write_window: float = WRITE_WINDOW  # seconds
 
 
 class MsalTokens:

@@ -55,6 +55,7 @@ from connectors.m365.errors import (
     translate,
     translate_failure,
 )
+from connectors.m365.pacing import WritePacer
 from connectors.retry import retry_policy
 from provisioner.errors import (
     ConnectorError,
@@ -129,6 +130,8 @@ class GraphClient:
         verify = ssl.create_default_context(
             cafile=str(settings.ca_file) if settings.ca_file else None
         )
+        window = settings.write_window if settings.write_quota > 0 else 0.0
+        self._pacer = WritePacer(settings.write_quota, window, sleep=sleep)
         self._http = httpx.Client(
             timeout=settings.timeout,
             verify=verify,
@@ -263,6 +266,7 @@ class GraphClient:
         where = f"{method} {self._where(path)}"
         self._refuse_writes(method, path, writes)
         url = self._url(path)
+        self._pacer.take(writes)
         response: httpx.Response | None = None
         for refresh in (False, True):
             token = self._bearer(refresh)
@@ -293,6 +297,7 @@ class GraphClient:
             raise TransientError(f"{where}: just created, not yet visible", retry_after=0.5)
         if response.status_code == 429:
             self._count_throttled(1)
+            self._pacer.give_back(writes)
         error = translate(
             response.status_code,
             _body(response),
@@ -410,7 +415,7 @@ class _BatchRound:
         }
         again: set[str] = set()
         waits: list[float] = []
-        throttled = 0
+        throttled = refused_writes = 0
         for request in self.pending:
             answer = answers.get(request.id)
             if answer is None:
@@ -430,12 +435,14 @@ class _BatchRound:
                 if request.method.upper() != "GET" and ambiguous_status(status):
                     error = OutcomeUnknown(f"{error}; the write may have been done: not sent again")
             throttled += status == 429
+            refused_writes += status == 429 and request.method.upper() != "GET"
             self.results[request.id] = BatchResult(request.id, status, body, error)
             if isinstance(error, TransientError):
                 again.add(request.id)
                 if error.retry_after is not None:
                     waits.append(error.retry_after)
         client._count_throttled(throttled)
+        client._pacer.give_back(refused_writes)
         grew = True
         while grew:  # a failed dependency (424) of a request sent again goes again too
             grew = False

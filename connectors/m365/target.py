@@ -92,7 +92,7 @@ class M365Target(TargetDefaults):
     libraries: :class:`connectors.m365.libraries.M365LibraryTarget`."""
 
     batch_size = 20  # members@odata.bind takes at most 20 per PATCH
-    parallel = 8  # operations of one phase in flight at once (the client is thread-safe)
+    parallel = 32  # operations of one phase in flight at once (the client is thread-safe)
     stored_attributes = frozenset({"kind", "role", "locations"})
 
     def __init__(
