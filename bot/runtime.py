@@ -40,25 +40,75 @@ from provisioner.logging_setup import correlation
 log = logging.getLogger("provisioner.bot")
 
 
+class AckFirst:
+    """Acknowledgements before the work behind them. Slack's requests being answered are
+    counted; work after an acknowledgement waits to start until none is being answered and
+    none has been for ``quiet`` seconds (at most ``longest`` seconds). In one process the
+    interpreter lock is one core's worth of Python for everything: a burst of 200 requests
+    would otherwise share it with the work of the requests answered just before, and the
+    last acknowledgement would wait for all of it (``benchmarks/bot.py``)."""
+
+    def __init__(self, quiet: float = 0.02, longest: float = 2.0) -> None:
+        self.quiet, self.longest = quiet, longest
+        self._answering = 0
+        self._last = 0.0
+        self._changed = threading.Condition()
+
+    def begin(self) -> None:
+        with self._changed:
+            self._answering += 1
+
+    def end(self) -> None:
+        with self._changed:
+            self._answering -= 1
+            self._last = time.monotonic()
+            if not self._answering:
+                self._changed.notify_all()
+
+    def wait_turn(self) -> None:
+        """Return when no acknowledgement is pending (or after ``longest`` seconds)."""
+        deadline = time.monotonic() + self.longest
+        with self._changed:
+            while True:
+                now = time.monotonic()
+                if now >= deadline:
+                    return
+                if not self._answering:
+                    calm = self._last + self.quiet - now
+                    if calm <= 0:
+                        return
+                    self._changed.wait(min(calm, deadline - now))
+                else:
+                    self._changed.wait(deadline - now)
+
+
 class TrackingExecutor(ThreadPoolExecutor):
     """Where the Slack listeners' work runs after the acknowledgement, in the caller's
-    context (its correlation id); it can also wait until the work in hand is done (tests, a
-    clean shutdown)."""
+    context (its correlation id), each piece after the acknowledgements in hand (``ack_first``);
+    it can also wait until the work in hand is done (tests, a clean shutdown)."""
 
-    def __init__(self, max_workers: int = 2, name: str = "bot-listener") -> None:
+    def __init__(
+        self, max_workers: int = 2, name: str = "bot-listener", ack_first: AckFirst | None = None
+    ) -> None:
         super().__init__(max_workers=max_workers, thread_name_prefix=name)
         self._futures: set[Future[Any]] = set()
         self._lock = threading.Lock()
+        self.ack_first = ack_first
 
     def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
         """Run ``fn`` in a worker with a copy of the caller's context variables: the work
         after an acknowledgement logs under the interaction's correlation id."""
         context = contextvars.copy_context()
-        future = super().submit(context.run, fn, *args, **kwargs)
+        future = super().submit(context.run, self._in_turn, fn, *args, **kwargs)
         with self._lock:
             self._futures.add(future)
         future.add_done_callback(self._forget)
         return future
+
+    def _in_turn(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:
+        if self.ack_first is not None:
+            self.ack_first.wait_turn()
+        return fn(*args, **kwargs)
 
     def _forget(self, future: Future[Any]) -> None:
         with self._lock:
@@ -99,13 +149,14 @@ class BotRuntime:
         self.services = dict(services)
         # Runs started by a chat confirmation go to a pool of their own: a slow target never
         # holds up the listeners (Slack's acknowledgement and everyone else's messages).
-        self.runs = TrackingExecutor(2, name="bot-run")
+        self.ack_first = AckFirst()
+        self.runs = TrackingExecutor(2, name="bot-run", ack_first=self.ack_first)
         self.services.setdefault("background", self.in_background)
         self.engine = ChatEngine(
             config, sessions, available_flows(), services=self.services, clock=clock
         )
         self.front = SlackFront(self.engine)
-        self.executor = TrackingExecutor(workers)
+        self.executor = TrackingExecutor(workers, ack_first=self.ack_first)
         slack = config.bot.slack
         token = slack.secret_value("bot_token")
         secret = slack.secret_value("signing_secret")
@@ -144,13 +195,17 @@ class BotRuntime:
         if self._app is None:
             return 503, {"Content-Type": "text/plain"}, b"the Slack app is not configured"
         started = time.perf_counter()
+        self.ack_first.begin()
         try:
-            request = BoltRequest(body=body.decode("utf-8"),
-                                  headers={k: v for k, v in headers.items()})
-        except ValueError:  # not UTF-8, or a body Bolt cannot parse: not from Slack
-            log.warning("slack request refused: its body cannot be read")
-            return 401, {"Content-Type": "text/plain"}, b"unreadable request"
-        response = self._app.dispatch(request)
+            try:
+                request = BoltRequest(body=body.decode("utf-8"),
+                                      headers={k: v for k, v in headers.items()})
+            except ValueError:  # not UTF-8, or a body Bolt cannot parse: not from Slack
+                log.warning("slack request refused: its body cannot be read")
+                return 401, {"Content-Type": "text/plain"}, b"unreadable request"
+            response = self._app.dispatch(request)
+        finally:
+            self.ack_first.end()
         metrics.bot_ack_seconds.observe(time.perf_counter() - started)
         out = {name: ", ".join(values) for name, values in response.headers.items()}
         payload = response.body if isinstance(response.body, str) else str(response.body)

@@ -15,6 +15,7 @@ from slack_sdk import WebClient
 from slack_sdk.webhook import WebhookClient
 
 from bot.blocks import fallback_text
+from bot.conversation import Language
 from bot.engine import Incoming
 from bot.language import choose_language
 from bot.slack_commands import ENGLISH_COMMANDS
@@ -66,34 +67,43 @@ def refuse_unknown(
 ) -> BoltResponse:
     """The answer to someone the directory does not know: ephemeral for a slash command,
     after the acknowledgement where a button was pressed, in a direct message, or else
-    in a direct message to them."""
+    in a direct message to them. Nothing is written before the acknowledgement: a slash
+    command's refusal is audited after it, and for the others (which Slack may deliver
+    twice) whether this is a redelivery is asked after it too, so the answer never waits
+    for the database (a nightly run may be writing to it)."""
     event = body.get("event") or {}
-    user_id, channel = who.user, who.channel
-    if not deps.first_delivery(body, user_id):  # refused once, not again for a retry
-        return BoltResponse(status=200, body="")
     command = str(body.get("command") or "")
     language = choose_language(
         str(body.get("text") or event.get("text") or ""),
         "en" if command in ENGLISH_COMMANDS else None,
         deps.engine.default_language,
     )
-    outcome = deps.engine.refuse_unknown(who, language, defer=deps.background)
-    reply = outcome.replies[0]
-    if body.get("command"):
+    if command:  # never redelivered: no key, refused at once
+        reply = deps.engine.refuse_unknown(who, language, defer=deps.background).replies[0]
         return BoltResponse(
             status=200,
             body={"response_type": "ephemeral", "text": fallback_text(reply)},
             headers={"content-type": "application/json"},
         )
+    deps.background(lambda: _refuse_after_ack(deps, who, body, client, language))
+    return BoltResponse(status=200, body="")
+
+
+def _refuse_after_ack(
+    deps: SlackDeps, who: Incoming, body: dict[str, Any], client: WebClient, language: Language
+) -> None:
+    """A button press or a message from someone unknown, once (refused once, not again for
+    a redelivery): audited, then answered where it was pressed or written."""
+    user_id, channel = who.user, who.channel
+    if not deps.first_delivery(body, user_id):
+        return
+    reply = deps.engine.refuse_unknown(who, language).replies[0]
     response_url = body.get("response_url")
     if response_url:  # a button: answer where it was pressed
-        deps.background(
-            lambda: WebhookClient(str(response_url)).send(
-                text=fallback_text(reply), response_type="ephemeral", replace_original=False
-            )
+        WebhookClient(str(response_url)).send(
+            text=fallback_text(reply), response_type="ephemeral", replace_original=False
         )
     elif channel.startswith("D"):  # a direct message: answer there
-        deps.background(lambda: client.chat_postMessage(channel=channel, text=fallback_text(reply)))
+        client.chat_postMessage(channel=channel, text=fallback_text(reply))
     else:
-        deps.background(lambda: deps.front.direct(client, user_id, reply, None))
-    return BoltResponse(status=200, body="")
+        deps.front.direct(client, user_id, reply, None)

@@ -4,6 +4,7 @@ the gate first (:class:`CorrelatedApp`), and the key of a request Slack may deli
 from __future__ import annotations
 
 import logging
+import random
 import re
 from typing import Any
 
@@ -13,11 +14,20 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.signature import SignatureVerifier
 
-from provisioner.logging_setup import correlation
+from provisioner.logging_setup import correlation, correlation_id
 
 log = logging.getLogger("provisioner.bot.slack")
 
 TIMESTAMP = re.compile(r"[0-9]{1,12}")  # X-Slack-Request-Timestamp: seconds since 1970
+CHAT_PREFIX = "chat-"
+
+
+def chat_correlation_id() -> str:
+    """A new ``chat-`` correlation id. From the process's pseudo-random generator, not
+    ``uuid4``: the id only tells log lines apart, and reading the kernel's random source
+    gives the interpreter lock away in the middle of an acknowledgement, which under load
+    (a sync applying in another thread) costs up to a whole switch interval to get back."""
+    return f"{CHAT_PREFIX}{random.getrandbits(48):012x}"
 
 
 class RequestGate:
@@ -134,7 +144,9 @@ class CorrelatedApp(App):
         self.gate = gate
 
     def dispatch(self, req: BoltRequest) -> BoltResponse:
-        with correlation(prefix="chat"):
+        current = correlation_id()  # the HTTP endpoint's, when it gave the request one
+        known = current if current and current.startswith(CHAT_PREFIX) else None
+        with correlation(known or chat_correlation_id()):
             refused = self.gate.refusal(req)
             if refused is not None:
                 return refused

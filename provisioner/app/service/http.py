@@ -22,6 +22,7 @@ from typing import Protocol
 
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
 
+from bot.slack_gate import chat_correlation_id
 from provisioner.logging_setup import correlation
 
 log = logging.getLogger("provisioner.http")
@@ -96,7 +97,7 @@ def make_server(
                 return
             body = self.rfile.read(length)
             headers = {name.lower(): value for name, value in self.headers.items()}
-            with correlation(prefix="chat"):
+            with correlation(chat_correlation_id()):
                 try:
                     status, reply_headers, reply = runtime.handle_http(body, headers)
                 except Exception:
@@ -104,9 +105,13 @@ def make_server(
                     status, reply_headers, reply = 500, {"Content-Type": "text/plain"}, b""
             self._send(status, reply, reply_headers)
 
-    server = ThreadingHTTPServer((host, port), Handler)
-    server.daemon_threads = True
-    return server
+    class Server(ThreadingHTTPServer):
+        daemon_threads = True
+        # Slack sends bursts (a class's worth of button presses at once): the listen backlog
+        # takes them all instead of the socket module's 5, which resets the rest.
+        request_queue_size = 1024
+
+    return Server((host, port), Handler)
 
 
 def serve_in_background(server: ThreadingHTTPServer) -> threading.Thread:
