@@ -160,3 +160,38 @@ def test_no_personal_data_reaches_the_logs(
         assert user["primaryEmail"] not in text
         assert user["primaryEmail"].split("@")[0] not in text
         assert user["name"]["fullName"] not in text
+
+
+def end_state(emulator: GoogleEmulator) -> tuple[set[tuple[Any, ...]], set[tuple[str, str]]]:
+    """Users and memberships by address, independent of the ids Google chose."""
+    users = {u["id"]: u for u in emulator.users()}
+    accounts = {(u["primaryEmail"], u["orgUnitPath"], u["suspended"]) for u in users.values()}
+    memberships = {
+        (g["email"], users[m]["primaryEmail"])
+        for g in emulator.groups()
+        for m in emulator.members(g["id"])
+    }
+    return accounts, memberships
+
+
+@pytest.mark.slow
+def test_a_sync_converges_while_a_tenth_of_calls_fail(tmp_path: Path) -> None:
+    with GoogleEmulator(emulator_settings()) as calm:
+        assert sync(make_board(tmp_path / "calm", pupils=60), calm).status == "applied"
+        expected = end_state(calm)
+
+    board = make_board(tmp_path / "stormy", pupils=60)
+    with GoogleEmulator(emulator_settings(fault_rate=0.1, seed=3)) as emulator:
+        first = sync(board, emulator)
+        assert first.status == "applied" and first.failed == 0, first.as_json()
+        faults = {r.fault for r in emulator.requests if r.fault}
+        assert faults == {"503", "500"}, faults
+        assert any(r.fault == "500" and r.is_write for r in emulator.requests)
+        assert end_state(emulator) == expected
+        creates = [r.body["primaryEmail"] for r in emulator.writes()
+                   if r.path.endswith("/users") and r.status in (200, 500)]  # fmt: skip
+        assert len(creates) == len(set(creates)), "an account was created twice"
+        before = len(emulator.requests)
+        second = sync(board, emulator)
+        assert second.total == 0 and not [r for r in emulator.requests[before:] if r.is_write]
+        assert emulator.violations == []

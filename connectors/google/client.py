@@ -211,8 +211,9 @@ class GoogleClient:
     def batch(self, api: str, makers: Sequence[Make]) -> list[Any]:
         """Send requests in batches of at most ``batch_size`` to the API's batch endpoint.
         One result per request, in order: its JSON answer, or the ConnectorError it ended
-        with. Throttled and refused calls are sent again (only those) under the retry
-        policy; a batch whose answer is lost makes every write in it :class:`OutcomeUnknown`."""
+        with. Throttled and refused calls, and reads that failed on Google's side, are sent
+        again (only those) under the retry policy; a batch whose answer is lost makes every
+        write in it :class:`OutcomeUnknown`."""
         results: list[Any] = [None] * len(makers)
         size = max(1, min(self.settings.batch_size, 1000))
         for start in range(0, len(makers), size):
@@ -278,7 +279,7 @@ class GoogleClient:
                 write=request.method != "GET",
             )
             self._note(error)
-            if throttled(error) or (failure.status_code in (429, 503)):
+            if isinstance(error, TransientError):  # throttled, refused, a read's 5xx
                 again.append(n)
             state.done[n] = error
         state.pending = again

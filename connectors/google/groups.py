@@ -13,7 +13,13 @@ from typing import Any
 
 from connectors.google.client import GoogleClient, op
 from connectors.google.orgunits import OrgUnits
-from provisioner.errors import AlreadyExistsError, NotFoundError, RejectedError, TransientError
+from provisioner.errors import (
+    AlreadyExistsError,
+    NotFoundError,
+    OutcomeUnknown,
+    RejectedError,
+    TransientError,
+)
 from provisioner.targets import GroupSpec, RemoteGroup
 
 GROUP_PREFIX = "prov."
@@ -175,8 +181,10 @@ class Groups:
 
     def add(self, group_id: str, member_ids: Sequence[str]) -> None:
         """Insert members in batches; present already is done; a user created moments ago
-        that the groups service does not know yet is sent again, after a pause."""
-        pending = list(member_ids)
+        that the groups service does not know yet is sent again, after a pause. Pupils move
+        into a class group's unit even when an insert's answer was lost; the first error is
+        raised after that."""
+        pending, errors, refused = list(member_ids), list[Exception](), set[str]()
         for attempt in range(8):
             results = self.client.batch(
                 "directory",
@@ -190,14 +198,18 @@ class Groups:
                 if isinstance(result, NotFoundError) and self._young(member):
                     later.append(member)
                 elif isinstance(result, Exception) and not isinstance(result, AlreadyExistsError):
-                    raise result
+                    errors.append(result)
+                    if not isinstance(result, OutcomeUnknown):
+                        refused.add(member)
             if not later:
                 break
             pending = later
             time.sleep(min(0.25 * 2**attempt, 8.0))
         else:
             raise TransientError("directory.members.insert: new users not yet known to groups")
-        self._follow_class(group_id, member_ids)
+        self._follow_class(group_id, [m for m in member_ids if m not in refused])
+        if errors:
+            raise errors[0]
 
     def remove(self, group_id: str, member_ids: Sequence[str]) -> None:
         results = self.client.batch(

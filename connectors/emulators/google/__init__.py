@@ -23,6 +23,7 @@ What it models, after Google's public reference:
 - per-user quotas per minute (Directory 2,400, Drive 12,000: Google's defaults) answered with
   403 ``userRateLimitExceeded`` in Google's error body; eventual consistency of new users;
   latency; ``lost_rate``: writes applied and then answered by a dropped connection;
+  ``fault_rate``: calls answered 503 (not done) or 500 (a read not done, a write done);
 - every request and answer checked against the client library's discovery documents
   (``emu.violations``, :mod:`.discovery`).
 

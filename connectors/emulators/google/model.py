@@ -40,6 +40,7 @@ class GoogleEmulatorSettings:
     window_scale: float = 1.0  # multiplies the 60 s quota window (tests run it faster)
     consistency_delay: float = 0.0  # a new user is missing from lists and member inserts
     lost_rate: float = 0.0  # share of writes applied, then answered by a dropped connection
+    fault_rate: float = 0.0  # share of calls given a 503 or a 500 (server.FAULTS)
     seed: int = 7
     #: licence SKUs the customer holds, per product (Google Workspace for Education)
     skus: dict[str, tuple[str, ...]] = field(
@@ -90,7 +91,7 @@ def duplicate(message: str = "Entity already exists.") -> GoogleError:
 class RecordedRequest:
     """One request the emulator answered (inner batch requests too). ``path`` is decoded,
     without the query; ``query`` holds the parameters; ``status`` 0 is a dropped connection;
-    ``lost``: applied, then the answer was dropped."""
+    ``lost``: applied, then the answer was dropped; ``fault``: the injected 503 or 500."""
 
     at: float
     method: str
@@ -103,6 +104,7 @@ class RecordedRequest:
     is_write: bool
     throttled: bool = False
     lost: bool = False
+    fault: str | None = None
 
 
 def parse_json(raw: bytes) -> Any:

@@ -42,6 +42,9 @@ SCOPES = {
 }
 WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 BATCH_LIMIT = 1000
+#: Injected faults: 503 refuses (nothing done); 500 refuses a read, and answers a write that
+#: was done (the ambiguous answer a client must not resend).
+FAULTS = ("503", "500")
 TOKEN_LIFETIME = 3599
 #: google-auth signs the assertion for Google's token endpoint whatever ``token_uri`` says
 AUDIENCES = ("https://oauth2.googleapis.com/token", "https://accounts.google.com/o/oauth2/token")
@@ -265,15 +268,21 @@ class GoogleEmulator(LoopbackEmulator):
         with self._lock:
             throttled = self.settings.throttling and not self._quota(api, identity[0])
             lost = False
+            fault = self._fault()
             if throttled:
                 error = _rate_limited(api)
                 status, answer = error.status, error.body()
+            elif fault == "503" or (fault == "500" and not write):
+                error = GoogleError(int(fault), "backendError", "Backend Error")
+                status, answer = error.status, error.body()  # refused: nothing was done
             else:
                 try:
                     self._check_scope(api, path, identity[1])
                     status, answer = self._route(method, path, query, body)
                 except GoogleError as exc:
                     status, answer = exc.status, exc.body()
+                if fault == "500" and status < 300:  # a write done, answered as an error
+                    status, answer = 500, GoogleError(500, "backendError", "Backend Error").body()
                 lost = write and status < 300 and self._rng.random() < self.settings.lost_rate
             record = RecordedRequest(
                 time.monotonic(),
@@ -287,6 +296,7 @@ class GoogleEmulator(LoopbackEmulator):
                 write,
                 throttled,
                 lost,
+                None if throttled else fault,
             )
             self.requests.append(record)
             if self.discovery is not None:
@@ -295,6 +305,12 @@ class GoogleEmulator(LoopbackEmulator):
                     problems += self.discovery.check_answer(found, status, answer)
                 self.violations.extend(problems)
         return status, answer, lost
+
+    def _fault(self) -> str | None:
+        """An injected fault for this call, or None (``fault_rate``, from the seeded RNG)."""
+        if self.settings.fault_rate and self._rng.random() < self.settings.fault_rate:
+            return self._rng.choice(FAULTS)
+        return None
 
     def _quota(self, api: str, user: str) -> bool:
         bucket = self._quotas.get((api, user))
