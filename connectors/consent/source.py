@@ -67,9 +67,9 @@ class ConsentCsvSource(CsvLocating):
         shared_years: dict[str, str] = {}
         last_id = ""
         for line, row in table.rows:
-            pupil_id, medium, status, year, recorded, given_by = (v.strip() for v in get(row))
-            status_value = _STATUSES.get(status.lower())
-            giver = _GIVERS.get(given_by.lower())
+            pupil_id, medium, status, year, recorded, given_by = map(str.strip, get(row))
+            status_value = _STATUSES.get(status) or _STATUSES.get(status.lower())
+            giver = _GIVERS.get(given_by) or _GIVERS.get(given_by.lower())
             valid_year = years.get(year)
             if valid_year is None:
                 match = _SCHOOL_YEAR.match(year)

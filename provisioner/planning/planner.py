@@ -31,7 +31,7 @@ from provisioner.planning.models import (
     Plan,
     PlanIssue,
 )
-from provisioner.planning.shared import NO_DATA, in_order, licence_data, names
+from provisioner.planning.shared import NO_DATA, in_order, licence_data, names, without_gc
 from provisioner.targets import RemoteAccount, RemoteGroup, TargetSnapshot
 
 #: Attributes compared for updates; others a target reports are not ours to change.
@@ -77,6 +77,7 @@ def account_spec_data(account: DesiredAccount, enabled: bool) -> dict[str, Any]:
     }
 
 
+@without_gc
 def plan_target(
     target: str,
     desired: DesiredState,

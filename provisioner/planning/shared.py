@@ -4,12 +4,35 @@ board of a million identities plans millions of operations (benchmarks/plan.py).
 from __future__ import annotations
 
 import functools
+import gc
 import operator
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from types import MappingProxyType
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 from provisioner.planning.models import PHASE, DesiredAccount, Operation, OpType
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def without_gc(function: Callable[P, R]) -> Callable[P, R]:
+    """Run ``function`` with the cyclic garbage collector paused. Policy, naming and planning
+    make millions of objects without a reference cycle for a large board; collecting them over
+    and over took half of their time. The collector runs again as it did before."""
+
+    @functools.wraps(function)
+    def paused(*args: P.args, **kwargs: P.kwargs) -> R:
+        enabled = gc.isenabled()
+        gc.disable()
+        try:
+            return function(*args, **kwargs)
+        finally:
+            if enabled:
+                gc.enable()
+
+    return paused
+
 
 #: Shared data of operations that carry none, or only a licence (read-only: never changed).
 NO_DATA: Mapping[str, Any] = MappingProxyType({})

@@ -39,6 +39,7 @@ from provisioner.planning.models import (
     IssueKind,
     PlanIssue,
 )
+from provisioner.planning.shared import without_gc
 
 LEVELS: dict[str, str] = {
     "management": "Directie",
@@ -103,6 +104,7 @@ class PolicySettings:
     days_before_start: int = 7
 
 
+@without_gc
 def build_desired_state(
     staff: Iterable[StaffMember],
     pupils: Iterable[Pupil],
@@ -400,6 +402,7 @@ def _pupil_account(
     )
 
 
+@without_gc
 def for_target(
     desired: DesiredState,
     *,

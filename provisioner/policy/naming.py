@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from provisioner.domain.models import PersonName
+from provisioner.planning.shared import without_gc
 
 #: Longest username (UPN local part) the targets accept.
 MAX_LENGTH = 64
@@ -174,11 +175,7 @@ def _is_variant(username: str, base: str) -> bool:
     return False
 
 
-def _naming_order(key: str) -> tuple[bool, str]:
-    """Staff first, then everyone else; within each, by key."""
-    return (not key.startswith("staff:"), key)
-
-
+@without_gc
 def assign_usernames(
     requests: Sequence[NameRequest],
     existing: Mapping[str, str],
@@ -205,7 +202,11 @@ def assign_usernames(
 
     reserved = {name.lower() for name in taken}
     reserved.update(name.lower() for name in existing.values())
-    result = dict.fromkeys(sorted(by_key, key=_naming_order), "")  # filled below, in this order
+    # staff first, then everyone else; within each, by key (no key tuple per person)
+    staff = sorted(key for key in by_key if key.startswith("staff:"))
+    others = sorted(key for key in by_key if not key.startswith("staff:"))
+    result = dict.fromkeys(staff, "")  # filled below, in this order
+    result.update(dict.fromkeys(others, ""))
     to_name: list[tuple[str, str]] = []
     for key in result:
         current = existing.get(key)

@@ -162,6 +162,9 @@ class _Cleaner:
     batch: SourceBatch
     rules: CleanRules
     problems: list[RecordProblem] = field(default_factory=list)
+    #: the last consent's pupil id that passed, and the (medium, school year) pairs that did
+    good_pupil_id: str | None = None
+    good_texts: dict[tuple[str, str], bool] = field(default_factory=dict)
 
     # -- where a record is ------------------------------------------------------------------
 
@@ -265,6 +268,18 @@ class _Cleaner:
         return pupil if name is pupil.name else dataclasses.replace(pupil, name=name)
 
     def consent(self, record: ConsentRecord) -> ConsentRecord | None:
+        if record.pupil_id is self.good_pupil_id and self.good_texts.get(
+            (record.medium, record.school_year)
+        ):
+            return record  # the next answer of a pupil whose id and texts passed already
+        found = self._consent(record)
+        if found is not None:
+            self.good_pupil_id = record.pupil_id
+            if len(self.good_texts) < 1024:  # a file has a handful of media and years
+                self.good_texts[record.medium, record.school_year] = True
+        return found
+
+    def _consent(self, record: ConsentRecord) -> ConsentRecord | None:
         issues: list[Issue] = []
         bad_key = _key_problem("pupil id", record.pupil_id, self.rules.pupil_id, "pupil_id_pattern")
         if bad_key:
