@@ -54,6 +54,9 @@ class DemoSystem:
 
 
 DemoHook = Callable[[DemoRequest], DemoSystem]
+#: A target's demo hook: its ``[[targets]]`` settings on the generated board (``Config``), its
+#: emulator's state kept in the demo folder (``Path``); ``provisioner demo --target <type>``.
+TargetDemoHook = Callable[[Config, Path], TargetConfig]
 
 
 def configured_type(model: type[SourceConfig] | type[TargetConfig]) -> str:
@@ -85,12 +88,14 @@ class SourceConnector(Generic[SourceT]):
 @dataclass(frozen=True)
 class TargetConnector(Generic[TargetT]):
     """A target. ``check``: its problems for ``config check`` (secrets, files), each
-    starting with ``targets.<name>``. ``processing``: what it writes, for what (the register
-    of processing activities; None shows there as "not declared")."""
+    starting with ``targets.<name>``. ``demo``: the target as ``provisioner demo --target
+    <type>`` adds it, served by its emulator. ``processing``: what it writes, for what (the
+    register of processing activities; None shows there as "not declared")."""
 
     model: type[TargetT]
     build: Callable[[TargetT, BuildContext], Target]
     check: Callable[[TargetT], list[str]] | None = None
+    demo: TargetDemoHook | None = None
     processing: ProcessingFacts | None = None
     type_name: str = field(init=False)
 

@@ -88,7 +88,11 @@ TARGETS: tuple[TargetConnector[Any], ...] = (
     TargetConnector(SisStaffTargetConfig, sis.build_staff, processing=sis.STAFF_PROCESSING),
     TargetConnector(ADTargetConfig, ad.build, check=ad.check, processing=ad.PROCESSING),
     TargetConnector(
-        GoogleTargetConfig, google.build, check=google.check, processing=google.PROCESSING
+        GoogleTargetConfig,
+        google.build,
+        check=google.check,
+        demo=google.demo,
+        processing=google.PROCESSING,
     ),
 )
 

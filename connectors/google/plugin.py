@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from connectors.google.config import GoogleTargetConfig
@@ -25,6 +26,7 @@ from provisioner.targets import Target
 if TYPE_CHECKING:
     from connectors.google.client import GoogleClient
     from connectors.google.target import GoogleTarget
+    from provisioner.config import Config
 
 #: What the register says about Google Workspace (art. 30): accounts in organisational units,
 #: groups, Education licences and, with ``shared_drives``, shared drives, over Google's APIs
@@ -149,3 +151,24 @@ def check(config: GoogleTargetConfig) -> list[str]:
     if missing:
         return [f"targets.{config.name}.service_account_key: lacks {', '.join(missing)}"]
     return []
+
+
+#: The Education Plus (staff) SKU every staff role gets in the demo's Google Workspace.
+DEMO_STAFF_SKU = ["1010310009"]
+
+
+def demo(config: Config, folder: Path) -> GoogleTargetConfig:
+    """The demo's Google Workspace for Education (``provisioner demo --target google``): the
+    emulator, its state in the demo folder, with shared drives and licences."""
+    staff_roles = ("director", "location_leader", "care_coordinator", "teacher", "support_staff")
+    return GoogleTargetConfig.model_validate(
+        {
+            "type": "google",
+            "name": "google",
+            "admin_subject": f"beheer@{config.board.domain}",
+            "include_pupils": True,
+            "shared_drives": True,
+            "licences": {role: DEMO_STAFF_SKU for role in staff_roles},
+            "emulator": {"state_file": (folder / "google-workspace.json").resolve()},
+        }
+    )

@@ -1,37 +1,21 @@
-"""The demo's optional targets: ``provisioner demo --target google`` adds a target served by
-its connector's emulator (started when the run builds the target, its state kept in the demo
-folder), next to the reference directory and Microsoft 365."""
+"""The demo's optional targets: ``provisioner demo --target <type>`` adds every target whose
+registry line has a ``demo`` hook (``connectors/registry.py``), served by its connector's
+emulator (started when the run builds the target, its state kept in the demo folder), next to
+the reference directory and Microsoft 365."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
-from connectors.google.config import GoogleTargetConfig
-from provisioner.config import Config, TargetConfig
+from connectors.connector import TargetDemoHook
+from connectors.registry import TARGETS
+from provisioner.config import Config
 
-#: The Education Plus (staff) SKU every staff role gets in the demo's Google Workspace.
-GOOGLE_STAFF_SKU = ["1010310009"]
-
-
-def google_target(config: Config, folder: Path) -> TargetConfig:
-    """Google Workspace for Education on the Google emulator, with shared drives and licences."""
-    staff_roles = ("director", "location_leader", "care_coordinator", "teacher", "support_staff")
-    return GoogleTargetConfig.model_validate(
-        {
-            "type": "google",
-            "name": "google",
-            "admin_subject": f"beheer@{config.board.domain}",
-            "include_pupils": True,
-            "shared_drives": True,
-            "licences": {role: GOOGLE_STAFF_SKU for role in staff_roles},
-            "emulator": {"state_file": (folder / "google-workspace.json").resolve()},
-        }
-    )
-
-
-#: Each optional target of the demo and what makes its configuration.
-DEMO_TARGETS: dict[str, Callable[[Config, Path], TargetConfig]] = {"google": google_target}
+#: Each optional target of the demo (its ``type``) and the hook that makes its configuration.
+DEMO_TARGETS: dict[str, TargetDemoHook] = {
+    connector.type_name: connector.demo for connector in TARGETS if connector.demo is not None
+}
 
 
 def add_targets(config: Config, folder: Path, names: Sequence[str]) -> Config:
