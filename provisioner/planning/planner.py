@@ -31,7 +31,14 @@ from provisioner.planning.models import (
     Plan,
     PlanIssue,
 )
-from provisioner.planning.shared import NO_DATA, in_order, licence_data, names, without_gc
+from provisioner.planning.shared import (
+    NO_DATA,
+    CreateData,
+    in_order,
+    licence_data,
+    names,
+    without_gc,
+)
 from provisioner.targets import RemoteAccount, RemoteGroup, TargetSnapshot
 
 #: Attributes compared for updates; others a target reports are not ours to change.
@@ -254,11 +261,7 @@ def _plan_active(
 ) -> None:
     key = wanted.key
     if remote is None:
-        ops.append(
-            Operation(
-                OpType.CREATE_ACCOUNT, key, data=account_spec_data(wanted, True), reason="joiner"
-            )
-        )
+        ops.append(Operation(OpType.CREATE_ACCOUNT, key, data=CreateData(wanted), reason="joiner"))
         if options.supports_licences:
             ops.extend(
                 Operation(

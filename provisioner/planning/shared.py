@@ -6,7 +6,7 @@ from __future__ import annotations
 import functools
 import gc
 import operator
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from types import MappingProxyType
 from typing import Any, ParamSpec, TypeVar
 
@@ -47,6 +47,44 @@ def names(account: DesiredAccount) -> tuple[str, str, str]:
     if given and family_with_prefix:
         return f"{given} {family_with_prefix}", given, family_with_prefix
     return given or family_with_prefix, given, family_with_prefix
+
+
+class CreateData(Mapping[str, Any]):
+    """The data of an account's create operation, ``account_spec_data(account, True)``, read
+    from the (immutable) desired account when asked instead of held: a board of a million
+    identities plans a million creates. ``dict(data)`` gives the same dict, with a fresh copy
+    of the attributes each time, as the journal and the fingerprint take it."""
+
+    __slots__ = ("_account",)
+
+    KEYS = ("username", "display_name", "given_name", "family_name", "enabled", "attributes")
+
+    def __init__(self, account: DesiredAccount) -> None:
+        self._account = account
+
+    def __getitem__(self, name: str) -> Any:
+        account = self._account
+        if name == "username":
+            return account.username
+        if name == "enabled":
+            return True
+        if name == "attributes":
+            return dict(account.attributes)
+        if name in _NAME_INDEX:
+            return names(account)[_NAME_INDEX[name]]
+        raise KeyError(name)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.KEYS)
+
+    def __len__(self) -> int:
+        return len(self.KEYS)
+
+    def __repr__(self) -> str:
+        return repr(dict(self))
+
+
+_NAME_INDEX = {"display_name": 0, "given_name": 1, "family_name": 2}
 
 
 @functools.lru_cache(maxsize=1024)
