@@ -47,12 +47,11 @@ from typing import Any
 from provisioner.app.config import load_config
 from provisioner.app.demo.generator import generate_board
 from provisioner.app.wiring import build_sources
-from provisioner.domain.models import PersonKind
 from provisioner.execution.engine import read_sources
 from provisioner.planning.models import AccountState, DesiredState
 from provisioner.planning.planner import AccountLink, PlanOptions, account_spec_data, plan_target
 from provisioner.policy.desired import PolicySettings, build_desired_state, for_target
-from provisioner.policy.naming import NameRequest, assign_usernames
+from provisioner.policy.naming import assign_usernames, naming_requests
 from provisioner.targets import RemoteAccount, RemoteGroup, TargetSnapshot
 
 #: (up to this many identities, seconds, peak MB): the goals of issue 16
@@ -140,18 +139,15 @@ def run_once(config_path: Path) -> dict[str, Any]:
     desired = build_desired_state(
         read.staff, read.pupils, read.groups, settings, frozen=read.frozen
     )
-    requests = [
-        NameRequest(
-            a.key,
-            a.name,
-            config.naming.pupil_template
-            if a.kind is PersonKind.PUPIL
-            else config.naming.staff_template,
-            a.ident,
-        )
-        for a in desired.accounts.values()
-    ]
-    desired = desired.with_usernames(assign_usernames(requests, {}, frozenset()))
+    requests = naming_requests(
+        desired.accounts.values(),
+        staff_template=config.naming.staff_template,
+        pupil_template=config.naming.pupil_template,
+    )
+    names = assign_usernames(requests, {}, frozenset())
+    del requests  # as in the sync (execution.inputs.assign_names): gone after naming
+    desired = desired.with_usernames(names)
+    del names
     view = for_target(
         desired, include_pupils=True, licences=target_cfg.licences, sis_roles=target_cfg.sis_roles
     )

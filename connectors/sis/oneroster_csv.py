@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Set as AbstractSet
 from datetime import date
+from sys import intern
 
 from connectors.csv_common import (
     CsvLocating,
@@ -198,7 +199,10 @@ class OneRosterCsvSource(CsvLocating):
                 first_line[user_id] = line
             if not role:
                 issues.append(("role", "no role"))
-            given, middle, family = clean_text(given), clean_text(middle), clean_text(family)
+            # one string per distinct name part and group id: a board has a million pupils
+            # and a few thousand names
+            given, middle, family = (intern(clean_text(given)), intern(clean_text(middle)),
+                                     intern(clean_text(family)))  # fmt: skip
             if not given:
                 issues.append(("givenName", "no givenName"))
             if not family:
@@ -294,6 +298,7 @@ class OneRosterCsvSource(CsvLocating):
                 and (end is not None or not raw_end)
                 and (begin is None or end is None or begin <= end)
             ):
+                class_id = intern(class_id)
                 if user_id in homerooms:
                     homerooms[user_id].append(Homeroom(line, class_id, begin, end))
                 else:

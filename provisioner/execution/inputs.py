@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from provisioner.accountability.interns import known_interns
 from provisioner.accountability.interns_model import Internship
 from provisioner.config import Config
-from provisioner.domain.models import ClassGroup, ConsentRecord, PersonKind, Pupil, StaffMember
+from provisioner.domain.models import ClassGroup, ConsentRecord, Pupil, StaffMember
 from provisioner.planning.models import AccountState, DesiredState
 from provisioner.policy.desired import Offboarding, PolicySettings, build_desired_state
 from provisioner.policy.interns import (
@@ -21,7 +21,7 @@ from provisioner.policy.interns import (
     restrict_interns,
     staff_with_internships,
 )
-from provisioner.policy.naming import NameRequest, assign_usernames
+from provisioner.policy.naming import assign_usernames, naming_requests
 from provisioner.sources.clean import CleanRules, clean_batch
 from provisioner.sources.models import Source, SourceBatch, SourceKind
 from provisioner.store.tables import AccountName, Override
@@ -121,15 +121,11 @@ def assign_names(
             ):
                 existing[account.key] = account.username.lower()
     naming = config.naming
-    requests = [
-        NameRequest(
-            key=a.key,
-            name=a.name,
-            template=naming.pupil_template if a.kind is PersonKind.PUPIL else naming.staff_template,
-            ident=a.ident,
-        )
-        for a in desired.accounts.values()
-    ]
+    requests = naming_requests(
+        desired.accounts.values(),
+        staff_template=naming.staff_template,
+        pupil_template=naming.pupil_template,
+    )
     names = assign_usernames(
         requests, existing, taken, rename_on_name_change=naming.rename_on_name_change
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import gc
+import itertools
 import operator
 from collections.abc import Callable, Iterator, Mapping
 from types import MappingProxyType
@@ -103,14 +104,12 @@ def in_order(ops: list[Operation]) -> tuple[Operation, ...]:
             phases[op.type] = [op]
         else:
             bucket.append(op)
-    ordered: list[Operation] = []
-    for phase in sorted(phases, key=PHASE.__getitem__):
-        bucket = phases[phase]
+    ordered = [phases[phase] for phase in sorted(phases, key=PHASE.__getitem__)]
+    for bucket in ordered:
         bucket.sort(key=_KEY)
         if any(op.group for op in bucket):
             bucket.sort(key=_group)
-        ordered += bucket
-    return tuple(ordered)
+    return tuple(itertools.chain.from_iterable(ordered))
 
 
 _KEY = operator.attrgetter("key")

@@ -10,12 +10,13 @@ from __future__ import annotations
 import re
 import string
 import unicodedata
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from functools import lru_cache
 
-from provisioner.domain.models import PersonName
+from provisioner.domain.models import PersonKind, PersonName
+from provisioner.planning.models import DesiredAccount
 from provisioner.planning.shared import without_gc
 
 #: Longest username (UPN local part) the targets accept.
@@ -64,6 +65,18 @@ class NameRequest:
     name: PersonName
     template: str  # e.g. "{given}.{prefix}{family}"
     ident: str  # employee number or SIS id, available to templates as {id}
+
+
+@without_gc
+def naming_requests(
+    accounts: Iterable[DesiredAccount], *, staff_template: str, pupil_template: str
+) -> list[NameRequest]:
+    """A request for every account, with the template of its kind."""
+    pupil = PersonKind.PUPIL
+    return [
+        NameRequest(a.key, a.name, pupil_template if a.kind is pupil else staff_template, a.ident)
+        for a in accounts
+    ]
 
 
 def check_template(template: str) -> None:
