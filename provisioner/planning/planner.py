@@ -15,10 +15,10 @@ from __future__ import annotations
 
 import dataclasses
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any, TypeVar
+from typing import Any
 
 from provisioner.domain.models import PersonKind
 from provisioner.planning.models import (
@@ -34,7 +34,9 @@ from provisioner.planning.models import (
 from provisioner.planning.shared import (
     NO_DATA,
     CreateData,
+    Index,
     in_order,
+    keys_of,
     licence_data,
     names,
     without_gc,
@@ -104,7 +106,7 @@ def plan_target(
     groups = _resolve_groups(desired, snapshot, group_links, ops, issues)
     untouchable = set(desired.frozen | blocked)
 
-    for key in sorted(set(desired.accounts) | set(account_links)):
+    for key in sorted(keys_of(desired.accounts, account_links)):
         if key in untouchable:
             continue
         remote = accounts.get(key)
@@ -151,18 +153,6 @@ def plan_target(
     )
 
 
-Remote = TypeVar("Remote", RemoteAccount, RemoteGroup)
-
-
-def _index(objects: Sequence[Remote]) -> tuple[dict[str, Remote], dict[str, list[Remote]]]:
-    """Remote objects by remote id, and by the correlation key they carry."""
-    by_key: dict[str, list[Remote]] = defaultdict(list)
-    for item in objects:
-        if item.key:
-            by_key[item.key].append(item)
-    return {item.remote_id: item for item in objects}, by_key
-
-
 def _resolve_accounts(
     desired: DesiredState,
     snapshot: TargetSnapshot,
@@ -171,14 +161,14 @@ def _resolve_accounts(
     issues: list[PlanIssue],
     today: date,
 ) -> tuple[dict[str, RemoteAccount | None], set[str]]:
-    by_remote, by_key = _index(snapshot.accounts)
+    index = Index(snapshot.accounts)
     resolved: dict[str, RemoteAccount | None] = {}
     blocked: set[str] = set()
-    for key in set(desired.accounts) | set(links):
+    for key in keys_of(desired.accounts, links):
         link = links.get(key)
-        remote = by_remote.get(link.remote_id) if link else None
+        remote = index.by_remote.get(link.remote_id) if link else None
         if remote is None:
-            candidates = by_key.get(key, [])
+            candidates = index.carrying(key)
             if len(candidates) > 1:
                 blocked.add(key)
                 issues.append(
@@ -218,12 +208,12 @@ def _resolve_groups(
     ops: list[Operation],
     issues: list[PlanIssue],
 ) -> dict[str, RemoteGroup | None]:
-    by_remote, by_key = _index(snapshot.groups)
+    index = Index(snapshot.groups)
     resolved: dict[str, RemoteGroup | None] = {}
-    for key in set(desired.groups) | set(links):
-        remote = by_remote.get(links[key]) if key in links else None
+    for key in keys_of(desired.groups, links):
+        remote = index.by_remote.get(links[key]) if key in links else None
         if remote is None:
-            candidates = by_key.get(key, [])
+            candidates = index.carrying(key)
             if len(candidates) > 1:
                 issues.append(
                     PlanIssue(IssueKind.AMBIGUOUS, key, f"{len(candidates)} groups carry this key")

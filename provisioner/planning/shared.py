@@ -7,13 +7,15 @@ import functools
 import gc
 import itertools
 import operator
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from types import MappingProxyType
-from typing import Any, ParamSpec, TypeVar
+from typing import Any, Generic, ParamSpec, TypeVar
 
 from provisioner.planning.models import PHASE, DesiredAccount, Operation, OpType
+from provisioner.targets import RemoteAccount, RemoteGroup
 
 P = ParamSpec("P")
+Remote = TypeVar("Remote", RemoteAccount, RemoteGroup)
 R = TypeVar("R")
 
 
@@ -117,3 +119,32 @@ _KEY = operator.attrgetter("key")
 
 def _group(op: Operation) -> str:
     return op.group or ""
+
+
+class Index(Generic[Remote]):
+    """Remote objects by remote id, and by the correlation key they carry (most keys are
+    carried once: a list is kept only for a key carried more than once)."""
+
+    def __init__(self, objects: Sequence[Remote]) -> None:
+        self.by_remote: dict[str, Remote] = {item.remote_id: item for item in objects}
+        self._first: dict[str, Remote] = {}
+        self._more: dict[str, list[Remote]] = {}
+        for item in objects:
+            if item.key:
+                if item.key not in self._first:
+                    self._first[item.key] = item
+                else:
+                    self._more.setdefault(item.key, []).append(item)
+
+    def carrying(self, key: str) -> list[Remote]:
+        """The objects that carry ``key``, in the snapshot's order."""
+        first = self._first.get(key)
+        if first is None:
+            return []
+        return [first, *self._more.get(key, ())]
+
+
+def keys_of(wanted: Mapping[str, Any], linked: Mapping[str, Any]) -> Iterator[str]:
+    """Every key of ``wanted`` and of ``linked``, each once."""
+    yield from wanted
+    yield from (key for key in linked if key not in wanted)
