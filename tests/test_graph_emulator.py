@@ -679,3 +679,14 @@ def test_the_emulator_runs_as_its_own_process_and_reports_what_it_saw() -> None:
     finally:
         process.terminate()
         assert process.wait(timeout=10) == 0
+
+
+def test_request_costs_follow_microsofts_table_of_base_costs() -> None:
+    from connectors.emulators.graph.throttle import cost
+
+    assert cost("GET", ["subscribedSkus"], {}) == (3, 0)
+    assert cost("GET", ["subscribedSkus"], {"$select": "skuId"}) == (2, 0)
+    assert cost("GET", ["groups", "g1", "members"], {}) == (3, 0)
+    assert cost("GET", ["users"], {"$select": "id"}) == (1, 0)
+    assert cost("POST", ["users"], {}) == (1, 1)
+    assert cost("PATCH", ["groups", "g1"], {}) == (1, 1)

@@ -5,9 +5,12 @@ Two token buckets, both refilled continuously:
 - resource units: 3,500 per 10 s below 50 users, 5,000 for 50-500 users, 8,000 above 500;
 - writes: 3,000 per 150 s.
 
-Request costs: ``GET`` of users or groups 2 RU, ``GET /groups/{id}/members`` 3 RU, ``$select``
--1 RU (never below 1); ``POST``/``PATCH``/``PUT``/``DELETE`` 1 RU and 1 write. A request the
-buckets cannot pay is refused (and costs nothing) with the seconds until they can.
+Request costs: ``GET`` of users or groups 2 RU, ``GET /groups/{id}/members`` 3 RU,
+``GET /subscribedSkus`` 3 RU (Microsoft's table of base costs), ``$select`` -1 RU (never
+below 1); ``POST``/``PATCH``/``PUT``/``DELETE`` 1 RU and 1 write. (Graph's table puts other
+identity reads, ``groups`` among them, at 1 RU: the emulator charges them 2, stricter.)
+A request the buckets cannot pay is refused (and costs nothing) with the seconds until they
+can.
 ``window_scale`` multiplies both windows, ``budget_scale`` both budgets (never below 1).
 """
 
@@ -32,7 +35,8 @@ def cost(method: str, segments: list[str], query: Mapping[str, str]) -> tuple[in
     """(resource units, writes) of one Graph request."""
     if method in WRITE_METHODS:
         return 1, 1
-    units = 3 if len(segments) >= 3 and segments[0] == "groups" and segments[2] == "members" else 2
+    members = len(segments) >= 3 and segments[0] == "groups" and segments[2] == "members"
+    units = 3 if members or segments == ["subscribedSkus"] else 2
     if "$select" in query:
         units -= 1
     return max(1, units), 0
