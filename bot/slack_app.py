@@ -22,7 +22,9 @@ who is asking and delivery in ``slack_front``.
 Every listener acknowledges at once in the request's own thread and hands its work to the
 runtime's executor (``process_before_response=True``: the HTTP answer leaves when the
 listener returns, which is right after the ack), so Slack gets its answer well within 3 s
-however long the work takes. Not Bolt's lazy listeners: they deep-copy every request first,
+however long the work takes. The executor starts that work once the requests in hand are
+answered (:class:`bot.runtime.AckFirst`), and nothing before an acknowledgement writes to the
+database. Not Bolt's lazy listeners: they deep-copy every request first,
 which was most of the acknowledgement's cost (``benchmarks/bot.py``).
 Slack's redeliveries (an Events API retry of the same ``event_id``, a button press with the
 same ``action_ts`` from the same person) are acknowledged and then dropped: the work after
