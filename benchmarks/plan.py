@@ -76,7 +76,8 @@ def synced_snapshot(
     accounts: list[RemoteAccount] = []
     links: dict[str, AccountLink] = {}
     members: dict[str, set[str]] = {}
-    for n, (key, account) in enumerate(sorted(view.accounts.items())):
+    for n, key in enumerate(sorted(view.accounts)):
+        account = view.accounts[key]
         if account.state is not AccountState.ACTIVE:
             continue
         spec = account_spec_data(account, True)
