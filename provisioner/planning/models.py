@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import json
 from collections.abc import Mapping
@@ -12,6 +11,7 @@ from enum import StrEnum
 from typing import Any
 
 from provisioner.domain.models import PersonKind, PersonName, Role
+from provisioner.planning.gc_pause import without_gc
 
 
 class AccountState(StrEnum):
@@ -96,15 +96,10 @@ class DesiredState:
     locations: Mapping[str, str] = field(default_factory=dict)
     issues: tuple[PlanIssue, ...] = ()
 
+    @without_gc  # a million new objects without cycles
     def with_usernames(self, names: Mapping[str, str]) -> DesiredState:
         """Every account with its username from ``names`` (which has every key)."""
-        enabled = gc.isenabled()
-        gc.disable()  # a million new objects without cycles: see planning.shared.without_gc
-        try:
-            accounts = {key: a.with_username(names[key]) for key, a in self.accounts.items()}
-        finally:
-            if enabled:
-                gc.enable()
+        accounts = {key: a.with_username(names[key]) for key, a in self.accounts.items()}
         return DesiredState(
             accounts, self.groups, self.frozen, self.orphans_may_leave, self.locations, self.issues
         )

@@ -21,6 +21,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from provisioner.domain.models import PersonKind
+from provisioner.planning.gc_pause import without_gc
 from provisioner.planning.models import (
     AccountState,
     DesiredAccount,
@@ -39,7 +40,6 @@ from provisioner.planning.shared import (
     keys_of,
     licence_data,
     names,
-    without_gc,
 )
 from provisioner.targets import RemoteAccount, RemoteGroup, TargetSnapshot
 

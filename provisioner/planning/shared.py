@@ -4,37 +4,16 @@ board of a million identities plans millions of operations (benchmarks/plan.py).
 from __future__ import annotations
 
 import functools
-import gc
 import itertools
 import operator
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from types import MappingProxyType
-from typing import Any, Generic, ParamSpec, TypeVar
+from typing import Any, Generic, TypeVar
 
 from provisioner.planning.models import PHASE, DesiredAccount, Operation, OpType
 from provisioner.targets import RemoteAccount, RemoteGroup
 
-P = ParamSpec("P")
 Remote = TypeVar("Remote", RemoteAccount, RemoteGroup)
-R = TypeVar("R")
-
-
-def without_gc(function: Callable[P, R]) -> Callable[P, R]:
-    """Run ``function`` with the cyclic garbage collector paused. Policy, naming and planning
-    make millions of objects without a reference cycle for a large board; collecting them over
-    and over took half of their time. The collector runs again as it did before."""
-
-    @functools.wraps(function)
-    def paused(*args: P.args, **kwargs: P.kwargs) -> R:
-        enabled = gc.isenabled()
-        gc.disable()
-        try:
-            return function(*args, **kwargs)
-        finally:
-            if enabled:
-                gc.enable()
-
-    return paused
 
 
 #: Shared data of operations that carry none, or only a licence (read-only: never changed).

@@ -31,6 +31,7 @@ from provisioner.domain.models import (
     Role,
     StaffMember,
 )
+from provisioner.planning.gc_pause import without_gc
 from provisioner.planning.models import (
     AccountState,
     DesiredAccount,
@@ -39,7 +40,6 @@ from provisioner.planning.models import (
     IssueKind,
     PlanIssue,
 )
-from provisioner.planning.shared import without_gc
 
 LEVELS: dict[str, str] = {
     "management": "Directie",

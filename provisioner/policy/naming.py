@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from provisioner.domain.models import PersonKind, PersonName
+from provisioner.planning.gc_pause import without_gc
 from provisioner.planning.models import DesiredAccount
-from provisioner.planning.shared import without_gc
 
 #: Longest username (UPN local part) the targets accept.
 MAX_LENGTH = 64
