@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import getpass
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, datetime
 from typing import Annotated
 from zoneinfo import ZoneInfo
@@ -56,8 +58,13 @@ def day_or_today(value: str | None) -> date:
     return parse_date(value) if value else datetime.now(AMSTERDAM).date()
 
 
-def unusable(exc: SubjectError) -> Unusable:
-    return Unusable(exc.message, **exc.values)
+@contextmanager
+def refused() -> Iterator[None]:
+    """What the register refuses (:class:`SubjectError`) as unusable input: exit 3, its reason."""
+    try:
+        yield
+    except SubjectError as exc:
+        raise Unusable(exc.message, **exc.values) from exc
 
 
 def _show(item: RequestRecord, headline: str) -> None:
@@ -98,13 +105,11 @@ def request(
     with clean_failures(as_json):
         received_on, today = parse_date(received), day_or_today(on)
         sessions = sessions_only(config)
-        try:
+        with refused():
             item = SubjectRequests(sessions).register(
                 person, kind=kind, received=received_on, made_by=by, note=note, actor=actor(),
                 today=today,
             )  # fmt: skip
-        except SubjectError as exc:
-            raise unusable(exc) from exc
     if as_json:
         print(json.dumps(item.to_dict(), ensure_ascii=False))
         return
@@ -154,12 +159,10 @@ def extend(
     """Extend by two further months (Art. 12(3)), once, within the first month, with a reason."""
     with clean_failures(as_json):
         day = day_or_today(on)
-        try:
+        with refused():
             item = SubjectRequests(sessions_only(config)).extend(
                 request_id, reason=reason, on=day, actor=actor()
             )
-        except SubjectError as exc:
-            raise unusable(exc) from exc
     if as_json:
         print(json.dumps(item.to_dict(), ensure_ascii=False))
         return
@@ -180,12 +183,10 @@ def close(
     """Close a request with its outcome (audited: when, by whom, in time or not)."""
     with clean_failures(as_json):
         day = day_or_today(on)
-        try:
+        with refused():
             item = SubjectRequests(sessions_only(config)).close(
                 request_id, outcome=outcome, on=day, actor=actor()
             )
-        except SubjectError as exc:
-            raise unusable(exc) from exc
     if as_json:
         print(json.dumps(item.to_dict(), ensure_ascii=False))
         return
@@ -209,13 +210,10 @@ def breach(
     as_json: JsonOption = False,
 ) -> None:
     """Record that a breach of the register includes these people (for their bundle)."""
-    with clean_failures(as_json):
-        try:
-            added = SubjectRequests(sessions_only(config)).include_in_breach(
-                breach_id, person, actor=actor()
-            )
-        except SubjectError as exc:
-            raise unusable(exc) from exc
+    with clean_failures(as_json), refused():
+        added = SubjectRequests(sessions_only(config)).include_in_breach(
+            breach_id, person, actor=actor()
+        )
     if as_json:
         print(json.dumps({"breach": breach_id, "added": added}))
         return
